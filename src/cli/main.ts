@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULTS, loadConfig } from '../config/config.ts';
+import { isApiError } from '../kernel/errors.ts';
+import { serve } from './serve.ts';
+import { superuserCommand } from './superuser.ts';
+
+const USAGE = `Baton: a complete application backend in one command.
+
+Usage:
+  baton serve [--http=${DEFAULTS.http}] [--dir=${DEFAULTS.dir}]
+  baton superuser upsert|create EMAIL PASSWORD [--dir=...]
+  baton superuser update EMAIL PASSWORD [--dir=...]
+  baton superuser delete EMAIL [--dir=...]
+
+Flags:
+  --http       host:port to listen on (env BATON_HTTP)
+  --dir        data directory (env BATON_DIR)
+  --log-level  fatal|error|warn|info|debug|trace|silent (env BATON_LOG_LEVEL)
+  --dev        pretty, verbose logs
+  -h, --help   show this help
+`;
+
+/** Runs a CLI command and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        http: { type: 'string' },
+        dir: { type: 'string' },
+        'log-level': { type: 'string' },
+        dev: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  try {
+    const config = loadConfig({ http: values.http, dir: values.dir, logLevel: values['log-level'], dev: values.dev });
+    switch (command) {
+      case 'serve':
+        return await serve(config);
+      case 'superuser':
+        return await superuserCommand(config, rest);
+      default:
+        process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`config error: ${e.message}\n`);
+      return 2;
+    }
+    if (isApiError(e)) {
+      const details = Object.entries(e.data)
+        .map(([k, v]) => `  ${k}: ${(v as { message?: string }).message ?? JSON.stringify(v)}`)
+        .join('\n');
+      process.stderr.write(`error: ${e.message}\n${details ? details + '\n' : ''}`);
+      return 1;
+    }
+    throw e;
+  }
+}

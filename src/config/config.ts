@@ -1,0 +1,54 @@
+import path from 'node:path';
+
+export interface Config {
+  readonly http: { readonly host: string; readonly port: number };
+  readonly dataDir: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted request body in bytes (PocketBase's default is 32 MiB). */
+  readonly maxBodySize: number;
+  readonly dev: boolean;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DEFAULTS = {
+  http: '127.0.0.1:8090',
+  dir: './baton_data',
+  logLevel: 'info',
+  maxBodySize: 32 << 20,
+} as const;
+
+/** Flags win over BATON_* environment variables, which win over defaults. */
+export interface ConfigInput {
+  http?: string;
+  dir?: string;
+  logLevel?: string;
+  maxBodySize?: string | number;
+  dev?: boolean;
+}
+
+export function parseHostPort(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
+  if (!m) throw new ConfigError(`invalid --http address "${value}", expected host:port`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(`invalid port ${port}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Validates once at start and freezes the result; nothing reads process.env after this. */
+export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = input.logLevel ?? env.BATON_LOG_LEVEL ?? DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid log level "${logLevel}"`);
+  const maxBodySize = Number(input.maxBodySize ?? env.BATON_MAX_BODY_SIZE ?? DEFAULTS.maxBodySize);
+  if (!Number.isInteger(maxBodySize) || maxBodySize <= 0) throw new ConfigError('invalid max body size');
+  const config: Config = {
+    http: Object.freeze(parseHostPort(input.http ?? env.BATON_HTTP ?? DEFAULTS.http)),
+    dataDir: path.resolve(input.dir ?? env.BATON_DIR ?? DEFAULTS.dir),
+    logLevel: logLevel as Config['logLevel'],
+    maxBodySize,
+    dev: input.dev ?? env.BATON_DEV === '1',
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,89 @@
+/**
+ * A tiny SQL fragment builder. Fragments keep identifiers and values apart from SQL text until
+ * a dialect renders them, so no user value is ever spliced into SQL: values become bound
+ * parameters and identifiers are quoted by the dialect.
+ *
+ *   sql`SELECT * FROM ${ident(table)} WHERE ${ident('id')} = ${id}`
+ */
+
+export type SqlPart = string | SqlValue | SqlIdent;
+
+export class SqlValue {
+  constructor(readonly value: unknown) {}
+}
+
+export class SqlIdent {
+  /** A dotted path such as ['t', 'name'] renders as "t"."name". */
+  constructor(readonly path: readonly string[]) {}
+}
+
+export class Sql {
+  constructor(readonly parts: readonly SqlPart[]) {}
+
+  get isEmpty(): boolean {
+    return this.parts.every((p) => p === '');
+  }
+}
+
+type Interpolated = Sql | SqlValue | SqlIdent | unknown;
+
+/** Tagged template: interpolated Sql/ident/raw pieces are embedded, anything else is a bound value. */
+export function sql(strings: TemplateStringsArray, ...values: Interpolated[]): Sql {
+  const parts: SqlPart[] = [];
+  strings.forEach((s, i) => {
+    if (s) parts.push(s);
+    if (i < values.length) pushInterpolated(parts, values[i]);
+  });
+  return new Sql(parts);
+}
+
+function pushInterpolated(parts: SqlPart[], v: Interpolated): void {
+  if (v instanceof Sql) parts.push(...v.parts);
+  else if (v instanceof SqlIdent || v instanceof SqlValue) parts.push(v);
+  else parts.push(new SqlValue(v));
+}
+
+/** Trusted SQL text: only for constants written in our own code, never for user input. */
+export const raw = (text: string): Sql => new Sql([text]);
+
+/** A quoted identifier; `ident('t', 'col')` renders as "t"."col". */
+export const ident = (...path: string[]): SqlIdent => new SqlIdent(path);
+
+/** A bound parameter. */
+export const value = (v: unknown): SqlValue => new SqlValue(v);
+
+export function join(fragments: readonly Interpolated[], separator = ', '): Sql {
+  const parts: SqlPart[] = [];
+  fragments.forEach((f, i) => {
+    if (i > 0) parts.push(separator);
+    pushInterpolated(parts, f);
+  });
+  return new Sql(parts);
+}
+
+export const empty = new Sql([]);
+
+export interface RenderedSql {
+  text: string;
+  params: unknown[];
+}
+
+export interface SqlRenderer {
+  quoteIdent(name: string): string;
+  /** Placeholder for the n-th (1-based) parameter: `?` for SQLite/MySQL, `$n` for PostgreSQL. */
+  placeholder(n: number): string;
+}
+
+export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
+  let text = '';
+  const params: unknown[] = [];
+  for (const p of fragment.parts) {
+    if (typeof p === 'string') text += p;
+    else if (p instanceof SqlIdent) text += p.path.map((n) => renderer.quoteIdent(n)).join('.');
+    else {
+      params.push(p.value);
+      text += renderer.placeholder(params.length);
+    }
+  }
+  return { text, params };
+}

@@ -1,0 +1,72 @@
+import type { ColumnKind, ColumnSpec, Executor } from '../../db/dialect.ts';
+import { ident, raw, sql } from '../../db/sql.ts';
+import { columnKindOf } from './fields/index.ts';
+import { buildIndex, parseIndex } from './indexes.ts';
+import type { Collection, FieldDef } from './model.ts';
+
+const specOf = (f: FieldDef): ColumnSpec => ({
+  name: f.name,
+  kind: (f.type === 'text' && f.primaryKey ? 'textPrimaryKey' : columnKindOf(f)) as ColumnKind,
+});
+
+async function dropIndexes(tx: Executor, c: Collection): Promise<void> {
+  for (const s of c.indexes) {
+    const parsed = parseIndex(s);
+    if (parsed) await tx.run(sql`DROP INDEX IF EXISTS ${ident(parsed.name)}`);
+  }
+}
+
+async function createIndexes(tx: Executor, c: Collection): Promise<void> {
+  for (const s of c.indexes) {
+    const parsed = parseIndex(s);
+    // Validated when the collection was saved; rebuilt so only the parsed parts are executed.
+    if (parsed) await tx.run(raw(buildIndex({ ...parsed, table: c.name })));
+  }
+}
+
+/**
+ * Brings the record table in line with `next`, given the collection as it was (`prev`, absent for
+ * a new one). Fields are matched by id, so a renamed field keeps its data. Runs inside the
+ * caller's transaction: SQLite and PostgreSQL roll the DDL back with the `_collections` row.
+ */
+export async function syncRecordTable(tx: Executor, next: Collection, prev?: Collection): Promise<void> {
+  const d = tx.dialect;
+  if (!prev) {
+    await tx.run(d.createTable(next.name, next.fields.map(specOf)));
+    await createIndexes(tx, next);
+    return;
+  }
+  await dropIndexes(tx, prev);
+  if (prev.name !== next.name) await tx.run(d.renameTable(prev.name, next.name));
+  const table = next.name;
+  const nextById = new Map(next.fields.map((f) => [f.id, f]));
+  const prevById = new Map(prev.fields.map((f) => [f.id, f]));
+
+  for (const f of prev.fields) {
+    if (!nextById.has(f.id)) await tx.run(d.dropColumn(table, f.name));
+  }
+  // Renames go through temporary names so that swapping two names cannot collide.
+  const renamed = next.fields.filter((f) => prevById.has(f.id) && prevById.get(f.id)!.name !== f.name);
+  for (const f of renamed) await tx.run(d.renameColumn(table, prevById.get(f.id)!.name, `_tmp_${f.id}`));
+  for (const f of renamed) await tx.run(d.renameColumn(table, `_tmp_${f.id}`, f.name));
+
+  for (const f of next.fields) {
+    const old = prevById.get(f.id);
+    if (!old) {
+      await tx.run(d.addColumn(table, specOf(f)));
+    } else if (specOf(old).kind !== specOf(f).kind) {
+      // A changed storage kind: copy the values into a column of the new kind.
+      const tmp = `_new_${f.id}`;
+      await tx.run(d.addColumn(table, { ...specOf(f), name: tmp }));
+      await tx.run(sql`UPDATE ${ident(table)} SET ${ident(tmp)} = ${ident(f.name)}`);
+      await tx.run(d.dropColumn(table, f.name));
+      await tx.run(d.renameColumn(table, tmp, f.name));
+    }
+  }
+  await createIndexes(tx, next);
+}
+
+export async function dropRecordTable(tx: Executor, c: Collection): Promise<void> {
+  if (c.type === 'view') await tx.run(tx.dialect.dropView(c.name));
+  else await tx.run(tx.dialect.dropTable(c.name));
+}

@@ -1,0 +1,41 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, badRequest, isApiError, notFound } from '../kernel/errors.ts';
+
+/**
+ * The error boundary: every failure leaves as `{status, message, data}`. ApiErrors keep their
+ * message; Fastify's own errors (bad JSON, oversized body) are mapped to PocketBase's wording;
+ * anything else is a 500 whose internal message is logged with the request id, never sent.
+ */
+export function toApiError(error: unknown): ApiError {
+  if (isApiError(error)) return error;
+  const fe = error as Partial<FastifyError> & { code?: string };
+  switch (fe?.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'Request entity too large.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'Unsupported Content-Type.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_VALIDATION':
+      return badRequest('Failed to load the submitted data due to invalid formatting.');
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new ApiError(413, 'Request entity too large.');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_PROTO_VIOLATION':
+      return badRequest('Failed to load the submitted data due to invalid formatting.');
+  }
+  if (error instanceof SyntaxError) return badRequest('Failed to load the submitted data due to invalid formatting.');
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ApiError(fe.statusCode, fe.statusCode === 404 ? notFound().message : 'Something went wrong while processing your request.');
+  }
+  return new ApiError(500, 'Something went wrong while processing your request.');
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const apiError = toApiError(error);
+  if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+  void reply.code(apiError.status).header('content-type', 'application/json; charset=utf-8').send(apiError.toJSON());
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { Logger as PinoLogger } from 'pino';
+import { notFound } from '../kernel/errors.ts';
+import { GUEST, type Principal, type RequestContext } from '../domain/context.ts';
+import type { Services } from '../domain/services.ts';
+import { errorHandler } from './errors.ts';
+import { healthRoutes } from './routes/health.ts';
+import { collectionRoutes } from './routes/collections.ts';
+import { recordRoutes } from './routes/records.ts';
+import { superuserAuthRoutes } from './routes/auth.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}
+
+export interface HttpOptions {
+  maxBodySize: number;
+  logger: PinoLogger;
+}
+
+/** Reads the token from `Authorization: TOKEN` or `Authorization: Bearer TOKEN`. */
+export function tokenFromHeader(header: string | undefined): string {
+  if (!header) return '';
+  return header.length > 7 && header.slice(0, 7).toLowerCase() === 'bearer ' ? header.slice(7) : header;
+}
+
+function flatQuery(q: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((q ?? {}) as Record<string, unknown>)) {
+    out[k] = Array.isArray(v) ? String(v[v.length - 1] ?? '') : String(v ?? '');
+  }
+  return out;
+}
+
+function flatHeaders(h: FastifyRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : String(v ?? '');
+  return out;
+}
+
+export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: options.maxBodySize,
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  });
+
+  // PocketBase treats an empty JSON body as {}.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = (body as string).trim();
+    if (text === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      (e as { code?: string }).code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+      done(e as Error, undefined);
+    }
+  });
+  await app.register(multipart, {
+    limits: { fileSize: options.maxBodySize, fieldSize: options.maxBodySize, parts: 1000 },
+  });
+
+  app.decorateRequest('ctx', null as unknown as RequestContext);
+  app.addHook('onRequest', async (request) => {
+    let principal: Principal = GUEST;
+    const token = tokenFromHeader(request.headers.authorization);
+    if (token) principal = await services.auth.authenticate(token);
+    request.ctx = {
+      requestId: request.id,
+      principal,
+      method: request.method,
+      headers: flatHeaders(request.headers),
+      query: flatQuery(request.query),
+      logger: request.log,
+    };
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        auth: request.ctx?.principal.kind,
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.code(404).send(notFound().toJSON());
+  });
+
+  await app.register(
+    async (api) => {
+      healthRoutes(api);
+      collectionRoutes(api, services);
+      recordRoutes(api, services);
+      superuserAuthRoutes(api, services);
+    },
+    { prefix: '/api' },
+  );
+  return app;
+}
