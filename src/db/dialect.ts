@@ -45,8 +45,11 @@ export interface Dialect extends SqlRenderer {
    * scalar treated as a one-item array), exposing a single column `value` under `alias`.
    */
   jsonEach(expr: Sql, alias: string): Sql;
-  /** `strftime(format, expr)` with SQLite's format directives. */
-  strftime(format: Sql, expr: Sql): Sql;
+  /**
+   * `strftime(format, expr, ...modifiers)` with SQLite's format directives and modifiers; without
+   * `expr` the current time is formatted.
+   */
+  strftime(format: Sql, expr?: Sql, modifiers?: readonly Sql[]): Sql;
   /** Great-circle distance in kilometres between two points given as lon/lat expressions. */
   geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql;
   /** An expression ordering rows randomly. */
@@ -55,6 +58,16 @@ export interface Dialect extends SqlRenderer {
   rowid(tableAlias: string): Sql;
   /** `LIMIT n OFFSET m` */
   limitOffset(limit: number, offset: number): Sql;
+  /** Null-safe (in)equality: NULL equals NULL, and a comparison with NULL is never unknown. */
+  nullSafeEqual(left: Sql, right: Sql, negate: boolean): Sql;
+  /** String concatenation of the given expressions. */
+  concat(parts: readonly Sql[]): Sql;
+  /**
+   * Like jsonExtract, but a value that is not valid JSON is read as a JSON string instead of
+   * raising an error, so malformed data in one row cannot fail a whole query (PocketBase's filter
+   * behaviour). An empty path yields the whole value decoded to its SQL equivalent.
+   */
+  jsonExtractLenient(expr: Sql, path: readonly string[]): Sql;
 
   // ---- DDL ----
   columnType(kind: ColumnKind): string;

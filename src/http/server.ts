@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { Logger as PinoLogger } from 'pino';
 import { notFound } from '../kernel/errors.ts';
 import { GUEST, type Principal, type RequestContext } from '../domain/context.ts';
 import type { Services } from '../domain/services.ts';
+import { extractToken } from '../domain/auth/tokens.ts';
 import { errorHandler } from './errors.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -19,13 +19,7 @@ declare module 'fastify' {
 
 export interface HttpOptions {
   maxBodySize: number;
-  logger: PinoLogger;
-}
-
-/** Reads the token from `Authorization: TOKEN` or `Authorization: Bearer TOKEN`. */
-export function tokenFromHeader(header: string | undefined): string {
-  if (!header) return '';
-  return header.length > 7 && header.slice(0, 7).toLowerCase() === 'bearer ' ? header.slice(7) : header;
+  logger: FastifyBaseLogger;
 }
 
 function flatQuery(q: unknown): Record<string, string> {
@@ -65,6 +59,9 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       done(e as Error, undefined);
     }
   });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, new URLSearchParams(body as string));
+  });
   await app.register(multipart, {
     limits: { fileSize: options.maxBodySize, fieldSize: options.maxBodySize, parts: 1000 },
   });
@@ -72,7 +69,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   app.decorateRequest('ctx', null as unknown as RequestContext);
   app.addHook('onRequest', async (request) => {
     let principal: Principal = GUEST;
-    const token = tokenFromHeader(request.headers.authorization);
+    const token = extractToken(request.headers.authorization);
     if (token) principal = await services.auth.authenticate(token);
     request.ctx = {
       requestId: request.id,

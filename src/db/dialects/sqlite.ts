@@ -60,8 +60,8 @@ export class SqliteDialect implements Dialect {
     return sql`json_each(${asJsonArray(expr)}) AS ${ident(alias)}`;
   }
 
-  strftime(format: Sql, expr: Sql): Sql {
-    return sql`strftime(${format}, ${expr})`;
+  strftime(format: Sql, expr?: Sql, modifiers: readonly Sql[] = []): Sql {
+    return expr ? sql`strftime(${join([format, expr, ...modifiers])})` : sql`strftime(${format})`;
   }
 
   geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
@@ -79,6 +79,19 @@ export class SqliteDialect implements Dialect {
 
   limitOffset(limit: number, offset: number): Sql {
     return sql` LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`;
+  }
+
+  nullSafeEqual(left: Sql, right: Sql, negate: boolean): Sql {
+    return negate ? sql`${left} IS NOT ${right}` : sql`${left} IS ${right}`;
+  }
+
+  concat(parts: readonly Sql[]): Sql {
+    return sql`(${join(parts, ' || ')})`;
+  }
+
+  jsonExtractLenient(expr: Sql, path: readonly string[]): Sql {
+    // A non-JSON value is wrapped as {"pb": value} so the same path can still be applied to it.
+    return sql`(CASE WHEN json_valid(${expr}) THEN JSON_EXTRACT(${expr}, ${jsonPathOf(path)}) ELSE JSON_EXTRACT(json_object('pb', ${expr}), ${jsonPathOf(['pb', ...path])}) END)`;
   }
 
   columnType(kind: ColumnKind): string {

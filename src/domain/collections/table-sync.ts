@@ -1,6 +1,6 @@
 import type { ColumnKind, ColumnSpec, Executor } from '../../db/dialect.ts';
 import { ident, raw, sql } from '../../db/sql.ts';
-import { columnKindOf } from './fields/index.ts';
+import { columnKindOf } from './fields/registry.ts';
 import { buildIndex, parseIndex } from './indexes.ts';
 import type { Collection, FieldDef } from './model.ts';
 

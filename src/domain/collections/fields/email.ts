@@ -1,0 +1,34 @@
+/** Email fields: syntax check, then the domain against onlyDomains / exceptDomains (exact match). */
+import { fieldError } from '../../../kernel/errors.ts';
+import { toGoString } from './cast.ts';
+import { emailDomain, isEmailAddress, validateDomainOptions } from './domains.ts';
+import { invalidEmail, required } from './errors.ts';
+import { collectErrors, COMMON_OPTIONS, strList, validateCommonOptions } from './options.ts';
+import type { FieldHandler } from './types.ts';
+
+const domainNotAllowed = () => fieldError('validation_email_domain_not_allowed', 'Email domain is not allowed.');
+
+const handler = {
+  type: 'email',
+  options: { ...COMMON_OPTIONS, exceptDomains: 'strings?', onlyDomains: 'strings?' },
+  modifiers: [],
+  columnKind: () => 'text',
+  zero: () => '',
+  decode: (_field, dbValue) => toGoString(dbValue),
+  encode: (_field, value) => value,
+  normalize: (_field, raw) => toGoString(raw),
+  validate(field, value) {
+    if (value === '') return field.required ? required() : undefined;
+    if (!isEmailAddress(value)) return invalidEmail();
+    const domain = emailDomain(value);
+    const only = strList(field.onlyDomains);
+    if (only.length > 0 && !only.includes(domain)) return domainNotAllowed();
+    const except = strList(field.exceptDomains);
+    if (except.length > 0 && except.includes(domain)) return domainNotAllowed();
+    return undefined;
+  },
+  validateOptions: (field) => collectErrors(validateCommonOptions(field), validateDomainOptions(field)),
+} satisfies FieldHandler<string>;
+
+/** Typed as the interface so callers see every parameter (the literal's own type is narrower). */
+export const emailField: FieldHandler<string> = handler;

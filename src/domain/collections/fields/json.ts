@@ -1,0 +1,69 @@
+/**
+ * JSON fields: any JSON value, NULL in the database when empty. A string is taken as JSON text
+ * when it looks like JSON (starts with a digit, '-', '"', '[' or '{', or is null/true/false) and
+ * parses; any other string is stored as a JSON string. Objects sent in a JSON body come back with
+ * their keys sorted, because PocketBase re-encodes them through a Go map.
+ */
+import type { FieldDef } from '../model.ts';
+import { byteLength, sortJsonKeys, toGoString } from './cast.ts';
+import { intRange, MAX_SAFE_JSON_INT, required, templateError } from './errors.ts';
+import { collectErrors, COMMON_OPTIONS, entry, num, validateCommonOptions } from './options.ts';
+import type { FieldHandler } from './types.ts';
+
+export const DEFAULT_JSON_MAX_SIZE = 1 << 20;
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A string as PocketBase reads it into a JSON field. */
+export function parseJsonText(text: string): JsonValue {
+  if (text === '') return '';
+  const c = text[0];
+  const looksLikeJson = ['null', 'true', 'false'].includes(text) || (c >= '0' && c <= '9') || '-"[{'.includes(c);
+  if (!looksLikeJson) return text;
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    return text;
+  }
+}
+
+function toJsonValue(raw: unknown): JsonValue {
+  if (raw === null || raw === undefined) return null;
+  if (typeof raw === 'string') return parseJsonText(raw);
+  if (typeof raw === 'bigint') return Number(raw);
+  if (raw instanceof Uint8Array) return parseJsonText(toGoString(raw));
+  if (typeof raw === 'number' && !Number.isFinite(raw)) return null;
+  return sortJsonKeys(raw) as JsonValue;
+}
+
+const isEmptyJson = (v: JsonValue): boolean =>
+  v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+
+export const jsonMaxSize = (field: FieldDef): number =>
+  num(field.maxSize) > 0 ? num(field.maxSize) : DEFAULT_JSON_MAX_SIZE;
+
+const handler = {
+  type: 'json',
+  options: { ...COMMON_OPTIONS, maxSize: 'int' },
+  modifiers: [],
+  columnKind: () => 'json',
+  zero: (): JsonValue => null,
+  /** NULL -> null; text is read like a client string (a numeric value from column affinity stays a number). */
+  decode: (_field, dbValue) => toJsonValue(dbValue),
+  /** JSON text, or null (SQL NULL) for an empty field. */
+  encode: (_field, value) => (value === null || value === undefined ? null : JSON.stringify(value)),
+  normalize: (_field, raw) => toJsonValue(raw),
+  validate(field, value) {
+    const maxSize = jsonMaxSize(field);
+    const size = value === null ? 0 : byteLength(JSON.stringify(value));
+    if (size > maxSize) {
+      return templateError('validation_json_size_limit', 'The maximum allowed JSON size is {{.maxSize}} bytes', { maxSize });
+    }
+    return field.required && isEmptyJson(value) ? required() : undefined;
+  },
+  validateOptions: (field) =>
+    collectErrors(validateCommonOptions(field), entry('maxSize', intRange(num(field.maxSize), 0, MAX_SAFE_JSON_INT))),
+} satisfies FieldHandler<JsonValue>;
+
+/** Typed as the interface so callers see every parameter (the literal's own type is narrower). */
+export const jsonField: FieldHandler<JsonValue> = handler;

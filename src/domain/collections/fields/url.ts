@@ -1,0 +1,35 @@
+/** URL fields: syntax check, then the host (port included) against onlyDomains / exceptDomains. */
+import { fieldError } from '../../../kernel/errors.ts';
+import { toGoString } from './cast.ts';
+import { isUrl, urlHost, validateDomainOptions } from './domains.ts';
+import { required } from './errors.ts';
+import { collectErrors, COMMON_OPTIONS, strList, validateCommonOptions } from './options.ts';
+import type { FieldHandler } from './types.ts';
+
+const domainNotAllowed = () => fieldError('validation_url_domain_not_allowed', 'Url domain is not allowed.');
+
+const handler = {
+  type: 'url',
+  options: { ...COMMON_OPTIONS, exceptDomains: 'strings?', onlyDomains: 'strings?' },
+  modifiers: [],
+  columnKind: () => 'text',
+  zero: () => '',
+  decode: (_field, dbValue) => toGoString(dbValue),
+  encode: (_field, value) => value,
+  normalize: (_field, raw) => toGoString(raw),
+  validate(field, value) {
+    if (value === '') return field.required ? required() : undefined;
+    if (!isUrl(value)) return fieldError('validation_invalid_url', 'Must be a valid url.');
+    // PocketBase compares the parsed host, so a URL without scheme never matches an onlyDomains entry.
+    const host = urlHost(value);
+    const only = strList(field.onlyDomains);
+    if (only.length > 0 && !only.includes(host)) return domainNotAllowed();
+    const except = strList(field.exceptDomains);
+    if (except.length > 0 && except.includes(host)) return domainNotAllowed();
+    return undefined;
+  },
+  validateOptions: (field) => collectErrors(validateCommonOptions(field), validateDomainOptions(field)),
+} satisfies FieldHandler<string>;
+
+/** Typed as the interface so callers see every parameter (the literal's own type is narrower). */
+export const urlField: FieldHandler<string> = handler;

@@ -1,0 +1,282 @@
+import type { Database, Executor } from '../../db/dialect.ts';
+import { ident, join as joinSql, sql } from '../../db/sql.ts';
+import { ApiError, badRequest, fieldError, notFound, type ErrorData } from '../../kernel/errors.ts';
+import type { RequestContext } from '../context.ts';
+import { requestInfoOf } from '../records/access.ts';
+import { deleteWithCascade } from '../records/delete.ts';
+import { compileClientFilter, compileSort, countFrom, parsePaging, selectFrom, type ListParams } from '../records/query.ts';
+import { fieldDefaults } from './fields/registry.ts';
+import { buildCollection } from './build.ts';
+import { collectionJson } from './defaults.ts';
+import type { Collection, SchemaLookup } from './model.ts';
+import { collectionToRow, type CollectionStore } from './store.ts';
+import { dropRecordTable, syncRecordTable } from './table-sync.ts';
+import { validateCollection } from './validate.ts';
+import { checkViewQuery, inferViewFields } from './view.ts';
+
+type Json = Record<string, unknown>;
+
+/** `_collections` described as a collection, so the filter language can query it. */
+const COLLECTIONS_TABLE: Collection = Object.freeze({
+  id: '_collections',
+  name: '_collections',
+  type: 'base',
+  system: true,
+  fields: [
+    fieldDefaults({ type: 'text', name: 'id', primaryKey: true }),
+    fieldDefaults({ type: 'text', name: 'name' }),
+    fieldDefaults({ type: 'text', name: 'type' }),
+    fieldDefaults({ type: 'bool', name: 'system' }),
+    fieldDefaults({ type: 'date', name: 'created' }),
+    fieldDefaults({ type: 'date', name: 'updated' }),
+  ],
+  indexes: [],
+  listRule: null,
+  viewRule: null,
+  createRule: null,
+  updateRule: null,
+  deleteRule: null,
+  created: '',
+  updated: '',
+  options: {},
+}) as Collection;
+
+export interface CollectionServiceDeps {
+  db: Database;
+  store: CollectionStore;
+}
+
+/** A SchemaLookup over a list of collections: the schema as it will be after a change. */
+class SchemaSnapshot implements SchemaLookup {
+  constructor(private readonly list: readonly Collection[]) {}
+  find(idOrName: string): Collection | undefined {
+    return this.list.find((c) => c.id === idOrName) ?? this.list.find((c) => c.name.toLowerCase() === idOrName.toLowerCase());
+  }
+  all(): readonly Collection[] {
+    return this.list;
+  }
+}
+
+const withReplaced = (list: readonly Collection[], c: Collection, previousId?: string) => [
+  ...list.filter((o) => o.id !== (previousId ?? c.id)),
+  c,
+];
+
+/** Collection use cases. Every schema change is one transaction: DDL plus its `_collections` row. */
+export class CollectionService {
+  constructor(private readonly deps: CollectionServiceDeps) {}
+
+  private find(ref: string): Collection {
+    const c = this.deps.store.find(ref);
+    if (!c) throw notFound();
+    return c;
+  }
+
+  view(_ctx: RequestContext, ref: string): Json {
+    return collectionJson(this.find(ref));
+  }
+
+  /** GET /api/collections: paginated like records; filter and sort by id, name, type, system, created, updated. */
+  async list(ctx: RequestContext, params: ListParams): Promise<{ items: Json[]; page: number; perPage: number; totalItems: number; totalPages: number }> {
+    const { db, store } = this.deps;
+    const paging = parsePaging(params);
+    const scope = { schema: store, collection: COLLECTIONS_TABLE, tableAlias: '_collections', request: requestInfoOf(ctx), superuser: true };
+    const where = compileClientFilter(db, scope, params.filter);
+    const order = compileSort(db, scope, params.sort);
+    let query = selectFrom(COLLECTIONS_TABLE, where);
+    if (order) query = sql`${query} ORDER BY ${order}`;
+    query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
+    const rows = await db.all<{ id: string }>(query);
+    const count = paging.skipTotal ? undefined : await db.get<{ n: number }>(countFrom(COLLECTIONS_TABLE, where));
+    const totalItems = count ? Number(count.n) : -1;
+    return {
+      items: rows.map((r) => store.find(r.id)).filter((c): c is Collection => !!c).map(collectionJson),
+      page: paging.page,
+      perPage: paging.perPage,
+      totalItems,
+      totalPages: count ? Math.ceil(totalItems / paging.perPage) : -1,
+    };
+  }
+
+  async create(_ctx: RequestContext, input: unknown): Promise<Json> {
+    const body = this.body(input);
+    const c = buildCollection(body, undefined, new Set(this.deps.store.all().map((o) => o.id)));
+    await this.save(c, undefined, 'Failed to create collection.');
+    return collectionJson(this.find(c.id));
+  }
+
+  async update(_ctx: RequestContext, ref: string, input: unknown): Promise<Json> {
+    const existing = this.find(ref);
+    const c = buildCollection(this.body(input), existing);
+    await this.save(c, existing, 'Failed to update collection.');
+    return collectionJson(this.find(c.id));
+  }
+
+  async delete(_ctx: RequestContext, ref: string): Promise<void> {
+    const c = this.find(ref);
+    if (c.system) throw badRequest(`Failed to delete collection: [${c.name}] system collections cannot be deleted.`);
+    const referencing = this.deps.store
+      .all()
+      .filter((o) => o.id !== c.id && o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id));
+    if (referencing.length) {
+      throw badRequest(`Failed to delete collection probably due to existing reference in ${referencing.map((o) => o.name).join(', ')}.`);
+    }
+    await this.deps.db.transaction(async (tx) => {
+      await dropRecordTable(tx, c);
+      await tx.run(sql`DELETE FROM _collections WHERE id = ${c.id}`);
+    });
+    await this.reload();
+  }
+
+  async truncate(_ctx: RequestContext, ref: string): Promise<void> {
+    const c = this.find(ref);
+    if (c.type === 'view') throw badRequest("View collections cannot be truncated since they don't store their own records.");
+    const { db, store } = this.deps;
+    const referenced = store.all().some((o) => o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id));
+    try {
+      await db.transaction(async (tx) => {
+        if (!referenced) {
+          await tx.run(sql`DELETE FROM ${ident(c.name)}`);
+          return;
+        }
+        const rows = await tx.all<{ id: string }>(sql`SELECT ${ident('id')} AS id FROM ${ident(c.name)}`);
+        for (const r of rows) await deleteWithCascade(tx, store, c, r.id);
+      });
+    } catch (e) {
+      if (e instanceof ApiError) {
+        throw badRequest('Failed to truncate collection (most likely due to required cascade delete record references).');
+      }
+      throw e;
+    }
+  }
+
+  /** PUT /api/collections/import: creates, updates and (optionally) deletes collections in one transaction. */
+  async import(_ctx: RequestContext, input: unknown): Promise<void> {
+    const body = input && typeof input === 'object' && !Array.isArray(input) ? (input as Json) : undefined;
+    if (!body) throw badRequest('An error occurred while loading the submitted data.');
+    const items = body.collections;
+    if (!Array.isArray(items) || items.length === 0) {
+      throw badRequest('An error occurred while validating the submitted data.', {
+        collections: fieldError('validation_required', 'Cannot be blank.'),
+      });
+    }
+    const deleteMissing = body.deleteMissing === true;
+    const current = this.deps.store.all();
+    const taken = new Set(current.map((c) => c.id));
+    const planned: Array<{ next: Collection; previous?: Collection }> = [];
+    for (const raw of items) {
+      const item = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Json) : {};
+      const previous =
+        (typeof item.id === 'string' && item.id ? current.find((c) => c.id === item.id) : undefined) ??
+        (!item.id && typeof item.name === 'string' ? current.find((c) => c.name.toLowerCase() === String(item.name).toLowerCase()) : undefined);
+      let next = buildCollection(item, previous, taken);
+      if (previous && !deleteMissing && Array.isArray(item.fields)) {
+        // Without deleteMissing, fields the import leaves out are kept.
+        const kept = previous.fields.filter((f) => !next.fields.some((n) => n.id === f.id || n.name === f.name));
+        next = { ...next, fields: [...next.fields, ...structuredClone(kept)] };
+      }
+      taken.add(next.id);
+      planned.push({ next, previous });
+    }
+    const importedIds = new Set(planned.map((p) => p.next.id));
+    const removed = deleteMissing ? current.filter((c) => !c.system && !importedIds.has(c.id)) : [];
+    let snapshot = current.filter((c) => !removed.some((r) => r.id === c.id));
+    for (const p of planned) snapshot = withReplaced(snapshot, p.next, p.previous?.id);
+    const schema = new SchemaSnapshot(snapshot);
+    for (const p of planned) {
+      const errors = validateCollection(p.next, { dialect: this.deps.db.dialect, schema, original: p.previous });
+      if (Object.keys(errors).length) {
+        throw badRequest('Failed to import collections.', {
+          collections: fieldError(
+            'validation_collections_import_failure',
+            `Data validations failed for collection "${p.next.name}" (${p.next.id}):\n${JSON.stringify(errors)}.`,
+          ),
+        });
+      }
+    }
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        for (const r of removed) {
+          await dropRecordTable(tx, r);
+          await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
+        }
+        // Tables first, views last: a view may select from a table created by this import.
+        const ordered = [...planned.filter((p) => p.next.type !== 'view'), ...planned.filter((p) => p.next.type === 'view')];
+        for (const p of ordered) await this.apply(tx, p.next, p.previous, schema);
+      });
+    } finally {
+      await this.reload();
+    }
+  }
+
+  /** GET /api/collections/meta/scaffolds: a blank collection of each type. */
+  scaffolds(): Record<string, Json> {
+    const out: Record<string, Json> = {};
+    for (const type of ['auth', 'base', 'view'] as const) {
+      const c = buildCollection({ type, name: '' }, undefined);
+      c.id = '';
+      c.created = '';
+      c.updated = '';
+      if (type === 'view') c.options = { viewQuery: '' };
+      out[type] = collectionJson(c);
+    }
+    return out;
+  }
+
+  private body(input: unknown): Json {
+    if (!input || typeof input !== 'object' || Array.isArray(input)) {
+      throw badRequest('Failed to load the submitted data due to invalid formatting.');
+    }
+    return input as Json;
+  }
+
+  private async save(c: Collection, previous: Collection | undefined, message: string): Promise<void> {
+    const { db, store } = this.deps;
+    const schema = new SchemaSnapshot(withReplaced(store.all(), c));
+    const errors: ErrorData = validateCollection(c, { dialect: db.dialect, schema, original: previous });
+    if (Object.keys(errors).length) throw badRequest(message, errors);
+    try {
+      await db.transaction((tx) => this.apply(tx, c, previous, schema));
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      const translated = db.dialect.translateError(e);
+      if (translated) throw badRequest(message, translated.data);
+      const detail = e instanceof Error ? e.message : String(e);
+      // Superuser-authored SQL (view queries, index expressions) can still fail in the database;
+      // say why, as PocketBase does, since only superusers reach this endpoint.
+      throw badRequest(`${message.replace(/\.$/, '')}. Raw error: \n${detail}.`);
+    } finally {
+      await this.reload();
+    }
+  }
+
+  /** Writes one collection inside `tx`: its table or view, then its `_collections` row. */
+  private async apply(tx: Executor, c: Collection, previous: Collection | undefined, schema: SchemaLookup): Promise<void> {
+    if (c.type === 'view') {
+      const query = String(c.options.viewQuery ?? '');
+      const problem = checkViewQuery(query);
+      if (problem) throw badRequest('Failed to save collection.', { viewQuery: fieldError('validation_invalid_view_query', problem) });
+      if (previous) await tx.run(tx.dialect.dropView(previous.name));
+      await tx.run(tx.dialect.createView(c.name, query.trim().replace(/;\s*$/, '')));
+      c.fields = await inferViewFields(tx, c.name, query, schema);
+      // The rules of a view can only be checked once its fields are known.
+      const errors = validateCollection(c, { dialect: tx.dialect, schema, original: previous });
+      if (Object.keys(errors).length) throw badRequest(previous ? 'Failed to update collection.' : 'Failed to create collection.', errors);
+    } else {
+      await syncRecordTable(tx, c, previous);
+    }
+    const row = collectionToRow(c);
+    const cols = Object.keys(row);
+    if (previous) {
+      const sets = cols.filter((k) => k !== 'id').map((k) => sql`${ident(k)} = ${row[k]}`);
+      await tx.run(sql`UPDATE _collections SET ${joinSql(sets)} WHERE id = ${c.id}`);
+    } else {
+      await tx.run(sql`INSERT INTO _collections (${joinSql(cols.map((k) => sql`${ident(k)}`))}) VALUES (${joinSql(cols.map((k) => sql`${row[k]}`))})`);
+    }
+  }
+
+  private async reload(): Promise<void> {
+    this.deps.db.schemaChanged();
+    await this.deps.store.load(this.deps.db);
+  }
+}

@@ -1,0 +1,141 @@
+import type { Dialect } from '../../db/dialect.ts';
+import { fieldError, isApiError, type ErrorData } from '../../kernel/errors.ts';
+import { validateRule } from '../../filter/index.ts';
+import { validateFieldsList } from './fields/list.ts';
+import { COLLECTION_TYPES } from './defaults.ts';
+import { hasUniqueIndexOn, indexColumnName, parseIndex } from './indexes.ts';
+import type { Collection, SchemaLookup } from './model.ts';
+
+const NAME_RE = /^\w+$/;
+const INTERNAL_TABLES = ['_collections', '_params', '_migrations', '_logs', 'sqlite_master', 'sqlite_sequence'];
+const MAX_INDEXES = 100;
+
+export interface ValidateEnv {
+  dialect: Dialect;
+  /** The schema as it will be after the save (the collection itself included). */
+  schema: SchemaLookup;
+  /** The collection as stored before this change, if any. */
+  original?: Collection;
+}
+
+/** Every problem with a collection about to be saved, keyed like PocketBase's validation data. */
+export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
+  const errors: ErrorData = {};
+  const original = env.original;
+  const others = env.schema.all().filter((o) => o.id !== c.id);
+
+  // ---- identity ----
+  if (!original && (!NAME_RE.test(c.id) || c.id.length > 100)) errors.id = fieldError('validation_invalid_id', 'Invalid id.');
+  if (!original && others.some((o) => o.id === c.id)) errors.id = fieldError('validation_invalid_id', 'The id is invalid or already exists.');
+  if (c.name === '') errors.name = fieldError('validation_required', 'Cannot be blank.');
+  else if (c.name.length > 255) errors.name = fieldError('validation_length_out_of_range', 'The length must be between 1 and 255.');
+  else if (!NAME_RE.test(c.name)) errors.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
+  else if (c.name.toLowerCase().includes('_via_')) errors.name = fieldError('validation_found_via', 'The value cannot contain "_via_".');
+  else if (others.some((o) => o.name.toLowerCase() === c.name.toLowerCase())) {
+    errors.name = fieldError('validation_collection_name_exists', 'Collection name must be unique (case insensitive).');
+  } else if (others.some((o) => o.id === c.name)) {
+    errors.name = fieldError('validation_collection_name_id_duplicate', 'The name must not match an existing collection id.');
+  } else if (!original && INTERNAL_TABLES.includes(c.name.toLowerCase())) {
+    errors.name = fieldError('validation_collection_name_invalid', 'The name shouldn\'t match with an existing internal table.');
+  } else if (original?.system && original.name !== c.name) {
+    errors.name = fieldError('validation_collection_system_name_change', 'System collection name cannot be changed.');
+  }
+  if (!COLLECTION_TYPES.includes(c.type)) errors.type = fieldError('validation_in_invalid', 'Must be a valid value.');
+  else if (original && original.type !== c.type) errors.type = fieldError('validation_collection_type_change', 'Collection type cannot be changed.');
+  if (original && original.system !== c.system) {
+    errors.system = fieldError('validation_collection_system_flag_change', 'System collection state cannot be changed.');
+  }
+  if (errors.type) return errors;
+
+  const fieldErrors = validateFields(c, env);
+  if (fieldErrors) errors.fields = fieldErrors;
+
+  if (c.type === 'view') {
+    const q = c.options.viewQuery;
+    if (typeof q !== 'string' || q.trim() === '') errors.viewQuery = fieldError('validation_required', 'Cannot be blank.');
+    for (const rule of ['createRule', 'updateRule', 'deleteRule'] as const) {
+      if (c[rule] !== null) errors[rule] = fieldError('validation_nil', 'Must be blank.');
+    }
+    if (c.indexes.length) errors.indexes = fieldError('validation_indexes_not_supported', 'View collections don\'t support indexes.');
+  }
+
+  // A view's fields come from its query, so its rules are checked again once they are known.
+  if (!errors.fields && !(c.type === 'view' && c.fields.length === 0)) validateRules(c, env, errors);
+  const indexErrors = validateIndexes(c, others);
+  if (indexErrors) errors.indexes = indexErrors;
+  if (original?.system) {
+    for (const rule of ['listRule', 'viewRule', 'createRule', 'updateRule', 'deleteRule'] as const) {
+      if (original[rule] !== c[rule] && !errors[rule]) {
+        errors[rule] = fieldError('validation_collection_system_rule_change', 'System collection API rule cannot be changed.');
+      }
+    }
+  }
+  return errors;
+}
+
+function validateFields(c: Collection, env: ValidateEnv): ErrorData[string] | undefined {
+  if (c.type === 'view') return undefined;
+  return validateFieldsList({ schema: env.schema, collection: c, original: env.original });
+}
+
+function validateRules(c: Collection, env: ValidateEnv, errors: ErrorData): void {
+  const rules: Array<[string, unknown]> = [
+    ['listRule', c.listRule],
+    ['viewRule', c.viewRule],
+    ['createRule', c.createRule],
+    ['updateRule', c.updateRule],
+    ['deleteRule', c.deleteRule],
+  ];
+  if (c.type === 'auth') {
+    rules.push(['authRule', c.options.authRule], ['manageRule', c.options.manageRule]);
+    if (c.options.manageRule === '') {
+      errors.manageRule = fieldError('validation_nil_or_not_empty_required', 'Cannot be blank.');
+    }
+  }
+  for (const [name, rule] of rules) {
+    if (errors[name] || rule === null || rule === undefined || rule === '') continue;
+    if (typeof rule !== 'string') {
+      errors[name] = fieldError('validation_invalid_rule', 'Invalid rule. Raw error: the rule must be a string or null.');
+      continue;
+    }
+    try {
+      validateRule(rule, { dialect: env.dialect, schema: env.schema, collection: c, tableAlias: c.name });
+    } catch (e) {
+      if (!isApiError(e)) throw e;
+      errors[name] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${e.message.replace(/\.$/, '')}.`);
+    }
+  }
+}
+
+function validateIndexes(c: Collection, others: readonly Collection[]): ErrorData[string] | undefined {
+  const errors: ErrorData = {};
+  if (c.indexes.length > MAX_INDEXES) return fieldError('validation_length_too_long', 'Too many indexes.');
+  const otherNames = new Set(others.flatMap((o) => o.indexes.map((s) => parseIndex(s)?.name.toLowerCase() ?? '')));
+  const seen = new Set<string>();
+  const columns = new Set(c.fields.map((f) => f.name));
+  c.indexes.forEach((s, i) => {
+    const parsed = parseIndex(s);
+    if (!parsed) {
+      errors[String(i)] = fieldError('validation_invalid_index_expression', 'Invalid CREATE INDEX expression.');
+      return;
+    }
+    const name = parsed.name.toLowerCase();
+    if (seen.has(name)) {
+      errors[String(i)] = fieldError('validation_duplicated_index_name', 'The index name must be unique.');
+    } else if (otherNames.has(name)) {
+      errors[String(i)] = fieldError('validation_existing_index_name', 'Index name is already used in another collection.');
+    } else {
+      const unknown = parsed.columns.map(indexColumnName).find((col) => col !== undefined && !columns.has(col));
+      if (unknown) errors[String(i)] = fieldError('validation_invalid_index_column', `Unknown index column "${unknown}".`);
+    }
+    seen.add(name);
+  });
+  if (c.type === 'auth' && Object.keys(errors).length === 0) {
+    for (const col of ['tokenKey', 'email']) {
+      if (!hasUniqueIndexOn(c.indexes, col)) {
+        return fieldError('validation_missing_required_unique_index', `The ${col} field must have a UNIQUE index.`);
+      }
+    }
+  }
+  return Object.keys(errors).length ? errors : undefined;
+}

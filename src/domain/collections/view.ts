@@ -1,0 +1,111 @@
+import type { Executor } from '../../db/dialect.ts';
+import { ApiError, fieldError } from '../../kernel/errors.ts';
+import { fieldDefaults } from './fields/registry.ts';
+import { generateFieldId } from './fields/options.ts';
+import type { Collection, FieldDef, SchemaLookup } from './model.ts';
+
+const MAX_VIEW_QUERY = 10_000;
+
+/** A view query is one superuser-authored SELECT: no second statement may ride along. */
+export function checkViewQuery(query: string): string | undefined {
+  const q = query.trim().replace(/;\s*$/, '');
+  if (q.length === 0) return 'The view query cannot be empty.';
+  if (q.length > MAX_VIEW_QUERY) return 'The view query is too long.';
+  if (q.includes(';')) return 'The view query must be a single SELECT statement.';
+  if (!/^(select|with)\b/i.test(q)) return 'The view query must be a SELECT statement.';
+  return undefined;
+}
+
+function splitTopLevel(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let cur = '';
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    if (ch === ',' && depth === 0 && !quote) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+const unquote = (s: string) => s.replace(/^[`"[](.*)[`"\]]$/, '$1');
+
+/** Maps each output column to the expression that produces it, for the outermost SELECT. */
+function selectColumns(query: string): Map<string, string> {
+  const m = /^\s*select\s+(?:distinct\s+)?([\s\S]+?)\s+from\s/i.exec(query);
+  const out = new Map<string, string>();
+  if (!m) return out;
+  for (const item of splitTopLevel(m[1])) {
+    const alias = /^([\s\S]+?)\s+(?:as\s+)?([`"[]?\w+[`"\]]?)$/i.exec(item);
+    if (alias && !/^[\w.`"]+$/.test(item)) out.set(unquote(alias[2]), alias[1].trim());
+    else if (alias && /\s+as\s+/i.test(item)) out.set(unquote(alias[2]), alias[1].trim());
+    else out.set(unquote(item.split('.').pop() ?? item), item);
+  }
+  return out;
+}
+
+/** `alias -> collection` for the tables named in FROM and JOIN clauses. */
+function sourceTables(query: string, schema: SchemaLookup): Map<string, Collection> {
+  const out = new Map<string, Collection>();
+  const re = /(?:from|join)\s+([`"[]?\w+[`"\]]?)(?:\s+(?:as\s+)?([`"[]?\w+[`"\]]?))?/gi;
+  for (const m of query.matchAll(re)) {
+    const c = schema.find(unquote(m[1]));
+    if (!c) continue;
+    out.set(c.name, c);
+    const alias = m[2] ? unquote(m[2]) : '';
+    if (alias && !/^(where|join|left|right|inner|outer|cross|on|group|order|limit|union)$/i.test(alias)) out.set(alias, c);
+  }
+  return out;
+}
+
+const NUMERIC_AGGREGATE = /^(count|sum|avg|total|min|max)\s*\(/i;
+
+/**
+ * The fields of a view collection, from the columns its query yields: a column taken straight
+ * from a collection field keeps that field's type and options; aggregates are numbers; anything
+ * else is a json field.
+ */
+export async function inferViewFields(tx: Executor, viewName: string, query: string, schema: SchemaLookup): Promise<FieldDef[]> {
+  const rows = await tx.all<{ name: string }>(tx.dialect.tableColumns(viewName));
+  const names = rows.map((r) => r.name);
+  if (!names.includes('id')) {
+    throw new ApiError(400, 'Failed to create collection.', {
+      viewQuery: fieldError('validation_missing_id', 'The view query must return an "id" column.'),
+    });
+  }
+  const exprs = selectColumns(query);
+  const tables = sourceTables(query, schema);
+  const taken = new Set<string>();
+  return names.map((name) => {
+    if (name === 'id') {
+      return fieldDefaults({ type: 'text', name: 'id', system: true, primaryKey: true, required: true, pattern: '^[a-z0-9]+$' });
+    }
+    const expr = exprs.get(name) ?? name;
+    const ref = /^[`"]?(?:(\w+)[`"]?\.)?[`"]?(\w+)[`"]?$/.exec(expr.trim());
+    if (ref) {
+      const candidates = ref[1] ? [tables.get(ref[1])] : [...tables.values()];
+      for (const c of candidates) {
+        const source = c?.fields.find((f) => f.name === ref[2]);
+        if (source) {
+          const id = generateFieldId(`_clone_${source.type}`, name, taken);
+          taken.add(id);
+          const clone: FieldDef = { ...structuredClone(source), id, name, system: false };
+          if ('primaryKey' in clone) clone.primaryKey = false;
+          return clone;
+        }
+      }
+    }
+    const type = NUMERIC_AGGREGATE.test(expr.trim()) ? 'number' : 'json';
+    const id = generateFieldId(type, name, taken);
+    taken.add(id);
+    return fieldDefaults({ type, name, id });
+  });
+}

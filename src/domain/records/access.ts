@@ -1,0 +1,75 @@
+import type { Executor } from '../../db/dialect.ts';
+import { sql, type Sql } from '../../db/sql.ts';
+import { forbidden } from '../../kernel/errors.ts';
+import { compileFilter, type RequestInfo } from '../../filter/index.ts';
+import type { Collection, RuleName, SchemaLookup } from '../collections/model.ts';
+import { isSuperuser, type RequestContext } from '../context.ts';
+import type { RecordData } from './codec.ts';
+
+/** PocketBase exposes header names lower-cased with `-` turned into `_`. */
+function requestHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase().replace(/-/g, '_')] = v;
+  return out;
+}
+
+export function requestInfoOf(
+  ctx: RequestContext,
+  body: Record<string, unknown> = {},
+  context = 'default',
+  current?: RecordData,
+): RequestInfo {
+  const p = ctx.principal;
+  return {
+    auth: p.kind === 'guest' ? null : { collection: p.collection, record: p.record },
+    method: ctx.method.toUpperCase(),
+    query: { ...ctx.query },
+    headers: requestHeaders(ctx.headers),
+    body,
+    context,
+    current,
+  };
+}
+
+/** `null` rules are for superusers only. */
+export function assertRuleAllows(ctx: RequestContext, collection: Collection, rule: RuleName): void {
+  if (collection[rule] === null && !isSuperuser(ctx)) throw forbidden('Only superusers can perform this action.');
+}
+
+export interface FilterScope {
+  schema: SchemaLookup;
+  collection: Collection;
+  /** Alias of the collection's table in the outer query. */
+  tableAlias: string;
+  request: RequestInfo;
+  superuser: boolean;
+}
+
+/** The rule as a WHERE fragment, or undefined when it does not restrict (superuser or empty rule). */
+export function ruleCondition(db: Executor, scope: FilterScope, rule: string | null): Sql | undefined {
+  if (scope.superuser || rule === null || rule.trim() === '') return undefined;
+  return compileFilter(rule, {
+    dialect: db.dialect,
+    schema: scope.schema,
+    collection: scope.collection,
+    tableAlias: scope.tableAlias,
+    request: scope.request,
+    allowHiddenFields: true,
+  });
+}
+
+/** Clients other than superusers may not probe other collections or request data via filter/sort. */
+export function assertClientQueryAllowed(ctx: RequestContext, filter: string, sort: string): void {
+  if (isSuperuser(ctx)) return;
+  for (const special of ['@collection.', '@request.']) {
+    if (filter.includes(special) || sort.includes(special)) {
+      throw forbidden(`Only superusers can filter by ${special.slice(0, -1)}.`);
+    }
+  }
+}
+
+export const and = (parts: Array<Sql | undefined>): Sql | undefined => {
+  const present = parts.filter((p): p is Sql => p !== undefined);
+  if (present.length === 0) return undefined;
+  return present.slice(1).reduce((acc, p) => sql`${acc} AND (${p})`, sql`(${present[0]})`);
+};

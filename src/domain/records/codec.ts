@@ -1,0 +1,52 @@
+import { fieldHandler } from '../collections/fields/registry.ts';
+import type { DbValue } from '../collections/fields/types.ts';
+import type { Collection, FieldDef } from '../collections/model.ts';
+
+/** A record in memory: field name -> value in the form the field handlers work with. */
+export type RecordData = Record<string, unknown>;
+
+interface CollectionPlan {
+  /** Fields with their handler, in collection order. */
+  fields: Array<{ def: FieldDef; handler: ReturnType<typeof fieldHandler> }>;
+  byName: Map<string, FieldDef>;
+  /** Names in PocketBase's JSON key order for public output (alphabetical, as Go maps marshal). */
+  exportOrder: string[];
+}
+
+// Collections are frozen and replaced on every schema reload, so a WeakMap keyed by the
+// collection object is invalidated automatically.
+const plans = new WeakMap<Collection, CollectionPlan>();
+
+export function planOf(collection: Collection): CollectionPlan {
+  let plan = plans.get(collection);
+  if (!plan) {
+    const fields = collection.fields.map((def) => ({ def, handler: fieldHandler(def.type) }));
+    const exportOrder = ['collectionId', 'collectionName', ...collection.fields.map((f) => f.name)].sort();
+    plan = { fields, byName: new Map(collection.fields.map((f) => [f.name, f])), exportOrder };
+    plans.set(collection, plan);
+  }
+  return plan;
+}
+
+/** Turns a database row into in-memory values; columns the collection does not know are dropped. */
+export function decodeRow(collection: Collection, row: Record<string, unknown>): RecordData {
+  const out: RecordData = {};
+  for (const { def, handler } of planOf(collection).fields) out[def.name] = handler.decode(def, row[def.name]);
+  return out;
+}
+
+/** The column values to write for `data` (every field of the collection). */
+export function encodeRecord(collection: Collection, data: RecordData): Record<string, DbValue> {
+  const out: Record<string, DbValue> = {};
+  for (const { def, handler } of planOf(collection).fields) {
+    out[def.name] = handler.encode(def, data[def.name] ?? handler.zero(def));
+  }
+  return out;
+}
+
+/** A fresh record: every field at its zero value. */
+export function zeroRecord(collection: Collection): RecordData {
+  const out: RecordData = {};
+  for (const { def, handler } of planOf(collection).fields) out[def.name] = handler.zero(def);
+  return out;
+}

@@ -1,0 +1,69 @@
+import type { Executor } from '../../db/dialect.ts';
+import { ident, sql } from '../../db/sql.ts';
+import { badRequest } from '../../kernel/errors.ts';
+import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../collections/model.ts';
+
+const MAX_CASCADE_DEPTH = 64;
+
+export const deleteRefError = () =>
+  badRequest('Failed to delete record. Make sure that the record is not part of a required relation reference.');
+
+/** Relation fields, in any collection, that point at `collection`. */
+function referencesTo(schema: SchemaLookup, collection: Collection): Array<{ source: Collection; field: FieldDef }> {
+  const refs: Array<{ source: Collection; field: FieldDef }> = [];
+  for (const source of schema.all()) {
+    if (source.type === 'view') continue;
+    for (const field of source.fields) {
+      if (field.type === 'relation' && field.collectionId === collection.id) refs.push({ source, field });
+    }
+  }
+  return refs;
+}
+
+/**
+ * Deletes a record inside `tx` and resolves references to it, as PocketBase does: the id is
+ * removed from every relation holding it; a relation left empty deletes its record when the field
+ * cascades, and fails the whole delete when the field is required.
+ */
+export async function deleteWithCascade(
+  tx: Executor,
+  schema: SchemaLookup,
+  collection: Collection,
+  id: string,
+  depth = 0,
+): Promise<void> {
+  if (depth > MAX_CASCADE_DEPTH) throw deleteRefError();
+  await tx.run(sql`DELETE FROM ${ident(collection.name)} WHERE ${ident('id')} = ${id}`);
+  for (const { source, field } of referencesTo(schema, collection)) {
+    const column = ident(source.name, field.name);
+    const multi = isMultiValue(field);
+    const where = multi
+      ? sql`EXISTS (SELECT 1 FROM ${tx.dialect.jsonEach(sql`${column}`, '__je')} WHERE ${ident('__je', 'value')} = ${id})`
+      : sql`${column} = ${id}`;
+    const rows = await tx.all<{ id: string; value: unknown }>(
+      sql`SELECT ${ident(source.name, 'id')} AS id, ${column} AS value FROM ${ident(source.name)} WHERE ${where}`,
+    );
+    for (const row of rows) {
+      const remaining = multi ? parseIds(row.value).filter((v) => v !== id) : [];
+      if (remaining.length === 0) {
+        if (field.cascadeDelete) {
+          await deleteWithCascade(tx, schema, source, row.id, depth + 1);
+          continue;
+        }
+        if (field.required) throw deleteRefError();
+      }
+      const stored = multi ? JSON.stringify(remaining) : '';
+      await tx.run(sql`UPDATE ${ident(source.name)} SET ${ident(field.name)} = ${stored} WHERE ${ident('id')} = ${row.id}`);
+    }
+  }
+}
+
+function parseIds(value: unknown): string[] {
+  if (typeof value !== 'string' || value === '') return [];
+  try {
+    const parsed = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.map(String) : [String(parsed)];
+  } catch {
+    return [value];
+  }
+}

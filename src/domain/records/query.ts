@@ -1,0 +1,110 @@
+import type { Executor } from '../../db/dialect.ts';
+import { ident, join, raw, sql, type Sql } from '../../db/sql.ts';
+import { badRequest } from '../../kernel/errors.ts';
+import { compileFilter, compileSortField } from '../../filter/index.ts';
+import type { Collection } from '../collections/model.ts';
+import type { FilterScope } from './access.ts';
+
+export const DEFAULT_PER_PAGE = 30;
+export const MAX_PER_PAGE = 1000;
+const MAX_SORT_FIELDS = 8;
+const MAX_SORT_FIELD_LENGTH = 255;
+
+export interface ListParams {
+  page?: string;
+  perPage?: string;
+  sort?: string;
+  filter?: string;
+  skipTotal?: string;
+}
+
+export interface Paging {
+  page: number;
+  perPage: number;
+  skipTotal: boolean;
+}
+
+const invalid = () => badRequest();
+
+function parseIntParam(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[+-]?\d{1,15}$/.test(raw.trim())) throw invalid();
+  return Number(raw.trim());
+}
+
+const TRUE_VALUES = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE_VALUES = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/** Go's strconv.ParseBool, which PocketBase uses for `skipTotal`. */
+export function parseBoolParam(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '') return false;
+  if (TRUE_VALUES.has(raw)) return true;
+  if (FALSE_VALUES.has(raw)) return false;
+  throw invalid();
+}
+
+export function parsePaging(params: ListParams): Paging {
+  let page = parseIntParam(params.page, 1);
+  let perPage = parseIntParam(params.perPage, DEFAULT_PER_PAGE);
+  if (page <= 0) page = 1;
+  if (perPage <= 0) perPage = DEFAULT_PER_PAGE;
+  if (perPage > MAX_PER_PAGE) perPage = MAX_PER_PAGE;
+  return { page, perPage, skipTotal: parseBoolParam(params.skipTotal) };
+}
+
+/** `sort=-created,title,@random` -> ORDER BY fragment (or undefined for none). */
+export function compileSort(db: Executor, scope: FilterScope, sortParam: string | undefined): Sql | undefined {
+  if (!sortParam || sortParam.trim() === '') return undefined;
+  const parts = sortParam.split(',');
+  if (parts.length > MAX_SORT_FIELDS) throw invalid();
+  const terms: Sql[] = [];
+  for (const part of parts) {
+    let name = part.trim();
+    let dir = 'ASC';
+    if (name.startsWith('-')) {
+      dir = 'DESC';
+      name = name.slice(1);
+    } else if (name.startsWith('+')) {
+      name = name.slice(1);
+    }
+    if (name === '' || name.length > MAX_SORT_FIELD_LENGTH) throw invalid();
+    let expr: Sql;
+    if (name === '@random') expr = db.dialect.random();
+    else if (name === '@rowid') expr = db.dialect.rowid(scope.tableAlias);
+    else {
+      expr = compileSortField(name, {
+        dialect: db.dialect,
+        schema: scope.schema,
+        collection: scope.collection,
+        tableAlias: scope.tableAlias,
+        request: scope.request,
+        allowHiddenFields: scope.superuser,
+      });
+    }
+    terms.push(name === '@random' ? expr : sql`${expr} ${raw(dir)}`);
+  }
+  return join(terms);
+}
+
+/** The client's filter as a WHERE fragment. */
+export function compileClientFilter(db: Executor, scope: FilterScope, filter: string | undefined): Sql | undefined {
+  if (!filter || filter.trim() === '') return undefined;
+  return compileFilter(filter, {
+    dialect: db.dialect,
+    schema: scope.schema,
+    collection: scope.collection,
+    tableAlias: scope.tableAlias,
+    request: scope.request,
+    allowHiddenFields: scope.superuser,
+  });
+}
+
+export function selectFrom(collection: Collection, where: Sql | undefined): Sql {
+  const table = ident(collection.name);
+  return where ? sql`SELECT ${table}.* FROM ${table} WHERE ${where}` : sql`SELECT ${table}.* FROM ${table}`;
+}
+
+export function countFrom(collection: Collection, where: Sql | undefined): Sql {
+  const table = ident(collection.name);
+  return where ? sql`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}` : sql`SELECT COUNT(*) AS n FROM ${table}`;
+}

@@ -1,0 +1,264 @@
+import type { Database, Executor } from '../../db/dialect.ts';
+import { ident, join, sql, type Sql } from '../../db/sql.ts';
+import { ApiError, badRequest, notFound } from '../../kernel/errors.ts';
+import type { Collection, SchemaLookup } from '../collections/model.ts';
+import { isSuperuser, type RequestContext } from '../context.ts';
+import {
+  and,
+  assertClientQueryAllowed,
+  assertRuleAllows,
+  requestInfoOf,
+  ruleCondition,
+  type FilterScope,
+} from './access.ts';
+import { decodeRow, encodeRecord, zeroRecord, type RecordData } from './codec.ts';
+import { deleteRefError, deleteWithCascade } from './delete.ts';
+import { expandRecords, parseExpand } from './expand.ts';
+import { exportRecord } from './export.ts';
+import { parseInput, type RecordInput } from './input.ts';
+import { compileClientFilter, compileSort, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
+import {
+  applyInput,
+  checkOldPassword,
+  insertRow,
+  saveError,
+  storedValues,
+  updateRow,
+  validateRecord,
+  validateRelations,
+  type AppliedChange,
+} from './write.ts';
+
+export interface ListResult {
+  items: Array<Record<string, unknown>>;
+  page: number;
+  perPage: number;
+  totalItems: number;
+  totalPages: number;
+}
+
+export interface ReadOptions {
+  expand?: string;
+}
+
+export interface RecordServiceDeps {
+  db: Database;
+  schema: SchemaLookup;
+}
+
+const CREATE_FAILED = 'Failed to create record.';
+const UPDATE_FAILED = 'Failed to update record.';
+
+/** Record use cases: list, view, create, update, delete, with API rules applied. No HTTP here. */
+export class RecordService {
+  constructor(private readonly deps: RecordServiceDeps) {}
+
+  private collection(ref: string, message = 'Missing collection context.'): Collection {
+    const c = this.deps.schema.find(ref);
+    if (!c) throw notFound(message);
+    return c;
+  }
+
+  private scope(ctx: RequestContext, collection: Collection, body?: Record<string, unknown>, current?: RecordData): FilterScope {
+    return {
+      schema: this.deps.schema,
+      collection,
+      tableAlias: collection.name,
+      request: requestInfoOf(ctx, body, 'default', current),
+      superuser: isSuperuser(ctx),
+    };
+  }
+
+  async list(ctx: RequestContext, ref: string, params: ListParams & ReadOptions): Promise<ListResult> {
+    const { db } = this.deps;
+    const collection = this.collection(ref);
+    assertRuleAllows(ctx, collection, 'listRule');
+    assertClientQueryAllowed(ctx, params.filter ?? '', params.sort ?? '');
+    const paging = parsePaging(params);
+    const scope = this.scope(ctx, collection);
+    const where = and([ruleCondition(db, scope, collection.listRule), compileClientFilter(db, scope, params.filter)]);
+    const order = compileSort(db, scope, params.sort);
+    let query = selectFrom(collection, where);
+    if (order) query = sql`${query} ORDER BY ${order}`;
+    query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
+
+    const [rows, count] = await Promise.all([
+      db.all(query),
+      paging.skipTotal ? undefined : db.get<{ n: number }>(countFrom(collection, where)),
+    ]);
+    const records = rows.map((r) => decodeRow(collection, r));
+    const totalItems = count ? Number(count.n) : -1;
+    return {
+      items: await this.export(ctx, collection, records, params.expand),
+      page: paging.page,
+      perPage: paging.perPage,
+      totalItems,
+      totalPages: count ? Math.ceil(totalItems / paging.perPage) : -1,
+    };
+  }
+
+  async view(ctx: RequestContext, ref: string, id: string, options: ReadOptions = {}): Promise<Record<string, unknown>> {
+    const collection = this.collection(ref);
+    assertRuleAllows(ctx, collection, 'viewRule');
+    const record = await this.findWithRule(this.deps.db, ctx, collection, id, collection.viewRule);
+    if (!record) throw notFound();
+    return (await this.export(ctx, collection, [record], options.expand))[0];
+  }
+
+  async create(ctx: RequestContext, ref: string, input: RecordInput, options: ReadOptions = {}): Promise<Record<string, unknown>> {
+    const { db, schema } = this.deps;
+    const collection = this.collection(ref, 'Missing or invalid collection context.');
+    if (collection.type === 'view') throw badRequest('Unsupported collection type.');
+    assertRuleAllows(ctx, collection, 'createRule');
+    const superuser = isSuperuser(ctx);
+    const parsed = parseInput(collection, input, superuser);
+    const opts = { isNew: true, source: input.source, canManage: superuser };
+    const change = applyInput(collection, zeroRecord(collection), parsed, opts);
+    const body = this.ruleBody(input, change);
+
+    if (!superuser) {
+      // The rule runs against the record as it would be stored, before validation: a request the
+      // rule rejects learns nothing about the data (PocketBase checks a dummy row the same way).
+      const dummy = encodeRecord(collection, { ...change.data, password: '' });
+      const allowed = await this.dummyMatches(ctx, collection, dummy, body, collection.createRule);
+      if (!allowed) throw badRequest(CREATE_FAILED);
+      if (collection.type === 'auth' && collection.options.manageRule) {
+        opts.canManage = await this.dummyMatches(ctx, collection, dummy, body, collection.options.manageRule as string);
+        if (opts.canManage) Object.assign(change, applyInput(collection, zeroRecord(collection), parsed, opts));
+      }
+    }
+    await this.validate(collection, change, opts);
+    const values = await storedValues(collection, change);
+    try {
+      await db.transaction((tx) => insertRow(tx, collection, values));
+    } catch (e) {
+      throw saveError(db, e, CREATE_FAILED);
+    }
+    const saved = await this.findWithRule(db, ctx, collection, String(change.data.id), null, true);
+    return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
+  }
+
+  async update(
+    ctx: RequestContext,
+    ref: string,
+    id: string,
+    input: RecordInput,
+    options: ReadOptions = {},
+  ): Promise<Record<string, unknown>> {
+    const { db } = this.deps;
+    const collection = this.collection(ref, 'Missing or invalid collection context.');
+    if (collection.type === 'view') throw badRequest('Unsupported collection type.');
+    assertRuleAllows(ctx, collection, 'updateRule');
+    const superuser = isSuperuser(ctx);
+    const original = await this.findWithRule(db, ctx, collection, id, null, true);
+    if (!original) throw notFound();
+    const parsed = parseInput(collection, input, superuser);
+    const opts = { isNew: false, source: input.source, original, canManage: superuser };
+    let change = applyInput(collection, original, parsed, opts);
+    const body = this.ruleBody(input, change);
+    if (!superuser) {
+      const visible = await this.findWithRule(db, ctx, collection, id, collection.updateRule, false, body, original);
+      if (!visible) throw notFound();
+      if (collection.type === 'auth' && collection.options.manageRule) {
+        opts.canManage = !!(await this.findWithRule(db, ctx, collection, id, collection.options.manageRule as string, false, body, original));
+        if (opts.canManage) change = applyInput(collection, original, parsed, opts);
+      }
+    }
+    await checkOldPassword(parsed, change, original, opts.canManage);
+    await this.validate(collection, change, opts, UPDATE_FAILED);
+    const values = await storedValues(collection, change);
+    try {
+      await db.transaction((tx) => updateRow(tx, collection, id, values));
+    } catch (e) {
+      throw saveError(db, e, UPDATE_FAILED);
+    }
+    const saved = await this.findWithRule(db, ctx, collection, id, null, true);
+    return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
+  }
+
+  async delete(ctx: RequestContext, ref: string, id: string): Promise<void> {
+    const { db, schema } = this.deps;
+    const collection = this.collection(ref);
+    if (collection.type === 'view') throw badRequest('Unsupported collection type.');
+    assertRuleAllows(ctx, collection, 'deleteRule');
+    const record = await this.findWithRule(db, ctx, collection, id, collection.deleteRule);
+    if (!record) throw notFound();
+    if (collection.name === '_superusers') {
+      const n = await db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ${ident(collection.name)}`);
+      if (Number(n?.n) <= 1) throw badRequest("You can't delete the only existing superuser.");
+    }
+    try {
+      await db.transaction((tx) => deleteWithCascade(tx, schema, collection, id));
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      if (db.dialect.translateError(e)) throw deleteRefError();
+      throw e;
+    }
+  }
+
+  /** Body values visible to rules as `@request.body.*`: submitted fields as normalized, other keys raw. */
+  private ruleBody(input: RecordInput, change: AppliedChange): Record<string, unknown> {
+    const body: Record<string, unknown> = { ...input.body };
+    for (const name of change.changedFields) if (name in body) body[name] = change.data[name];
+    delete body.password;
+    return body;
+  }
+
+  private async validate(collection: Collection, change: AppliedChange, opts: Parameters<typeof validateRecord>[2], message = CREATE_FAILED) {
+    const errors = validateRecord(collection, change, opts);
+    await validateRelations(this.deps.db, this.deps.schema, collection, change, errors);
+    if (Object.keys(errors).length) throw badRequest(message, errors);
+  }
+
+  /** Loads a record by id, restricted by `rule` for non-superusers (unless `bypass`). */
+  private async findWithRule(
+    db: Executor,
+    ctx: RequestContext,
+    collection: Collection,
+    id: string,
+    rule: string | null,
+    bypass = false,
+    body?: Record<string, unknown>,
+    current?: RecordData,
+  ): Promise<RecordData | undefined> {
+    const idMatch = sql`${ident(collection.name, 'id')} = ${id}`;
+    const condition = bypass ? undefined : ruleCondition(db, this.scope(ctx, collection, body, current), rule);
+    const row = await db.get(selectFrom(collection, and([idMatch, condition])));
+    return row ? decodeRow(collection, row) : undefined;
+  }
+
+  /** Does `rule` hold for a record that is not stored yet? Checked on a one-row subquery. */
+  private async dummyMatches(
+    ctx: RequestContext,
+    collection: Collection,
+    values: Record<string, unknown>,
+    body: Record<string, unknown>,
+    rule: string | null,
+  ): Promise<boolean> {
+    const { db } = this.deps;
+    const condition = ruleCondition(db, this.scope(ctx, collection, body), rule);
+    if (!condition) return true;
+    const columns: Sql[] = Object.entries(values).map(([k, v]) => sql`${v} AS ${ident(k)}`);
+    const row = await db.get(sql`SELECT 1 AS ok FROM (SELECT ${join(columns)}) AS ${ident(collection.name)} WHERE ${condition}`);
+    return row !== undefined;
+  }
+
+  private async export(
+    ctx: RequestContext,
+    collection: Collection,
+    records: RecordData[],
+    expand: string | undefined,
+    canManage = false,
+  ): Promise<Array<Record<string, unknown>>> {
+    const tree = parseExpand(expand);
+    const expanded = tree
+      ? await expandRecords(
+          { db: this.deps.db, schema: this.deps.schema, viewer: ctx.principal, request: requestInfoOf(ctx, {}, 'expand') },
+          collection,
+          records,
+          tree,
+        )
+      : undefined;
+    return records.map((r, i) => exportRecord(collection, r, { viewer: ctx.principal, canManage }, expanded?.[i]));
+  }
+}

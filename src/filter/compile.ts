@@ -1,0 +1,144 @@
+import { empty, join, sql, type Sql } from '../db/sql.ts';
+import type { Collection } from '../domain/collections/model.ts';
+import { type Expr, compare, countComparisons, ident, nestingDepth, or, str } from './ast.ts';
+import { compareOperands } from './compare.ts';
+import { type Compiled, CompileContext, type FilterEnv, type Scope, emptyRequestInfo, unionJoins } from './context.ts';
+import { FilterError, fail } from './errors.ts';
+import { FILTER_LIMITS } from './limits.ts';
+import { resolveOperand } from './operands.ts';
+import { parseFilter } from './parser.ts';
+
+/** One filter or rule of a WHERE clause, with what it may read. */
+export interface FilterPart {
+  filter: string | Expr;
+  /** Rules and superusers: true. Other users' client filters: false (hidden fields unknown, list rules of related collections enforced). */
+  allowHiddenFields: boolean;
+  params?: Record<string, unknown>;
+}
+
+export type WhereEnv = Omit<FilterEnv, 'allowHiddenFields' | 'params'>;
+
+/** A filter or rule as a WHERE fragment. */
+export function compileFilter(filter: string | Expr, env: FilterEnv): Sql {
+  return compileWhere([{ filter, allowHiddenFields: env.allowHiddenFields, params: env.params }], env);
+}
+
+/**
+ * Several filters ANDed into one WHERE fragment. The parts share their relation joins, so, as in
+ * PocketBase when a rule and a client filter are applied to one query, `tags.name ?= 'a'` in the
+ * rule and `tags.color ?= 'red'` in the filter must hold for the same tag. Empty parts are
+ * skipped; the result is `empty` when nothing filters.
+ */
+export function compileWhere(parts: readonly FilterPart[], env: WhereEnv): Sql {
+  const ctx = new CompileContext({ ...env, allowHiddenFields: false });
+  const root = { kind: 'table', alias: env.tableAlias ?? env.collection.name, join: null } as const;
+  const conjuncts: Compiled[] = [];
+  for (const part of parts) {
+    const tree = toTree(part.filter);
+    if (!tree) continue;
+    const scope: Scope = {
+      ctx, collection: env.collection, root, allowHiddenFields: part.allowHiddenFields,
+      params: part.params ?? {}, keyPrefix: '', current: env.request.current,
+    };
+    for (const item of tree.kind === 'and' ? tree.items : [tree]) conjuncts.push(compileExpr(scope, item));
+  }
+  conjuncts.push(...compileConstraints(ctx));
+  return assemble(ctx, conjuncts);
+}
+
+/** Parses the rule with an empty request and hidden fields allowed (as PocketBase validates rules on save). */
+export function validateRule(rule: string, env: Omit<WhereEnv, 'request'>): void {
+  try {
+    compileWhere([{ filter: rule, allowHiddenFields: true }], { ...env, request: emptyRequestInfo() });
+  } catch (e) {
+    if (e instanceof FilterError) throw new FilterError(e.reason, 'Invalid rule');
+    throw e;
+  }
+}
+
+function toTree(filter: string | Expr): Expr | null {
+  if (typeof filter === 'string') return filter.trim() === '' ? null : parseFilter(filter);
+  // Trees built by callers get the same caps as parsed ones.
+  if (countComparisons(filter) > FILTER_LIMITS.maxExpressions) fail(`too many expressions (max ${FILTER_LIMITS.maxExpressions})`);
+  if (nestingDepth(filter) > FILTER_LIMITS.maxDepth * 2) fail('too deeply nested');
+  return filter;
+}
+
+export function compileExpr(scope: Scope, e: Expr): Compiled {
+  if (e.kind === 'compare') {
+    const left = resolveOperand(scope, e.left);
+    const right = resolveOperand(scope, e.right);
+    return compareOperands(scope.ctx, left, e.op, right);
+  }
+  const parts = e.items.map((item) => compileExpr(scope, item));
+  return {
+    sql: sql`(${join(parts.map((p) => p.sql), e.kind === 'and' ? ' AND ' : ' OR ')})`,
+    joins: unionJoins(...parts.map((p) => p.joins)),
+  };
+}
+
+/**
+ * Rows of a collection joined by a client filter must pass that collection's listRule, or a
+ * related record's fields could be probed without list access. As in PocketBase the check is
+ * `id = '' || (listRule)` on the joined row, compiled with the joined collection as root.
+ */
+export function compileConstraints(ctx: CompileContext): Compiled[] {
+  const out: Compiled[] = [];
+  for (const [alias, c] of [...ctx.constraints]) out.push(compileConstraint(ctx, alias, c));
+  return out;
+}
+
+function compileConstraint(ctx: CompileContext, alias: string, c: Collection): Compiled {
+  const scope: Scope = {
+    ctx, collection: c, root: { kind: 'table', alias, join: alias }, allowHiddenFields: true, params: {}, keyPrefix: `${alias}#`,
+  };
+  try {
+    return compileExpr(scope, or(compare(ident('id'), '=', str('')), parseFilter(c.listRule ?? '')));
+  } catch (e) {
+    if (e instanceof FilterError) fail(`the listRule of collection ${JSON.stringify(c.name)} is invalid: ${e.reason}`);
+    throw e;
+  }
+}
+
+/**
+ * Top-level conjuncts that read no joined table stay plain, so indexes on the filtered table
+ * keep working. The others are grouped by the join chains they share and each group becomes one
+ * `EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN … WHERE …)` correlated to the outer row: the joins
+ * never multiply outer rows, so the outer query needs no DISTINCT. Splitting by chain is sound
+ * because LEFT JOINs from a one-row anchor always yield at least one row.
+ */
+export function assemble(ctx: CompileContext, conjuncts: readonly Compiled[]): Sql {
+  // Union-find over join chains (a chain is named by its first join).
+  const parent = new Map<string, string>();
+  const find = (a: string): string => {
+    let r = a;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string;
+    return r;
+  };
+  for (const c of conjuncts) {
+    const roots = [...c.joins].map((a) => ctx.chainRoot(a));
+    for (const r of roots) if (!parent.has(r)) parent.set(r, r);
+    for (const r of roots.slice(1)) {
+      const a = find(roots[0]);
+      const b = find(r);
+      if (a !== b) parent.set(b, a);
+    }
+  }
+  const groupOf = (c: Compiled) => find(ctx.chainRoot(c.joins.values().next().value as string));
+  const out: Sql[] = [];
+  const done = new Set<string>();
+  for (const c of conjuncts) {
+    if (c.joins.size === 0) {
+      out.push(c.sql);
+      continue;
+    }
+    const g = groupOf(c);
+    if (done.has(g)) continue;
+    done.add(g);
+    const members = conjuncts.filter((m) => m.joins.size > 0 && groupOf(m) === g);
+    const joins = ctx.closure(members.flatMap((m) => [...m.joins])).map((j) => j.clause);
+    out.push(sql`EXISTS (SELECT 1 FROM ${ctx.fromAnchor(joins)} WHERE ${join(members.map((m) => m.sql), ' AND ')})`);
+  }
+  if (out.length === 0) return empty;
+  return out.length === 1 ? out[0] : sql`(${join(out, ' AND ')})`;
+}

@@ -1,0 +1,201 @@
+import type { Dialect } from '../db/dialect.ts';
+import { ident, join, raw, sql, type Sql, type SqlValue, value } from '../db/sql.ts';
+import type { Collection, SchemaLookup } from '../domain/collections/model.ts';
+import { fail, quote } from './errors.ts';
+import { FILTER_LIMITS } from './limits.ts';
+
+/** What a filter may read about the current request (PocketBase's RequestInfo). */
+export interface RequestInfo {
+  /** The authenticated record with all its columns decoded (hidden ones included), or null for guests. */
+  auth: null | { collection: Collection; record: Record<string, unknown> };
+  method: string;
+  query: Record<string, string>;
+  /** Header names lower-cased with `-` replaced by `_`, as PocketBase exposes them. */
+  headers: Record<string, string>;
+  /** The submitted data; multi-value fields hold arrays. */
+  body: Record<string, unknown>;
+  /** 'default', 'oauth2', 'otp', 'password', 'realtime', 'protectedFile' … */
+  context: string;
+  /**
+   * The stored record a rule is checked against. Optional: `:changed` compares with the row's own
+   * column, which is the stored record whenever the outer query reads it; when set, the stored
+   * value is taken from here instead (for checks run against a row built from new values).
+   */
+  current?: Record<string, unknown>;
+}
+
+export const emptyRequestInfo = (): RequestInfo => ({ auth: null, method: '', query: {}, headers: {}, body: {}, context: 'default' });
+
+export interface FilterEnv {
+  dialect: Dialect;
+  schema: SchemaLookup;
+  /** The collection whose rows are filtered. */
+  collection: Collection;
+  /** Alias of that collection's table in the outer query; defaults to the collection name. */
+  tableAlias?: string;
+  request: RequestInfo;
+  /** Superusers and rules may read hidden fields; client filters of other users may not. */
+  allowHiddenFields: boolean;
+  /** Values for `{:name}` placeholders. */
+  params?: Record<string, unknown>;
+  /** Clock for the date macros (tests). */
+  now?: Date;
+}
+
+/** How `=`/`!=` treat NULL versus empty values (PocketBase's NullFallbackPreference). */
+export type NullFallback = 'auto' | 'disabled' | 'enforced';
+
+/** The values a multi-valued operand takes, as a separate FROM chain for the all-of check. */
+export interface MultiMatch {
+  /** `(SELECT 1) AS a LEFT JOIN … ` correlated to the outer row. */
+  readonly from: Sql;
+  readonly value: Sql;
+}
+
+/** One side of a comparison, resolved (PocketBase's ResolverResult). */
+export interface Operand {
+  readonly sql: Sql;
+  /** Values the operand stands for, used for the empty/non-empty analysis of `=` and `!=`. */
+  readonly params: readonly unknown[];
+  /** Bound values inside `sql` that `~` wraps in `%…%`. */
+  readonly wrap: readonly SqlValue[];
+  /** 'null' for NULL, 'bool' for constants known non-empty (true/false, :isset, counts 0/1). */
+  readonly token: 'null' | 'bool' | 'other';
+  readonly nullFallback: NullFallback;
+  readonly multi?: MultiMatch;
+  readonly afterBuild?: (expr: Sql) => Sql;
+  /** Shared joins the operand reads from. */
+  readonly joins: ReadonlySet<string>;
+}
+
+const NO_JOINS: ReadonlySet<string> = new Set();
+
+export const operand = (o: Partial<Operand> & { sql: Sql }): Operand => ({
+  params: [], wrap: [], token: 'other', nullFallback: 'auto', joins: NO_JOINS, ...o,
+});
+
+export const NULL_OPERAND = operand({ sql: raw('NULL'), token: 'null' });
+
+/** true/false (and :isset results): bound as 1/0, which every dialect reads as a boolean. */
+export const boolOperand = (b: boolean): Operand => operand({ sql: sql`${value(b ? 1 : 0)}`, token: 'bool' });
+
+/** A join shared by every expression of one compiled WHERE, as PocketBase shares its LEFT JOINs. */
+export interface SharedJoin {
+  readonly key: string;
+  readonly alias: string;
+  readonly clause: Sql;
+  readonly parent: string | null;
+  readonly collection: Collection | null;
+}
+
+/** Where the columns of the current record live: a table alias, or values bound from memory. */
+export type RowRef =
+  | { readonly kind: 'table'; readonly alias: string; /** the shared join it belongs to, if any */ readonly join: string | null }
+  | { readonly kind: 'bound'; readonly values: Record<string, unknown> };
+
+/** Mutable state of one compilation: joins, pending list-rule constraints, counters. */
+export class CompileContext {
+  readonly dialect: Dialect;
+  readonly schema: SchemaLookup;
+  readonly request: RequestInfo;
+  readonly now: Date;
+  readonly joins = new Map<string, SharedJoin>();
+  private readonly byKey = new Map<string, SharedJoin>();
+  /** Aliases whose rows must pass their collection's listRule (client filters only). */
+  readonly constraints = new Map<string, Collection>();
+  private counter = 0;
+  private subqueries = 0;
+  private readonly reserved: string;
+
+  constructor(readonly env: FilterEnv) {
+    this.dialect = env.dialect;
+    this.schema = env.schema;
+    this.request = env.request;
+    this.now = env.now ?? new Date();
+    this.reserved = (env.tableAlias ?? env.collection.name).toLowerCase();
+  }
+
+  /** A fresh alias that cannot shadow the outer table alias. */
+  alias(prefix: string): string {
+    for (;;) {
+      const a = `__${prefix}${++this.counter}`;
+      if (a.toLowerCase() !== this.reserved) return a;
+    }
+  }
+
+  countSubquery(): void {
+    if (++this.subqueries > FILTER_LIMITS.maxSubqueries) fail(`too many relation lookups (max ${FILTER_LIMITS.maxSubqueries})`);
+  }
+
+  /** The collection by id or name, the filtered collection first (it may be an unsaved draft). */
+  collection(idOrName: string): Collection | undefined {
+    const base = this.env.collection;
+    if (idOrName === base.id || idOrName === base.name) return base;
+    return this.schema.find(idOrName);
+  }
+
+  /** Registers (or reuses, by key) a shared join; `build` gets the alias and returns the JOIN clause. */
+  sharedJoin(key: string, parent: string | null, collection: Collection | null, build: (alias: string) => Sql): string {
+    const existing = this.byKey.get(key);
+    if (existing) {
+      if (existing.collection?.id !== collection?.id) fail(`alias ${quote(key)} is used for two different collections`);
+      return existing.alias;
+    }
+    if (this.joins.size >= FILTER_LIMITS.maxJoins) fail(`too many relation joins (max ${FILTER_LIMITS.maxJoins})`);
+    const alias = this.alias(collection ? 'j' : 'e');
+    const j: SharedJoin = { key, alias, clause: build(alias), parent, collection };
+    this.joins.set(alias, j);
+    this.byKey.set(key, j);
+    return alias;
+  }
+
+  /** The aliases in `used` plus every join they depend on, in registration order. */
+  closure(used: Iterable<string>): SharedJoin[] {
+    const need = new Set<string>();
+    for (const a of used) {
+      let j = this.joins.get(a);
+      while (j && !need.has(j.alias)) {
+        need.add(j.alias);
+        j = j.parent ? this.joins.get(j.parent) : undefined;
+      }
+    }
+    return [...this.joins.values()].filter((j) => need.has(j.alias));
+  }
+
+  chainRoot(alias: string): string {
+    let j = this.joins.get(alias);
+    while (j?.parent) j = this.joins.get(j.parent);
+    return j?.alias ?? alias;
+  }
+
+  /** `(SELECT 1) AS anchor LEFT JOIN …`: LEFT JOINs from a one-row anchor keep at least one row. */
+  fromAnchor(joinClauses: readonly Sql[]): Sql {
+    const anchor = sql`(SELECT 1) AS ${ident(this.alias('a'))}`;
+    return joinClauses.length ? sql`${anchor} ${join(joinClauses, ' ')}` : anchor;
+  }
+}
+
+/** Per-expression settings: which collection is the root and what the expression may read. */
+export interface Scope {
+  readonly ctx: CompileContext;
+  readonly collection: Collection;
+  readonly root: RowRef & { kind: 'table' };
+  readonly allowHiddenFields: boolean;
+  readonly params: Record<string, unknown>;
+  /** Prefix of shared-join keys; list-rule constraints get their own so their joins stay private. */
+  readonly keyPrefix: string;
+  /** The stored record for `:changed` (RequestInfo.current), for the filtered collection only. */
+  readonly current?: Record<string, unknown>;
+}
+
+/** A compiled boolean expression and the shared joins it reads from. */
+export interface Compiled {
+  readonly sql: Sql;
+  readonly joins: ReadonlySet<string>;
+}
+
+export function unionJoins(...sets: ReadonlyArray<ReadonlySet<string>>): ReadonlySet<string> {
+  const nonEmpty = sets.filter((s) => s.size > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? NO_JOINS;
+  return new Set(nonEmpty.flatMap((s) => [...s]));
+}

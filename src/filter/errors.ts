@@ -1,0 +1,23 @@
+import { ApiError } from '../kernel/errors.ts';
+
+/**
+ * A 400 raised for any problem with a filter or rule. It is an ApiError, so the HTTP boundary
+ * reports it as-is; `reason` keeps the bare description so callers can re-word the prefix
+ * (validateRule reports "Invalid rule: …").
+ */
+export class FilterError extends ApiError {
+  constructor(
+    readonly reason: string,
+    prefix = 'Invalid filter',
+  ) {
+    super(400, `${prefix}: ${reason}`);
+    this.name = 'FilterError';
+  }
+}
+
+export function fail(reason: string): never {
+  throw new FilterError(reason);
+}
+
+/** Quotes user text for an error message; JSON escaping keeps control characters visible. */
+export const quote = (text: string): string => JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);

@@ -1,0 +1,54 @@
+import { sql, value } from '../db/sql.ts';
+import { formatDate } from '../kernel/time.ts';
+import type { Operand as Node } from './ast.ts';
+import { NULL_OPERAND, type Operand, type Scope, boolOperand, operand } from './context.ts';
+import { FilterError, fail } from './errors.ts';
+import { callFunction } from './functions.ts';
+import { macroValue } from './macros.ts';
+import { resolveField } from './paths.ts';
+
+/** A literal bound as a parameter: the only way a user-supplied value reaches SQL. */
+export function literal(v: string | number): Operand {
+  const bound = value(v);
+  return operand({ sql: sql`${bound}`, params: [v], wrap: [bound] });
+}
+
+const KEYWORDS: Record<string, () => Operand> = {
+  null: () => NULL_OPERAND,
+  true: () => boolOperand(true),
+  false: () => boolOperand(false),
+};
+
+export function resolveOperand(scope: Scope, node: Node): Operand {
+  switch (node.kind) {
+    case 'string':
+    case 'number':
+      return literal(node.value);
+    case 'macro':
+      return literal(macroValue(node.name, scope.ctx.now));
+    case 'placeholder':
+      return placeholderValue(scope, node.name);
+    case 'func':
+      return callFunction(scope, node, (arg) => resolveOperand(scope, arg));
+    case 'ident':
+      try {
+        return resolveField(scope, node.name);
+      } catch (e) {
+        // As in PocketBase, true/false/null are fields first and keywords only when no field matches.
+        const keyword = KEYWORDS[node.name.toLowerCase()];
+        if (keyword && e instanceof FilterError) return keyword();
+        throw e;
+      }
+  }
+}
+
+function placeholderValue(scope: Scope, name: string): Operand {
+  if (!Object.prototype.hasOwnProperty.call(scope.params, name)) fail(`missing value for placeholder {:${name}}`);
+  const v = scope.params[name];
+  if (v === null || v === undefined) return NULL_OPERAND;
+  if (typeof v === 'boolean') return boolOperand(v);
+  if (typeof v === 'string' || typeof v === 'number') return literal(v);
+  if (typeof v === 'bigint') return literal(Number(v));
+  if (v instanceof Date) return literal(formatDate(v));
+  return literal(JSON.stringify(v) ?? '');
+}

@@ -1,0 +1,273 @@
+import { ident, sql, type Sql, value } from '../db/sql.ts';
+import { type Collection, type FieldDef, fieldByName, isMultiValue } from '../domain/collections/model.ts';
+import { compareOperands } from './compare.ts';
+import {
+  type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, operand,
+} from './context.ts';
+import { fail, quote } from './errors.ts';
+import { hasSingleColumnUniqueIndex } from './indexes.ts';
+import { FILTER_LIMITS } from './limits.ts';
+import { requestPath } from './request.ts';
+import { columnValue } from './values.ts';
+
+/**
+ * Field paths, resolved the way PocketBase's RecordFieldResolver does: relation hops (single,
+ * multi, back-relations `coll_via_field`), `@collection` joins, JSON paths, modifiers. Hops are
+ * shared LEFT JOINs registered on the context (so several expressions on `tags.*` read the same
+ * joined tag, as in PocketBase); for multi-valued paths the same hops are also built privately
+ * for the all-of check.
+ */
+
+export type Modifier = '' | 'each' | 'isset' | 'length' | 'lower' | 'changed';
+const MODIFIERS = new Set<string>(['each', 'isset', 'length', 'lower', 'changed']);
+
+export function splitModifier(prop: string): [string, Modifier] {
+  const parts = prop.split(':');
+  if (parts.length !== 2) return [prop, ''];
+  if (!MODIFIERS.has(parts[1])) fail(`unknown modifier in ${quote(prop)}`);
+  return [parts[0], parts[1] as Modifier];
+}
+
+const ALLOWED = [
+  /^\w+[\w.:]*$/,
+  /^@request\.(context|method)$/,
+  /^@request\.(auth|body|query|headers)\.[\w.:]*\w$/,
+  /^@collection\.\w+(:\w+)?\.[\w.:]*\w$/,
+];
+
+/** One step of a private multi-match chain: given where the columns are, the joins to add. */
+type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef };
+
+/** Walk state: where the current record's columns are in the shared scope and in the private chain. */
+export interface Walk {
+  readonly collection: Collection;
+  readonly main: RowRef;
+  readonly mainKey: string;
+  readonly mmStart: RowRef;
+  readonly mmHops: readonly MultiHop[];
+  /** A hop may yield several rows, so non-`?` operators need the all-of check. */
+  readonly multi: boolean;
+  /** Missing fields resolve to NULL instead of failing (all `@request.*` paths, as PocketBase). */
+  readonly nullify: boolean;
+}
+
+export function resolveField(scope: Scope, name: string): Operand {
+  if (!ALLOWED.some((re) => re.test(name))) fail(`unknown field ${quote(name)}`);
+  const props = name.split('.');
+  if (props[0] === '@collection') return collectionPath(scope, props, name);
+  if (props[0] === '@request') return requestPath(scope, props);
+  return walk(scope, rootWalk(scope), props);
+}
+
+export const rootWalk = (scope: Scope): Walk => ({
+  collection: scope.collection, main: scope.root, mainKey: scope.keyPrefix, mmStart: scope.root, mmHops: [], multi: false, nullify: false,
+});
+
+const ID_FIELD: FieldDef = { id: '', name: 'id', type: 'text', system: true, hidden: false, presentable: false };
+const idField = (c: Collection) => fieldByName(c, 'id') ?? ID_FIELD;
+
+/** The column of `field` for the record at `ref`: a column reference, or its bound stored value. */
+export function col(ref: RowRef, field: FieldDef): Sql {
+  return ref.kind === 'table' ? sql`${ident(ref.alias, field.name)}` : sql`${value(columnValue(field, ref.values[field.name]))}`;
+}
+
+const refJoin = (ref: RowRef): string | null => (ref.kind === 'table' ? ref.join : null);
+const refJoins = (ref: RowRef): ReadonlySet<string> => {
+  const j = refJoin(ref);
+  return j ? new Set([j]) : new Set();
+};
+const table = (alias: string, join: string | null): RowRef => ({ kind: 'table', alias, join });
+const unknownField = (name: string): never => fail(`unknown field ${quote(name)}`);
+
+/**
+ * A shared join to a collection's table. Client filters (no hidden-field access) may only read
+ * collections that have a listRule, and then only rows that pass it: the rule is queued as a
+ * constraint on the alias (PocketBase's list-rule joins).
+ */
+export function sharedCollectionJoin(scope: Scope, key: string, parent: string | null, c: Collection, on: (alias: string) => Sql): string {
+  if (!scope.allowHiddenFields && c.listRule === null) {
+    fail(`the fields of collection ${quote(c.name)} can only be filtered by superusers`);
+  }
+  const alias = scope.ctx.sharedJoin(key, parent, c, (a) => sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON ${on(a)}`);
+  if (!scope.allowHiddenFields && c.listRule !== null && c.listRule.trim() !== '') scope.ctx.constraints.set(alias, c);
+  return alias;
+}
+
+export function walk(scope: Scope, start: Walk, props: readonly string[]): Operand {
+  let w = start;
+  for (let i = 0; i < props.length - 1; i++) {
+    const prop = props[i];
+    const field = fieldByName(w.collection, prop);
+    if (field?.hidden && !scope.allowHiddenFields) unknownField(prop);
+    if (field && (field.type === 'json' || field.type === 'geoPoint')) return jsonPath(scope, w, field, props.slice(i + 1));
+    if (i >= FILTER_LIMITS.maxNestedRelations) fail(`too many nested relations in ${quote(props.join('.'))} (max ${FILTER_LIMITS.maxNestedRelations})`);
+    if (!field) {
+      const next = backRelationHop(scope, w, prop);
+      if (!next) return NULL_OPERAND;
+      w = next;
+      continue;
+    }
+    if (field.type !== 'relation') fail(`field ${quote(prop)} is not a relation`);
+    const target = scope.ctx.collection(String(field.collectionId)) ?? fail(`relation field ${quote(prop)} points to a missing collection`);
+    // `author.id` reads the relation column itself: no join needed.
+    if (!isMultiValue(field) && i === props.length - 2 && props[i + 1] === 'id') return finalize(scope, w, field.name);
+    w = relationHop(scope, w, field, target);
+  }
+  return finalize(scope, w, props[props.length - 1]);
+}
+
+function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection): Walk {
+  const { ctx } = scope;
+  const d = ctx.dialect;
+  const key = `${w.mainKey}.${field.name}`;
+  const multiple = isMultiValue(field);
+  const ids = col(w.main, field);
+  let alias: string;
+  if (multiple) {
+    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(ids, a)} ON 1=1`);
+    alias = sharedCollectionJoin(scope, key, je, target, (a) => sql`${ident(a, 'id')} = ${ident(je, 'value')}`);
+  } else {
+    alias = sharedCollectionJoin(scope, key, refJoin(w.main), target, (a) => sql`${ident(a, 'id')} = ${ids}`);
+  }
+  const hop: MultiHop = (c, from) => {
+    const fromIds = col(from, field);
+    if (!multiple) {
+      const a = c.alias('m');
+      return { joins: [sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${fromIds}`], ref: table(a, null) };
+    }
+    const je = c.alias('m');
+    const a = c.alias('m');
+    return {
+      joins: [
+        sql`LEFT JOIN ${d.jsonEach(fromIds, je)} ON 1=1`,
+        sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${ident(je, 'value')}`,
+      ],
+      ref: table(a, null),
+    };
+  };
+  return { ...w, collection: target, main: table(alias, alias), mainKey: key, mmHops: [...w.mmHops, hop], multi: w.multi || multiple };
+}
+
+/** `comments_via_post`: the records of `comments` whose relation `post` points at the current one. */
+function backRelationHop(scope: Scope, w: Walk, prop: string): Walk | null {
+  const { ctx } = scope;
+  const d = ctx.dialect;
+  const miss = (reason: string): null => (w.nullify ? null : fail(reason));
+  const m = /^(\w+)_via_(\w+)$/.exec(prop);
+  if (!m) return miss(`unknown field ${quote(prop)}`);
+  const back = ctx.collection(m[1]);
+  if (!back) return miss(`unknown collection ${quote(m[1])} in ${quote(prop)}`);
+  const backField = fieldByName(back, m[2]);
+  if (!backField) return miss(`unknown field ${quote(m[2])} in ${quote(prop)}`);
+  if (backField.type !== 'relation') return miss(`field ${quote(m[2])} in ${quote(prop)} is not a relation`);
+  if (backField.hidden && !scope.allowHiddenFields) unknownField(prop);
+  if (backField.collectionId !== w.collection.id) return miss(`${quote(prop)} does not point to collection ${quote(w.collection.name)}`);
+
+  const multiple = isMultiValue(backField);
+  const key = `${w.mainKey}.${prop}`;
+  const pointsAt = (a: string, id: Sql): Sql => {
+    if (!multiple) return sql`${ident(a, backField.name)} = ${id}`;
+    ctx.countSubquery();
+    const je = ctx.alias('e');
+    return sql`${id} IN (SELECT ${ident(je, 'value')} FROM ${d.jsonEach(sql`${ident(a, backField.name)}`, je)})`;
+  };
+  const myId = col(w.main, idField(w.collection));
+  const alias = sharedCollectionJoin(scope, key, refJoin(w.main), back, (a) => pointsAt(a, myId));
+  const current = w.collection;
+  const hop: MultiHop = (c, from) => {
+    const a = c.alias('m');
+    return { joins: [sql`LEFT JOIN ${ident(back.name)} AS ${ident(a)} ON ${pointsAt(a, col(from, idField(current)))}`], ref: table(a, null) };
+  };
+  // A single back-relation without a unique index can still match several records.
+  const multi = w.multi || multiple || !hasSingleColumnUniqueIndex(back.indexes, backField.name);
+  return { ...w, collection: back, main: table(alias, alias), mainKey: key, mmHops: [...w.mmHops, hop], multi };
+}
+
+function collectionPath(scope: Scope, props: readonly string[], name: string): Operand {
+  const [collName, aliasName] = props[1].split(':');
+  const c = scope.ctx.collection(collName) ?? fail(`unknown collection ${quote(collName)} in ${quote(name)}`);
+  const key = aliasName ? `${scope.keyPrefix}@collection:${aliasName}` : `${scope.keyPrefix}@collection.${c.name}`;
+  const alias = sharedCollectionJoin(scope, key, null, c, () => sql`1=1`);
+  const hop: MultiHop = (ctx) => {
+    const a = ctx.alias('m');
+    return { joins: [sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON 1=1`], ref: table(a, null) };
+  };
+  const w: Walk = { collection: c, main: table(alias, alias), mainKey: key, mmStart: scope.root, mmHops: [hop], multi: true, nullify: false };
+  return walk(scope, w, props.slice(2));
+}
+
+/** Attaches the all-of chain when the path is multi-valued; `valueAt` maps the chain's last row to the value. */
+function withMulti(scope: Scope, w: Walk, o: Operand, valueAt: (ref: RowRef) => Sql, extra?: MultiHop): Operand {
+  if (!w.multi) return o;
+  const { ctx } = scope;
+  let ref = w.mmStart;
+  const joins: Sql[] = [];
+  for (const hop of extra ? [...w.mmHops, extra] : w.mmHops) {
+    const step = hop(ctx, ref);
+    joins.push(...step.joins);
+    ref = step.ref;
+  }
+  return { ...o, multi: { from: ctx.fromAnchor(joins), value: valueAt(ref) } };
+}
+
+function jsonPath(scope: Scope, w: Walk, field: FieldDef, rest: readonly string[]): Operand {
+  const d = scope.ctx.dialect;
+  // Keys keep word characters only, as PocketBase's Columnify does (so `a:lower` reads key `alower`).
+  const path = rest.map((p) => p.replace(/[^\w.*\-@#]/g, ''));
+  const at = (ref: RowRef) => d.jsonExtractLenient(col(ref, field), path);
+  return withMulti(scope, w, operand({ sql: at(w.main), nullFallback: 'disabled', joins: refJoins(w.main) }), at);
+}
+
+export function finalize(scope: Scope, w: Walk, prop: string): Operand {
+  const { ctx } = scope;
+  const d = ctx.dialect;
+  const [name, modifier] = splitModifier(prop);
+  const field = fieldByName(w.collection, name);
+  if (!field) return w.nullify ? NULL_OPERAND : unknownField(name);
+  if (field.hidden && !scope.allowHiddenFields) unknownField(name);
+  const listLike = field.type === 'relation' || field.type === 'select' || field.type === 'file';
+
+  if (modifier === 'length' && listLike) {
+    const at = (ref: RowRef) => d.jsonArrayLength(col(ref, field));
+    return withMulti(scope, w, operand({ sql: at(w.main), joins: refJoins(w.main) }), at);
+  }
+
+  if (modifier === 'each' && listLike) {
+    const items = col(w.main, field);
+    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(items, a)} ON 1=1`);
+    const eachHop: MultiHop = (c, from) => {
+      const a = c.alias('m');
+      return { joins: [sql`LEFT JOIN ${d.jsonEach(col(from, field), a)} ON 1=1`], ref: table(a, null) };
+    };
+    const ww = isMultiValue(field) ? { ...w, multi: true } : w;
+    const valueOf = (ref: RowRef) => sql`${ident((ref as { alias: string }).alias, 'value')}`;
+    return withMulti(scope, ww, operand({ sql: sql`${ident(je, 'value')}`, joins: new Set([je]) }), valueOf, eachHop);
+  }
+
+  // Other modifiers (:isset, :changed, and :each/:length on single-value types) are ignored here, as in PocketBase.
+  const json = field.type === 'json';
+  const lower = modifier === 'lower';
+  const at = (ref: RowRef) => {
+    let e = col(ref, field);
+    if (json) e = d.jsonExtractLenient(e, []);
+    return lower ? d.lower(e) : e;
+  };
+  let o = operand({ sql: at(w.main), nullFallback: json ? 'disabled' : 'auto', joins: refJoins(w.main) });
+  // Emails of auth records are only searchable by others when their owner made them visible.
+  if (field.name === 'email' && w.collection.type === 'auth' && !scope.allowHiddenFields && w.main.kind === 'table') {
+    const visible = sql`${ident(w.main.alias, 'emailVisibility')} = ${value(1)}`;
+    o = { ...o, afterBuild: (e) => sql`(${e} AND ${visible})` };
+  }
+  return withMulti(scope, w, o, at);
+}
+
+/** `@request.body.f:changed`: `@request.body.f:isset = true && @request.body.f != f`. */
+export function bodyChanged(scope: Scope, field: FieldDef): Operand {
+  const { ctx } = scope;
+  const isset = compareOperands(ctx, resolveField(scope, `@request.body.${field.name}:isset`), '=', boolOperand(true));
+  const submitted = resolveField(scope, `@request.body.${field.name}`);
+  let stored = resolveField(scope, field.name);
+  if (scope.current) stored = operand({ sql: sql`${value(columnValue(field, scope.current[field.name]))}` });
+  const differs = compareOperands(ctx, submitted, '!=', stored);
+  return operand({ sql: sql`(${isset.sql} AND ${differs.sql})`, nullFallback: 'disabled', joins: differs.joins });
+}

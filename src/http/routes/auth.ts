@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { extractToken } from '../../domain/auth/tokens.ts';
+import type { Services } from '../../domain/services.ts';
+import { readRecordInput } from '../body.ts';
+import { sendJson } from '../respond.ts';
+
+interface Params {
+  collection: string;
+}
+
+/** Password login and token refresh for auth collections (superusers first; the full auth API comes later). */
+export function superuserAuthRoutes(api: FastifyInstance, services: Services): void {
+  api.post<{ Params: Params }>('/collections/:collection/auth-with-password', async (request, reply) => {
+    const { body } = await readRecordInput(request);
+    const result = await services.auth.authWithPassword(request.ctx, request.params.collection, body);
+    return sendJson(request, reply, result);
+  });
+
+  api.post<{ Params: Params }>('/collections/:collection/auth-refresh', async (request, reply) => {
+    const token = extractToken(request.headers.authorization);
+    const result = await services.auth.authRefresh(request.ctx, request.params.collection, token);
+    return sendJson(request, reply, result);
+  });
+}

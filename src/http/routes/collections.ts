@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../domain/services.ts';
+import { requireSuperuser, sendJson, sendList } from '../respond.ts';
+
+interface Params {
+  collection: string;
+}
+
+/** PocketBase's collections API; superusers only. */
+export function collectionRoutes(api: FastifyInstance, services: Services): void {
+  const { collections } = services;
+  api.register(async (scope) => {
+    scope.addHook('preHandler', async (request) => requireSuperuser(request));
+
+    scope.get('/collections', async (request, reply) => sendList(request, reply, await collections.list(request.ctx, request.ctx.query)));
+    scope.post('/collections', async (request, reply) => sendJson(request, reply, await collections.create(request.ctx, request.body)));
+    scope.put('/collections/import', async (request, reply) => {
+      await collections.import(request.ctx, request.body);
+      return reply.code(204).send();
+    });
+    scope.get('/collections/meta/scaffolds', async (request, reply) => sendJson(request, reply, collections.scaffolds()));
+    scope.get<{ Params: Params }>('/collections/:collection', async (request, reply) =>
+      sendJson(request, reply, collections.view(request.ctx, request.params.collection)),
+    );
+    scope.patch<{ Params: Params }>('/collections/:collection', async (request, reply) =>
+      sendJson(request, reply, await collections.update(request.ctx, request.params.collection, request.body)),
+    );
+    scope.delete<{ Params: Params }>('/collections/:collection', async (request, reply) => {
+      await collections.delete(request.ctx, request.params.collection);
+      return reply.code(204).send();
+    });
+    scope.delete<{ Params: Params }>('/collections/:collection/truncate', async (request, reply) => {
+      await collections.truncate(request.ctx, request.params.collection);
+      return reply.code(204).send();
+    });
+  });
+}

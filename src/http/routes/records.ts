@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../domain/services.ts';
+import { readRecordInput } from '../body.ts';
+import { sendJson, sendList } from '../respond.ts';
+
+interface Params {
+  collection: string;
+  id: string;
+}
+
+/** PocketBase's records CRUD: thin handlers over RecordService. */
+export function recordRoutes(api: FastifyInstance, services: Services): void {
+  const base = '/collections/:collection/records';
+  const { records } = services;
+
+  api.get<{ Params: Params }>(base, async (request, reply) => {
+    const q = request.ctx.query;
+    const result = await records.list(request.ctx, request.params.collection, q);
+    return sendList(request, reply, result);
+  });
+
+  api.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+    const record = await records.view(request.ctx, request.params.collection, request.params.id, request.ctx.query);
+    return sendJson(request, reply, record);
+  });
+
+  api.post<{ Params: Params }>(base, async (request, reply) => {
+    const input = await readRecordInput(request);
+    const record = await records.create(request.ctx, request.params.collection, input, request.ctx.query);
+    return sendJson(request, reply, record);
+  });
+
+  api.patch<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+    const input = await readRecordInput(request);
+    const record = await records.update(request.ctx, request.params.collection, request.params.id, input, request.ctx.query);
+    return sendJson(request, reply, record);
+  });
+
+  api.delete<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+    await records.delete(request.ctx, request.params.collection, request.params.id);
+    return reply.code(204).send();
+  });
+}

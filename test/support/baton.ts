@@ -1,0 +1,90 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { openBaton, type Baton } from '../../src/cli/wire.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { systemContext } from '../../src/domain/context.ts';
+import { silentLogger } from '../../src/kernel/logger.ts';
+
+export const FIXTURE_DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures/pocketbase-testdata');
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  baton: Baton;
+  /** Token of a superuser created for the test (or found in a fixture). */
+  superuserToken: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Copy PocketBase's test data directory and serve the copy. */
+  fixture?: boolean;
+  maxBodySize?: number;
+}
+
+export const SUPERUSER = { email: 'root@example.com', password: 'correct-horse-battery' };
+
+/** A real Baton on a random loopback port, over a fresh temp data directory. */
+export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'baton-test-'));
+  if (options.fixture) cpSync(FIXTURE_DIR, dataDir, { recursive: true });
+  const logger = pino({ level: 'silent' });
+  const baton = await openBaton({ dataDir, logger: silentLogger });
+  const server = await buildServer(baton.services, { maxBodySize: options.maxBodySize ?? 32 << 20, logger });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = server.addresses()[0] as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  const { records, schema, auth } = baton.services;
+  const superusers = schema.find('_superusers')!;
+  const ctx = systemContext(silentLogger, { kind: 'superuser', collection: superusers, record: {} });
+  if (!options.fixture) {
+    await records.create(ctx, '_superusers', {
+      body: { email: SUPERUSER.email, password: SUPERUSER.password, passwordConfirm: SUPERUSER.password },
+      source: 'json',
+    });
+  }
+  const login = options.fixture
+    ? await auth.authWithPassword(ctx, '_superusers', { identity: 'test@example.com', password: '1234567890' })
+    : await auth.authWithPassword(ctx, '_superusers', { identity: SUPERUSER.email, password: SUPERUSER.password });
+
+  return {
+    url,
+    dataDir,
+    baton,
+    superuserToken: login.token,
+    async close() {
+      await server.close();
+      await baton.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** fetch with JSON in and out; returns status and parsed body. */
+export async function api(
+  server: Pick<TestServer, 'url'>,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = options.token;
+  let payload: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(options.body);
+  }
+  const res = await fetch(server.url + path, { method, headers, body: payload });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body, headers: res.headers };
+}
