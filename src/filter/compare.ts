@@ -31,8 +31,8 @@ function build(ctx: CompileContext, l: Operand, op: Op, r: Operand): Sql {
   }
   if (!isAnyOp(op)) {
     if (l.multi && r.multi) e = sql`(${e} AND ${manyVsMany(ctx, l, b, r)})`;
-    else if (l.multi) e = sql`(${e} AND ${manyVsOne(ctx, l.multi, l.nullFallback, b, r, false)})`;
-    else if (r.multi) e = sql`(${e} AND ${manyVsOne(ctx, r.multi, r.nullFallback, b, l, true)})`;
+    else if (l.multi) e = sql`(${e} AND ${manyVsOne(ctx, l.multi(), l.nullFallback, b, r, false)})`;
+    else if (r.multi) e = sql`(${e} AND ${manyVsOne(ctx, r.multi(), r.nullFallback, b, l, true)})`;
   }
   if (l.afterBuild) e = l.afterBuild(e);
   if (r.afterBuild) e = r.afterBuild(e);
@@ -53,8 +53,8 @@ function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand): Sq
   ctx.countSubquery();
   const la = ctx.alias('l');
   const ra = ctx.alias('r');
-  const lm = l.multi as MultiMatch;
-  const rm = r.multi as MultiMatch;
+  const lm = (l.multi as () => MultiMatch)();
+  const rm = (r.multi as () => MultiMatch)();
   const where = build(
     ctx,
     operand({ sql: sql`${ident(la, 'v')}`, nullFallback: l.nullFallback }),

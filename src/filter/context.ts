@@ -62,7 +62,8 @@ export interface Operand {
   /** 'null' for NULL, 'bool' for constants known non-empty (true/false, :isset, counts 0/1). */
   readonly token: 'null' | 'bool' | 'other';
   readonly nullFallback: NullFallback;
-  readonly multi?: MultiMatch;
+  /** Built only when a non-`?` operator needs the all-of check. */
+  readonly multi?: () => MultiMatch;
   readonly afterBuild?: (expr: Sql) => Sql;
   /** Shared joins the operand reads from. */
   readonly joins: ReadonlySet<string>;

@@ -64,7 +64,10 @@ function strftime(scope: Scope, args: readonly Node[], resolve: (n: Node) => Ope
     wrap: all.flatMap((a) => a.wrap),
     nullFallback: 'enforced',
     joins: time.joins,
-    multi: time.multi && { from: time.multi.from, value: build(time.multi.value) },
+    multi: time.multi && (() => {
+      const m = (time.multi as NonNullable<Operand['multi']>)();
+      return { from: m.from, value: build(m.value) };
+    }),
     afterBuild: combineAfterBuild(all),
   });
 }

@@ -200,14 +200,17 @@ function collectionPath(scope: Scope, props: readonly string[], name: string): O
 function withMulti(scope: Scope, w: Walk, o: Operand, valueAt: (ref: RowRef) => Sql, extra?: MultiHop): Operand {
   if (!w.multi) return o;
   const { ctx } = scope;
-  let ref = w.mmStart;
-  const joins: Sql[] = [];
-  for (const hop of extra ? [...w.mmHops, extra] : w.mmHops) {
-    const step = hop(ctx, ref);
-    joins.push(...step.joins);
-    ref = step.ref;
-  }
-  return { ...o, multi: { from: ctx.fromAnchor(joins), value: valueAt(ref) } };
+  const multi = () => {
+    let ref = w.mmStart;
+    const joins: Sql[] = [];
+    for (const hop of extra ? [...w.mmHops, extra] : w.mmHops) {
+      const step = hop(ctx, ref);
+      joins.push(...step.joins);
+      ref = step.ref;
+    }
+    return { from: ctx.fromAnchor(joins), value: valueAt(ref) };
+  };
+  return { ...o, multi };
 }
 
 function jsonPath(scope: Scope, w: Walk, field: FieldDef, rest: readonly string[]): Operand {

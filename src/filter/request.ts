@@ -63,7 +63,7 @@ function staticValue(scope: Scope, path: readonly string[]): Operand {
   let v: unknown = raw;
   // Multipart bodies carry numbers as text; compare them as numbers when the field is numeric.
   if (typeof v === 'string' && fieldByName(scope.collection, prop)?.type === 'number') v = parseNumeric(v) ?? v;
-  if (modifier !== '' && modifier !== 'lower') fail(`invalid modifier ${quote(`:${modifier}`)} for ${quote(path.join('.'))}`);
+  if (modifier !== '' && modifier !== 'lower') fail(`invalid modifier ${quote(`:${modifier}`)} for ${quote(['@request', ...path.slice(0, -1), prop].join('.'))}`);
   if (v === undefined || v === null) return NULL_OPERAND;
   const bound = value(bindable(v));
   const e = sql`${bound}`;
@@ -85,9 +85,11 @@ function bodyEach(scope: Scope, field: FieldDef): Operand {
   // PocketBase counts the submitted list as this operand's parameter, which marks it non-empty.
   const o = operand({ sql: sql`${ident(je, 'value')}`, params: [items], joins: new Set([je]) });
   if (!isMultiValue(field)) return o;
-  ctx.countSubquery();
-  const a = ctx.alias('m');
-  return { ...o, multi: { from: ctx.fromAnchor([sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`]), value: sql`${ident(a, 'value')}` } };
+  const multi = () => {
+    const a = ctx.alias('m');
+    return { from: ctx.fromAnchor([sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`]), value: sql`${ident(a, 'value')}` };
+  };
+  return { ...o, multi };
 }
 
 function bodyLength(scope: Scope, field: FieldDef): Operand {

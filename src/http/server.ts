@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { notFound } from '../kernel/errors.ts';
 import { GUEST, type Principal, type RequestContext } from '../domain/context.ts';
@@ -39,7 +39,8 @@ function flatHeaders(h: FastifyRequest['headers']): Record<string, string> {
 export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // Fastify's own per-request lines are replaced by one structured line in onResponse.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodySize,
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },

@@ -22,8 +22,9 @@ export class ApiError extends Error {
     this.data = data;
   }
 
-  toJSON(): { status: number; message: string; data: ErrorData } {
-    return { status: this.status, message: this.message, data: this.data };
+  /** PocketBase's error body, in its key order. */
+  toJSON(): { data: ErrorData; message: string; status: number } {
+    return { data: this.data, message: this.message, status: this.status };
   }
 }
 

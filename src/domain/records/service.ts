@@ -16,7 +16,8 @@ import { deleteRefError, deleteWithCascade } from './delete.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type RecordInput } from './input.ts';
-import { compileClientFilter, compileSort, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
+import { compileSort, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
+import { compileWhere, type FilterPart } from '../../filter/index.ts';
 import {
   applyInput,
   checkOldPassword,
@@ -76,7 +77,14 @@ export class RecordService {
     assertClientQueryAllowed(ctx, params.filter ?? '', params.sort ?? '');
     const paging = parsePaging(params);
     const scope = this.scope(ctx, collection);
-    const where = and([ruleCondition(db, scope, collection.listRule), compileClientFilter(db, scope, params.filter)]);
+    // The list rule and the client's filter compile into one WHERE, sharing relation joins as in PocketBase.
+    const parts: FilterPart[] = [];
+    if (!scope.superuser && collection.listRule) parts.push({ filter: collection.listRule, allowHiddenFields: true });
+    if (params.filter) parts.push({ filter: params.filter, allowHiddenFields: scope.superuser });
+    const compiled = parts.length
+      ? compileWhere(parts, { dialect: db.dialect, schema: scope.schema, collection, tableAlias: scope.tableAlias, request: scope.request })
+      : undefined;
+    const where = compiled && !compiled.isEmpty ? compiled : undefined;
     const order = compileSort(db, scope, params.sort);
     let query = selectFrom(collection, where);
     if (order) query = sql`${query} ORDER BY ${order}`;
