@@ -61,11 +61,11 @@ interface Figures {
   p99: number;
 }
 
-async function load(url: string, opts: { method?: string; body?: string; pathFn?: () => string }): Promise<Figures> {
+async function load(url: string, opts: { method?: string; body?: string; pathFn?: () => string }, duration = DURATION): Promise<Figures> {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION,
+    duration,
     method: (opts.method ?? 'GET') as 'GET',
     headers: { 'content-type': 'application/json' },
     body: opts.body,
@@ -92,14 +92,17 @@ async function main() {
   const filter = encodeURIComponent('views > 500 && published = true');
   const rows: Array<{ name: string; baton: Figures; base: Figures }> = [];
   try {
-    const scenarios: Array<[string, () => Promise<Figures>, () => Promise<Figures>]> = [
-      ['list (30/page, filter + sort + total)', () => load(`${B}/api/collections/posts/records?filter=${filter}&sort=-created&perPage=30`, {}), () => load(`${R}/list?min=500`, {})],
-      ['view by id', () => load(B, { pathFn: () => `/api/collections/posts/records/${pick()}` }), () => load(R, { pathFn: () => `/view/${pick()}` })],
-      ['create', () => load(`${B}/api/collections/posts/records`, { method: 'POST', body: JSON.stringify({ title: 'new', views: 7, published: true }) }), () => load(`${R}/create`, { method: 'POST', body: JSON.stringify({ title: 'new', views: 7, published: true }) })],
+    const body = JSON.stringify({ title: 'new', views: 7, published: true });
+    const scenarios: Array<[string, (d?: number) => Promise<Figures>, (d?: number) => Promise<Figures>]> = [
+      ['list (30/page, filter + sort + total)', (d) => load(`${B}/api/collections/posts/records?filter=${filter}&sort=-created&perPage=30`, {}, d), (d) => load(`${R}/list?min=500`, {}, d)],
+      ['view by id', (d) => load(B, { pathFn: () => `/api/collections/posts/records/${pick()}` }, d), (d) => load(R, { pathFn: () => `/view/${pick()}` }, d)],
+      ['create', (d) => load(`${B}/api/collections/posts/records`, { method: 'POST', body }, d), (d) => load(`${R}/create`, { method: 'POST', body }, d)],
     ];
     for (const [name, runBaton, runBase] of scenarios) {
-      // Warm both up, then measure the baseline and Baton back to back.
+      // Warm both up (JIT, statement caches), then measure them back to back.
       console.log(`running: ${name}`);
+      await runBaton(2);
+      await runBase(2);
       const b = await runBaton();
       const r = await runBase();
       rows.push({ name, baton: b, base: r });

@@ -2,6 +2,8 @@ import { ident, raw, Sql, SqlValue, sql } from '../db/sql.ts';
 import type { Dialect } from '../db/dialect.ts';
 import { type BaseOp, type Op, baseOp, isAnyOp } from './ast.ts';
 import { type Compiled, type CompileContext, type MultiMatch, type NullFallback, type Operand, operand, unionJoins } from './context.ts';
+import { fail } from './errors.ts';
+import { FILTER_LIMITS } from './limits.ts';
 import { castToString } from './values.ts';
 
 /**
@@ -99,7 +101,7 @@ function like(d: Dialect, l: Operand, r: Operand, negate: boolean): Sql {
 /** "contains" pattern for a value, unless the value is already a pattern (has an unescaped `%`). */
 export function likePattern(v: unknown): string {
   const s = castToString(v);
-  if (hasUnescapedPercent(s)) return s;
+  if (hasUnescapedPercent(s)) return checkedPattern(s);
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -111,7 +113,12 @@ export function likePattern(v: unknown): string {
       out += c;
     }
   }
-  return `%${out}%`;
+  return checkedPattern(`%${out}%`);
+}
+
+function checkedPattern(p: string): string {
+  if (Buffer.byteLength(p, 'utf8') > FILTER_LIMITS.maxLikePatternBytes) fail(`value too long for the ~ operator (max ${FILTER_LIMITS.maxLikePatternBytes} bytes)`);
+  return p;
 }
 
 function hasUnescapedPercent(s: string): boolean {

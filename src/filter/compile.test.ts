@@ -64,6 +64,13 @@ describe('rendered SQL (SQLite)', () => {
     expect(compiled(filter, over)).toEqual({ text, params });
   });
 
+  it('skips the all-of check for a back-relation with a unique index', () => {
+    expect(compiled("profiles_via_user.bio = 'hi'", {}, users)).toEqual({
+      text: 'EXISTS (SELECT 1 FROM (SELECT 1) AS "__a2" LEFT JOIN "profiles" AS "__j1" ON "__j1"."user" = "users"."id" WHERE "__j1"."bio" = ?)',
+      params: ['hi'],
+    });
+  });
+
   it('guards emails of auth records for clients', () => {
     expect(compiled("email = 'x'", { allowHiddenFields: false }, users)).toEqual({
       text: '("users"."email" = ? AND "users"."emailVisibility" = ?)', params: ['x', 1],

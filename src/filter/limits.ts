@@ -21,6 +21,8 @@ export const FILTER_LIMITS = Object.freeze({
   /** Sort fields per request, and length of one sort field (PocketBase's values). */
   maxSortFields: 8,
   maxSortFieldLength: 255,
+  /** Bound `~` patterns (SQLite fails a query whose LIKE pattern exceeds 50,000 bytes). */
+  maxLikePatternBytes: 50_000,
   /** Parsed syntax trees kept in the LRU cache. */
   cacheSize: 1000,
 });

@@ -138,7 +138,12 @@ describe('back-relations', () => {
     ['playlists_via_posts.id:length > 0', ['p1', 'p2']],
     ["comments_via_post.message ?= 'nice' && comments_via_post.user.name ?= 'Ann'", ['p2']],
   ]);
-  run([["comments_via_user.message ?= 'meh'", ['u3']], ["posts_via_author.title ?= 'Hello'", ['u1']]], users);
+  run([
+    ["comments_via_user.message ?= 'meh'", ['u3']],
+    ["posts_via_author.title ?= 'Hello'", ['u1']],
+    ["profiles_via_user.bio = 'hi'", ['u1']],
+    ["profiles_via_user.bio != 'hi'", ['u2', 'u3']],
+  ], users);
 });
 
 describe('@collection joins and aliases', () => {

@@ -66,7 +66,13 @@ export const playlists = collection('playlists', [
   field('posts', 'relation', { collectionId: 'c_posts', maxSelect: 10 }),
 ], { indexes: ['CREATE UNIQUE INDEX idx_pl_name ON playlists (name)'] });
 
-export const all = [users, teams, tags, posts, comments, playlists];
+/** One profile per user (unique index): `users.profiles_via_user` yields at most one record. */
+export const profiles = collection('profiles', [
+  field('user', 'relation', { collectionId: 'c_users', maxSelect: 1 }),
+  field('bio', 'text'),
+], { indexes: ['CREATE UNIQUE INDEX idx_profiles_user ON profiles (user)'] });
+
+export const all = [users, teams, tags, posts, comments, playlists, profiles];
 
 export const schema = {
   find: (x: string) => all.find((c) => c.id === x || c.name.toLowerCase() === x.toLowerCase()),
@@ -115,6 +121,7 @@ export const data: Record<string, Row[]> = {
     { id: 'l1', name: 'best', posts: ['p1', 'p2'] },
     { id: 'l2', name: 'old', posts: ['p2'] },
   ],
+  profiles: [{ id: 'r1', user: 'u1', bio: 'hi' }],
 };
 
 export function createDb(): Database.Database {

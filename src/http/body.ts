@@ -1,17 +1,18 @@
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../kernel/errors.ts';
 import type { RecordInput } from '../domain/records/input.ts';
+import { invalidBody } from './errors.ts';
 
 const MAX_FORM_FIELDS = 1000;
 
 /** Merges `@jsonPayload` parts (the SDK sends non-file values there) over the plain form values. */
-function mergeJsonPayloads(values: Record<string, unknown>, payloads: string[]): void {
+function mergeJsonPayloads(request: FastifyRequest, values: Record<string, unknown>, payloads: string[]): void {
   for (const payload of payloads) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(payload);
     } catch {
-      throw badRequest('Failed to load the submitted data due to invalid formatting.');
+      throw invalidBody(request);
     }
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(values, parsed);
   }
@@ -40,7 +41,7 @@ export async function readRecordInput(request: FastifyRequest): Promise<RecordIn
       if (part.fieldname === '@jsonPayload') payloads.push(value);
       else addFormValue(values, part.fieldname, value);
     }
-    mergeJsonPayloads(values, payloads);
+    mergeJsonPayloads(request, values, payloads);
     return { body: values, source: 'form' };
   }
   const body = request.body;
@@ -51,12 +52,10 @@ export async function readRecordInput(request: FastifyRequest): Promise<RecordIn
       if (k === '@jsonPayload') payloads.push(v);
       else addFormValue(values, k, v);
     }
-    mergeJsonPayloads(values, payloads);
+    mergeJsonPayloads(request, values, payloads);
     return { body: values, source: 'form' };
   }
   if (body === undefined || body === null) return { body: {}, source: 'json' };
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('Failed to load the submitted data due to invalid formatting.');
-  }
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidBody(request);
   return { body: body as Record<string, unknown>, source: 'json' };
 }

@@ -22,6 +22,9 @@ export interface HttpOptions {
   logger: FastifyBaseLogger;
 }
 
+/** Log levels above `info`: request lines are not written, so they are not built either. */
+const QUIET_LEVELS = new Set(['warn', 'error', 'fatal', 'silent']);
+
 function flatQuery(q: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries((q ?? {}) as Record<string, unknown>)) {
@@ -72,16 +75,21 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     let principal: Principal = GUEST;
     const token = extractToken(request.headers.authorization);
     if (token) principal = await services.auth.authenticate(token);
+    let headers: Record<string, string> | undefined;
     request.ctx = {
       requestId: request.id,
       principal,
       method: request.method,
-      headers: flatHeaders(request.headers),
+      // Only rules that read @request.headers need these: build them on first use.
+      get headers() {
+        return (headers ??= flatHeaders(request.headers));
+      },
       query: flatQuery(request.query),
       logger: request.log,
     };
   });
   app.addHook('onResponse', async (request, reply) => {
+    if (QUIET_LEVELS.has(request.log.level)) return;
     request.log.info(
       {
         method: request.method,

@@ -20,11 +20,15 @@ export function requestInfoOf(
   current?: RecordData,
 ): RequestInfo {
   const p = ctx.principal;
+  let headers: Record<string, string> | undefined;
   return {
     auth: p.kind === 'guest' ? null : { collection: p.collection, record: p.record },
     method: ctx.method.toUpperCase(),
     query: { ...ctx.query },
-    headers: requestHeaders(ctx.headers),
+    // Built on first use: most rules never read headers, and this runs on every request.
+    get headers() {
+      return (headers ??= requestHeaders(ctx.headers));
+    },
     body,
     context,
     current,

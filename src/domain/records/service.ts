@@ -17,7 +17,7 @@ import { expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type RecordInput } from './input.ts';
 import { compileSort, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
-import { compileWhere, type FilterPart } from '../../filter/index.ts';
+import { compileWhere, FilterError, type FilterPart } from '../../filter/index.ts';
 import {
   applyInput,
   checkOldPassword,
@@ -81,11 +81,21 @@ export class RecordService {
     const parts: FilterPart[] = [];
     if (!scope.superuser && collection.listRule) parts.push({ filter: collection.listRule, allowHiddenFields: true });
     if (params.filter) parts.push({ filter: params.filter, allowHiddenFields: scope.superuser });
-    const compiled = parts.length
-      ? compileWhere(parts, { dialect: db.dialect, schema: scope.schema, collection, tableAlias: scope.tableAlias, request: scope.request })
-      : undefined;
+    let compiled: Sql | undefined;
+    let order: Sql | undefined;
+    try {
+      compiled = parts.length
+        ? compileWhere(parts, { dialect: db.dialect, schema: scope.schema, collection, tableAlias: scope.tableAlias, request: scope.request })
+        : undefined;
+      order = compileSort(db, scope, params.sort);
+    } catch (e) {
+      // PocketBase answers every filter or sort problem with its generic 400: the reason names
+      // fields and rules the client may not know about, so it is only logged.
+      if (!(e instanceof FilterError)) throw e;
+      ctx.logger.debug({ reason: e.reason }, 'invalid list filter or sort');
+      throw badRequest();
+    }
     const where = compiled && !compiled.isEmpty ? compiled : undefined;
-    const order = compileSort(db, scope, params.sort);
     let query = selectFrom(collection, where);
     if (order) query = sql`${query} ORDER BY ${order}`;
     query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;

@@ -10,7 +10,8 @@ interface Params {
 
 /** Password login and token refresh for auth collections (superusers first; the full auth API comes later). */
 export function superuserAuthRoutes(api: FastifyInstance, services: Services): void {
-  api.post<{ Params: Params }>('/collections/:collection/auth-with-password', async (request, reply) => {
+  const config = { invalidBodyMessage: 'An error occurred while loading the submitted data.' };
+  api.post<{ Params: Params }>('/collections/:collection/auth-with-password', { config }, async (request, reply) => {
     const { body } = await readRecordInput(request);
     const result = await services.auth.authWithPassword(request.ctx, request.params.collection, body);
     return sendJson(request, reply, result);

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../domain/services.ts';
 import { requireSuperuser, sendJson, sendList } from '../respond.ts';
 
+const LOAD_FAILED = 'An error occurred while loading the submitted data.';
+
 interface Params {
   collection: string;
 }
@@ -13,8 +15,9 @@ export function collectionRoutes(api: FastifyInstance, services: Services): void
     scope.addHook('preHandler', async (request) => requireSuperuser(request));
 
     scope.get('/collections', async (request, reply) => sendList(request, reply, await collections.list(request.ctx, request.ctx.query)));
-    scope.post('/collections', async (request, reply) => sendJson(request, reply, await collections.create(request.ctx, request.body)));
-    scope.put('/collections/import', async (request, reply) => {
+    const createConfig = { invalidBodyMessage: 'Failed to load the collection type data due to invalid formatting.' };
+    scope.post('/collections', { config: createConfig }, async (request, reply) => sendJson(request, reply, await collections.create(request.ctx, request.body)));
+    scope.put('/collections/import', { config: { invalidBodyMessage: LOAD_FAILED } }, async (request, reply) => {
       await collections.import(request.ctx, request.body);
       return reply.code(204).send();
     });

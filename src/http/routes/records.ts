@@ -12,6 +12,8 @@ interface Params {
 export function recordRoutes(api: FastifyInstance, services: Services): void {
   const base = '/collections/:collection/records';
   const { records } = services;
+  // PocketBase reads a record body through RequestInfo and answers an unreadable one with the generic 400.
+  const config = { invalidBodyMessage: 'Something went wrong while processing your request.' };
 
   api.get<{ Params: Params }>(base, async (request, reply) => {
     const q = request.ctx.query;
@@ -24,13 +26,13 @@ export function recordRoutes(api: FastifyInstance, services: Services): void {
     return sendJson(request, reply, record);
   });
 
-  api.post<{ Params: Params }>(base, async (request, reply) => {
+  api.post<{ Params: Params }>(base, { config }, async (request, reply) => {
     const input = await readRecordInput(request);
     const record = await records.create(request.ctx, request.params.collection, input, request.ctx.query);
     return sendJson(request, reply, record);
   });
 
-  api.patch<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+  api.patch<{ Params: Params }>(`${base}/:id`, { config }, async (request, reply) => {
     const input = await readRecordInput(request);
     const record = await records.update(request.ctx, request.params.collection, request.params.id, input, request.ctx.query);
     return sendJson(request, reply, record);
