@@ -1,5 +1,5 @@
 // Benchmark: Baton vs. a bare node:http + better-sqlite3 baseline, measured in the same run on
-// the same seeded data. Usage: npm run bench [-- --duration=10 --connections=10]
+// the same seeded data. Usage: npm run bench [-- --duration=10 --connections=10 --rounds=3 --write]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,10 @@ import { openBaton } from '../src/cli/wire.ts';
 import { systemContext } from '../src/domain/context.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, write: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' }, write: { type: 'boolean' } } });
 const DURATION = Number(values.duration ?? 10);
 const CONNECTIONS = Number(values.connections ?? 10);
+const ROUNDS = Number(values.rounds ?? 3);
 const SEED = 10_000;
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -98,15 +99,28 @@ async function main() {
       ['view by id', (d) => load(B, { pathFn: () => `/api/collections/posts/records/${pick()}` }, d), (d) => load(R, { pathFn: () => `/view/${pick()}` }, d)],
       ['create', (d) => load(`${B}/api/collections/posts/records`, { method: 'POST', body }, d), (d) => load(`${R}/create`, { method: 'POST', body }, d)],
     ];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     for (const [name, runBaton, runBase] of scenarios) {
-      // Warm both up (JIT, statement caches), then measure them back to back.
+      // Warm both up (JIT, statement caches), then alternate them ROUNDS times and keep the
+      // medians: this machine is shared and noisy, so one pair of runs proves little.
       console.log(`running: ${name}`);
       await runBaton(2);
       await runBase(2);
-      const b = await runBaton();
-      const r = await runBase();
-      rows.push({ name, baton: b, base: r });
-      console.log(`  baton ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms | baseline ${r.rps.toFixed(0)} req/s p99 ${r.p99} ms | ratio ${((b.rps / r.rps) * 100).toFixed(0)}%`);
+      const b: Figures[] = [];
+      const r: Figures[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        if (round % 2 === 0) {
+          b.push(await runBaton());
+          r.push(await runBase());
+        } else {
+          r.push(await runBase());
+          b.push(await runBaton());
+        }
+      }
+      const baton = { rps: median(b.map((x) => x.rps)), p99: median(b.map((x) => x.p99)) };
+      const base = { rps: median(r.map((x) => x.rps)), p99: median(r.map((x) => x.p99)) };
+      rows.push({ name, baton, base });
+      console.log(`  baton ${baton.rps.toFixed(0)} req/s p99 ${baton.p99} ms | baseline ${base.rps.toFixed(0)} req/s p99 ${base.p99} ms | ratio ${((baton.rps / base.rps) * 100).toFixed(0)}%`);
     }
   } finally {
     baton.kill('SIGTERM');

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { likePattern } from './compare.ts';
-import { hasSingleColumnUniqueIndex } from './indexes.ts';
 import { macroValue } from './macros.ts';
 import { columnValue, extractNested, toUniqueStrings } from './values.ts';
 import { field } from './test-support.ts';
@@ -20,21 +19,6 @@ describe('likePattern', () => {
     [12.5, '%12.5%'],
   ])('%j -> %j', (input, pattern) => {
     expect(likePattern(input)).toBe(pattern);
-  });
-});
-
-describe('hasSingleColumnUniqueIndex', () => {
-  it.each([
-    ['CREATE UNIQUE INDEX idx ON t (post)', true],
-    ['create unique index if not exists `idx` on `t` (`post`)', true],
-    ['CREATE UNIQUE INDEX idx ON t ("post" COLLATE NOCASE DESC)', true],
-    ["CREATE UNIQUE INDEX idx ON t (post) WHERE post != ''", true],
-    ['CREATE INDEX idx ON t (post)', false],
-    ['CREATE UNIQUE INDEX idx ON t (post, user)', false],
-    ['CREATE UNIQUE INDEX idx ON t (poster)', false],
-    ['CREATE UNIQUE INDEX idx ON t (lower(post))', false],
-  ])('%s -> %s', (idx, expected) => {
-    expect(hasSingleColumnUniqueIndex([idx], 'post')).toBe(expected);
   });
 });
 

@@ -5,7 +5,7 @@ import {
   type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, operand,
 } from './context.ts';
 import { fail, quote } from './errors.ts';
-import { hasSingleColumnUniqueIndex } from './indexes.ts';
+import { hasUniqueIndexOn } from '../db/indexes.ts';
 import { FILTER_LIMITS } from './limits.ts';
 import { requestPath } from './request.ts';
 import { columnValue } from './values.ts';
@@ -179,7 +179,7 @@ function backRelationHop(scope: Scope, w: Walk, prop: string): Walk | null {
     return { joins: [sql`LEFT JOIN ${ident(back.name)} AS ${ident(a)} ON ${pointsAt(a, col(from, idField(current)))}`], ref: table(a, null) };
   };
   // A single back-relation without a unique index can still match several records.
-  const multi = w.multi || multiple || !hasSingleColumnUniqueIndex(back.indexes, backField.name);
+  const multi = w.multi || multiple || !hasUniqueIndexOn(back.indexes, backField.name);
   return { ...w, collection: back, main: table(alias, alias), mainKey: key, mmHops: [...w.mmHops, hop], multi };
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { notFound } from '../kernel/errors.ts';
@@ -45,7 +44,6 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     // Fastify's own per-request lines are replaced by one structured line in onResponse.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodySize,
-    genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     forceCloseConnections: false,
     return503OnClosing: true,

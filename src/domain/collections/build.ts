@@ -3,7 +3,7 @@ import { badRequest, fieldError } from '../../kernel/errors.ts';
 import { loadFieldsList } from './fields/list.ts';
 import { ensureSystemFields as ensureSystemFieldList } from './fields/system.ts';
 import { AUTH_OPTION_KEYS, collectionIdFor, defaultAuthOptions, TOKEN_OPTION_KEYS } from './defaults.ts';
-import { buildIndex, hasUniqueIndexOn, parseIndex } from './indexes.ts';
+import { buildIndex, hasUniqueIndexOn, parseIndex } from '../../db/indexes.ts';
 import { RULE_NAMES, type Collection, type CollectionType, type FieldDef } from './model.ts';
 
 type Json = Record<string, unknown>;

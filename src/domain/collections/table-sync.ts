@@ -1,7 +1,8 @@
 import type { ColumnKind, ColumnSpec, Executor } from '../../db/dialect.ts';
 import { ident, raw, sql } from '../../db/sql.ts';
+import { badRequest, fieldError, type ErrorData } from '../../kernel/errors.ts';
 import { columnKindOf } from './fields/registry.ts';
-import { buildIndex, parseIndex } from './indexes.ts';
+import { buildIndex, parseIndex } from '../../db/indexes.ts';
 import type { Collection, FieldDef } from './model.ts';
 
 const specOf = (f: FieldDef): ColumnSpec => ({
@@ -16,12 +17,25 @@ async function dropIndexes(tx: Executor, c: Collection): Promise<void> {
   }
 }
 
+/**
+ * Creates the collection's indexes. A statement the database refuses (a UNIQUE index over
+ * duplicate values, an unknown function in an expression) is reported per index, as PocketBase
+ * does, since it cannot be known before running it; the caller's transaction then rolls back.
+ */
 async function createIndexes(tx: Executor, c: Collection): Promise<void> {
-  for (const s of c.indexes) {
+  const errors: ErrorData = {};
+  for (const [i, s] of c.indexes.entries()) {
     const parsed = parseIndex(s);
-    // Validated when the collection was saved; rebuilt so only the parsed parts are executed.
-    if (parsed) await tx.run(raw(buildIndex({ ...parsed, table: c.name })));
+    if (!parsed) continue;
+    try {
+      // Validated when the collection was saved; rebuilt so only the parsed parts are executed.
+      await tx.run(raw(buildIndex({ ...parsed, table: c.name })));
+    } catch (e) {
+      const reason = (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
+      errors[String(i)] = fieldError('validation_invalid_index_expression', `Failed to create index ${parsed.name} - ${reason}.`);
+    }
   }
+  if (Object.keys(errors).length) throw badRequest('Failed to save collection.', { indexes: errors });
 }
 
 /**

@@ -3,7 +3,7 @@ import { fieldError, isApiError, type ErrorData } from '../../kernel/errors.ts';
 import { validateRule } from '../../filter/index.ts';
 import { validateFieldsList } from './fields/list.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
-import { hasUniqueIndexOn, indexColumnName, parseIndex } from './indexes.ts';
+import { hasUniqueIndexOn, indexColumnName, parseIndex } from '../../db/indexes.ts';
 import type { Collection, SchemaLookup } from './model.ts';
 
 const NAME_RE = /^\w+$/;

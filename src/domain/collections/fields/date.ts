@@ -8,9 +8,13 @@ import { collectErrors, COMMON_OPTIONS, entry, str, validateCommonOptions } from
 import type { FieldHandler } from './types.ts';
 
 /** Client or database input to the canonical datetime string ('' when empty or unparsable). */
+/** The stored form; rows already in it (nearly all of them) skip parsing on every read. */
+const CANONICAL_DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function toDateString(raw: unknown): string {
   if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? '' : formatDate(raw);
   if (typeof raw !== 'string') return '';
+  if (CANONICAL_DATE.test(raw)) return raw;
   return normalizeDate(raw) ?? '';
 }
 
