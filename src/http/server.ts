@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import { notFound } from '../kernel/errors.ts';
 import { GUEST, type Principal, type RequestContext } from '../domain/context.ts';
@@ -20,6 +21,13 @@ export interface HttpOptions {
   maxBodySize: number;
   logger: FastifyBaseLogger;
 }
+
+/** Sent with every response, as PocketBase does. */
+const SECURITY_HEADERS = {
+  'x-xss-protection': '1; mode=block',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+};
 
 /** Log levels above `info`: request lines are not written, so they are not built either. */
 const QUIET_LEVELS = new Set(['warn', 'error', 'fatal', 'silent']);
@@ -68,8 +76,12 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     limits: { fileSize: options.maxBodySize, fieldSize: options.maxBodySize, parts: 1000 },
   });
 
+  // Browsers call the API from other origins (the SDK in a front end): allow them, as PocketBase does.
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] });
+
   app.decorateRequest('ctx', null as unknown as RequestContext);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
     let principal: Principal = GUEST;
     const token = extractToken(request.headers.authorization);
     if (token) principal = await services.auth.authenticate(token);
