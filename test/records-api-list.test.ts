@@ -50,6 +50,11 @@ beforeAll(async () => {
     ],
   });
   await createCollection(server, {
+    name: 'profiles', listRule: '', viewRule: '', fields: [relation('author', 'col_authors'), text('bio')],
+    indexes: ['CREATE UNIQUE INDEX idx_profiles_author ON profiles (author)'],
+  });
+  await createCollection(server, { id: 'col_nodes', name: 'nodes', listRule: '', viewRule: '', fields: [relation('parent', 'col_nodes')] });
+  await createCollection(server, {
     id: 'col_comments', name: 'comments', listRule: '', viewRule: '', fields: [relation('post', 'col_posts'), text('message')],
   });
 
@@ -66,6 +71,8 @@ beforeAll(async () => {
   await createRecord(server, 'posts', { id: P2, title: 'Beta', views: 20, status: 'published', author: A2, tags: [T3], private: X1 });
   await createRecord(server, 'posts', { id: P3, title: 'Gamma', views: 30, published: true });
   await createRecord(server, 'posts', { id: P4, title: 'delta', views: 20, published: true, author: A1, tags: [T2, T1, T3] });
+  await createRecord(server, 'profiles', { author: A1, bio: 'hi' });
+  for (let n = 1; n <= 8; n++) await createRecord(server, 'nodes', { id: rid('node', n), parent: n > 1 ? rid('node', n - 1) : '' });
   await createRecord(server, 'comments', { id: C1, post: P1, message: 'first' });
   await createRecord(server, 'comments', { id: C2, post: P1, message: 'second' });
   await createRecord(server, 'comments', { id: C3, post: P2, message: 'third' });
@@ -92,10 +99,13 @@ describe('paging', () => {
       expect: { page: 9, totalItems: 4, totalPages: 1, items: [] } },
     { name: 'page not an integer', url: q({ page: 'abc' }), status: 400, expect: GENERIC_400 },
     { name: 'perPage not an integer', url: q({ perPage: '1.5' }), status: 400, expect: GENERIC_400 },
+    { name: 'only the first of repeated parameters counts', url: `${POSTS}?perPage=1&perPage=2`, status: 200, expect: { perPage: 1 } },
     { name: 'skipTotal=1: totals are -1', url: q({ skipTotal: '1' }), status: 200,
       expect: { totalItems: -1, totalPages: -1 }, check: ids(P1, P2, P3, P4) },
     { name: 'skipTotal=false counts', url: q({ skipTotal: 'false' }), status: 200, expect: { totalItems: 4 } },
     { name: 'skipTotal not a Go bool', url: q({ skipTotal: 'yes' }), status: 400, expect: GENERIC_400 },
+    { name: 'totals count records, not joined rows', url: q({ filter: 'tags.color ?!= "x"', perPage: '2' }), status: 200,
+      expect: { totalItems: 4, totalPages: 2 }, check: ids(P1, P2) },
     { name: 'empty result: totalPages 0', url: q({ filter: 'views > 100' }), status: 200,
       expect: { totalItems: 0, totalPages: 0, items: [] } },
   ]);
@@ -131,7 +141,7 @@ describe('filter', () => {
     ['<', 'views < 20', [P1]],
     ['<=', 'views <= 20', [P1, P2, P4]],
     ['~ (contains, case-insensitive)', "title ~ 'ALP'", [P1]],
-    ['!~', "title !~ 'eta'", [P1, P3]],
+    ['!~', "title !~ 'eta'", [P1, P3, P4]],
     ['~ with explicit wildcard', "title ~ 'G%'", [P3]],
     ['bool', 'published = true', [P1, P3, P4]],
     ['&& binds tighter than ||', 'views = 10 || views = 30 && published = false', [P1]],
@@ -143,12 +153,17 @@ describe('filter', () => {
     ['relation dot path', "author.name = 'Ann'", [P1, P4]],
     ['?= any of multi relation', "tags.name ?= 'go'", [P1, P4]],
     ['?~ any of multi relation', "tags.name ?~ 'us'", [P2, P4]],
-    ['?!= any of', "tags.color ?!= 'red'", [P1, P2, P4]],
+    // A post without tags joins one NULL tag, and PocketBase compares with IS NOT: it matches.
+    ['?!= any of', "tags.color ?!= 'red'", [P1, P2, P3, P4]],
     ['?> any of', 'tags.name ?> "p"', [P2, P4]],
     ['= all of multi relation', "tags.color = 'black'", [P2]],
     ['back-relation x_via_y', "comments_via_post.message ?= 'third'", [P2]],
     ['back-relation with several matches', "comments_via_post.message ?~ 's'", [P1]],
     ['select', "status = 'published'", [P2]],
+    [':length of a multi relation', 'tags:length > 1', [P1, P4]],
+    [':lower', "title:lower = 'alpha'", [P1]],
+    [':each on a multi relation field', `tags:each != '${T3}'`, [P1, P3]],
+    ['single-quoted and double-quoted strings', `title = "Beta" || title = 'Gamma'`, [P2, P3]],
     ['date against a macro', 'created <= @now', [P1, P2, P3, P4]],
   ];
   scenarios(env, rows.map(([name, filter, expected]): Scenario => ({ name, url: f(filter), status: 200, check: ids(...expected) })));
@@ -157,6 +172,8 @@ describe('filter', () => {
     { name: 'syntax error', url: f("title = 'x"), status: 400, expect: GENERIC_400 },
     { name: 'hidden field is unknown to guests', url: '/api/collections/authors/records?filter=secret%3D"s1"', status: 400,
       expect: GENERIC_400 },
+    { name: 'hidden field of a related record is unknown to guests', url: f("author.secret = 's1'"), status: 400, expect: GENERIC_400 },
+    { name: 'sorting by a hidden field of a related record', url: q({ sort: 'author.secret' }), status: 400, expect: GENERIC_400 },
     { name: 'hidden field for superusers', url: '/api/collections/authors/records?filter=secret%3D"s1"', auth: 'superuser',
       status: 200, check: ids(A1) },
     { name: 'relation to a listRule=null collection: guests fail', url: f("private.name = 'classified'"), status: 400,
@@ -207,12 +224,28 @@ describe('expand', () => {
       check: (b) => b.items.forEach((r: any) => expect(r).not.toHaveProperty('expand')) },
     { name: 'a failing nested part drops the whole path', url: e('author.nope'), status: 200,
       check: (b) => b.items.forEach((r: any) => expect(r).not.toHaveProperty('expand')) },
+    { name: 'parts below a level that reached no records are not checked', url: `${POSTS}/${P3}?expand=author.nope`, status: 200,
+      expect: { expand: {} } },
+    { name: 'a prefix path merges into the longer failing one', url: e('author,author.nope'), status: 200, notContains: ['"expand"'] },
+    { name: 'sibling paths fail alone', url: `/api/collections/comments/records?expand=post.author,post.nope&filter=id%3D"${C1}"`,
+      status: 200, check: (b) => expect(b.items[0].expand.post.expand.author.id).toBe(A1) },
     { name: 'non-relation field is skipped', url: e('title'), status: 200, notContains: ['"expand"'] },
     { name: 'target with viewRule=null is skipped for guests', url: e('private'), status: 200, notContains: ['"expand"'] },
     { name: 'target with viewRule=null: superusers expand', url: e('private'), auth: 'superuser', status: 200,
       check: (b) => expect(byId(b, P2).expand.private.name).toBe('classified') },
     { name: 'a good path alongside a bad one', url: e('nope,author'), status: 200,
       check: (b) => expect(Object.keys(byId(b, P1).expand)).toEqual(['author']) },
+    { name: 'back-relation through a unique index is a single object', url: '/api/collections/authors/records?expand=profiles_via_author',
+      status: 200, check: (b) => {
+        expect(b.items[0].expand.profiles_via_author).toMatchObject({ collectionName: 'profiles', bio: 'hi' });
+        expect(b.items[1].expand).toEqual({});
+      } },
+    { name: 'expand stops after 6 levels', url: `/api/collections/nodes/records/${rid('node', 8)}?expand=${'parent.'.repeat(7)}parent`,
+      status: 200, check: (b) => {
+        let depth = 0;
+        for (let r = b; r.expand?.parent; r = r.expand.parent) depth++;
+        expect(depth).toBe(6);
+      } },
     { name: 'expand on view', url: `${POSTS}/${P1}?expand=author,tags`, status: 200,
       check: (b) => {
         expect(b.expand.author.id).toBe(A1);

@@ -15,8 +15,8 @@ export interface ParsedIndex {
 const HEAD_RE = /^\s*create\s+(unique\s+)?index\s+(?:if\s+not\s+exists\s+)?([`"[]?)(\w+)[`"\]]?\s+on\s+([`"[]?)(\w*)[`"\]]?\s*\(/i;
 const MAX_INDEX_LENGTH = 2000;
 
-/** Splits on commas outside parentheses and quotes. */
-function splitTopLevel(list: string): string[] {
+/** Splits SQL on commas outside parentheses and quotes. */
+export function splitTopLevel(list: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let quote = '';

@@ -1,10 +1,18 @@
 import { fail, quote } from './errors.ts';
 
+/** Escapes read inside quoted text, besides `\\<quote>` and `\\uXXXX`. */
+const JSON_ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', "'": "'", '/': '/', n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
+
 /**
  * Tokens of the filter language, following PocketBase's fexpr scanner: identifiers may hold
  * `.`, `:` and start with `@`, `_` or `#`; an identifier directly followed by `(` is a function;
- * numbers may start with `-`; quoted text ends at the first quote not preceded by `\` and only
- * `\<quote>` is unescaped (other backslashes stay, so LIKE escapes such as `\%` survive).
+ * numbers may start with `-`.
+ *
+ * Quoted text reads JSON's escapes (`\\`, `\"`, `\'`, `\n`, `\t`, `\uXXXX` …), because that is what
+ * the SDK's `pb.filter()` writes (it quotes values with JSON.stringify): every string a client
+ * passes through it comes back exactly. Any other backslash stays as written, so LIKE escapes
+ * such as `\%` and `\_` survive. (PocketBase's scanner unescapes only `\<quote>`, so values with a
+ * backslash or a control character cannot round-trip there; this is a deliberate difference.)
  */
 export type TokenKind =
   | 'ident' | 'func' | 'number' | 'string' | 'placeholder' | 'op' | 'and' | 'or' | 'lparen' | 'rparen' | 'comma' | 'eof';
@@ -94,11 +102,21 @@ export function tokenize(src: string): Token[] {
 
   function readString(q: string, start: number): string {
     i++; // opening quote
-    let prev = '';
+    let out = '';
     while (i < n) {
       const ch = src[i++];
-      if (ch === q && prev !== '\\') return src.slice(start + 1, i - 1).replaceAll(`\\${q}`, q);
-      prev = ch;
+      if (ch === q) return out;
+      if (ch !== '\\' || i >= n) {
+        out += ch;
+        continue;
+      }
+      const next = src[i++];
+      const simple = JSON_ESCAPES[next];
+      if (simple !== undefined || next === q) out += simple ?? q;
+      else if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(i, i + 4))) {
+        out += String.fromCharCode(parseInt(src.slice(i, i + 4), 16));
+        i += 4;
+      } else out += ch + next;
     }
     return fail(`unterminated string starting at ${start}`);
   }

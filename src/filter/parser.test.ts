@@ -29,9 +29,13 @@ describe('lexer', () => {
     ]);
   });
 
-  it('unescapes only the closing quote character and keeps other backslashes (LIKE escapes)', () => {
-    expect(tokenize(String.raw`'it\'s' "say \"hi\"" 'a\%b' 'x\"y'`).slice(0, 4).map((t) => t.text))
-      .toEqual(["it's", 'say "hi"', String.raw`a\%b`, String.raw`x\"y`]);
+  it("reads JSON's escapes (what pb.filter writes) and keeps other backslashes (LIKE escapes)", () => {
+    expect(tokenize(String.raw`'it\'s' "say \"hi\"" 'a\%b' 'x\"y' "back\\slash" "nl\n" "nul\u0000!" "end\\"`).slice(0, 8).map((t) => t.text))
+      .toEqual(["it's", 'say "hi"', String.raw`a\%b`, 'x"y', 'back\\slash', 'nl\n', 'nul\u0000!', 'end\\']);
+  });
+
+  it('a backslash before the closing quote escapes it: the string is unterminated', () => {
+    expect(() => tokenize(String.raw`"trailing\"`)).toThrow(/unterminated string/);
   });
 
   it('skips comments and whitespace including CR', () => {

@@ -35,7 +35,8 @@ const QUIET_LEVELS = new Set(['warn', 'error', 'fatal', 'silent']);
 function flatQuery(q: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries((q ?? {}) as Record<string, unknown>)) {
-    out[k] = Array.isArray(v) ? String(v[v.length - 1] ?? '') : String(v ?? '');
+    // Only the first of repeated parameters counts, as in PocketBase (Go's url.Values.Get).
+    out[k] = Array.isArray(v) ? String(v[0] ?? '') : String(v ?? '');
   }
   return out;
 }

@@ -7,7 +7,7 @@
  * be served by PocketBase for that account. Whoever wires rehash-on-login decides whether that is wanted.
  */
 import { hash as argon2Hash, verify as argon2Verify, parseOptions as argon2ParseOptions, type Algorithm, type Options as Argon2Options } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { randomBytes } from 'node:crypto';
 
 // `Algorithm` is a const enum in the typings but an empty object at runtime under esbuild/tsx,
@@ -53,7 +53,8 @@ export async function verifyPassword(plain: string, hash: string): Promise<boole
   try {
     if (isArgon2Hash(hash)) return await argon2Verify(hash, plain);
     // Like Go's bcrypt (and so PocketBase), only the first 72 bytes of the password count.
-    if (isBcryptHash(hash)) return await bcrypt.compare(plain, hash);
+    // Off the main thread (libuv pool): a cost-13 check takes ~0.5 s and must not stall other requests.
+    if (isBcryptHash(hash)) return await bcryptVerify(plain, hash);
   } catch {
     return false;
   }

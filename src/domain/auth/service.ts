@@ -7,6 +7,7 @@ import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
 import { decodeRow, type RecordData } from '../records/codec.ts';
 import { selectFrom } from '../records/query.ts';
 import { exportRecord } from '../records/export.ts';
+import { expandRecords, parseExpand } from '../records/expand.ts';
 import { verifyPassword } from './passwords.ts';
 import { isRefreshable, parseTokenClaims, signAuthToken, TokenType, verifyAuthToken } from './tokens.ts';
 
@@ -21,6 +22,11 @@ export interface AuthResponse {
 export interface AuthServiceDeps {
   db: Executor;
   schema: SchemaLookup;
+}
+
+/** Query options of an auth response, as for record responses. */
+export interface AuthResponseOptions {
+  expand?: string;
 }
 
 export interface PasswordLogin {
@@ -57,7 +63,7 @@ export class AuthService {
     return row ? decodeRow(collection, row) : undefined;
   }
 
-  async authWithPassword(ctx: RequestContext, ref: string, login: PasswordLogin): Promise<AuthResponse> {
+  async authWithPassword(ctx: RequestContext, ref: string, login: PasswordLogin, options: AuthResponseOptions = {}): Promise<AuthResponse> {
     const collection = this.authCollection(ref);
     const passwordAuth = (collection.options.passwordAuth ?? {}) as { enabled?: boolean; identityFields?: string[] };
     if (!passwordAuth.enabled) throw forbidden('The collection is not configured to allow password authentication.');
@@ -90,10 +96,10 @@ export class AuthService {
     const ok = await verifyPassword(password, record ? String(record.password ?? '') : '');
     if (!record || !ok) throw badRequest('Failed to authenticate.');
     await this.assertAuthRule(ctx, collection, record);
-    return this.response(collection, record, await signAuthToken(record, collection));
+    return this.response(ctx, collection, record, await signAuthToken(record, collection), options);
   }
 
-  async authRefresh(ctx: RequestContext, ref: string, currentToken: string): Promise<AuthResponse> {
+  async authRefresh(ctx: RequestContext, ref: string, currentToken: string, options: AuthResponseOptions = {}): Promise<AuthResponse> {
     const p = ctx.principal;
     if (p.kind === 'guest') throw unauthorized('The request requires valid record authorization token.');
     const collection = this.deps.schema.find(ref);
@@ -103,7 +109,7 @@ export class AuthService {
     const claims = parseTokenClaims(currentToken);
     const token = claims && isRefreshable(claims) ? await signAuthToken(p.record, collection) : currentToken;
     await this.assertAuthRule(ctx, collection, p.record);
-    return this.response(collection, p.record, token);
+    return this.response(ctx, collection, p.record, token, options);
   }
 
   /** The collection's authRule must hold for the record (null: superusers only). */
@@ -127,9 +133,25 @@ export class AuthService {
     if (!row) throw denied();
   }
 
-  private response(collection: Collection, record: RecordData, token: string): AuthResponse {
+  private async response(
+    ctx: RequestContext,
+    collection: Collection,
+    record: RecordData,
+    token: string,
+    options: AuthResponseOptions,
+  ): Promise<AuthResponse> {
     const viewer: Principal = { kind: collection.name === SUPERUSERS ? 'superuser' : 'record', collection, record };
-    return { record: exportRecord(collection, record, { viewer, alwaysShowEmail: true }), token };
+    // As in PocketBase, relations are expanded with the just-authenticated record as @request.auth.
+    const tree = parseExpand(options.expand);
+    const expanded = tree
+      ? await expandRecords(
+          { db: this.deps.db, schema: this.deps.schema, viewer, request: requestInfoOf({ ...ctx, principal: viewer }, {}, 'expand') },
+          collection,
+          [record],
+          tree,
+        )
+      : undefined;
+    return { record: exportRecord(collection, record, { viewer, alwaysShowEmail: true }, expanded?.[0]), token };
   }
 }
 

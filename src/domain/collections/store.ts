@@ -110,3 +110,16 @@ export class CollectionStore implements SchemaLookup {
     return this.list;
   }
 }
+
+/** A SchemaLookup over a fixed list, e.g. the schema as it will be after a pending change. */
+export class SchemaSnapshot implements SchemaLookup {
+  constructor(private readonly list: readonly Collection[]) {}
+
+  find(idOrName: string): Collection | undefined {
+    return this.list.find((c) => c.id === idOrName) ?? this.list.find((c) => c.name.toLowerCase() === idOrName.toLowerCase());
+  }
+
+  all(): readonly Collection[] {
+    return this.list;
+  }
+}

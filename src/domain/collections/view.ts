@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/dialect.ts';
+import { splitTopLevel } from '../../db/indexes.ts';
 import { ApiError, fieldError } from '../../kernel/errors.ts';
 import { fieldDefaults } from './fields/registry.ts';
 import { generateFieldId } from './fields/options.ts';
@@ -14,26 +15,6 @@ export function checkViewQuery(query: string): string | undefined {
   if (q.includes(';')) return 'The view query must be a single SELECT statement.';
   if (!/^(select|with)\b/i.test(q)) return 'The view query must be a SELECT statement.';
   return undefined;
-}
-
-function splitTopLevel(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let cur = '';
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === "'" || ch === '"' || ch === '`') quote = ch;
-    else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    if (ch === ',' && depth === 0 && !quote) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
 }
 
 const unquote = (s: string) => s.replace(/^[`"[](.*)[`"\]]$/, '$1');
@@ -77,8 +58,12 @@ export async function inferViewFields(tx: Executor, viewName: string, query: str
   const rows = await tx.all<{ name: string }>(tx.dialect.tableColumns(viewName));
   const names = rows.map((r) => r.name);
   if (!names.includes('id')) {
-    throw new ApiError(400, 'Failed to create collection.', {
-      viewQuery: fieldError('validation_missing_id', 'The view query must return an "id" column.'),
+    // PocketBase's wording; the collection service rewords the message for create, update or import.
+    throw new ApiError(400, 'Failed to save collection.', {
+      viewQuery: fieldError(
+        'validation_invalid_view_query',
+        'Invalid query - missing required id column (you can use `(ROW_NUMBER() OVER()) as id` if you don\'t have one).',
+      ),
     });
   }
   const exprs = selectColumns(query);

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/dialect.ts';
 import { ident, join, raw, sql, type Sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
-import { compileFilter, compileSortField } from '../../filter/index.ts';
+import { compileFilter, compileSortField, type FilterEnv } from '../../filter/index.ts';
 import type { Collection } from '../collections/model.ts';
 import type { FilterScope } from './access.ts';
 
@@ -71,16 +71,7 @@ export function compileSort(db: Executor, scope: FilterScope, sortParam: string 
     let expr: Sql;
     if (name === '@random') expr = db.dialect.random();
     else if (name === '@rowid') expr = db.dialect.rowid(scope.tableAlias);
-    else {
-      expr = compileSortField(name, {
-        dialect: db.dialect,
-        schema: scope.schema,
-        collection: scope.collection,
-        tableAlias: scope.tableAlias,
-        request: scope.request,
-        allowHiddenFields: scope.superuser,
-      });
-    }
+    else expr = compileSortField(name, clientEnv(db, scope));
     terms.push(name === '@random' ? expr : sql`${expr} ${raw(dir)}`);
   }
   return join(terms);
@@ -89,14 +80,19 @@ export function compileSort(db: Executor, scope: FilterScope, sortParam: string 
 /** The client's filter as a WHERE fragment. */
 export function compileClientFilter(db: Executor, scope: FilterScope, filter: string | undefined): Sql | undefined {
   if (!filter || filter.trim() === '') return undefined;
-  return compileFilter(filter, {
+  return compileFilter(filter, clientEnv(db, scope));
+}
+
+/** What the client's own filter and sort may read: hidden fields only for superusers. */
+function clientEnv(db: Executor, scope: FilterScope): FilterEnv {
+  return {
     dialect: db.dialect,
     schema: scope.schema,
     collection: scope.collection,
     tableAlias: scope.tableAlias,
     request: scope.request,
     allowHiddenFields: scope.superuser,
-  });
+  };
 }
 
 export function selectFrom(collection: Collection, where: Sql | undefined): Sql {

@@ -1,4 +1,5 @@
 /** Builders shared by this folder's tests (not imported by production code). */
+import { SchemaSnapshot } from '../store.ts';
 import type { Collection, FieldDef, FieldType, SchemaLookup } from '../model.ts';
 import { fieldDefaults } from './registry.ts';
 import type { OptionsContext, ValidateContext } from './types.ts';
@@ -26,12 +27,7 @@ export function collection(partial: Partial<Collection> = {}): Collection {
   };
 }
 
-export function schemaOf(...collections: Collection[]): SchemaLookup {
-  return {
-    find: (idOrName) => collections.find((c) => c.id === idOrName || c.name.toLowerCase() === idOrName.toLowerCase()),
-    all: () => collections,
-  };
-}
+export const schemaOf = (...collections: Collection[]): SchemaLookup => new SchemaSnapshot(collections);
 
 /** Options context for a field saved in a (new, by default) base collection holding just that field. */
 export const optionsCtx = (f: FieldDef, extra: Partial<OptionsContext> = {}): OptionsContext => ({
