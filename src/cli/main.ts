@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULTS, loadConfig } from '../config/config.ts';
 import { isApiError } from '../kernel/errors.ts';
-import { serve } from './serve.ts';
-import { superuserCommand } from './superuser.ts';
 
 const USAGE = `Baton: a complete application backend in one command.
 
@@ -47,11 +45,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const config = loadConfig({ http: values.http, dir: values.dir, logLevel: values['log-level'], dev: values.dev });
+    // Commands are loaded on demand: `--help` or a bad flag should not load the whole server.
     switch (command) {
       case 'serve':
-        return await serve(config);
+        return await (await import('./serve.ts')).serve(config);
       case 'superuser':
-        return await superuserCommand(config, rest);
+        return await (await import('./superuser.ts')).superuserCommand(config, rest);
       default:
         process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
         return 2;
@@ -68,6 +67,18 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${e.message}\n${details ? details + '\n' : ''}`);
       return 1;
     }
+    // The environment refusing something (address in use, directory not writable, not a
+    // database file) is the operator's to fix: one line, no stack trace.
+    if (isEnvironmentError(e)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
+}
+
+function isEnvironmentError(e: unknown): e is Error {
+  if (!(e instanceof Error)) return false;
+  const { code, syscall } = e as NodeJS.ErrnoException;
+  return (typeof code === 'string' && typeof syscall === 'string') || e.name === 'SqliteError';
 }

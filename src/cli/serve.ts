@@ -1,3 +1,4 @@
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
@@ -9,6 +10,34 @@ function createLogger(config: Config) {
     level: config.logLevel,
     ...(config.dev ? { transport: { target: 'pino/file', options: { destination: 1 } } } : {}),
   });
+}
+
+/** How long a shutdown waits for in-flight requests before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Lets close() finish as soon as the in-flight requests are answered. Node keeps a keep-alive
+ * connection open after its last response, so close() would otherwise wait until every client
+ * hangs up (for an agent with keep-alive, up to its idle timeout). Once draining, responses go
+ * out with `Connection: close` and idle connections are closed, as Go's Shutdown does for PocketBase.
+ */
+function connectionDrainer(raw: Server): () => void {
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
+  const closeIdle = () => setImmediate(() => raw.closeIdleConnections());
+  raw.on('request', (_req, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (draining) closeIdle();
+    });
+  });
+  return () => {
+    draining = true;
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    closeIdle();
+    setTimeout(() => raw.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+  };
 }
 
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */
@@ -26,6 +55,7 @@ export async function serve(config: Config): Promise<number> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const base = `http://${host}:${address.port}`;
   process.stdout.write(`Server started at ${base}\n└─ REST API: ${base}/api/\n`);
+  const drain = connectionDrainer(server.server);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -35,8 +65,9 @@ export async function serve(config: Config): Promise<number> {
       logger.info({ signal }, 'shutting down: waiting for in-flight requests');
       // server.close() stops accepting connections and waits for in-flight requests;
       // only then is the database closed, so no request sees a closed handle.
-      server
-        .close()
+      const closed = server.close();
+      drain();
+      closed
         .then(() => baton.close())
         .then(
           () => resolve(0),

@@ -24,8 +24,11 @@ export async function superuserCommand(config: Config, args: string[]): Promise<
     const row = await db.get<{ id: string }>(sql`SELECT ${ident('id')} AS id FROM ${ident(SUPERUSERS)} WHERE ${ident('email')} = ${email}`);
     const body = { email, password, passwordConfirm: password };
     if (action === 'create' && row) throw badRequest(`A superuser with email ${email} already exists.`);
-    if ((action === 'update' || action === 'delete') && !row) throw badRequest(`No superuser with email ${email}.`);
-    if (action === 'delete') {
+    if (action === 'update' && !row) throw badRequest(`No superuser with email ${email}.`);
+    if (action === 'delete' && !row) {
+      // As PocketBase: deleting is idempotent, so scripts can run it unconditionally.
+      process.stdout.write(`Superuser ${email} is missing or already deleted.\n`);
+    } else if (action === 'delete') {
       await records.delete(ctx, SUPERUSERS, row!.id);
       process.stdout.write(`Deleted superuser ${email}.\n`);
     } else if (row) {

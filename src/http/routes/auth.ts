@@ -13,13 +13,17 @@ export function superuserAuthRoutes(api: FastifyInstance, services: Services): v
   const config = { invalidBodyMessage: 'An error occurred while loading the submitted data.' };
   api.post<{ Params: Params }>('/collections/:collection/auth-with-password', { config }, async (request, reply) => {
     const { body } = await readRecordInput(request);
-    const result = await services.auth.authWithPassword(request.ctx, request.params.collection, body);
+    const result = await services.auth.authWithPassword(request.ctx, request.params.collection, body, {
+      expand: request.ctx.query.expand,
+    });
     return sendJson(request, reply, result);
   });
 
   api.post<{ Params: Params }>('/collections/:collection/auth-refresh', async (request, reply) => {
     const token = extractToken(request.headers.authorization);
-    const result = await services.auth.authRefresh(request.ctx, request.params.collection, token);
+    const result = await services.auth.authRefresh(request.ctx, request.params.collection, token, {
+      expand: request.ctx.query.expand,
+    });
     return sendJson(request, reply, result);
   });
 }

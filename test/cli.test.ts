@@ -1,0 +1,298 @@
+// `node bin/baton.js …` as child processes: serve, graceful shutdown, superuser management, flags.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin/baton.js');
+const tempDirs: string[] = [];
+const children = new Set<ChildProcess>();
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'baton-cli-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion. */
+function run(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  dir: string;
+  output(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `baton serve` and resolves once it prints that it listens. */
+async function serve(dir: string): Promise<Served> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve', `--http=127.0.0.1:${port}`, `--dir=${dir}`], {
+    cwd: ROOT,
+    env: { ...process.env, BATON_LOG_LEVEL: 'warn' },
+  });
+  children.add(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 20_000);
+    const check = () => {
+      if (out.includes('REST API')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => reject(new Error(`serve exited early with ${code}:\n${out}`)));
+  });
+  return { child, url, dir, output: () => out, exited };
+}
+
+/**
+ * A POST whose body is sent in two halves, 300 ms apart with `during` run in between, so the
+ * request is demonstrably in flight (headers read, body pending) while `during` runs.
+ */
+function slowPost(
+  url: string,
+  agent: http.Agent,
+  body: unknown,
+  during: () => Promise<void>,
+): Promise<{ status: number; body: any; connection?: string }> {
+  const payload = Buffer.from(JSON.stringify(body));
+  const half = Math.floor(payload.length / 2);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': payload.length },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null, connection: res.headers.connection }));
+    });
+    req.on('error', reject);
+    req.write(payload.subarray(0, half));
+    setTimeout(() => {
+      during().then(() => req.end(payload.subarray(half)), reject);
+    }, 300);
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function login(url: string, email: string, password: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${url}/api/collections/_superusers/auth-with-password`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ identity: email, password }),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+describe('cli: flags', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const res = await run(['--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('Usage:');
+    expect(res.stdout).toContain('baton serve');
+    expect(res.stdout).toContain('superuser');
+  });
+
+  it.each(['nope', '127.0.0.1:99999', '127.0.0.1:', 'localhost:80:80'])('--http=%s exits 2 with a message', async (value) => {
+    const res = await run(['serve', `--http=${value}`, `--dir=${tempDir()}`]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/invalid/i);
+    expect(res.stdout).not.toContain('Server started');
+  });
+
+  it('BATON_HTTP is validated like --http', async () => {
+    const res = await run(['serve', `--dir=${tempDir()}`], { BATON_HTTP: 'nope' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('invalid --http address "nope"');
+  });
+
+  it('an unusable data directory exits 1 with one line', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, '');
+    mkdirSync(path.join(dir, 'not-sqlite'));
+    writeFileSync(path.join(dir, 'not-sqlite', 'data.db'), 'this is not a database file, just text');
+    const [notDir, notDb] = await Promise.all([
+      run(['serve', '--http=127.0.0.1:0', `--dir=${file}`]),
+      run(['serve', '--http=127.0.0.1:0', `--dir=${path.join(dir, 'not-sqlite')}`]),
+    ]);
+    expect(notDir).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: ENOTDIR: .*\n$/) });
+    expect(notDb).toMatchObject({ code: 1, stderr: 'error: file is not a database\n' });
+    expect(notDb.stdout).not.toContain('Server started');
+  });
+
+  it('an unknown command or flag exits 2', async () => {
+    const [command, flag] = await Promise.all([run(['frobnicate']), run(['serve', '--nope'])]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--nope');
+  });
+});
+
+describe('cli: serve', () => {
+  it('prints its URLs, answers /api/health and lays out a fresh directory', async () => {
+    const dir = path.join(tempDir(), 'fresh');
+    const s = await serve(dir);
+    expect(s.output()).toContain(`Server started at ${s.url}\n`);
+    expect(s.output()).toContain(`REST API: ${s.url}/api/`);
+    const health = await fetch(`${s.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ message: 'API is healthy.', code: 200, data: {} });
+    expect(existsSync(path.join(dir, 'data.db'))).toBe(true);
+    expect(existsSync(path.join(dir, 'auxiliary.db'))).toBe(true);
+    expect(statSync(path.join(dir, 'storage')).isDirectory()).toBe(true);
+    // A second server on the same port fails with one line, not a stack trace.
+    const taken = await run(['serve', `--http=127.0.0.1:${new URL(s.url).port}`, `--dir=${tempDir()}`]);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toMatch(/^error: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s lets in-flight requests finish, then exits 0 with the database closed', async (signal) => {
+    const dir = tempDir();
+    const s = await serve(dir);
+    const email = `${signal.toLowerCase()}@example.com`;
+    // Unknown keys are ignored; the padding just makes a body worth splitting.
+    const body = { email, password: 'password123', passwordConfirm: 'password123', padding: 'x'.repeat(4000) };
+    // A keep-alive agent, as browsers and SDKs use: the connection outlives the response.
+    const agent = new http.Agent({ keepAlive: true, timeout: 60_000 });
+    onTestFinished(() => agent.destroy());
+    const created = await slowPost(`${s.url}/api/collections/users/records`, agent, body, async () => {
+      s.child.kill(signal);
+      await sleep(300);
+      // Still running: it waits for the request whose body has not fully arrived yet.
+      expect(s.child.exitCode).toBe(null);
+    });
+    const answeredAt = Date.now();
+    expect(created.status).toBe(200);
+    expect(created.connection).toBe('close');
+    expect(created.body).toMatchObject({ collectionName: 'users', id: expect.stringMatching(/^[a-z0-9]{15}$/) });
+    expect(await s.exited).toBe(0);
+    // Node's default agent keeps connections alive; the server must not wait for it to hang up.
+    expect(Date.now() - answeredAt).toBeLessThan(2500);
+
+    // Checkpointed and closed: no WAL content left, and the row is in the main file.
+    const wal = path.join(dir, 'data.db-wal');
+    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+    const db = new Sqlite(path.join(dir, 'data.db'), { readonly: true });
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.prepare('SELECT id FROM users WHERE email = ?').pluck().get(email)).toBe(created.body.id);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('cli: superuser', () => {
+  it('create, update, upsert and delete; the accounts log in over HTTP', async () => {
+    const dir = tempDir();
+    const su = (...args: string[]) => run(['superuser', ...args, `--dir=${dir}`]);
+    // The first run initializes the directory; later runs share it, so independent ones go in parallel.
+    const created = await su('create', 'admin@example.com', 'first-password');
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toContain('admin@example.com');
+
+    const [again, unknown, invalid, missingArgs, upsertNew] = await Promise.all([
+      su('create', 'admin@example.com', 'other-password'),
+      su('update', 'nobody@example.com', 'whatever123'),
+      su('create', 'not-an-email', 'short'),
+      su('create', 'x@example.com'),
+      su('upsert', 'ops@example.com', 'ops-password-1'),
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('nobody@example.com');
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/email: Must be a valid email address/);
+    expect(invalid.stderr).toMatch(/password: Must be at least 8/);
+    expect(missingArgs.code).toBe(2);
+    expect(missingArgs.stderr).toContain('usage');
+    expect(upsertNew.code).toBe(0);
+
+    const [upsertExisting, updated] = await Promise.all([
+      su('upsert', 'ops@example.com', 'ops-password-2'),
+      su('update', 'admin@example.com', 'second-password'),
+    ]);
+    expect([upsertExisting.code, updated.code]).toEqual([0, 0]);
+
+    const s = await serve(dir);
+    try {
+      const [oldAdmin, admin, oldOps, ops] = await Promise.all([
+        login(s.url, 'admin@example.com', 'first-password'),
+        login(s.url, 'admin@example.com', 'second-password'),
+        login(s.url, 'ops@example.com', 'ops-password-1'),
+        login(s.url, 'ops@example.com', 'ops-password-2'),
+      ]);
+      expect([oldAdmin.status, admin.status, oldOps.status, ops.status]).toEqual([400, 200, 400, 200]);
+      expect(admin.body.record).toMatchObject({ email: 'admin@example.com', collectionName: '_superusers' });
+      const list = await fetch(`${s.url}/api/collections/_superusers/records?sort=email`, { headers: { authorization: admin.body.token } });
+      const emails = ((await list.json()) as { items: Array<{ email: string }> }).items.map((r) => r.email);
+      expect(emails).toEqual(['admin@example.com', 'ops@example.com']);
+    } finally {
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toBe(0);
+    }
+
+    const deleted = await su('delete', 'ops@example.com');
+    expect(deleted.code).toBe(0);
+    // As PocketBase: deleting a missing superuser is a no-op with a note.
+    const deletedAgain = await su('delete', 'ops@example.com');
+    expect(deletedAgain.code).toBe(0);
+    expect(deletedAgain.stdout).toContain('ops@example.com');
+    const db = new Sqlite(path.join(dir, 'data.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT email FROM _superusers ORDER BY email').pluck().all()).toEqual(['admin@example.com']);
+    } finally {
+      db.close();
+    }
+  });
+});
