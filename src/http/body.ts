@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { badRequest } from '../kernel/errors.ts';
+import { badRequest, tooLarge } from '../kernel/errors.ts';
 import type { RecordInput } from '../domain/records/input.ts';
 import { invalidBody } from './errors.ts';
 
@@ -27,9 +27,14 @@ function addFormValue(values: Record<string, unknown>, key: string, value: strin
 /** Reads a record body: JSON, multipart (with `@jsonPayload`) or urlencoded. */
 export async function readRecordInput(request: FastifyRequest): Promise<RecordInput> {
   if (request.isMultipart()) {
+    // Fastify's bodyLimit does not cover multipart, which is streamed: the whole body is capped
+    // here, by its declared length first and by what actually arrives as it is read.
+    const limit = request.routeOptions.bodyLimit;
+    if (Number(request.headers['content-length']) > limit) throw tooLarge();
     const values: Record<string, unknown> = {};
     const payloads: string[] = [];
     let count = 0;
+    let size = 0;
     for await (const part of request.parts()) {
       if (++count > MAX_FORM_FIELDS) throw badRequest('Too many submitted fields.');
       if (part.type === 'file') {
@@ -38,6 +43,8 @@ export async function readRecordInput(request: FastifyRequest): Promise<RecordIn
         throw badRequest('File uploads are not supported yet.');
       }
       const value = typeof part.value === 'string' ? part.value : String(part.value ?? '');
+      size += Buffer.byteLength(part.fieldname) + Buffer.byteLength(value);
+      if (part.valueTruncated || size > limit) throw tooLarge();
       if (part.fieldname === '@jsonPayload') payloads.push(value);
       else addFormValue(values, part.fieldname, value);
     }

@@ -66,12 +66,14 @@ export const rid = (prefix: string, n: number): string => `${prefix}${String(n).
 export interface Scenario {
   name: string;
   method?: string;
-  url: string;
+  /** The path; a function when it needs values made in `beforeAll`. */
+  url: string | (() => string);
   /** A token, or a key of the runner's named tokens (e.g. 'superuser', 'user'); absent: guest. */
   auth?: string;
+  /** A JSON body; a function when it needs values made in `beforeAll`. */
   body?: unknown;
-  /** A FormData body (multipart); takes precedence over `body`. */
-  form?: () => FormData;
+  /** A raw body (FormData for multipart, URLSearchParams, a string); takes precedence over `body`. */
+  payload?: () => string | FormData | URLSearchParams;
   headers?: Record<string, string>;
   status: number;
   /** Partial deep match of the parsed JSON body (`toMatchObject`). */
@@ -82,6 +84,11 @@ export interface Scenario {
   notContains?: string[];
   /** Anything else to check on the parsed body. */
   check?: (body: any) => void;
+  /**
+   * A Baton bug outside the area these tests may fix, described in the report: the scenario states
+   * PocketBase's behaviour and runs as `it.fails`, so it turns red (and must be un-marked) once fixed.
+   */
+  knownBug?: string;
 }
 
 export interface ScenarioEnv {
@@ -95,13 +102,14 @@ export async function runScenario(env: ScenarioEnv, s: Scenario): Promise<any> {
   const server = env.server();
   const headers: Record<string, string> = { ...s.headers };
   if (s.auth) headers.authorization = s.auth === 'superuser' ? server.superuserToken : (env.tokens?.()[s.auth] ?? s.auth);
-  let payload: BodyInit | undefined;
-  if (s.form) payload = s.form();
+  let payload: string | FormData | URLSearchParams | undefined;
+  if (s.payload) payload = s.payload();
   else if (s.body !== undefined) {
     headers['content-type'] = 'application/json';
-    payload = JSON.stringify(s.body);
+    payload = JSON.stringify(typeof s.body === 'function' ? s.body() : s.body);
   }
-  const res = await fetch(server.url + s.url, { method: s.method ?? 'GET', headers, body: payload });
+  const path = typeof s.url === 'function' ? s.url() : s.url;
+  const res = await fetch(server.url + path, { method: s.method ?? 'GET', headers, body: payload });
   const raw = await res.text();
   let body: unknown = raw;
   try {
@@ -109,7 +117,7 @@ export async function runScenario(env: ScenarioEnv, s: Scenario): Promise<any> {
   } catch {
     /* not JSON: raw text stays the body */
   }
-  const where = `${s.method ?? 'GET'} ${s.url} -> ${res.status} ${raw.slice(0, 2000)}`;
+  const where = `${s.method ?? 'GET'} ${path} -> ${res.status} ${raw.slice(0, 2000)}`;
   expect(res.status, where).toBe(s.status);
   if (s.expect !== undefined) {
     expect(body, where).toMatchObject(s.expect as object);
@@ -127,7 +135,10 @@ export async function runScenario(env: ScenarioEnv, s: Scenario): Promise<any> {
 
 /** One `it` per scenario. */
 export function scenarios(env: ScenarioEnv, table: readonly Scenario[]): void {
-  for (const s of table) it(s.name, () => runScenario(env, s));
+  for (const s of table) {
+    if (s.knownBug) it.fails(`${s.name} [known bug: ${s.knownBug}]`, () => runScenario(env, s));
+    else it(s.name, () => runScenario(env, s));
+  }
 }
 
 // ---- PocketBase's standard error bodies ----

@@ -2,6 +2,7 @@ import { nowString } from '../../kernel/time.ts';
 import { badRequest, fieldError } from '../../kernel/errors.ts';
 import { loadFieldsList } from './fields/list.ts';
 import { ensureSystemFields as ensureSystemFieldList } from './fields/system.ts';
+import { newAuthSecret } from '../auth/keys.ts';
 import { AUTH_OPTION_KEYS, collectionIdFor, defaultAuthOptions, TOKEN_OPTION_KEYS } from './defaults.ts';
 import { buildIndex, hasUniqueIndexOn, parseIndex } from '../../db/indexes.ts';
 import { RULE_NAMES, type Collection, type CollectionType, type FieldDef } from './model.ts';
@@ -85,7 +86,14 @@ export function buildCollection(input: Json, existing?: Collection, takenIds: Re
   for (const rule of RULE_NAMES) {
     if (rule in input) c[rule] = input[rule] === null || input[rule] === undefined ? null : (input[rule] as string);
   }
-  if (c.type === 'auth') c.options = mergeAuthOptions(c.options, input);
+  if (c.type === 'auth') {
+    c.options = mergeAuthOptions(c.options, input);
+    // A changed authRule revokes every auth token issued under the old one (PocketBase does the same).
+    const ruleText = (o: Record<string, unknown>) => String(o.authRule ?? '');
+    if (existing && ruleText(existing.options) !== ruleText(c.options) && isObject(c.options.authToken)) {
+      c.options.authToken = { ...c.options.authToken, secret: newAuthSecret() };
+    }
+  }
   if (c.type === 'view' && 'viewQuery' in input) c.options = { viewQuery: input.viewQuery };
   // Index statements name the table: keep them pointing at the collection's current name.
   c.indexes = c.indexes.map((s) => {

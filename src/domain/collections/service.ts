@@ -1,6 +1,6 @@
 import type { Database, Executor } from '../../db/dialect.ts';
-import { ident, join as joinSql, sql } from '../../db/sql.ts';
-import { ApiError, badRequest, fieldError, notFound, type ErrorData } from '../../kernel/errors.ts';
+import { ident, join as joinSql, sql, type Sql } from '../../db/sql.ts';
+import { ApiError, badRequest, fieldError, isApiError, notFound, type ErrorData } from '../../kernel/errors.ts';
 import type { RequestContext } from '../context.ts';
 import { requestInfoOf } from '../records/access.ts';
 import { deleteWithCascade } from '../records/delete.ts';
@@ -9,7 +9,7 @@ import { fieldDefaults } from './fields/registry.ts';
 import { buildCollection } from './build.ts';
 import { collectionJson } from './defaults.ts';
 import type { Collection, SchemaLookup } from './model.ts';
-import { collectionToRow, type CollectionStore } from './store.ts';
+import { collectionToRow, SchemaSnapshot, type CollectionStore } from './store.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
 import { checkViewQuery, inferViewFields } from './view.ts';
@@ -46,21 +46,36 @@ export interface CollectionServiceDeps {
   store: CollectionStore;
 }
 
-/** A SchemaLookup over a list of collections: the schema as it will be after a change. */
-class SchemaSnapshot implements SchemaLookup {
-  constructor(private readonly list: readonly Collection[]) {}
-  find(idOrName: string): Collection | undefined {
-    return this.list.find((c) => c.id === idOrName) ?? this.list.find((c) => c.name.toLowerCase() === idOrName.toLowerCase());
-  }
-  all(): readonly Collection[] {
-    return this.list;
-  }
-}
-
 const withReplaced = (list: readonly Collection[], c: Collection, previousId?: string) => [
   ...list.filter((o) => o.id !== (previousId ?? c.id)),
   c,
 ];
+
+/** Placeholder message of errors raised while applying a change; create, update and import reword it. */
+const SAVE_FAILED = 'Failed to save collection.';
+
+/** PocketBase's import failure: one `collections` error naming the collection that failed, or the raw cause. */
+function importFailure(cause: unknown, c?: Collection): ApiError {
+  let detail: string;
+  if (isApiError(cause) && c) detail = `Data validations failed for collection "${c.name}" (${c.id}):\n${JSON.stringify(cause.data)}.`;
+  else detail = `Failed to import the collections configuration. Raw error:\n${cause instanceof Error ? cause.message : String(cause)}.`;
+  return badRequest('Failed to import collections.', { collections: fieldError('validation_collections_import_failure', detail) });
+}
+
+/**
+ * Fails when dropping `removed` broke a view selecting from it (SQLite drops a table under a view
+ * without complaint; the view would then fail on every read). The caller's transaction rolls back.
+ */
+async function assertViewsStillWork(tx: Executor, all: readonly Collection[], removed: Collection): Promise<void> {
+  for (const v of all) {
+    if (v.type !== 'view' || v.id === removed.id) continue;
+    try {
+      await tx.all(sql`SELECT * FROM ${ident(v.name)} LIMIT 0`);
+    } catch {
+      throw badRequest('Failed to delete collection.');
+    }
+  }
+}
 
 /** Collection use cases. Every schema change is one transaction: DDL plus its `_collections` row. */
 export class CollectionService {
@@ -81,8 +96,16 @@ export class CollectionService {
     const { db, store } = this.deps;
     const paging = parsePaging(params);
     const scope = { schema: store, collection: COLLECTIONS_TABLE, tableAlias: '_collections', request: requestInfoOf(ctx), superuser: true };
-    const where = compileClientFilter(db, scope, params.filter);
-    const order = compileSort(db, scope, params.sort);
+    let where: Sql | undefined;
+    let order: Sql | undefined;
+    try {
+      where = compileClientFilter(db, scope, params.filter);
+      order = compileSort(db, scope, params.sort);
+    } catch (e) {
+      // PocketBase answers any filter or sort problem here with its generic 400.
+      if (isApiError(e) && e.status === 400) throw badRequest();
+      throw e;
+    }
     let query = selectFrom(COLLECTIONS_TABLE, where);
     if (order) query = sql`${query} ORDER BY ${order}`;
     query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
@@ -99,7 +122,7 @@ export class CollectionService {
   }
 
   async create(_ctx: RequestContext, input: unknown): Promise<Json> {
-    const body = this.body(input);
+    const body = this.body(input, 'Failed to load the collection type data due to invalid formatting.');
     const c = buildCollection(body, undefined, new Set(this.deps.store.all().map((o) => o.id)));
     await this.save(c, undefined, 'Failed to create collection.');
     return collectionJson(this.find(c.id));
@@ -114,18 +137,22 @@ export class CollectionService {
 
   async delete(_ctx: RequestContext, ref: string): Promise<void> {
     const c = this.find(ref);
-    if (c.system) throw badRequest(`Failed to delete collection: [${c.name}] system collections cannot be deleted.`);
+    if (c.system) throw badRequest('Failed to delete collection.');
     const referencing = this.deps.store
       .all()
       .filter((o) => o.id !== c.id && o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id));
     if (referencing.length) {
       throw badRequest(`Failed to delete collection probably due to existing reference in ${referencing.map((o) => o.name).join(', ')}.`);
     }
-    await this.deps.db.transaction(async (tx) => {
-      await dropRecordTable(tx, c);
-      await tx.run(sql`DELETE FROM _collections WHERE id = ${c.id}`);
-    });
-    await this.reload();
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        await dropRecordTable(tx, c);
+        await tx.run(sql`DELETE FROM _collections WHERE id = ${c.id}`);
+        await assertViewsStillWork(tx, this.deps.store.all(), c);
+      });
+    } finally {
+      await this.reload();
+    }
   }
 
   async truncate(_ctx: RequestContext, ref: string): Promise<void> {
@@ -185,15 +212,9 @@ export class CollectionService {
     const schema = new SchemaSnapshot(snapshot);
     for (const p of planned) {
       const errors = validateCollection(p.next, { dialect: this.deps.db.dialect, schema, original: p.previous });
-      if (Object.keys(errors).length) {
-        throw badRequest('Failed to import collections.', {
-          collections: fieldError(
-            'validation_collections_import_failure',
-            `Data validations failed for collection "${p.next.name}" (${p.next.id}):\n${JSON.stringify(errors)}.`,
-          ),
-        });
-      }
+      if (Object.keys(errors).length) throw importFailure(badRequest(SAVE_FAILED, errors), p.next);
     }
+    let applying: Collection | undefined;
     try {
       await this.deps.db.transaction(async (tx) => {
         for (const r of removed) {
@@ -202,8 +223,15 @@ export class CollectionService {
         }
         // Tables first, views last: a view may select from a table created by this import.
         const ordered = [...planned.filter((p) => p.next.type !== 'view'), ...planned.filter((p) => p.next.type === 'view')];
-        for (const p of ordered) await this.apply(tx, p.next, p.previous, schema);
+        for (const p of ordered) {
+          applying = p.next;
+          await this.apply(tx, p.next, p.previous, schema);
+        }
       });
+    } catch (e) {
+      // Everything rolled back; a failure found while applying (an index that cannot be built, a
+      // view query the database rejects) is reported like a validation failure, never as a 500.
+      throw isApiError(e) && e.status !== 400 ? e : importFailure(e, isApiError(e) ? applying : undefined);
     } finally {
       await this.reload();
     }
@@ -223,22 +251,22 @@ export class CollectionService {
     return out;
   }
 
-  private body(input: unknown): Json {
-    if (!input || typeof input !== 'object' || Array.isArray(input)) {
-      throw badRequest('Failed to load the submitted data due to invalid formatting.');
-    }
+  private body(input: unknown, message = 'Failed to load the submitted data due to invalid formatting.'): Json {
+    if (!input || typeof input !== 'object' || Array.isArray(input)) throw badRequest(message);
     return input as Json;
   }
 
   private async save(c: Collection, previous: Collection | undefined, message: string): Promise<void> {
     const { db, store } = this.deps;
-    const schema = new SchemaSnapshot(withReplaced(store.all(), c));
+    // A new collection joins the schema beside everything stored, so an id already taken is seen.
+    const schema = new SchemaSnapshot(previous ? withReplaced(store.all(), c) : [...store.all(), c]);
     const errors: ErrorData = validateCollection(c, { dialect: db.dialect, schema, original: previous });
     if (Object.keys(errors).length) throw badRequest(message, errors);
     try {
       await db.transaction((tx) => this.apply(tx, c, previous, schema));
     } catch (e) {
-      if (e instanceof ApiError) throw e;
+      // Errors found while applying (view fields, index statements) are validation errors of this save.
+      if (isApiError(e)) throw e.status === 400 ? badRequest(message, e.data) : e;
       const translated = db.dialect.translateError(e);
       if (translated) throw badRequest(message, translated.data);
       const detail = e instanceof Error ? e.message : String(e);
@@ -255,13 +283,20 @@ export class CollectionService {
     if (c.type === 'view') {
       const query = String(c.options.viewQuery ?? '');
       const problem = checkViewQuery(query);
-      if (problem) throw badRequest('Failed to save collection.', { viewQuery: fieldError('validation_invalid_view_query', problem) });
+      if (problem) throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', problem) });
       if (previous) await tx.run(tx.dialect.dropView(previous.name));
-      await tx.run(tx.dialect.createView(c.name, query.trim().replace(/;\s*$/, '')));
-      c.fields = await inferViewFields(tx, c.name, query, schema);
+      try {
+        await tx.run(tx.dialect.createView(c.name, query.trim().replace(/;\s*$/, '')));
+        c.fields = await inferViewFields(tx, c.name, query, schema);
+      } catch (e) {
+        if (isApiError(e)) throw e;
+        // Only the database knows whether the query's tables and columns exist: PocketBase's wording.
+        const reason = (e instanceof Error ? e.message : String(e)).slice(0, 500).replace(/\.$/, '');
+        throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', `Invalid query - ${reason}.`) });
+      }
       // The rules of a view can only be checked once its fields are known.
       const errors = validateCollection(c, { dialect: tx.dialect, schema, original: previous });
-      if (Object.keys(errors).length) throw badRequest(previous ? 'Failed to update collection.' : 'Failed to create collection.', errors);
+      if (Object.keys(errors).length) throw badRequest(SAVE_FAILED, errors);
     } else {
       await syncRecordTable(tx, c, previous);
     }

@@ -51,7 +51,13 @@ export async function syncRecordTable(tx: Executor, next: Collection, prev?: Col
     return;
   }
   await dropIndexes(tx, prev);
-  if (prev.name !== next.name) await tx.run(d.renameTable(prev.name, next.name));
+  if (prev.name.toLowerCase() === next.name.toLowerCase() && prev.name !== next.name) {
+    // Table names are case-insensitive: a rename that only changes case goes through a temporary name.
+    await tx.run(d.renameTable(prev.name, `_tmp_${next.id}`));
+    await tx.run(d.renameTable(`_tmp_${next.id}`, next.name));
+  } else if (prev.name !== next.name) {
+    await tx.run(d.renameTable(prev.name, next.name));
+  }
   const table = next.name;
   const nextById = new Map(next.fields.map((f) => [f.id, f]));
   const prevById = new Map(prev.fields.map((f) => [f.id, f]));

@@ -1,6 +1,6 @@
 import type { Dialect } from '../../db/dialect.ts';
 import { fieldError, isApiError, type ErrorData } from '../../kernel/errors.ts';
-import { validateRule } from '../../filter/index.ts';
+import { FilterError, validateRule } from '../../filter/index.ts';
 import { validateFieldsList } from './fields/list.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
 import { hasUniqueIndexOn, indexColumnName, parseIndex } from '../../db/indexes.ts';
@@ -22,11 +22,17 @@ export interface ValidateEnv {
 export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
   const errors: ErrorData = {};
   const original = env.original;
-  const others = env.schema.all().filter((o) => o.id !== c.id);
+  // `c` itself is in the snapshot; anything else is another collection, even one with the same id.
+  const others = env.schema.all().filter((o) => o !== c);
 
   // ---- identity ----
-  if (!original && (!NAME_RE.test(c.id) || c.id.length > 100)) errors.id = fieldError('validation_invalid_id', 'Invalid id.');
-  if (!original && others.some((o) => o.id === c.id)) errors.id = fieldError('validation_invalid_id', 'The id is invalid or already exists.');
+  if (!original) {
+    if (c.id.length < 1 || c.id.length > 100) errors.id = fieldError('validation_length_out_of_range', 'The length must be between 1 and 100.');
+    else if (!NAME_RE.test(c.id)) errors.id = fieldError('validation_match_invalid', 'Must be in a valid format.');
+    else if (others.some((o) => o.id === c.id)) {
+      errors.id = fieldError('validation_invalid_or_existing_id', 'The model id is invalid or already exists.');
+    }
+  }
   if (c.name === '') errors.name = fieldError('validation_required', 'Cannot be blank.');
   else if (c.name.length > 255) errors.name = fieldError('validation_length_out_of_range', 'The length must be between 1 and 255.');
   else if (!NAME_RE.test(c.name)) errors.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
@@ -102,7 +108,9 @@ function validateRules(c: Collection, env: ValidateEnv, errors: ErrorData): void
       validateRule(rule, { dialect: env.dialect, schema: env.schema, collection: c, tableAlias: c.name });
     } catch (e) {
       if (!isApiError(e)) throw e;
-      errors[name] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${e.message.replace(/\.$/, '')}.`);
+      // The bare reason: the FilterError message repeats an "Invalid rule:" prefix.
+      const reason = e instanceof FilterError ? e.reason : e.message;
+      errors[name] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${reason.replace(/\.$/, '')}.`);
     }
   }
 }

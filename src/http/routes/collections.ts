@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../domain/services.ts';
 import { requireSuperuser, sendJson, sendList } from '../respond.ts';
 
-const LOAD_FAILED = 'An error occurred while loading the submitted data.';
+// PocketBase words an unreadable body differently per endpoint.
+const createConfig = { invalidBodyMessage: 'Failed to load the collection type data due to invalid formatting.' };
+const importConfig = { invalidBodyMessage: 'An error occurred while loading the submitted data.' };
 
 interface Params {
   collection: string;
@@ -12,12 +14,14 @@ interface Params {
 export function collectionRoutes(api: FastifyInstance, services: Services): void {
   const { collections } = services;
   api.register(async (scope) => {
-    scope.addHook('preHandler', async (request) => requireSuperuser(request));
+    // onRequest, before the body is read: strangers get their 401/403 without making us parse anything.
+    scope.addHook('onRequest', async (request) => requireSuperuser(request));
 
     scope.get('/collections', async (request, reply) => sendList(request, reply, await collections.list(request.ctx, request.ctx.query)));
-    const createConfig = { invalidBodyMessage: 'Failed to load the collection type data due to invalid formatting.' };
-    scope.post('/collections', { config: createConfig }, async (request, reply) => sendJson(request, reply, await collections.create(request.ctx, request.body)));
-    scope.put('/collections/import', { config: { invalidBodyMessage: LOAD_FAILED } }, async (request, reply) => {
+    scope.post('/collections', { config: createConfig }, async (request, reply) =>
+      sendJson(request, reply, await collections.create(request.ctx, request.body)),
+    );
+    scope.put('/collections/import', { config: importConfig }, async (request, reply) => {
       await collections.import(request.ctx, request.body);
       return reply.code(204).send();
     });
