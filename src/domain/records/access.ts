@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/dialect.ts';
-import { sql, type Sql } from '../../db/sql.ts';
+import { ident, join, sql, type Sql } from '../../db/sql.ts';
 import { forbidden } from '../../kernel/errors.ts';
 import { compileFilter, type RequestInfo } from '../../filter/index.ts';
 import type { Collection, RuleName, SchemaLookup } from '../collections/model.ts';
@@ -60,6 +60,23 @@ export function ruleCondition(db: Executor, scope: FilterScope, rule: string | n
     request: scope.request,
     allowHiddenFields: true,
   });
+}
+
+/**
+ * Ids among `records` (of the scope's collection) that the requester may manage through an auth
+ * collection's manageRule: PocketBase shows their email whatever emailVisibility says.
+ */
+export async function managedIds(db: Executor, scope: FilterScope, records: readonly RecordData[]): Promise<Set<string>> {
+  const { collection } = scope;
+  const rule = collection.type === 'auth' ? collection.options.manageRule : undefined;
+  const condition = typeof rule === 'string' && records.length > 0 ? ruleCondition(db, scope, rule) : undefined;
+  if (!condition) return new Set();
+  const idColumn = ident(scope.tableAlias, 'id');
+  const ids = records.map((r) => String(r.id));
+  const rows = await db.all<{ id: string }>(
+    sql`SELECT ${idColumn} AS id FROM ${ident(collection.name)} WHERE ${idColumn} IN (${join(ids)}) AND (${condition})`,
+  );
+  return new Set(rows.map((r) => r.id));
 }
 
 /** Clients other than superusers may not probe other collections or request data via filter/sort. */

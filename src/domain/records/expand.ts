@@ -4,7 +4,7 @@ import { hasUniqueIndexOn } from '../../db/indexes.ts';
 import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../collections/model.ts';
 import type { Principal } from '../context.ts';
 import type { RequestInfo } from '../../filter/index.ts';
-import { ruleCondition } from './access.ts';
+import { managedIds, ruleCondition, type FilterScope } from './access.ts';
 import { decodeRow, type RecordData } from './codec.ts';
 import { exportRecord } from './export.ts';
 
@@ -70,33 +70,20 @@ function resolveSegment(env: ExpandEnv, collection: Collection, name: string): R
   return { kind: 'back', field: backField, source, single };
 }
 
-/** Drops paths that do not resolve at some level: PocketBase skips such a path whole. */
-function prune(env: ExpandEnv, collection: Collection, node: ExpandNode): Map<string, { resolved: Resolved; node: ExpandNode }> {
-  const out = new Map<string, { resolved: Resolved; node: ExpandNode }>();
-  for (const [name, child] of node.children) {
-    const resolved = resolveSegment(env, collection, name);
-    if (!resolved) continue;
-    const next = resolved.kind === 'forward' ? resolved.target : resolved.source;
-    const kept = prune(env, next, child);
-    // A child path that failed removes this level too, unless the level was also asked on its own.
-    if (child.children.size > 0 && kept.size === 0) continue;
-    out.set(name, { resolved, node: { children: new Map([...child.children].filter(([k]) => kept.has(k))) } });
-  }
-  return out;
-}
-
 const idsOf = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : typeof value === 'string' && value ? [value] : [];
 
+const scopeOf = (env: ExpandEnv, collection: Collection): FilterScope => ({
+  schema: env.schema,
+  collection,
+  tableAlias: collection.name,
+  request: env.request,
+  superuser: env.viewer.kind === 'superuser',
+});
+
 async function fetchVisible(env: ExpandEnv, collection: Collection, where: Sql): Promise<RecordData[]> {
   const table = ident(collection.name);
-  const rule = ruleCondition(env.db, {
-    schema: env.schema,
-    collection,
-    tableAlias: collection.name,
-    request: env.request,
-    superuser: env.viewer.kind === 'superuser',
-  }, collection.viewRule);
+  const rule = ruleCondition(env.db, scopeOf(env, collection), collection.viewRule);
   const query = rule ? sql`SELECT ${table}.* FROM ${table} WHERE (${where}) AND (${rule})` : sql`SELECT ${table}.* FROM ${table} WHERE ${where}`;
   const rows = await env.db.all(query);
   return rows.map((r) => decodeRow(collection, r));
@@ -107,7 +94,9 @@ const joinValues = (ids: readonly string[]): Sql => ids.slice(1).reduce<Sql>((ac
 
 /**
  * Expands `records` of `collection` along `node`. Returns one `expand` object per record, or
- * undefined when no path resolved (then records carry no `expand` key at all).
+ * undefined when no path resolved (then records carry no `expand` key at all). As in PocketBase,
+ * a path fails whole when one of its parts does not resolve; parts below a level that reached no
+ * related records are not checked, so such a path succeeds (with `expand: {}`).
  */
 export async function expandRecords(
   env: ExpandEnv,
@@ -115,51 +104,69 @@ export async function expandRecords(
   records: readonly RecordData[],
   node: ExpandNode,
 ): Promise<Array<Record<string, unknown>> | undefined> {
-  const plan = prune(env, collection, node);
-  if (plan.size === 0) return undefined;
   const result = records.map(() => ({}) as Record<string, unknown>);
-  for (const [name, { resolved, node: child }] of plan) {
-    if (resolved.kind === 'forward') {
-      const ids = [...new Set(records.flatMap((r) => idsOf(r[resolved.field.name])))];
-      if (ids.length === 0) continue;
-      const related = await fetchVisible(env, resolved.target, inList(sql`${ident(resolved.target.name, 'id')}`, ids));
-      const exported = await exportWithExpand(env, resolved.target, related, child);
-      const byId = new Map(related.map((r, i) => [r.id as string, exported[i]]));
-      const multi = isMultiValue(resolved.field);
-      records.forEach((r, i) => {
-        const items = idsOf(r[resolved.field.name]).map((id) => byId.get(id)).filter((x) => x !== undefined);
-        if (items.length) result[i][name] = multi ? items : items[0];
-      });
-    } else {
-      const ids = records.map((r) => r.id as string);
-      if (ids.length === 0) continue;
-      const { source, field } = resolved;
-      const column = sql`${ident(source.name, field.name)}`;
-      const where = isMultiValue(field)
-        ? sql`EXISTS (SELECT 1 FROM ${env.db.dialect.jsonEach(column, '__je')} WHERE ${inList(sql`${ident('__je', 'value')}`, ids)})`
-        : inList(column, ids);
-      const related = await fetchVisible(env, source, where);
-      const exported = await exportWithExpand(env, source, related, child);
-      records.forEach((r, i) => {
-        const matches: unknown[] = [];
-        related.forEach((rel, k) => {
-          if (matches.length < MAX_BACK_RELATIONS && idsOf(rel[field.name]).includes(r.id as string)) matches.push(exported[k]);
-        });
-        if (resolved.single) {
-          if (matches.length) result[i][name] = matches[0];
-        } else if (matches.length) result[i][name] = matches;
-      });
+  let resolvedAny = false;
+  for (const [name, child] of node.children) {
+    const resolved = resolveSegment(env, collection, name);
+    if (!resolved) continue;
+    const target = resolved.kind === 'forward' ? resolved.target : resolved.source;
+    const related = await fetchRelated(env, resolved, records);
+    let nested: Array<Record<string, unknown>> | undefined;
+    if (child.children.size > 0 && related.length > 0) {
+      nested = await expandRecords(env, target, related, child);
+      // Every deeper part failed, which fails this level too (`rel` asked alone merges into `rel.x`).
+      if (!nested) continue;
     }
+    resolvedAny = true;
+    const managed = await managedIds(env.db, scopeOf(env, target), related);
+    const exported = related.map((r, i) =>
+      exportRecord(target, r, { viewer: env.viewer, canManage: managed.has(String(r.id)) }, nested?.[i]),
+    );
+    attach(resolved, name, records, related, exported, result);
   }
-  return result;
+  return resolvedAny ? result : undefined;
 }
 
-async function exportWithExpand(
-  env: ExpandEnv,
-  collection: Collection,
-  records: RecordData[],
-  node: ExpandNode,
-): Promise<Array<Record<string, unknown>>> {
-  const nested = node.children.size ? await expandRecords(env, collection, records, node) : undefined;
-  return records.map((r, i) => exportRecord(collection, r, { viewer: env.viewer }, nested?.[i]));
+/** The related records one expand key reaches from `records`, the target's viewRule applied. */
+async function fetchRelated(env: ExpandEnv, resolved: Resolved, records: readonly RecordData[]): Promise<RecordData[]> {
+  if (resolved.kind === 'forward') {
+    const ids = [...new Set(records.flatMap((r) => idsOf(r[resolved.field.name])))];
+    if (ids.length === 0) return [];
+    return fetchVisible(env, resolved.target, inList(sql`${ident(resolved.target.name, 'id')}`, ids));
+  }
+  const ids = records.map((r) => r.id as string);
+  if (ids.length === 0) return [];
+  const { source, field } = resolved;
+  const column = sql`${ident(source.name, field.name)}`;
+  const where = isMultiValue(field)
+    ? sql`EXISTS (SELECT 1 FROM ${env.db.dialect.jsonEach(column, '__je')} WHERE ${inList(sql`${ident('__je', 'value')}`, ids)})`
+    : inList(column, ids);
+  return fetchVisible(env, source, where);
+}
+
+/** Puts the exported related records under `name` in each record's expand, in stored id order. */
+function attach(
+  resolved: Resolved,
+  name: string,
+  records: readonly RecordData[],
+  related: readonly RecordData[],
+  exported: ReadonlyArray<Record<string, unknown>>,
+  result: Array<Record<string, unknown>>,
+): void {
+  if (resolved.kind === 'forward') {
+    const byId = new Map(related.map((r, i) => [r.id as string, exported[i]]));
+    const multi = isMultiValue(resolved.field);
+    records.forEach((r, i) => {
+      const items = idsOf(r[resolved.field.name]).map((id) => byId.get(id)).filter((x) => x !== undefined);
+      if (items.length) result[i][name] = multi ? items : items[0];
+    });
+    return;
+  }
+  records.forEach((r, i) => {
+    const matches: unknown[] = [];
+    related.forEach((rel, k) => {
+      if (matches.length < MAX_BACK_RELATIONS && idsOf(rel[resolved.field.name]).includes(r.id as string)) matches.push(exported[k]);
+    });
+    if (matches.length) result[i][name] = resolved.single ? matches[0] : matches;
+  });
 }

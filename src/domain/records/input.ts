@@ -11,10 +11,10 @@ export interface RecordInput {
 }
 
 export interface ParsedInput {
-  /** Plain field assignments, in body order. */
-  values: Array<{ field: FieldDef; raw: unknown }>;
+  /** Plain field assignments, in body order. `key` is the body key. */
+  values: Array<{ key: string; field: FieldDef; raw: unknown }>;
   /** Modifier keys (`field+`, `+field`, `field-`, `field:autogenerate`), applied after the plain values. */
-  modifiers: Array<{ field: FieldDef; modifier: Modifier; raw: unknown }>;
+  modifiers: Array<{ key: string; field: FieldDef; modifier: Modifier; raw: unknown }>;
   /** Auth extras that are not fields. */
   passwordConfirm?: unknown;
   oldPassword?: unknown;
@@ -60,9 +60,9 @@ export function parseInput(collection: Collection, input: RecordInput, superuser
     if (modifier) {
       // `field+` means "add" for numbers and "append" for multi-value fields.
       const effective: Modifier = modifier === 'append' && field.type === 'number' ? 'add' : modifier;
-      if (fieldHandler(field.type).modifiers.includes(effective)) parsed.modifiers.push({ field, modifier: effective, raw });
+      if (fieldHandler(field.type).modifiers.includes(effective)) parsed.modifiers.push({ key, field, modifier: effective, raw });
     } else {
-      parsed.values.push({ field, raw });
+      parsed.values.push({ key, field, raw });
     }
   }
   // PocketBase applies shorter keys first, so `field` lands before `field+`.

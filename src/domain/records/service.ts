@@ -7,6 +7,7 @@ import {
   and,
   assertClientQueryAllowed,
   assertRuleAllows,
+  managedIds,
   requestInfoOf,
   ruleCondition,
   type FilterScope,
@@ -15,7 +16,7 @@ import { decodeRow, encodeRecord, zeroRecord, type RecordData } from './codec.ts
 import { deleteRefError, deleteWithCascade } from './delete.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
-import { parseInput, type RecordInput } from './input.ts';
+import { parseInput, type ParsedInput, type RecordInput } from './input.ts';
 import { compileSort, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
 import { compileWhere, FilterError, type FilterPart } from '../../filter/index.ts';
 import {
@@ -132,12 +133,15 @@ export class RecordService {
     const parsed = parseInput(collection, input, superuser);
     const opts = { isNew: true, source: input.source, canManage: superuser };
     const change = applyInput(collection, zeroRecord(collection), parsed, opts);
-    const body = this.ruleBody(input, change);
+    const body = this.ruleBody(input, parsed, change);
 
     if (!superuser) {
       // The rule runs against the record as it would be stored, before validation: a request the
       // rule rejects learns nothing about the data (PocketBase checks a dummy row the same way).
       const dummy = encodeRecord(collection, { ...change.data, password: '' });
+      // Security: the rules see verified=false whatever was sent, or a manageRule trusting
+      // `verified` could be met by sending verified=true.
+      if (collection.type === 'auth') dummy.verified = false;
       const allowed = await this.dummyMatches(ctx, collection, dummy, body, collection.createRule);
       if (!allowed) throw badRequest(CREATE_FAILED);
       if (collection.type === 'auth' && collection.options.manageRule) {
@@ -173,7 +177,7 @@ export class RecordService {
     const parsed = parseInput(collection, input, superuser);
     const opts = { isNew: false, source: input.source, original, canManage: superuser };
     let change = applyInput(collection, original, parsed, opts);
-    const body = this.ruleBody(input, change);
+    const body = this.ruleBody(input, parsed, change);
     if (!superuser) {
       const visible = await this.findWithRule(db, ctx, collection, id, collection.updateRule, false, body, original);
       if (!visible) throw notFound();
@@ -214,17 +218,25 @@ export class RecordService {
     }
   }
 
-  /** Body values visible to rules as `@request.body.*`: submitted fields as normalized, other keys raw. */
-  private ruleBody(input: RecordInput, change: AppliedChange): Record<string, unknown> {
+  /**
+   * Body values visible to rules as `@request.body.*`: submitted fields as normalized, with
+   * modifier keys (`n+`, `-tags`…) replaced by the field's resolved value, as PocketBase does;
+   * other keys stay raw. A password reads as the submitted plaintext (PocketBase's getter), so
+   * rules such as `@request.body.password:isset = false` work; it only ever reaches SQL bound.
+   */
+  private ruleBody(input: RecordInput, parsed: ParsedInput, change: AppliedChange): Record<string, unknown> {
     const body: Record<string, unknown> = { ...input.body };
-    for (const name of change.changedFields) if (name in body) body[name] = change.data[name];
-    delete body.password;
+    for (const { key, field } of [...parsed.values, ...parsed.modifiers]) {
+      if (field.type === 'autodate') continue;
+      delete body[key];
+      body[field.name] = field.type === 'password' ? (change.newPassword ?? '') : change.data[field.name];
+    }
     return body;
   }
 
   private async validate(collection: Collection, change: AppliedChange, opts: Parameters<typeof validateRecord>[2], message = CREATE_FAILED) {
     const errors = validateRecord(collection, change, opts);
-    await validateRelations(this.deps.db, this.deps.schema, collection, change, errors);
+    if (Object.keys(change.errors).length === 0) await validateRelations(this.deps.db, this.deps.schema, collection, change, errors);
     if (Object.keys(errors).length) throw badRequest(message, errors);
   }
 
@@ -277,6 +289,9 @@ export class RecordService {
           tree,
         )
       : undefined;
-    return records.map((r, i) => exportRecord(collection, r, { viewer: ctx.principal, canManage }, expanded?.[i]));
+    const managed = canManage ? undefined : await managedIds(this.deps.db, this.scope(ctx, collection), records);
+    return records.map((r, i) =>
+      exportRecord(collection, r, { viewer: ctx.principal, canManage: canManage || !!managed?.has(String(r.id)) }, expanded?.[i]),
+    );
   }
 }

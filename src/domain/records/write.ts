@@ -23,7 +23,7 @@ export interface AppliedChange {
   data: RecordData;
   /** The new plaintext password, when one was submitted (hashed just before saving). */
   newPassword?: string;
-  /** Values for `@request.body.*`: the submitted fields as normalized, plus other keys raw. */
+  /** Fields the input set or modified (only their relation ids are checked against the database). */
   changedFields: Set<string>;
   errors: ErrorData;
 }
@@ -87,6 +87,10 @@ export function applyInput(collection: Collection, base: RecordData, input: Pars
 }
 
 
+/**
+ * PocketBase's auth form checks (forms/record_upsert.go): email and verified need manage access
+ * to change; password, passwordConfirm and (for non-managers, on update) oldPassword go together.
+ */
 function applyAuthRules(
   collection: Collection,
   data: RecordData,
@@ -95,46 +99,42 @@ function applyAuthRules(
   state: { newPassword?: string; changed: Set<string>; errors: ErrorData },
 ): void {
   const mismatch = fieldError('validation_values_mismatch', "Values don't match.");
-  if (opts.isNew) {
-    if (state.newPassword === undefined || state.newPassword === '') {
-      state.errors.password = fieldError('validation_required', 'Cannot be blank.');
-    }
-    if (input.passwordConfirm === undefined || text(input.passwordConfirm) === '') {
-      state.errors.passwordConfirm = fieldError('validation_required', 'Cannot be blank.');
-    } else if (text(input.passwordConfirm) !== (state.newPassword ?? '')) {
-      state.errors.passwordConfirm = mismatch;
-    }
-    if (collection.name === '_superusers') data.verified = true;
-  } else if (state.newPassword !== undefined) {
-    if (text(input.passwordConfirm) !== state.newPassword) state.errors.passwordConfirm = mismatch;
-  }
+  const required = fieldError('validation_required', 'Cannot be blank.');
+  if (opts.isNew && collection.name === '_superusers') data.verified = true;
   if (!opts.canManage) {
-    if (state.changed.has('verified') && data.verified !== (opts.original?.verified ?? false)) {
-      state.errors.verified = mismatch;
-    }
-    if (!opts.isNew && state.changed.has('email') && data.email !== opts.original?.email) {
-      state.errors.email = mismatch;
-    }
+    if (!opts.isNew && state.changed.has('email') && data.email !== opts.original?.email) state.errors.email = mismatch;
+    if (state.changed.has('verified') && data.verified !== (opts.original?.verified ?? false)) state.errors.verified = mismatch;
   }
+  const password = state.newPassword ?? '';
+  const confirm = text(input.passwordConfirm);
+  const old = text(input.oldPassword);
+  if ((opts.isNew || confirm !== '' || old !== '') && password === '') state.errors.password = required;
+  if ((opts.isNew || password !== '' || old !== '') && confirm === '') state.errors.passwordConfirm = required;
+  else if (confirm !== password) state.errors.passwordConfirm = mismatch;
 }
 
-/** Checks an update's old password for non-managers changing their password. */
+/** On update, non-managers changing their password must give the current one. */
 export async function checkOldPassword(
   input: ParsedInput,
   change: AppliedChange,
   original: RecordData,
   canManage: boolean,
 ): Promise<void> {
-  if (canManage || change.newPassword === undefined) return;
-  const ok = await verifyPassword(text(input.oldPassword), text(original.password));
-  if (!ok) change.errors.oldPassword = fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+  if (canManage || ((change.newPassword ?? '') === '' && text(input.passwordConfirm) === '')) return;
+  const old = text(input.oldPassword);
+  if (old === '') {
+    change.errors.oldPassword = fieldError('validation_required', 'Cannot be blank.');
+  } else if (!(await verifyPassword(old, text(original.password)))) {
+    change.errors.oldPassword = fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+  }
 }
 
 /** Runs every field's validator; returns errors keyed by field name. */
 export function validateRecord(collection: Collection, change: AppliedChange, opts: ApplyOptions): ErrorData {
-  const errors: ErrorData = { ...change.errors };
+  // The auth form checks run first and, when they fail, are reported alone (RecordUpsert.Submit).
+  if (Object.keys(change.errors).length) return { ...change.errors };
+  const errors: ErrorData = {};
   for (const { def, handler } of planOf(collection).fields) {
-    if (errors[def.name]) continue;
     let err: FieldError | undefined;
     if (def.type === 'password') {
       if (change.newPassword === undefined) continue;
