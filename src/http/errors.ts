@@ -30,7 +30,9 @@ export function toApiError(error: unknown, invalidBodyMessage = INVALID_BODY): A
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(413, 'Request entity too large.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError(415, 'Unsupported Content-Type.');
+    case 'BATON_UNSUPPORTED_MEDIA_TYPE':
+      // PocketBase answers a 400, not a 415.
+      return badRequest('Unsupported Content-Type.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_VALIDATION':

@@ -73,6 +73,13 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, new URLSearchParams(body as string));
   });
+  // Any other content type: an empty body reads as {} (PocketBase ignores the type then);
+  // anything else is refused, since there is no parser that could read it.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, {});
+    done(Object.assign(new Error('unsupported content type'), { code: 'BATON_UNSUPPORTED_MEDIA_TYPE' }), undefined);
+  });
   await app.register(multipart, {
     limits: { fileSize: options.maxBodySize, fieldSize: options.maxBodySize, parts: 1000 },
   });

@@ -82,11 +82,6 @@ export interface Scenario {
   notContains?: string[];
   /** Anything else to check on the parsed body. */
   check?: (body: any) => void | Promise<void>;
-  /**
-   * A known Baton bug (say where): the scenario states PocketBase's behaviour and runs as
-   * `it.fails`, so it turns red (and must be un-marked) once fixed.
-   */
-  knownBug?: string;
 }
 
 export interface ScenarioEnv {
@@ -133,8 +128,7 @@ export async function runScenario(env: ScenarioEnv, s: Scenario): Promise<any> {
 /** One `it` per scenario. */
 export function scenarios(env: ScenarioEnv, table: readonly Scenario[]): void {
   for (const s of table) {
-    if (s.knownBug) it.fails(`${s.name} [known bug: ${s.knownBug}]`, () => runScenario(env, s));
-    else it(s.name, () => runScenario(env, s));
+    it(s.name, () => runScenario(env, s));
   }
 }
 
