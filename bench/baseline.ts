@@ -47,3 +47,4 @@ const server = createServer((req, res) => {
   send(404, { status: 404 });
 });
 server.listen(Number(portArg), '127.0.0.1', () => process.stdout.write('ready\n'));
+process.on('SIGINT', () => process.exit(0));

@@ -47,6 +47,21 @@ function flatHeaders(h: FastifyRequest['headers']): Record<string, string> {
   return out;
 }
 
+function requestContext(request: FastifyRequest, principal: Principal): RequestContext {
+  let headers: Record<string, string> | undefined;
+  return {
+    requestId: request.id,
+    principal,
+    method: request.method,
+    // Only rules that read @request.headers need these: build them on first use.
+    get headers() {
+      return (headers ??= flatHeaders(request.headers));
+    },
+    query: flatQuery(request.query),
+    logger: request.log,
+  };
+}
+
 export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -88,26 +103,21 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] });
 
   app.decorateRequest('ctx', null as unknown as RequestContext);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: a guest request (no token) then costs no promise at all.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
-    let principal: Principal = GUEST;
     const token = extractToken(request.headers.authorization);
-    if (token) principal = await services.auth.authenticate(token);
-    let headers: Record<string, string> | undefined;
-    request.ctx = {
-      requestId: request.id,
-      principal,
-      method: request.method,
-      // Only rules that read @request.headers need these: build them on first use.
-      get headers() {
-        return (headers ??= flatHeaders(request.headers));
-      },
-      query: flatQuery(request.query),
-      logger: request.log,
-    };
+    if (!token) {
+      request.ctx = requestContext(request, GUEST);
+      return done();
+    }
+    services.auth.authenticate(token).then((principal) => {
+      request.ctx = requestContext(request, principal);
+      done();
+    }, done);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (QUIET_LEVELS.has(request.log.level)) return;
+  app.addHook('onResponse', (request, reply, done) => {
+    if (QUIET_LEVELS.has(request.log.level)) return done();
     request.log.info(
       {
         method: request.method,
@@ -118,6 +128,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       },
       'request',
     );
+    done();
   });
 
   app.setErrorHandler(errorHandler);
