@@ -6,6 +6,7 @@ import { GUEST, type Principal, type RequestContext } from '../domain/context.ts
 import type { Services } from '../domain/services.ts';
 import { extractToken } from '../domain/auth/tokens.ts';
 import { errorHandler } from './errors.ts';
+import { parseFields } from './respond.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -115,6 +116,10 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       request.ctx = requestContext(request, principal);
       done();
     }, done);
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    parseFields(request);
+    done();
   });
   app.addHook('onResponse', (request, reply, done) => {
     if (QUIET_LEVELS.has(request.log.level)) return done();

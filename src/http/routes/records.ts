@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { notFound } from '../../kernel/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import { readRecordInput } from '../body.ts';
 import { sendJson, sendList } from '../respond.ts';
@@ -9,7 +10,20 @@ interface Params {
 }
 
 /** PocketBase's records CRUD: thin handlers over RecordService. */
-export function recordRoutes(api: FastifyInstance, services: Services): void {
+export function recordRoutes(root: FastifyInstance, services: Services): void {
+  void root.register(async (api) => {
+    // An unknown collection is a 404 before any body is read (PocketBase's body-limit middleware
+    // looks the collection up first), so nothing is parsed for a request that cannot succeed.
+    api.addHook<{ Params: Params }>('onRequest', (request, _reply, done) => {
+      if (services.schema.find(request.params.collection)) return done();
+      const writes = request.method === 'POST' || request.method === 'PATCH';
+      done(notFound(writes ? 'Missing or invalid collection context.' : 'Missing collection context.'));
+    });
+    routes(api, services);
+  });
+}
+
+function routes(api: FastifyInstance, services: Services): void {
   const base = '/collections/:collection/records';
   const { records } = services;
   // PocketBase reads a record body through RequestInfo and answers an unreadable one with the generic 400.

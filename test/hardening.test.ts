@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../src/db/sql.ts';
+import { api, startServer, type TestServer } from './support/baton.ts';
+
+let server: TestServer;
+const count = async () =>
+  Number((await server.baton.services.db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM notes`))?.n);
+
+beforeAll(async () => {
+  server = await startServer();
+  const res = await api(server, 'POST', '/api/collections', {
+    token: server.superuserToken,
+    body: {
+      name: 'notes',
+      listRule: '',
+      viewRule: '',
+      createRule: '',
+      updateRule: '',
+      fields: [
+        { name: 'title', type: 'text' },
+        { name: 'tags', type: 'select', maxSelect: 3, values: ['a', 'b', 'c'] },
+        { name: 'data', type: 'json' },
+      ],
+    },
+  });
+  expect(res.status).toBe(200);
+});
+afterAll(() => server.close());
+
+const form = (body: string) => ({ rawBody: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+
+describe('request bodies a client controls', () => {
+  it('caps the number of form values (no quadratic work, no crash)', async () => {
+    const started = Date.now();
+    const res = await api(server, 'POST', '/api/collections/notes/records', form('tags=a&'.repeat(50_000)));
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ data: {}, message: 'Too many submitted fields.', status: 400 });
+    expect(await count()).toBe(0);
+    // Generous bound: the quadratic version took seconds for a tenth of this input.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reads repeated form keys as a list', async () => {
+    const res = await api(server, 'POST', '/api/collections/notes/records', form('title=x&tags=a&tags=b'));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ title: 'x', tags: ['a', 'b'] });
+  });
+
+  it('a __proto__ key in a form or @jsonPayload is just an unknown key', async () => {
+    const payload = encodeURIComponent(JSON.stringify({ __proto__: { polluted: true }, title: 'from payload' }));
+    const res = await api(server, 'POST', '/api/collections/notes/records', form(`__proto__=x&@jsonPayload=${payload}`));
+    expect(res.status).toBe(200);
+    expect(res.body.title).toBe('from payload');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('an unknown collection is a 404 before the body is read', async () => {
+    const res = await api(server, 'POST', '/api/collections/nope/records', {
+      rawBody: '{"broken":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ data: {}, message: 'Missing or invalid collection context.', status: 404 });
+  });
+});
+
+describe('the fields parameter', () => {
+  it('is checked before a create is committed', async () => {
+    const before = await count();
+    const res = await api(server, 'POST', '/api/collections/notes/records?fields=title:excerpt(', { body: { title: 'no' } });
+    expect(res.status).toBe(400);
+    expect(await count()).toBe(before);
+  });
+
+  it('is checked before an update is committed', async () => {
+    const created = await api(server, 'POST', '/api/collections/notes/records', { body: { title: 'keep' } });
+    const res = await api(server, 'PATCH', `/api/collections/notes/records/${created.body.id}?fields=title"`, { body: { title: 'changed' } });
+    expect(res.status).toBe(400);
+    const view = await api(server, 'GET', `/api/collections/notes/records/${created.body.id}`);
+    expect(view.body.title).toBe('keep');
+  });
+});
