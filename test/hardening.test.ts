@@ -80,3 +80,33 @@ describe('the fields parameter', () => {
     expect(view.body.title).toBe('keep');
   });
 });
+
+describe('superusers', () => {
+  it('the superusers collection cannot be truncated', async () => {
+    const res = await api(server, 'DELETE', '/api/collections/_superusers/truncate', { token: server.superuserToken });
+    expect(res.status).toBe(400);
+    const still = await api(server, 'GET', '/api/health', { token: server.superuserToken });
+    expect(still.body.data.canBackup).toBe(true);
+  });
+
+  it('the last superuser cannot be deleted, even by two concurrent requests', async () => {
+    const second = await api(server, 'POST', '/api/collections/_superusers/records', {
+      token: server.superuserToken,
+      body: { email: 'second@example.com', password: 'second-password', passwordConfirm: 'second-password' },
+    });
+    expect(second.status).toBe(200);
+    const list = await api(server, 'GET', '/api/collections/_superusers/records', { token: server.superuserToken });
+    const ids: string[] = list.body.items.map((r: { id: string }) => r.id);
+    expect(ids).toHaveLength(2);
+    const results = await Promise.all(
+      ids.map((id) => api(server, 'DELETE', `/api/collections/_superusers/records/${id}`, { token: server.superuserToken })),
+    );
+    // One succeeds; the other is refused: 400 (last superuser) or, when it is authenticated after
+    // its own account was deleted by the first, 403 as a guest.
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses[0]).toBe(204);
+    expect([400, 403]).toContain(statuses[1]);
+    const left = await server.baton.services.db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM _superusers`);
+    expect(Number(left?.n)).toBe(1);
+  });
+});

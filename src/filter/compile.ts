@@ -88,9 +88,19 @@ export function compileConstraints(ctx: CompileContext): Compiled[] {
   return out;
 }
 
-function compileConstraint(ctx: CompileContext, alias: string, c: Collection): Compiled {
+/**
+ * The same check for a private alias of a multi-match chain (the all-of check of a client filter),
+ * so that check only sees the rows the shared joins see. The rule's own joins are assembled in a
+ * forked context into a correlated EXISTS, as they cannot join the outer query.
+ */
+export function privateConstraint(ctx: CompileContext, alias: string, c: Collection): Sql {
+  const sub = ctx.fork();
+  return assemble(sub, [compileConstraint(sub, alias, c, null)]);
+}
+
+function compileConstraint(ctx: CompileContext, alias: string, c: Collection, join: string | null = alias): Compiled {
   const scope: Scope = {
-    ctx, collection: c, root: { kind: 'table', alias, join: alias }, allowHiddenFields: true, params: {}, keyPrefix: `${alias}#`,
+    ctx, collection: c, root: { kind: 'table', alias, join }, allowHiddenFields: true, params: {}, keyPrefix: `${alias}#`,
   };
   try {
     return compileExpr(scope, or(compare(ident('id'), '=', str('')), parseFilter(c.listRule ?? '')));

@@ -50,6 +50,13 @@ export interface MultiMatch {
   /** `(SELECT 1) AS a LEFT JOIN … ` correlated to the outer row. */
   readonly from: Sql;
   readonly value: Sql;
+  /**
+   * The rows of `from` the filter may see (client filters: each joined collection's listRule, and
+   * for emails their owner's emailVisibility), exactly as the shared joins are constrained. Only
+   * these rows take part in the all-of check, so hidden rows and emails never change a result.
+   * Absent: every row.
+   */
+  readonly where?: Sql;
 }
 
 /** One side of a comparison, resolved (PocketBase's ResolverResult). */
@@ -104,28 +111,37 @@ export class CompileContext {
   private readonly byKey = new Map<string, SharedJoin>();
   /** Aliases whose rows must pass their collection's listRule (client filters only). */
   readonly constraints = new Map<string, Collection>();
-  private counter = 0;
-  private subqueries = 0;
+  /** Alias and subquery counters, shared with forks so aliases stay unique and the subquery cap global. */
+  private readonly counters: { alias: number; subqueries: number };
   private readonly reserved: string;
 
-  constructor(readonly env: FilterEnv) {
+  constructor(readonly env: FilterEnv, parent?: CompileContext) {
     this.dialect = env.dialect;
     this.schema = env.schema;
     this.request = env.request;
-    this.now = env.now ?? new Date();
+    this.now = parent?.now ?? env.now ?? new Date();
     this.reserved = (env.tableAlias ?? env.collection.name).toLowerCase();
+    this.counters = parent?.counters ?? { alias: 0, subqueries: 0 };
+  }
+
+  /**
+   * A context with its own (empty) joins and constraints, for an expression assembled on its own
+   * inside a private subquery (a listRule on a multi-match alias); counters and clock are shared.
+   */
+  fork(): CompileContext {
+    return new CompileContext(this.env, this);
   }
 
   /** A fresh alias that cannot shadow the outer table alias. */
   alias(prefix: string): string {
     for (;;) {
-      const a = `__${prefix}${++this.counter}`;
+      const a = `__${prefix}${++this.counters.alias}`;
       if (a.toLowerCase() !== this.reserved) return a;
     }
   }
 
   countSubquery(): void {
-    if (++this.subqueries > FILTER_LIMITS.maxSubqueries) fail(`too many relation lookups (max ${FILTER_LIMITS.maxSubqueries})`);
+    if (++this.counters.subqueries > FILTER_LIMITS.maxSubqueries) fail(`too many relation lookups (max ${FILTER_LIMITS.maxSubqueries})`);
   }
 
   /** The collection by id or name, the filtered collection first (it may be an unsaved draft). */

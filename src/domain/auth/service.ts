@@ -1,7 +1,8 @@
 import type { Executor } from '../../db/dialect.ts';
 import { ident, sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, forbidden, notFound, unauthorized, type ErrorData } from '../../kernel/errors.ts';
-import type { Collection, SchemaLookup } from '../collections/model.ts';
+import { SUPERUSERS, type Collection, type SchemaLookup } from '../collections/model.ts';
+
 import { GUEST, type Principal, type RequestContext } from '../context.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
 import { decodeRow, type RecordData } from '../records/codec.ts';
@@ -11,7 +12,6 @@ import { expandRecords, parseExpand } from '../records/expand.ts';
 import { verifyPassword } from './passwords.ts';
 import { isRefreshable, parseTokenClaims, signAuthToken, TokenType, verifyAuthToken } from './tokens.ts';
 
-export const SUPERUSERS = '_superusers';
 const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 export interface AuthResponse {

@@ -5,6 +5,9 @@
 
 export type CollectionType = 'base' | 'auth' | 'view';
 
+/** The system auth collection of superusers (id `pbc_3142635823`). */
+export const SUPERUSERS = '_superusers';
+
 export type FieldType =
   | 'text'
   | 'number'

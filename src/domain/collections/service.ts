@@ -8,7 +8,7 @@ import { compileClientFilter, compileSort, countFrom, parsePaging, selectFrom, t
 import { fieldDefaults } from './fields/registry.ts';
 import { buildCollection } from './build.ts';
 import { collectionJson } from './defaults.ts';
-import type { Collection, SchemaLookup } from './model.ts';
+import { SUPERUSERS, type Collection, type SchemaLookup } from './model.ts';
 import { collectionToRow, SchemaSnapshot, type CollectionStore } from './store.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
@@ -158,6 +158,8 @@ export class CollectionService {
   async truncate(_ctx: RequestContext, ref: string): Promise<void> {
     const c = this.find(ref);
     if (c.type === 'view') throw badRequest("View collections cannot be truncated since they don't store their own records.");
+    // Emptying _superusers would lock everyone out of the API (PocketBase refuses it too, record by record).
+    if (c.name === SUPERUSERS) throw badRequest("Failed to truncate collection: the superusers collection can't be emptied.");
     const { db, store } = this.deps;
     const referenced = store.all().some((o) => o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id));
     try {

@@ -1,7 +1,7 @@
 import type { Database, Executor } from '../../db/dialect.ts';
 import { ident, join, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, notFound } from '../../kernel/errors.ts';
-import type { Collection, SchemaLookup } from '../collections/model.ts';
+import { SUPERUSERS, type Collection, type SchemaLookup } from '../collections/model.ts';
 import { isSuperuser, type RequestContext } from '../context.ts';
 import {
   and,
@@ -205,16 +205,20 @@ export class RecordService {
     assertRuleAllows(ctx, collection, 'deleteRule');
     const record = await this.findWithRule(db, ctx, collection, id, collection.deleteRule);
     if (!record) throw notFound();
-    if (collection.name === '_superusers') {
-      const n = await db.get<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ${ident(collection.name)}`);
-      if (Number(n?.n) <= 1) throw badRequest("You can't delete the only existing superuser.");
-    }
     try {
-      await db.transaction((tx) => deleteWithCascade(tx, schema, collection, id));
+      await db.transaction(async (tx) => {
+        await deleteWithCascade(tx, schema, collection, id);
+        // Checked after the delete, inside the transaction: concurrent deletes cannot both pass.
+        if (collection.name === SUPERUSERS && !(await tx.get(sql`SELECT 1 AS ok FROM ${ident(SUPERUSERS)} LIMIT 1`))) {
+          throw badRequest("You can't delete the only existing superuser.");
+        }
+      });
     } catch (e) {
       if (e instanceof ApiError) throw e;
-      if (db.dialect.translateError(e)) throw deleteRefError();
-      throw e;
+      // Only constraint failures mean a blocking reference; anything else (busy …) keeps its meaning.
+      const translated = db.dialect.translateError(e);
+      if (translated?.status === 400) throw deleteRefError();
+      throw translated ?? e;
     }
   }
 
