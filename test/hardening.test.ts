@@ -81,6 +81,54 @@ describe('the fields parameter', () => {
   });
 });
 
+describe('large relation lists', () => {
+  let postId = '';
+  beforeAll(async () => {
+    const token = server.superuserToken;
+    const posts = await api(server, 'POST', '/api/collections', {
+      token,
+      body: { name: 'posts', listRule: '', viewRule: '', createRule: '', fields: [{ name: 'title', type: 'text' }] },
+    });
+    expect(posts.status).toBe(200);
+    const comments = await api(server, 'POST', '/api/collections', {
+      token,
+      body: {
+        name: 'comments',
+        listRule: '',
+        viewRule: '',
+        createRule: '',
+        fields: [
+          { name: 'post', type: 'relation', collectionId: posts.body.id, maxSelect: 1 },
+          { name: 'refs', type: 'relation', collectionId: posts.body.id, maxSelect: 100_000 },
+        ],
+      },
+    });
+    expect(comments.status).toBe(200);
+    postId = (await api(server, 'POST', '/api/collections/posts/records', { body: { title: 'hot' } })).body.id;
+    const { records, schema } = server.baton.services;
+    const ctx = (await import('../src/domain/context.ts')).systemContext(
+      (await import('../src/kernel/logger.ts')).silentLogger,
+      { kind: 'superuser', collection: schema.find('_superusers')!, record: {} },
+    );
+    for (let i = 0; i < 1005; i++) await records.create(ctx, 'comments', { body: { post: postId }, source: 'json' });
+  });
+
+  it('more ids than SQLite can bind are a validation error, not a 500', async () => {
+    const ids = Array.from({ length: 33_000 }, (_, i) => `missing${String(i).padStart(8, '0')}`);
+    const res = await api(server, 'POST', '/api/collections/comments/records', { body: { refs: ids } });
+    expect(res.status).toBe(400);
+    expect(res.body.data.refs.code).toBe('validation_missing_rel_records');
+  });
+
+  it('a back-relation expands to at most 1000 records per record', async () => {
+    const res = await api(server, 'GET', `/api/collections/posts/records/${postId}?expand=comments_via_post`);
+    expect(res.status).toBe(200);
+    expect(res.body.expand.comments_via_post).toHaveLength(1000);
+    expect(new Set(res.body.expand.comments_via_post.map((c: { id: string }) => c.id)).size).toBe(1000);
+  });
+});
+
+// Last: it deletes superusers, and may delete the one whose token the other tests use.
 describe('superusers', () => {
   it('the superusers collection cannot be truncated', async () => {
     const res = await api(server, 'DELETE', '/api/collections/_superusers/truncate', { token: server.superuserToken });

@@ -56,6 +56,11 @@ export interface Dialect extends SqlRenderer {
   random(): Sql;
   /** The physical row order column (`_rowid_` in SQLite) for `@rowid` sorting. */
   rowid(tableAlias: string): Sql;
+  /**
+   * `expr IN (values…)` with the whole list bound as one parameter, so a list of any length
+   * neither hits the driver's bound-variable limit nor makes a new statement per length.
+   */
+  inValues(expr: Sql, values: readonly (string | number)[]): Sql;
   /** `LIMIT n OFFSET m` */
   limitOffset(limit: number, offset: number): Sql;
   /** Null-safe (in)equality: NULL equals NULL, and a comparison with NULL is never unknown. */

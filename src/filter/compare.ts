@@ -13,7 +13,8 @@ import { castToString } from './values.ts';
  * - `~` wraps a bound value in `%…%` (escaping `\`, `_`) unless it already holds an unescaped `%`.
  * - On a multi-valued path, non-`?` operators need every value to match (and at least one, via
  *   the shared joins); `?` operators need any one. The all-of check is a NOT EXISTS over a private
- *   copy of the path looking for a value that fails the comparison.
+ *   copy of the path looking for a value that fails the comparison; for client filters that copy
+ *   keeps only the rows the shared joins keep (listRules, visible emails).
  */
 export function compareOperands(ctx: CompileContext, left: Operand, op: Op, right: Operand): Compiled {
   return { sql: build(ctx, left, op, right), joins: unionJoins(left.joins, right.joins) };
@@ -47,9 +48,15 @@ function manyVsOne(ctx: CompileContext, mm: MultiMatch, nf: NullFallback, op: Ba
   const item = operand({ sql: mm.value, nullFallback: nf, afterBuild: not });
   // The other side keeps its values but not its own multi-match or null preference (as PocketBase).
   const plain = operand({ sql: other.sql, params: other.params, wrap: other.wrap, token: other.token });
-  const where = inverse ? build(ctx, plain, op, item) : build(ctx, item, op, plain);
+  const fails = inverse ? build(ctx, plain, op, item) : build(ctx, item, op, plain);
+  // Only the values the filter may see (mm.where) take part; hidden ones can never be the counterexample.
+  const where = mm.where ? sql`(${mm.where}) AND (${fails})` : fails;
   return sql`NOT EXISTS (SELECT 1 FROM ${mm.from} WHERE ${where})`;
 }
+
+/** `SELECT value AS v FROM …` over the visible values of a multi-match, as a derived table. */
+const valuesOf = (mm: MultiMatch): Sql =>
+  sql`(SELECT ${mm.value} AS ${ident('v')} FROM ${mm.from}${mm.where ? sql` WHERE ${mm.where}` : sql``})`;
 
 function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand): Sql {
   ctx.countSubquery();
@@ -63,7 +70,7 @@ function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand): Sq
     op,
     operand({ sql: sql`${ident(ra, 'v')}`, nullFallback: r.nullFallback, afterBuild: not }),
   );
-  return sql`NOT EXISTS (SELECT 1 FROM (SELECT ${lm.value} AS ${ident('v')} FROM ${lm.from}) AS ${ident(la)} LEFT JOIN (SELECT ${rm.value} AS ${ident('v')} FROM ${rm.from}) AS ${ident(ra)} ON 1=1 WHERE ${where})`;
+  return sql`NOT EXISTS (SELECT 1 FROM ${valuesOf(lm)} AS ${ident(la)} LEFT JOIN ${valuesOf(rm)} AS ${ident(ra)} ON 1=1 WHERE ${where})`;
 }
 
 const hasEmptyParam = (o: Operand) => o.params.some((p) => p === null || p === undefined || p === '');

@@ -66,7 +66,7 @@ function strftime(scope: Scope, args: readonly Node[], resolve: (n: Node) => Ope
     joins: time.joins,
     multi: time.multi && (() => {
       const m = (time.multi as NonNullable<Operand['multi']>)();
-      return { from: m.from, value: build(m.value) };
+      return { ...m, value: build(m.value) };
     }),
     afterBuild: combineAfterBuild(all),
   });

@@ -1,6 +1,7 @@
-import { ident, sql, type Sql, value } from '../db/sql.ts';
+import { ident, join, sql, type Sql, value } from '../db/sql.ts';
 import { type Collection, type FieldDef, fieldByName, isMultiValue } from '../domain/collections/model.ts';
 import { compareOperands } from './compare.ts';
+import { privateConstraint } from './compile.ts';
 import {
   type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, operand,
 } from './context.ts';
@@ -35,8 +36,11 @@ const ALLOWED = [
   /^@collection\.\w+(:\w+)?\.[\w.:]*\w$/,
 ];
 
-/** One step of a private multi-match chain: given where the columns are, the joins to add. */
-type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef };
+/**
+ * One step of a private multi-match chain: given where the columns are, the joins to add, and the
+ * condition a joined row must meet to be visible (the constraint its shared join gets).
+ */
+export type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef; where?: Sql };
 
 /** Walk state: where the current record's columns are in the shared scope and in the private chain. */
 export interface Walk {
@@ -89,8 +93,19 @@ export function sharedCollectionJoin(scope: Scope, key: string, parent: string |
     fail(`the fields of collection ${quote(c.name)} can only be filtered by superusers`);
   }
   const alias = scope.ctx.sharedJoin(key, parent, c, (a) => sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON ${on(a)}`);
-  if (!scope.allowHiddenFields && c.listRule !== null && c.listRule.trim() !== '') scope.ctx.constraints.set(alias, c);
+  if (listRuleApplies(scope, c)) scope.ctx.constraints.set(alias, c);
   return alias;
+}
+
+const listRuleApplies = (scope: Scope, c: Collection): boolean =>
+  !scope.allowHiddenFields && c.listRule !== null && c.listRule.trim() !== '';
+
+/**
+ * The private counterpart of `sharedCollectionJoin`'s constraint: the condition under which the
+ * row of `c` at private alias `a` is visible to the filter (undefined: always).
+ */
+export function privateVisibility(scope: Scope, ctx: CompileContext, c: Collection, a: string): Sql | undefined {
+  return listRuleApplies(scope, c) ? privateConstraint(ctx, a, c) : undefined;
 }
 
 export function walk(scope: Scope, start: Walk, props: readonly string[]): Operand {
@@ -133,7 +148,11 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
     const fromIds = col(from, field);
     if (!multiple) {
       const a = c.alias('m');
-      return { joins: [sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${fromIds}`], ref: table(a, null) };
+      return {
+        joins: [sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${fromIds}`],
+        ref: table(a, null),
+        where: privateVisibility(scope, c, target, a),
+      };
     }
     const je = c.alias('m');
     const a = c.alias('m');
@@ -143,6 +162,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
         sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${ident(je, 'value')}`,
       ],
       ref: table(a, null),
+      where: privateVisibility(scope, c, target, a),
     };
   };
   return { ...w, collection: target, main: table(alias, alias), mainKey: key, mmHops: [...w.mmHops, hop], multi: w.multi || multiple };
@@ -176,7 +196,11 @@ function backRelationHop(scope: Scope, w: Walk, prop: string): Walk | null {
   const current = w.collection;
   const hop: MultiHop = (c, from) => {
     const a = c.alias('m');
-    return { joins: [sql`LEFT JOIN ${ident(back.name)} AS ${ident(a)} ON ${pointsAt(a, col(from, idField(current)))}`], ref: table(a, null) };
+    return {
+      joins: [sql`LEFT JOIN ${ident(back.name)} AS ${ident(a)} ON ${pointsAt(a, col(from, idField(current)))}`],
+      ref: table(a, null),
+      where: privateVisibility(scope, c, back, a),
+    };
   };
   // A single back-relation without a unique index can still match several records.
   const multi = w.multi || multiple || !hasUniqueIndexOn(back.indexes, backField.name);
@@ -190,25 +214,32 @@ function collectionPath(scope: Scope, props: readonly string[], name: string): O
   const alias = sharedCollectionJoin(scope, key, null, c, () => sql`1=1`);
   const hop: MultiHop = (ctx) => {
     const a = ctx.alias('m');
-    return { joins: [sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON 1=1`], ref: table(a, null) };
+    return { joins: [sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON 1=1`], ref: table(a, null), where: privateVisibility(scope, ctx, c, a) };
   };
   const w: Walk = { collection: c, main: table(alias, alias), mainKey: key, mmStart: scope.root, mmHops: [hop], multi: true, nullify: false };
   return walk(scope, w, props.slice(2));
 }
 
-/** Attaches the all-of chain when the path is multi-valued; `valueAt` maps the chain's last row to the value. */
-function withMulti(scope: Scope, w: Walk, o: Operand, valueAt: (ref: RowRef) => Sql, extra?: MultiHop): Operand {
+/**
+ * Attaches the all-of chain when the path is multi-valued; `valueAt` maps the chain's last row to
+ * the value, `visibleAt` (if any) to the condition under which the client may see that value.
+ */
+function withMulti(scope: Scope, w: Walk, o: Operand, valueAt: (ref: RowRef) => Sql, extra?: MultiHop, visibleAt?: (ref: RowRef) => Sql): Operand {
   if (!w.multi) return o;
   const { ctx } = scope;
   const multi = () => {
     let ref = w.mmStart;
     const joins: Sql[] = [];
+    const where: Sql[] = [];
     for (const hop of extra ? [...w.mmHops, extra] : w.mmHops) {
       const step = hop(ctx, ref);
       joins.push(...step.joins);
+      if (step.where) where.push(step.where);
       ref = step.ref;
     }
-    return { from: ctx.fromAnchor(joins), value: valueAt(ref) };
+    if (visibleAt) where.push(visibleAt(ref));
+    const visible = where.length === 0 ? undefined : where.length === 1 ? where[0] : sql`(${join(where.map((x) => sql`(${x})`), ' AND ')})`;
+    return { from: ctx.fromAnchor(joins), value: valueAt(ref), where: visible };
   };
   return { ...o, multi };
 }
@@ -256,13 +287,18 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
     return lower ? d.lower(e) : e;
   };
   let o = operand({ sql: at(w.main), nullFallback: json ? 'disabled' : 'auto', joins: refJoins(w.main) });
-  // Emails of auth records are only searchable by others when their owner made them visible.
+  // Emails of auth records are only searchable by others when their owner made them visible; the
+  // all-of check of a multi-valued path only looks at the visible ones.
+  let visibleAt: ((ref: RowRef) => Sql) | undefined;
   if (field.name === 'email' && w.collection.type === 'auth' && !scope.allowHiddenFields && w.main.kind === 'table') {
-    const visible = sql`${ident(w.main.alias, 'emailVisibility')} = ${value(1)}`;
+    visibleAt = (ref) => (ref.kind === 'table' ? emailVisible(ref.alias) : sql`1=0`);
+    const visible = emailVisible(w.main.alias);
     o = { ...o, afterBuild: (e) => sql`(${e} AND ${visible})` };
   }
-  return withMulti(scope, w, o, at);
+  return withMulti(scope, w, o, at, undefined, visibleAt);
 }
+
+const emailVisible = (alias: string): Sql => sql`${ident(alias, 'emailVisibility')} = ${value(1)}`;
 
 /** `@request.body.f:changed`: `@request.body.f:isset = true && @request.body.f != f`. */
 export function bodyChanged(scope: Scope, field: FieldDef): Operand {

@@ -2,7 +2,7 @@ import { ident, sql, type Sql, value } from '../db/sql.ts';
 import { type FieldDef, fieldByName, isMultiValue } from '../domain/collections/model.ts';
 import { type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, operand } from './context.ts';
 import { fail, quote } from './errors.ts';
-import { type Walk, bodyChanged, sharedCollectionJoin, splitModifier, walk } from './paths.ts';
+import { type Walk, bodyChanged, privateVisibility, sharedCollectionJoin, splitModifier, walk } from './paths.ts';
 import { bindable, castToString, extractNested, parseNumeric, toSlice, toUniqueStrings } from './values.ts';
 
 /**
@@ -127,7 +127,11 @@ function bodyRelation(scope: Scope, field: FieldDef, props: readonly string[]): 
     mmStart: scope.root,
     mmHops: [(c) => {
       const a = c.alias('m');
-      return { joins: [sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${idIn(c, a)}`], ref: { kind: 'table', alias: a, join: null } };
+      return {
+        joins: [sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${idIn(c, a)}`],
+        ref: { kind: 'table', alias: a, join: null },
+        where: privateVisibility(scope, c, target, a),
+      };
     }],
     multi: isMultiValue(field),
     nullify: true,

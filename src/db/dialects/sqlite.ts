@@ -77,6 +77,10 @@ export class SqliteDialect implements Dialect {
     return sql`${ident(tableAlias, '_rowid_')}`;
   }
 
+  inValues(expr: Sql, values: readonly (string | number)[]): Sql {
+    return sql`${expr} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+  }
+
   limitOffset(limit: number, offset: number): Sql {
     return sql` LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`;
   }

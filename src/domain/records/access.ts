@@ -74,7 +74,7 @@ export async function managedIds(db: Executor, scope: FilterScope, records: read
   const idColumn = ident(scope.tableAlias, 'id');
   const ids = records.map((r) => String(r.id));
   const rows = await db.all<{ id: string }>(
-    sql`SELECT ${idColumn} AS id FROM ${ident(collection.name)} WHERE ${idColumn} IN (${join(ids)}) AND (${condition})`,
+    sql`SELECT ${idColumn} AS id FROM ${ident(collection.name)} WHERE ${db.dialect.inValues(sql`${idColumn}`, ids)} AND (${condition})`,
   );
   return new Set(rows.map((r) => r.id));
 }

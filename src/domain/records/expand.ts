@@ -89,8 +89,6 @@ async function fetchVisible(env: ExpandEnv, collection: Collection, where: Sql):
   return rows.map((r) => decodeRow(collection, r));
 }
 
-const inList = (expr: Sql, ids: readonly string[]): Sql => sql`${expr} IN (${joinValues(ids)})`;
-const joinValues = (ids: readonly string[]): Sql => ids.slice(1).reduce<Sql>((acc, id) => sql`${acc}, ${id}`, sql`${ids[0]}`);
 
 /**
  * Expands `records` of `collection` along `node`. Returns one `expand` object per record, or
@@ -112,14 +110,14 @@ export async function expandRecords(
     const target = resolved.kind === 'forward' ? resolved.target : resolved.source;
     const related = await fetchRelated(env, resolved, records);
     let nested: Array<Record<string, unknown>> | undefined;
-    if (child.children.size > 0 && related.length > 0) {
-      nested = await expandRecords(env, target, related, child);
+    if (child.children.size > 0 && related.records.length > 0) {
+      nested = await expandRecords(env, target, related.records, child);
       // Every deeper part failed, which fails this level too (`rel` asked alone merges into `rel.x`).
       if (!nested) continue;
     }
     resolvedAny = true;
-    const managed = await managedIds(env.db, scopeOf(env, target), related);
-    const exported = related.map((r, i) =>
+    const managed = await managedIds(env.db, scopeOf(env, target), related.records);
+    const exported = related.records.map((r, i) =>
       exportRecord(target, r, { viewer: env.viewer, canManage: managed.has(String(r.id)) }, nested?.[i]),
     );
     attach(resolved, name, records, related, exported, result);
@@ -127,21 +125,45 @@ export async function expandRecords(
   return resolvedAny ? result : undefined;
 }
 
+interface Related {
+  records: RecordData[];
+  /** Back-relations: owner record id -> ids of its related records (at most MAX_BACK_RELATIONS). */
+  owners?: Map<string, string[]>;
+}
+
 /** The related records one expand key reaches from `records`, the target's viewRule applied. */
-async function fetchRelated(env: ExpandEnv, resolved: Resolved, records: readonly RecordData[]): Promise<RecordData[]> {
+async function fetchRelated(env: ExpandEnv, resolved: Resolved, records: readonly RecordData[]): Promise<Related> {
+  const { dialect } = env.db;
   if (resolved.kind === 'forward') {
     const ids = [...new Set(records.flatMap((r) => idsOf(r[resolved.field.name])))];
-    if (ids.length === 0) return [];
-    return fetchVisible(env, resolved.target, inList(sql`${ident(resolved.target.name, 'id')}`, ids));
+    if (ids.length === 0) return { records: [] };
+    return { records: await fetchVisible(env, resolved.target, dialect.inValues(sql`${ident(resolved.target.name, 'id')}`, ids)) };
   }
-  const ids = records.map((r) => r.id as string);
-  if (ids.length === 0) return [];
+  const ids = records.map((r) => String(r.id));
+  if (ids.length === 0) return { records: [] };
   const { source, field } = resolved;
+  const table = ident(source.name);
   const column = sql`${ident(source.name, field.name)}`;
-  const where = isMultiValue(field)
-    ? sql`EXISTS (SELECT 1 FROM ${env.db.dialect.jsonEach(column, '__je')} WHERE ${inList(sql`${ident('__je', 'value')}`, ids)})`
-    : inList(column, ids);
-  return fetchVisible(env, source, where);
+  // Each referencing row once per owner it points at; at most MAX_BACK_RELATIONS per owner,
+  // cut in SQL so a post with a million comments never loads them all.
+  const [from, owner] = isMultiValue(field)
+    ? [sql`${table}, ${dialect.jsonEach(column, '__je')}`, sql`${ident('__je', 'value')}`]
+    : [sql`${table}`, column];
+  const rule = ruleCondition(env.db, scopeOf(env, source), source.viewRule);
+  const where = rule ? sql`${dialect.inValues(owner, ids)} AND (${rule})` : dialect.inValues(owner, ids);
+  const rows = await env.db.all<Record<string, unknown>>(sql`SELECT * FROM (
+    SELECT ${table}.*, ${owner} AS __owner, ROW_NUMBER() OVER (PARTITION BY ${owner}) AS __n FROM ${from} WHERE ${where}
+  ) AS __ranked WHERE __n <= ${MAX_BACK_RELATIONS}`);
+  const owners = new Map<string, string[]>();
+  const unique = new Map<string, RecordData>();
+  for (const row of rows) {
+    const id = String(row.id);
+    if (!unique.has(id)) unique.set(id, decodeRow(source, row));
+    const list = owners.get(String(row.__owner));
+    if (list) list.push(id);
+    else owners.set(String(row.__owner), [id]);
+  }
+  return { records: [...unique.values()], owners };
 }
 
 /** Puts the exported related records under `name` in each record's expand, in stored id order. */
@@ -149,24 +171,15 @@ function attach(
   resolved: Resolved,
   name: string,
   records: readonly RecordData[],
-  related: readonly RecordData[],
+  related: Related,
   exported: ReadonlyArray<Record<string, unknown>>,
   result: Array<Record<string, unknown>>,
 ): void {
-  if (resolved.kind === 'forward') {
-    const byId = new Map(related.map((r, i) => [r.id as string, exported[i]]));
-    const multi = isMultiValue(resolved.field);
-    records.forEach((r, i) => {
-      const items = idsOf(r[resolved.field.name]).map((id) => byId.get(id)).filter((x) => x !== undefined);
-      if (items.length) result[i][name] = multi ? items : items[0];
-    });
-    return;
-  }
+  const byId = new Map(related.records.map((r, i) => [String(r.id), exported[i]]));
+  const multi = resolved.kind === 'forward' ? isMultiValue(resolved.field) : !resolved.single;
   records.forEach((r, i) => {
-    const matches: unknown[] = [];
-    related.forEach((rel, k) => {
-      if (matches.length < MAX_BACK_RELATIONS && idsOf(rel[resolved.field.name]).includes(r.id as string)) matches.push(exported[k]);
-    });
-    if (matches.length) result[i][name] = resolved.single ? matches[0] : matches;
+    const ids = resolved.kind === 'forward' ? idsOf(r[resolved.field.name]) : (related.owners?.get(String(r.id)) ?? []);
+    const items = ids.map((id) => byId.get(id)).filter((x) => x !== undefined);
+    if (items.length) result[i][name] = multi ? items : items[0];
   });
 }

@@ -169,7 +169,7 @@ export async function validateRelations(
       continue;
     }
     const row = await db.get<{ n: number }>(
-      sql`SELECT COUNT(*) AS n FROM ${ident(target.name)} WHERE ${ident('id')} IN (${join(ids)})`,
+      sql`SELECT COUNT(*) AS n FROM ${ident(target.name)} WHERE ${db.dialect.inValues(sql`${ident('id')}`, ids)}`,
     );
     if ((row?.n ?? 0) !== ids.length) {
       errors[def.name] = fieldError('validation_missing_rel_records', 'Failed to find all relation records with the provided ids.');

@@ -31,8 +31,10 @@ export function modifyMulti(field: FieldDef, current: unknown, modifier: Modifie
       return normalizeMulti(field, [...now, ...given]);
     case 'prepend':
       return normalizeMulti(field, [...given, ...now]);
-    case 'subtract':
-      return normalizeMulti(field, now.filter((v) => !given.includes(v)));
+    case 'subtract': {
+      const removed = new Set(given);
+      return normalizeMulti(field, now.filter((v) => !removed.has(v)));
+    }
     default:
       return normalizeMulti(field, now);
   }
