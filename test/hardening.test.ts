@@ -128,6 +128,29 @@ describe('large relation lists', () => {
   });
 });
 
+describe('hostile list and body input', () => {
+  it('sort=@rowid on a view collection is a 400, not a 500', async () => {
+    const view = await api(server, 'POST', '/api/collections', {
+      token: server.superuserToken,
+      body: { name: 'note_titles', type: 'view', listRule: '', viewQuery: 'SELECT id, title FROM notes' },
+    });
+    expect(view.status).toBe(200);
+    const res = await api(server, 'GET', '/api/collections/note_titles/records?sort=@rowid');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ data: {}, message: 'Something went wrong while processing your request.', status: 400 });
+  });
+
+  it('deeply nested JSON is a 400, not a 500', async () => {
+    const deep = `{"data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const res = await api(server, 'POST', '/api/collections/notes/records', {
+      rawBody: deep,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.status).toBe(400);
+  });
+});
+
 // Last: it deletes superusers, and may delete the one whose token the other tests use.
 describe('superusers', () => {
   it('the superusers collection cannot be truncated', async () => {

@@ -87,6 +87,9 @@ export interface Dialect extends SqlRenderer {
   /** Names of the columns `selectQuery` yields, without running it over the data. */
   tableColumns(table: string): Sql;
 
+  /** The database refused the statement itself (bad SQL, no such column …), as opposed to I/O or constraint failures. */
+  isStatementError(e: unknown): boolean;
+
   /** Turns a driver error into an ApiError where we know its meaning (unique violation …), else undefined. */
   translateError(e: unknown): ApiError | undefined;
 }

@@ -291,7 +291,9 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
   // all-of check of a multi-valued path only looks at the visible ones.
   let visibleAt: ((ref: RowRef) => Sql) | undefined;
   if (field.name === 'email' && w.collection.type === 'auth' && !scope.allowHiddenFields && w.main.kind === 'table') {
-    visibleAt = (ref) => (ref.kind === 'table' ? emailVisible(ref.alias) : sql`1=0`);
+    // A missing record (dangling id, empty relation) still counts, as a NULL value, as it does for
+    // every other field and for the listRule constraint (`id = '' || rule`).
+    visibleAt = (ref) => (ref.kind === 'table' ? sql`(${ident(ref.alias, 'id')} IS NULL OR ${emailVisible(ref.alias)})` : sql`1=0`);
     const visible = emailVisible(w.main.alias);
     o = { ...o, afterBuild: (e) => sql`(${e} AND ${visible})` };
   }

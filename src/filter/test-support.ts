@@ -91,7 +91,7 @@ function columnDdl(f: FieldDef): string {
   }
 }
 
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 const toColumn = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) || (v !== null && typeof v === 'object') ? JSON.stringify(v) : v);
 
 export const data: Record<string, Row[]> = {
@@ -125,16 +125,28 @@ export const data: Record<string, Row[]> = {
 };
 
 export function createDb(): Database.Database {
+  return createDbWith(all, data);
+}
+
+/** An in-memory database with one PocketBase-shaped table per collection, filled with `rows`. */
+export function createDbWith(collections: readonly Collection[], rows: Record<string, readonly Row[]>): Database.Database {
   const db = new Database(':memory:');
-  for (const c of all) {
+  for (const c of collections) {
     db.exec(`CREATE TABLE "${c.name}" (${c.fields.map((f) => `"${f.name}" ${columnDdl(f)}`).join(', ')})`);
-    for (const row of data[c.name]) {
+    for (const row of rows[c.name] ?? []) {
       const cols = Object.keys(row);
       db.prepare(`INSERT INTO "${c.name}" (${cols.map((k) => `"${k}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
         .run(...cols.map((k) => toColumn(row[k])));
     }
   }
   return db;
+}
+
+/** Sets `values` on row `id` of `table` (values encoded as createDbWith stores them). */
+export function updateRow(db: Database.Database, table: string, id: string, values: Row): void {
+  const cols = Object.keys(values);
+  if (cols.length === 0) return;
+  db.prepare(`UPDATE "${table}" SET ${cols.map((k) => `"${k}" = ?`).join(', ')} WHERE "id" = ?`).run(...cols.map((k) => toColumn(values[k])), id);
 }
 
 export const guest = (over: Partial<RequestInfo> = {}): RequestInfo => ({ ...emptyRequestInfo(), ...over });

@@ -6,6 +6,7 @@ import { GUEST, type Principal, type RequestContext } from '../domain/context.ts
 import type { Services } from '../domain/services.ts';
 import { extractToken } from '../domain/auth/tokens.ts';
 import { errorHandler } from './errors.ts';
+import { parseJsonBody } from './json.ts';
 import { parseFields } from './respond.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -74,13 +75,10 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     return503OnClosing: true,
   });
 
-  // PocketBase treats an empty JSON body as {}.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = (body as string).trim();
-    if (text === '') return done(null, {});
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as string));
     } catch (e) {
       (e as { code?: string }).code = 'FST_ERR_CTP_INVALID_JSON_BODY';
       done(e as Error, undefined);

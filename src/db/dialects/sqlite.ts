@@ -141,6 +141,10 @@ export class SqliteDialect implements Dialect {
     return sql`SELECT name FROM pragma_table_info(${table})`;
   }
 
+  isStatementError(e: unknown): boolean {
+    return (e as { code?: unknown })?.code === 'SQLITE_ERROR';
+  }
+
   translateError(e: unknown): ApiError | undefined {
     const err = e as { code?: string; message?: string };
     if (typeof err?.code !== 'string' || !err.code.startsWith('SQLITE_')) return undefined;

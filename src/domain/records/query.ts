@@ -70,7 +70,11 @@ export function compileSort(db: Executor, scope: FilterScope, sortParam: string 
     if (name === '' || name.length > MAX_SORT_FIELD_LENGTH) throw invalid();
     let expr: Sql;
     if (name === '@random') expr = db.dialect.random();
-    else if (name === '@rowid') expr = db.dialect.rowid(scope.tableAlias);
+    else if (name === '@rowid') {
+      // Views have no row id to sort by.
+      if (scope.collection.type === 'view') throw invalid();
+      expr = db.dialect.rowid(scope.tableAlias);
+    }
     else expr = compileSortField(name, clientEnv(db, scope));
     terms.push(name === '@random' ? expr : sql`${expr} ${raw(dir)}`);
   }

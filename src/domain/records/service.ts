@@ -101,10 +101,20 @@ export class RecordService {
     if (order) query = sql`${query} ORDER BY ${order}`;
     query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
 
-    const [rows, count] = await Promise.all([
-      db.all(query),
-      paging.skipTotal ? undefined : db.get<{ n: number }>(countFrom(collection, where)),
-    ]);
+    let rows: Record<string, unknown>[];
+    let count: { n: number } | undefined;
+    try {
+      [rows, count] = await Promise.all([
+        db.all(query),
+        paging.skipTotal ? undefined : db.get<{ n: number }>(countFrom(collection, where)),
+      ]);
+    } catch (e) {
+      // A query the database refuses (e.g. a view whose source changed under it) is the client's
+      // generic 400, as in PocketBase, and logged for the operator.
+      if (!db.dialect.isStatementError(e)) throw e;
+      ctx.logger.warn({ err: e, collection: collection.name }, 'list query refused by the database');
+      throw badRequest();
+    }
     const records = rows.map((r) => decodeRow(collection, r));
     const totalItems = count ? Number(count.n) : -1;
     return {
