@@ -140,6 +140,15 @@ describe('hostile list and body input', () => {
     expect(res.body).toEqual({ data: {}, message: 'Something went wrong while processing your request.', status: 400 });
   });
 
+  it('a view query may end in a -- comment', async () => {
+    const view = await api(server, 'POST', '/api/collections', {
+      token: server.superuserToken,
+      body: { name: 'commented', type: 'view', listRule: '', viewQuery: 'SELECT id, title FROM notes -- all notes' },
+    });
+    expect(view.status).toBe(200);
+    expect((await api(server, 'GET', '/api/collections/commented/records')).status).toBe(200);
+  });
+
   it('deeply nested JSON is a 400, not a 500', async () => {
     const deep = `{"data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     const res = await api(server, 'POST', '/api/collections/notes/records', {

@@ -130,7 +130,8 @@ export class SqliteDialect implements Dialect {
   createView(name: string, selectQuery: string): Sql {
     // The view query is a superuser-authored SELECT, validated by the collection service
     // (single statement, SELECT only) before it reaches here.
-    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)})`;
+    // The newline ends a trailing `-- comment` in the query before the closing parenthesis.
+    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)}\n)`;
   }
 
   dropView(name: string): Sql {

@@ -198,9 +198,13 @@ export class RecordService {
     }
     await checkOldPassword(parsed, change, original, opts.canManage);
     await this.validate(collection, change, opts, UPDATE_FAILED);
+    // Only the columns this update changes are written, so a concurrent update of other fields
+    // (made while this one awaited validation or hashing) is not overwritten with stale values.
     const values = await storedValues(collection, change);
+    const before = encodeRecord(collection, original);
+    const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
     try {
-      await db.transaction((tx) => updateRow(tx, collection, id, values));
+      if (Object.keys(changed).length) await db.transaction((tx) => updateRow(tx, collection, id, changed));
     } catch (e) {
       throw saveError(db, e, UPDATE_FAILED);
     }

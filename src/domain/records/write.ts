@@ -191,10 +191,9 @@ export async function insertRow(tx: Executor, collection: Collection, values: Re
   );
 }
 
+/** Writes the given columns of one record (the id never changes). */
 export async function updateRow(tx: Executor, collection: Collection, id: string, values: Record<string, unknown>): Promise<void> {
-  const sets = Object.keys(values)
-    .filter((c) => c !== 'id')
-    .map((c) => sql`${ident(c)} = ${values[c]}`);
+  const sets = Object.keys(values).map((c) => sql`${ident(c)} = ${values[c]}`);
   await tx.run(sql`UPDATE ${ident(collection.name)} SET ${join(sets)} WHERE ${ident('id')} = ${id}`);
 }
 
