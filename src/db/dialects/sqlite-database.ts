@@ -98,6 +98,8 @@ function open(file: string, busyTimeoutMs: number): Connection {
  * SQLite with one writer and one reader connection. In WAL mode the reader sees only committed
  * data, so reads that interleave with an open (async) transaction never observe its changes.
  * Writes, transactional or not, are serialized through one queue: SQLite has a single writer.
+ * (`:memory:` has one connection for both, so there reads do see an open transaction's writes;
+ * Baton itself always opens files.)
  */
 export class SqliteDatabase implements Database {
   readonly dialect: Dialect = sqliteDialect;

@@ -155,4 +155,3 @@ export class AuthService {
   }
 }
 
-export const isAuthError = (e: unknown): e is ApiError => e instanceof ApiError && (e.status === 401 || e.status === 403);

@@ -8,7 +8,7 @@ import { managedIds, ruleCondition, type FilterScope } from './access.ts';
 import { decodeRow, type RecordData } from './codec.ts';
 import { exportRecord } from './export.ts';
 
-export const MAX_EXPAND_DEPTH = 6;
+const MAX_EXPAND_DEPTH = 6;
 const MAX_EXPAND_PATHS = 50;
 const MAX_BACK_RELATIONS = 1000;
 const BACK_RELATION_RE = /^(\w+)_via_(\w+)$/;

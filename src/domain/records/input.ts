@@ -65,7 +65,7 @@ export function parseInput(collection: Collection, input: RecordInput, superuser
       parsed.values.push({ key, field, raw });
     }
   }
-  // PocketBase applies shorter keys first, so `field` lands before `field+`.
+  // Plain values are applied before modifiers (PocketBase sorts keys shortest first to the same end).
   return parsed;
 }
 

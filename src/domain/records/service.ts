@@ -135,7 +135,7 @@ export class RecordService {
   }
 
   async create(ctx: RequestContext, ref: string, input: RecordInput, options: ReadOptions = {}): Promise<Record<string, unknown>> {
-    const { db, schema } = this.deps;
+    const { db } = this.deps;
     const collection = this.collection(ref, 'Missing or invalid collection context.');
     if (collection.type === 'view') throw badRequest('Unsupported collection type.');
     assertRuleAllows(ctx, collection, 'createRule');

@@ -5,6 +5,7 @@ import { nowString } from '../../kernel/time.ts';
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { inferFormField } from '../collections/fields/cast.ts';
 import { applyModifier, normalizeValue } from '../collections/fields/registry.ts';
+import { missingRelationCollection, missingRelationRecords, relationIdsToCheck } from '../collections/fields/relation.ts';
 import { autogenerateText } from '../collections/fields/text.ts';
 import { type Collection, type FieldDef, type SchemaLookup } from '../collections/model.ts';
 import { encodeRecord, planOf, type RecordData } from './codec.ts';
@@ -160,19 +161,18 @@ export async function validateRelations(
 ): Promise<void> {
   for (const def of collection.fields) {
     if (def.type !== 'relation' || errors[def.name] || !change.changedFields.has(def.name)) continue;
-    const value = change.data[def.name];
-    const ids = [...new Set(Array.isArray(value) ? (value as string[]) : value ? [value as string] : [])];
+    const { collectionId, ids } = relationIdsToCheck(def, change.data[def.name]);
     if (ids.length === 0) continue;
-    const target = schema.find(String(def.collectionId ?? ''));
+    const target = schema.find(collectionId);
     if (!target) {
-      errors[def.name] = fieldError('validation_missing_rel_collection', 'Relation connection is missing or cannot be accessed.');
+      errors[def.name] = missingRelationCollection();
       continue;
     }
     const row = await db.get<{ n: number }>(
       sql`SELECT COUNT(*) AS n FROM ${ident(target.name)} WHERE ${db.dialect.inValues(sql`${ident('id')}`, ids)}`,
     );
     if ((row?.n ?? 0) !== ids.length) {
-      errors[def.name] = fieldError('validation_missing_rel_records', 'Failed to find all relation records with the provided ids.');
+      errors[def.name] = missingRelationRecords();
     }
   }
 }
@@ -205,5 +205,4 @@ export function saveError(db: Executor, e: unknown, message: string): unknown {
   return new ApiError(translated.status, translated.status === 400 ? message : translated.message, translated.data);
 }
 
-export const failed = (message: string, data: ErrorData = {}) => badRequest(message, data);
 

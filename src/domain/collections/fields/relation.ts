@@ -1,7 +1,7 @@
 /**
  * Relation fields: record ids of the collection `collectionId`; several when `maxSelect` > 1.
- * Whether the ids exist needs the database: the record service asks `relationIdsToCheck` and
- * reports `missingRelationRecords()` / `missingRelationCollection()` itself.
+ * Whether the ids exist needs the database: the record service (`records/write.ts`) takes them
+ * from `relationIdsToCheck` and reports `missingRelationRecords()` / `missingRelationCollection()`.
  */
 import { fieldError, type FieldError } from '../../../kernel/errors.ts';
 import { isMultiValue, type FieldDef } from '../model.ts';
