@@ -270,7 +270,9 @@ export class RecordService {
     current?: RecordData,
   ): Promise<RecordData | undefined> {
     const idMatch = sql`${ident(collection.name, 'id')} = ${id}`;
-    const condition = bypass ? undefined : ruleCondition(db, this.scope(ctx, collection, body, current), rule);
+    // The request scope is only built when a rule will actually be compiled (a hot path).
+    const restricted = !bypass && !isSuperuser(ctx) && rule !== null && rule.trim() !== '';
+    const condition = restricted ? ruleCondition(db, this.scope(ctx, collection, body, current), rule) : undefined;
     const row = await db.get(selectFrom(collection, and([idMatch, condition])));
     return row ? decodeRow(collection, row) : undefined;
   }
@@ -307,7 +309,8 @@ export class RecordService {
           tree,
         )
       : undefined;
-    const managed = canManage ? undefined : await managedIds(this.deps.db, this.scope(ctx, collection), records);
+    const managed =
+      canManage || collection.type !== 'auth' ? undefined : await managedIds(this.deps.db, this.scope(ctx, collection), records);
     return records.map((r, i) =>
       exportRecord(collection, r, { viewer: ctx.principal, canManage: canManage || !!managed?.has(String(r.id)) }, expanded?.[i]),
     );
