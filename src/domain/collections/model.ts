@@ -79,3 +79,24 @@ export function isMultiValue(f: FieldDef): boolean {
   if (f.type !== 'relation' && f.type !== 'select' && f.type !== 'file') return false;
   return typeof f.maxSelect === 'number' ? f.maxSelect > 1 : false;
 }
+
+/** A collection with every key at its empty value, overridden by `partial`. */
+export function blankCollection(partial: Partial<Collection> = {}): Collection {
+  return {
+    id: '',
+    name: '',
+    type: 'base',
+    system: false,
+    fields: [],
+    indexes: [],
+    listRule: null,
+    viewRule: null,
+    createRule: null,
+    updateRule: null,
+    deleteRule: null,
+    created: '',
+    updated: '',
+    options: {},
+    ...partial,
+  };
+}

@@ -8,7 +8,7 @@ import { compileClientFilter, compileSort, countFrom, parsePaging, selectFrom, t
 import { fieldDefaults } from './fields/registry.ts';
 import { buildCollection } from './build.ts';
 import { collectionJson } from './defaults.ts';
-import { SUPERUSERS, type Collection, type SchemaLookup } from './model.ts';
+import { blankCollection, SUPERUSERS, type Collection, type SchemaLookup } from './model.ts';
 import { collectionToRow, SchemaSnapshot, type CollectionStore } from './store.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
@@ -17,29 +17,21 @@ import { checkViewQuery, inferViewFields } from './view.ts';
 type Json = Record<string, unknown>;
 
 /** `_collections` described as a collection, so the filter language can query it. */
-const COLLECTIONS_TABLE: Collection = Object.freeze({
-  id: '_collections',
-  name: '_collections',
-  type: 'base',
-  system: true,
-  fields: [
-    fieldDefaults({ type: 'text', name: 'id', primaryKey: true }),
-    fieldDefaults({ type: 'text', name: 'name' }),
-    fieldDefaults({ type: 'text', name: 'type' }),
-    fieldDefaults({ type: 'bool', name: 'system' }),
-    fieldDefaults({ type: 'date', name: 'created' }),
-    fieldDefaults({ type: 'date', name: 'updated' }),
-  ],
-  indexes: [],
-  listRule: null,
-  viewRule: null,
-  createRule: null,
-  updateRule: null,
-  deleteRule: null,
-  created: '',
-  updated: '',
-  options: {},
-}) as Collection;
+const COLLECTIONS_TABLE: Collection = Object.freeze(
+  blankCollection({
+    id: '_collections',
+    name: '_collections',
+    system: true,
+    fields: [
+      fieldDefaults({ type: 'text', name: 'id', primaryKey: true }),
+      fieldDefaults({ type: 'text', name: 'name' }),
+      fieldDefaults({ type: 'text', name: 'type' }),
+      fieldDefaults({ type: 'bool', name: 'system' }),
+      fieldDefaults({ type: 'date', name: 'created' }),
+      fieldDefaults({ type: 'date', name: 'updated' }),
+    ],
+  }),
+);
 
 export interface CollectionServiceDeps {
   db: Database;

@@ -1,8 +1,9 @@
 /** Editor (rich text) fields: HTML kept as sent; `maxSize` (bytes) defaults to 5 MiB when 0. */
 import type { FieldDef } from '../model.ts';
-import { byteLength, toGoString } from './cast.ts';
+import { byteLength } from './cast.ts';
 import { intRange, MAX_SAFE_JSON_INT, required, templateError } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, validateCommonOptions } from './options.ts';
+import { plainTextValue } from './plain-text.ts';
 import type { FieldHandler } from './types.ts';
 
 export const DEFAULT_EDITOR_MAX_SIZE = 5 << 20;
@@ -13,12 +14,7 @@ export const editorMaxSize = (field: FieldDef): number =>
 const handler = {
   type: 'editor',
   options: { ...COMMON_OPTIONS, maxSize: 'int', convertURLs: 'bool' },
-  modifiers: [],
-  columnKind: () => 'text',
-  zero: () => '',
-  decode: (_field, dbValue) => toGoString(dbValue),
-  encode: (_field, value) => value,
-  normalize: (_field, raw) => toGoString(raw),
+  ...plainTextValue,
   validate(field, value) {
     if (field.required && value === '') return required();
     const maxSize = editorMaxSize(field);

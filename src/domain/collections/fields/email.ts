@@ -1,9 +1,9 @@
 /** Email fields: syntax check, then the domain against onlyDomains / exceptDomains (exact match). */
 import { fieldError } from '../../../kernel/errors.ts';
-import { toGoString } from './cast.ts';
 import { emailDomain, isEmailAddress, validateDomainOptions } from './domains.ts';
 import { invalidEmail, required } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, strList, validateCommonOptions } from './options.ts';
+import { plainTextValue } from './plain-text.ts';
 import type { FieldHandler } from './types.ts';
 
 const domainNotAllowed = () => fieldError('validation_email_domain_not_allowed', 'Email domain is not allowed.');
@@ -11,12 +11,7 @@ const domainNotAllowed = () => fieldError('validation_email_domain_not_allowed',
 const handler = {
   type: 'email',
   options: { ...COMMON_OPTIONS, exceptDomains: 'strings?', onlyDomains: 'strings?' },
-  modifiers: [],
-  columnKind: () => 'text',
-  zero: () => '',
-  decode: (_field, dbValue) => toGoString(dbValue),
-  encode: (_field, value) => value,
-  normalize: (_field, raw) => toGoString(raw),
+  ...plainTextValue,
   validate(field, value) {
     if (value === '') return field.required ? required() : undefined;
     if (!isEmailAddress(value)) return invalidEmail();

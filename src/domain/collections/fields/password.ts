@@ -9,6 +9,7 @@ import { runeLength, toGoString } from './cast.ts';
 import { intRange, invalidRegex, required } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, str, validateCommonOptions } from './options.ts';
 import { matchesGoRegex, regexError } from './regex.ts';
+import { plainTextValue } from './plain-text.ts';
 import type { FieldHandler } from './types.ts';
 
 /** bcrypt accepts at most 72 bytes; PocketBase caps the length at 71 characters. */
@@ -21,12 +22,7 @@ export const passwordCost = (field: FieldDef): number => (num(field.cost) > 0 ? 
 const handler = {
   type: 'password',
   options: { ...COMMON_OPTIONS, pattern: 'string', min: 'int', max: 'int', cost: 'int' },
-  modifiers: [],
-  columnKind: () => 'text',
-  zero: () => '',
-  decode: (_field, dbValue) => toGoString(dbValue),
-  encode: (_field, value) => value,
-  normalize: (_field, raw) => toGoString(raw),
+  ...plainTextValue,
   validate(field, plain, ctx) {
     const storedHash = toGoString(ctx.original);
     if (field.required && plain === '' && storedHash === '') return required();

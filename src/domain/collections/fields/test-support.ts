@@ -1,31 +1,14 @@
 /** Builders shared by this folder's tests (not imported by production code). */
 import { SchemaSnapshot } from '../store.ts';
-import type { Collection, FieldDef, FieldType, SchemaLookup } from '../model.ts';
+import { blankCollection, type Collection, type FieldDef, type FieldType, type SchemaLookup } from '../model.ts';
 import { fieldDefaults } from './registry.ts';
 import type { OptionsContext, ValidateContext } from './types.ts';
 
 export const field = (type: FieldType, options: Record<string, unknown> = {}): FieldDef =>
   fieldDefaults({ type, name: 'f', ...options } as Partial<FieldDef> & { type: FieldType });
 
-export function collection(partial: Partial<Collection> = {}): Collection {
-  return {
-    id: 'pbc_test',
-    name: 'test',
-    type: 'base',
-    system: false,
-    fields: [],
-    indexes: [],
-    listRule: null,
-    viewRule: null,
-    createRule: null,
-    updateRule: null,
-    deleteRule: null,
-    created: '',
-    updated: '',
-    options: {},
-    ...partial,
-  };
-}
+export const collection = (partial: Partial<Collection> = {}): Collection =>
+  blankCollection({ id: 'pbc_test', name: 'test', ...partial });
 
 export const schemaOf = (...collections: Collection[]): SchemaLookup => new SchemaSnapshot(collections);
 

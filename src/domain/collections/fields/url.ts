@@ -1,9 +1,9 @@
 /** URL fields: syntax check, then the host (port included) against onlyDomains / exceptDomains. */
 import { fieldError } from '../../../kernel/errors.ts';
-import { toGoString } from './cast.ts';
 import { isUrl, urlHost, validateDomainOptions } from './domains.ts';
 import { required } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, strList, validateCommonOptions } from './options.ts';
+import { plainTextValue } from './plain-text.ts';
 import type { FieldHandler } from './types.ts';
 
 const domainNotAllowed = () => fieldError('validation_url_domain_not_allowed', 'Url domain is not allowed.');
@@ -11,12 +11,7 @@ const domainNotAllowed = () => fieldError('validation_url_domain_not_allowed', '
 const handler = {
   type: 'url',
   options: { ...COMMON_OPTIONS, exceptDomains: 'strings?', onlyDomains: 'strings?' },
-  modifiers: [],
-  columnKind: () => 'text',
-  zero: () => '',
-  decode: (_field, dbValue) => toGoString(dbValue),
-  encode: (_field, value) => value,
-  normalize: (_field, raw) => toGoString(raw),
+  ...plainTextValue,
   validate(field, value) {
     if (value === '') return field.required ? required() : undefined;
     if (!isUrl(value)) return fieldError('validation_invalid_url', 'Must be a valid url.');
