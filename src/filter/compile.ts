@@ -98,12 +98,19 @@ export function privateConstraint(ctx: CompileContext, alias: string, c: Collect
   return assemble(sub, [compileConstraint(sub, alias, c, null)]);
 }
 
+/** `join` null: `alias` is a private one (a copy of the rule, charged to the copies budget). */
 function compileConstraint(ctx: CompileContext, alias: string, c: Collection, join: string | null = alias): Compiled {
   const scope: Scope = {
     ctx, collection: c, root: { kind: 'table', alias, join }, allowHiddenFields: true, params: {}, keyPrefix: `${alias}#`,
   };
+  const rule = asRuleError(c, () => parseFilter(c.listRule ?? ''));
+  if (join === null) ctx.countRuleCopy(countComparisons(rule));
+  return asRuleError(c, () => compileExpr(scope, or(compare(ident('id'), '=', str('')), rule)));
+}
+
+function asRuleError<T>(c: Collection, f: () => T): T {
   try {
-    return compileExpr(scope, or(compare(ident('id'), '=', str('')), parseFilter(c.listRule ?? '')));
+    return f();
   } catch (e) {
     if (e instanceof FilterError) fail(`the listRule of collection ${JSON.stringify(c.name)} is invalid: ${e.reason}`);
     throw e;

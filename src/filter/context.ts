@@ -111,8 +111,8 @@ export class CompileContext {
   private readonly byKey = new Map<string, SharedJoin>();
   /** Aliases whose rows must pass their collection's listRule (client filters only). */
   readonly constraints = new Map<string, Collection>();
-  /** Alias and subquery counters, shared with forks so aliases stay unique and the subquery cap global. */
-  private readonly counters: { alias: number; subqueries: number };
+  /** Counters shared with forks, so aliases stay unique and the caps count the whole WHERE. */
+  private readonly counters: { alias: number; subqueries: number; ruleCopies: number };
   private readonly reserved: string;
 
   constructor(readonly env: FilterEnv, parent?: CompileContext) {
@@ -121,7 +121,7 @@ export class CompileContext {
     this.request = env.request;
     this.now = parent?.now ?? env.now ?? new Date();
     this.reserved = (env.tableAlias ?? env.collection.name).toLowerCase();
-    this.counters = parent?.counters ?? { alias: 0, subqueries: 0 };
+    this.counters = parent?.counters ?? { alias: 0, subqueries: 0, ruleCopies: 0 };
   }
 
   /**
@@ -142,6 +142,12 @@ export class CompileContext {
 
   countSubquery(): void {
     if (++this.counters.subqueries > FILTER_LIMITS.maxSubqueries) fail(`too many relation lookups (max ${FILTER_LIMITS.maxSubqueries})`);
+  }
+
+  /** Charges a private copy of a listRule (`comparisons` of them) to its cap. */
+  countRuleCopy(comparisons: number): void {
+    const max = FILTER_LIMITS.maxRuleCopyComparisons;
+    if ((this.counters.ruleCopies += comparisons) > max) fail(`too many checks of related records against their list rules (max ${max} comparisons)`);
   }
 
   /** The collection by id or name, the filtered collection first (it may be an unsaved draft). */

@@ -18,6 +18,11 @@ export const FILTER_LIMITS = Object.freeze({
   maxJoins: 50,
   /** Correlated subqueries (multi-match checks, IN-lists) in one compiled WHERE. */
   maxSubqueries: 250,
+  /**
+   * Comparisons of related collections' listRules copied into the all-of checks of one client
+   * filter (each check of a multi-valued path needs its own copy per hop), bounding the SQL size.
+   */
+  maxRuleCopyComparisons: 3000,
   /** Sort fields per request, and length of one sort field (PocketBase's values). */
   maxSortFields: 8,
   maxSortFieldLength: 255,

@@ -40,7 +40,7 @@ const ALLOWED = [
  * One step of a private multi-match chain: given where the columns are, the joins to add, and the
  * condition a joined row must meet to be visible (the constraint its shared join gets).
  */
-export type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef; where?: Sql };
+type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef; where?: Sql };
 
 /** Walk state: where the current record's columns are in the shared scope and in the private chain. */
 export interface Walk {

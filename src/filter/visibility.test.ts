@@ -210,6 +210,21 @@ describe('superusers and rules (allowHiddenFields) still see everything', () => 
   });
 });
 
+describe('copies of list rules are capped', () => {
+  it('a filter needing too many copies of a large listRule is a 400, not a huge query', () => {
+    const rule = Array.from({ length: 199 }, (_, i) => `name != 'x${i}'`).join(' && ');
+    const node = collection('node', [field('name', 'text'), rel('n', 'node', 10)], { listRule: rule });
+    const env = { ...envFor(node), schema: { find: (x: string) => (x === 'c_node' || x === 'node' ? node : undefined), all: () => [node] } };
+    const path = 'n.n.n.n.n.n.name';
+    // 6 hops x 199 comparisons per all-of check
+    expect(() => compileFilter(Array.from({ length: 2 }, (_, i) => `${path} != '${i}'`).join(' && '), env)).not.toThrow();
+    expect(() => compileFilter(Array.from({ length: 3 }, (_, i) => `${path} != '${i}'`).join(' && '), env))
+      .toThrow('Invalid filter: too many checks of related records against their list rules (max 3000 comparisons)');
+    // any-of comparisons need no all-of check, so no copies
+    expect(() => compileFilter(Array.from({ length: 30 }, (_, i) => `${path} ?!= '${i}'`).join(' && '), env)).not.toThrow();
+  });
+});
+
 /**
  * Property: for random client filters over paths that reach hidden rows and emails in every way
  * (multi and single relations, back-relations, @collection, :each/:length, request bodies,
