@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { Config } from '../config/config.ts';
 import { ident, sql } from '../db/sql.ts';
 import { badRequest } from '../kernel/errors.ts';
-import { SUPERUSERS } from '../domain/collections/model.ts';
+import { SUPERUSERS } from '../db/schema.ts';
 import { systemContext } from '../domain/context.ts';
 import { openBaton } from './wire.ts';
 

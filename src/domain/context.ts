@@ -1,5 +1,5 @@
 import type { Logger } from '../kernel/logger.ts';
-import type { Collection } from './collections/model.ts';
+import type { Collection } from '../db/schema.ts';
 
 /** Who is making a request. Records are the raw decoded rows, hidden fields included. */
 export type Principal =

@@ -1,5 +1,5 @@
 import { empty, join, sql, type Sql } from '../db/sql.ts';
-import type { Collection } from '../domain/collections/model.ts';
+import type { Collection } from '../db/schema.ts';
 import { type Expr, compare, countComparisons, ident, nestingDepth, or, str } from './ast.ts';
 import { compareOperands } from './compare.ts';
 import { type Compiled, CompileContext, type FilterEnv, type Scope, emptyRequestInfo, unionJoins } from './context.ts';

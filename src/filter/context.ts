@@ -1,6 +1,6 @@
 import type { Dialect } from '../db/dialect.ts';
 import { ident, join, raw, sql, type Sql, type SqlValue, value } from '../db/sql.ts';
-import type { Collection, SchemaLookup } from '../domain/collections/model.ts';
+import type { Collection, SchemaLookup } from '../db/schema.ts';
 import { fail, quote } from './errors.ts';
 import { FILTER_LIMITS } from './limits.ts';
 

@@ -1,5 +1,5 @@
 import { ident, join, sql, type Sql, value } from '../db/sql.ts';
-import { type Collection, type FieldDef, fieldByName, isMultiValue } from '../domain/collections/model.ts';
+import { type Collection, type FieldDef, fieldByName, isMultiValue } from '../db/schema.ts';
 import { compareOperands } from './compare.ts';
 import { privateConstraint } from './compile.ts';
 import {

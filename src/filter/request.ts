@@ -1,5 +1,5 @@
 import { ident, sql, type Sql, value } from '../db/sql.ts';
-import { type FieldDef, fieldByName, isMultiValue } from '../domain/collections/model.ts';
+import { type FieldDef, fieldByName, isMultiValue } from '../db/schema.ts';
 import { type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, operand } from './context.ts';
 import { fail, quote } from './errors.ts';
 import { type Walk, bodyChanged, privateVisibility, sharedCollectionJoin, splitModifier, walk } from './paths.ts';

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { SqliteDialect } from '../db/dialects/sqlite.ts';
 import { ident, join, raw, render, type Sql, sql } from '../db/sql.ts';
-import { type Collection, type FieldDef, isMultiValue } from '../domain/collections/model.ts';
+import { type Collection, type FieldDef, isMultiValue } from '../db/schema.ts';
 import { compileFilter, compileSortField, emptyRequestInfo, type FilterEnv, type RequestInfo } from './index.ts';
 
 export const dialect = new SqliteDialect();

@@ -1,5 +1,5 @@
 import { formatDate } from '../kernel/time.ts';
-import { type FieldDef, isMultiValue } from '../domain/collections/model.ts';
+import { type FieldDef, isMultiValue } from '../db/schema.ts';
 
 /** A value the SQL drivers can bind: booleans become 1/0, structures become JSON text. */
 export function bindable(v: unknown): string | number | bigint | null {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type Database from 'better-sqlite3';
 import { render } from '../db/sql.ts';
-import type { Collection } from '../domain/collections/model.ts';
+import type { Collection } from '../db/schema.ts';
 import { isApiError } from '../kernel/errors.ts';
 import { type Expr, type Op, type Operand, ANY_OPS, COMPARE_OPS, and, compare, func, ident, num, or, str } from './ast.ts';
 import { compileFilter, type FilterEnv, type RequestInfo } from './index.ts';

@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Collection } from '../collections/model.ts';
+import type { Collection } from '../../db/schema.ts';
 import { needsRehash, verifyPassword } from './passwords.ts';
 import { newTokenKey } from './keys.ts';
 import {

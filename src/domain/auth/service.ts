@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/dialect.ts';
 import { ident, sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, forbidden, notFound, unauthorized, type ErrorData } from '../../kernel/errors.ts';
-import { SUPERUSERS, type Collection, type SchemaLookup } from '../collections/model.ts';
+import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 
 import { GUEST, type Principal, type RequestContext } from '../context.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';

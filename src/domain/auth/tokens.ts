@@ -7,7 +7,7 @@
  * Tokens made here and tokens made by PocketBase are interchangeable in both directions.
  */
 import { compactVerify, decodeJwt, SignJWT } from 'jose';
-import type { Collection } from '../collections/model.ts';
+import type { Collection } from '../../db/schema.ts';
 
 /** The token types PocketBase issues; the value is the `type` claim. */
 export const TokenType = Object.freeze({

@@ -5,7 +5,7 @@ import { ensureSystemFields as ensureSystemFieldList } from './fields/system.ts'
 import { newAuthSecret } from '../auth/keys.ts';
 import { AUTH_OPTION_KEYS, collectionIdFor, defaultAuthOptions, TOKEN_OPTION_KEYS } from './defaults.ts';
 import { buildIndex, hasUniqueIndexOn, parseIndex } from '../../db/indexes.ts';
-import { RULE_NAMES, type Collection, type CollectionType, type FieldDef } from './model.ts';
+import { RULE_NAMES, type Collection, type CollectionType, type FieldDef } from '../../db/schema.ts';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -1,6 +1,6 @@
 import { newAuthSecret } from '../auth/keys.ts';
 import { crc32 } from './fields/options.ts';
-import type { Collection, CollectionType } from './model.ts';
+import type { Collection, CollectionType } from '../../db/schema.ts';
 
 /** PocketBase's deterministic collection id: `pbc_` + crc32(type + name). */
 export const collectionIdFor = (type: string, name: string): string => `pbc_${crc32(type + name)}`;

@@ -8,7 +8,7 @@ import { compileClientFilter, compileSort, countFrom, parsePaging, selectFrom, t
 import { fieldDefaults } from './fields/registry.ts';
 import { buildCollection } from './build.ts';
 import { collectionJson } from './defaults.ts';
-import { blankCollection, SUPERUSERS, type Collection, type SchemaLookup } from './model.ts';
+import { blankCollection, SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { collectionToRow, SchemaSnapshot, type CollectionStore } from './store.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/dialect.ts';
 import { sql } from '../../db/sql.ts';
-import type { Collection, CollectionType, SchemaLookup } from './model.ts';
+import type { Collection, CollectionType, SchemaLookup } from '../../db/schema.ts';
 
 interface CollectionRow {
   id: string;

@@ -3,7 +3,7 @@ import { ident, raw, sql } from '../../db/sql.ts';
 import { badRequest, fieldError, type ErrorData } from '../../kernel/errors.ts';
 import { columnKindOf } from './fields/registry.ts';
 import { buildIndex, parseIndex } from '../../db/indexes.ts';
-import type { Collection, FieldDef } from './model.ts';
+import type { Collection, FieldDef } from '../../db/schema.ts';
 
 const specOf = (f: FieldDef): ColumnSpec => ({
   name: f.name,

@@ -4,7 +4,7 @@ import { FilterError, validateRule } from '../../filter/index.ts';
 import { validateFieldsList } from './fields/list.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
 import { hasUniqueIndexOn, indexColumnName, parseIndex } from '../../db/indexes.ts';
-import type { Collection, SchemaLookup } from './model.ts';
+import type { Collection, SchemaLookup } from '../../db/schema.ts';
 
 const NAME_RE = /^\w+$/;
 const INTERNAL_TABLES = ['_collections', '_params', '_migrations', '_logs', 'sqlite_master', 'sqlite_sequence'];

@@ -3,7 +3,7 @@ import { splitTopLevel } from '../../db/indexes.ts';
 import { ApiError, fieldError } from '../../kernel/errors.ts';
 import { fieldDefaults } from './fields/registry.ts';
 import { generateFieldId } from './fields/options.ts';
-import type { Collection, FieldDef, SchemaLookup } from './model.ts';
+import type { Collection, FieldDef, SchemaLookup } from '../../db/schema.ts';
 
 const MAX_VIEW_QUERY = 10_000;
 

@@ -2,7 +2,7 @@ import type { Executor } from '../../db/dialect.ts';
 import { ident, join, sql, type Sql } from '../../db/sql.ts';
 import { forbidden } from '../../kernel/errors.ts';
 import { compileFilter, type RequestInfo } from '../../filter/index.ts';
-import type { Collection, RuleName, SchemaLookup } from '../collections/model.ts';
+import type { Collection, RuleName, SchemaLookup } from '../../db/schema.ts';
 import { isSuperuser, type RequestContext } from '../context.ts';
 import type { RecordData } from './codec.ts';
 

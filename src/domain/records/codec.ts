@@ -1,6 +1,6 @@
 import { fieldHandler } from '../collections/fields/registry.ts';
 import type { DbValue } from '../collections/fields/types.ts';
-import type { Collection, FieldDef } from '../collections/model.ts';
+import type { Collection, FieldDef } from '../../db/schema.ts';
 
 /** A record in memory: field name -> value in the form the field handlers work with. */
 export type RecordData = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/dialect.ts';
 import { ident, sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
-import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../collections/model.ts';
+import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
 
 const MAX_CASCADE_DEPTH = 64;
 

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/dialect.ts';
 import { ident, sql, type Sql } from '../../db/sql.ts';
 import { hasUniqueIndexOn } from '../../db/indexes.ts';
-import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../collections/model.ts';
+import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
 import type { Principal } from '../context.ts';
 import type { RequestInfo } from '../../filter/index.ts';
 import { managedIds, ruleCondition, type FilterScope } from './access.ts';

@@ -1,4 +1,4 @@
-import type { Collection } from '../collections/model.ts';
+import type { Collection } from '../../db/schema.ts';
 import type { Principal } from '../context.ts';
 import { planOf, type RecordData } from './codec.ts';
 

@@ -1,6 +1,6 @@
 import { badRequest } from '../../kernel/errors.ts';
 import type { Modifier } from '../collections/fields/types.ts';
-import type { Collection, FieldDef } from '../collections/model.ts';
+import type { Collection, FieldDef } from '../../db/schema.ts';
 import { fieldHandler } from '../collections/fields/registry.ts';
 import { planOf } from './codec.ts';
 

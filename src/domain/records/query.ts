@@ -2,7 +2,7 @@ import type { Executor } from '../../db/dialect.ts';
 import { ident, join, raw, sql, type Sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { compileFilter, compileSortField, type FilterEnv } from '../../filter/index.ts';
-import type { Collection } from '../collections/model.ts';
+import type { Collection } from '../../db/schema.ts';
 import type { FilterScope } from './access.ts';
 
 export const DEFAULT_PER_PAGE = 30;

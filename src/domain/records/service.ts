@@ -1,7 +1,7 @@
 import type { Database, Executor } from '../../db/dialect.ts';
 import { ident, join, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, notFound } from '../../kernel/errors.ts';
-import { SUPERUSERS, type Collection, type SchemaLookup } from '../collections/model.ts';
+import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { isSuperuser, type RequestContext } from '../context.ts';
 import {
   and,

@@ -7,7 +7,7 @@ import { inferFormField } from '../collections/fields/cast.ts';
 import { applyModifier, normalizeValue } from '../collections/fields/registry.ts';
 import { missingRelationCollection, missingRelationRecords, relationIdsToCheck } from '../collections/fields/relation.ts';
 import { autogenerateText } from '../collections/fields/text.ts';
-import { type Collection, type FieldDef, type SchemaLookup } from '../collections/model.ts';
+import { type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
 import { encodeRecord, planOf, type RecordData } from './codec.ts';
 import type { ParsedInput } from './input.ts';
 

@@ -5,7 +5,7 @@
 import { required, valuesMismatch } from './errors.ts';
 import { BASE_OPTIONS, collectErrors, entry, validateCommonOptions } from './options.ts';
 import { toDateString } from './date.ts';
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import type { FieldHandler } from './types.ts';
 
 /** The value to store when a record is written: `now` when the field applies to this write. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { FieldType } from '../model.ts';
+import type { FieldType } from '../../../db/schema.ts';
 import { crc32, generateFieldId, optionTypeErrors } from './options.ts';
 import { columnKindOf, FIELD_HANDLERS, FIELD_TYPES, fieldDefaults } from './registry.ts';
 

@@ -6,7 +6,7 @@
 import { isIPv6 } from 'node:net';
 import type { ErrorData } from '../../../kernel/errors.ts';
 import { invalidDomain, mustBeBlank } from './errors.ts';
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { strList } from './options.ts';
 
 const isWide = (c: string): boolean => {

@@ -1,5 +1,5 @@
 /** Editor (rich text) fields: HTML kept as sent; `maxSize` (bytes) defaults to 5 MiB when 0. */
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { byteLength } from './cast.ts';
 import { intRange, MAX_SAFE_JSON_INT, required, templateError } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, validateCommonOptions } from './options.ts';

@@ -4,7 +4,7 @@
  * upload's name, size and type against the field before it is stored.
  */
 import { fieldError, type ErrorData, type FieldError } from '../../../kernel/errors.ts';
-import { isMultiValue, type FieldDef } from '../model.ts';
+import { isMultiValue, type FieldDef } from '../../../db/schema.ts';
 import { toUniqueStringList, uniqueNonEmpty } from './cast.ts';
 import { intRange, invalidFormat, lengthRule, MAX_SAFE_JSON_INT, notInList, required, templateError } from './errors.ts';
 import { shapeValue, type MultiValue } from './multi.ts';

@@ -4,7 +4,7 @@
  * parses; any other string is stored as a JSON string. Objects sent in a JSON body come back with
  * their keys sorted, because PocketBase re-encodes them through a Go map.
  */
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { byteLength, sortJsonKeys, toGoString } from './cast.ts';
 import { intRange, MAX_SAFE_JSON_INT, required, templateError } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, validateCommonOptions } from './options.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { Collection, FieldDef } from '../model.ts';
+import type { Collection, FieldDef } from '../../../db/schema.ts';
 import { loadFieldsList, MAX_FIELDS, validateFieldsList } from './list.ts';
 import { generateFieldId } from './options.ts';
 import { authSystemFields, baseSystemFields } from './system.ts';

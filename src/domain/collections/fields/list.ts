@@ -3,7 +3,7 @@
  * `_collections.fields` column) and the checks run when the collection is saved.
  */
 import { fieldError, type ErrorData, type FieldError } from '../../../kernel/errors.ts';
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { required, templateError } from './errors.ts';
 import { fieldHandler, isFieldType } from './registry.ts';
 import { buildField, generateFieldId, optionTypeErrors } from './options.ts';

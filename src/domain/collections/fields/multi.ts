@@ -3,7 +3,7 @@
  * unique non-empty strings otherwise, stored as a JSON array. A single field given several
  * values keeps the last one, as PocketBase does.
  */
-import { isMultiValue, type FieldDef } from '../model.ts';
+import { isMultiValue, type FieldDef } from '../../../db/schema.ts';
 import { toUniqueStringList } from './cast.ts';
 import type { DbValue, Modifier } from './types.ts';
 

@@ -6,7 +6,7 @@
  */
 import type { ErrorData, FieldError } from '../../../kernel/errors.ts';
 import { normalizeDate } from '../../../kernel/time.ts';
-import type { FieldDef, FieldType } from '../model.ts';
+import type { FieldDef, FieldType } from '../../../db/schema.ts';
 import { lengthRule, notInList, invalidFormat, required, templateError } from './errors.ts';
 import type { OptionKind, OptionSpecs } from './types.ts';
 

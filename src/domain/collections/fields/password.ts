@@ -4,7 +4,7 @@
  * new plaintext ('') only `required` applies, satisfied by a stored hash in `ctx.original`.
  */
 import { fieldError } from '../../../kernel/errors.ts';
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { runeLength, toGoString } from './cast.ts';
 import { intRange, invalidRegex, required } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, str, validateCommonOptions } from './options.ts';

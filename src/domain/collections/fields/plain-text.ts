@@ -1,5 +1,5 @@
 import type { ColumnKind } from '../../../db/dialect.ts';
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { toGoString } from './cast.ts';
 import type { Modifier } from './types.ts';
 

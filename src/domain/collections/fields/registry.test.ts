@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import type { FieldDef, FieldType } from '../model.ts';
+import type { FieldDef, FieldType } from '../../../db/schema.ts';
 import { loadFieldsList } from './list.ts';
 import {
   apiValue,

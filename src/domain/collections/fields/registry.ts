@@ -1,7 +1,7 @@
 /** Every field type by name, plus the per-field operations the rest of Baton calls. */
 import type { ColumnKind } from '../../../db/dialect.ts';
 import type { FieldError } from '../../../kernel/errors.ts';
-import type { FieldDef, FieldType } from '../model.ts';
+import type { FieldDef, FieldType } from '../../../db/schema.ts';
 import { autodateField } from './autodate.ts';
 import { boolField } from './bool.ts';
 import { inferFormField } from './cast.ts';

@@ -4,7 +4,7 @@
  * from `relationIdsToCheck` and reports `missingRelationRecords()` / `missingRelationCollection()`.
  */
 import { fieldError, type FieldError } from '../../../kernel/errors.ts';
-import { isMultiValue, type FieldDef } from '../model.ts';
+import { isMultiValue, type FieldDef } from '../../../db/schema.ts';
 import { toUniqueStringList } from './cast.ts';
 import { intRange, required, templateError } from './errors.ts';
 import { encodeMulti, modifyMulti, normalizeMulti, type MultiValue } from './multi.ts';

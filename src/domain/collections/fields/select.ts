@@ -1,5 +1,5 @@
 /** Select fields: values from `values`; several when `maxSelect` > 1 (stored as a JSON array). */
-import { isMultiValue } from '../model.ts';
+import { isMultiValue } from '../../../db/schema.ts';
 import { toUniqueStringList } from './cast.ts';
 import { intRange, required, templateError } from './errors.ts';
 import { encodeMulti, modifyMulti, normalizeMulti, type MultiValue } from './multi.ts';

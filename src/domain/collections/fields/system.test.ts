@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { authSystemFields, baseSystemFields, ensureSystemFields, idField } from './system.ts';
 import { field } from './test-support.ts';
 

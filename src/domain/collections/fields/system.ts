@@ -2,7 +2,7 @@
  * The fields PocketBase gives new collections, byte-for-byte as it stores them, and the system
  * defaults it re-applies every time a base or auth collection is saved.
  */
-import type { CollectionType, FieldDef } from '../model.ts';
+import type { CollectionType, FieldDef } from '../../../db/schema.ts';
 import { fieldDefaults } from './registry.ts';
 import { DEFAULT_ID_PATTERN } from './text.ts';
 

@@ -1,6 +1,6 @@
 /** Builders shared by this folder's tests (not imported by production code). */
 import { SchemaSnapshot } from '../store.ts';
-import { blankCollection, type Collection, type FieldDef, type FieldType, type SchemaLookup } from '../model.ts';
+import { blankCollection, type Collection, type FieldDef, type FieldType, type SchemaLookup } from '../../../db/schema.ts';
 import { fieldDefaults } from './registry.ts';
 import type { OptionsContext, ValidateContext } from './types.ts';
 

@@ -4,7 +4,7 @@
  */
 import { fieldError, type FieldError } from '../../../kernel/errors.ts';
 import { randomFromPattern } from '../../../kernel/ids.ts';
-import type { FieldDef } from '../model.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { runeLength, toGoString } from './cast.ts';
 import {
   intRange,

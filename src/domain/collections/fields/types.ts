@@ -1,6 +1,6 @@
 import type { ColumnKind } from '../../../db/dialect.ts';
 import type { ErrorData, FieldError } from '../../../kernel/errors.ts';
-import type { Collection, FieldDef, FieldType, SchemaLookup } from '../model.ts';
+import type { Collection, FieldDef, FieldType, SchemaLookup } from '../../../db/schema.ts';
 
 /**
  * What `encode` returns for the database layer. Dialect-agnostic: booleans stay `boolean`
