@@ -55,6 +55,6 @@ export function toApiError(error: unknown, invalidBodyMessage = INVALID_BODY): A
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const apiError = toApiError(error, invalidBody(request).message);
-  if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+  if (apiError.status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
   void reply.code(apiError.status).header('content-type', 'application/json; charset=utf-8').send(apiError.toJSON());
 }

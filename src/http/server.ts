@@ -67,6 +67,9 @@ function requestContext(request: FastifyRequest, principal: Principal): RequestC
 export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
+    // One logger for all requests instead of a pino child per request (a measurable share of a
+    // cheap request); the lines that matter carry the request id explicitly.
+    childLoggerFactory: (logger) => logger,
     // Fastify's own per-request lines are replaced by one structured line in onResponse.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodySize,
@@ -123,6 +126,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     if (QUIET_LEVELS.has(request.log.level)) return done();
     request.log.info(
       {
+        reqId: request.id,
         method: request.method,
         url: request.url,
         status: reply.statusCode,
