@@ -136,7 +136,7 @@ async function main() {
     const file = path.join(root, 'docs/performance.md');
     const doc = readFileSync(file, 'utf8');
     const marker = '<!-- bench:results -->';
-    const stamp = `Run ${new Date().toISOString().slice(0, 10)}: \`npm run bench -- --duration=${DURATION} --connections=${CONNECTIONS} --write\`, ${SEED} seeded records, Node ${process.version}.\n\n${table}`;
+    const stamp = `Run ${new Date().toISOString().slice(0, 10)}: \`npm run bench -- --duration=${DURATION} --connections=${CONNECTIONS} --rounds=${ROUNDS} --write\`, ${SEED} seeded records, Node ${process.version}; medians of ${ROUNDS} alternating rounds after a 2 s warm-up.\n\n${table}`;
     writeFileSync(file, doc.includes(marker) ? doc.replace(new RegExp(`${marker}[\\s\\S]*?${marker}`), `${marker}\n${stamp}\n${marker}`) : `${doc}\n${marker}\n${stamp}\n${marker}\n`);
   }
   rmSync(dir, { recursive: true, force: true });
