@@ -80,6 +80,10 @@ beforeAll(async () => {
   });
   // A manageRule that trusts `verified` must not be satisfiable by sending verified=true.
   await createCollection(server, { type: 'auth', name: 'clubs', createRule: '', manageRule: 'verified = true' });
+  // A manageRule met on create grants what only managers may set (verified).
+  await createCollection(server, {
+    type: 'auth', name: 'guilds', createRule: '', viewRule: '', fields: [text('role')], manageRule: '@request.body.role = "founder"',
+  });
   await createCollection(server, { name: 'shifts', listRule: '', viewRule: '', fields: [relation('who', 'pbc_staff')] });
 
   await createRecord(server, 'locked', { id: L1, title: 'l1' });
@@ -288,6 +292,13 @@ describe('manageRule', () => {
     { name: 'expand: hidden from others', url: url('shifts', '', '?expand=who'), auth: 'u2', status: 200, check: hasEmail(false) },
     { name: 'create: the rules see verified=false, whatever was sent', method: 'POST', url: url('clubs'), status: 400,
       body: { email: 'club@example.com', password: 'club-pass-1', passwordConfirm: 'club-pass-1', verified: true },
+      expect: { status: 400, message: CREATE_FAILED,
+        data: { verified: { code: 'validation_values_mismatch', message: "Values don't match." } } } },
+    { name: 'create: a met manageRule lets the creator set verified', method: 'POST', url: url('guilds'), status: 200,
+      body: { email: 'founder@example.com', password: 'guild-pass-1', passwordConfirm: 'guild-pass-1', role: 'founder', verified: true },
+      expect: { verified: true, email: 'founder@example.com' } },
+    { name: 'create: an unmet manageRule does not', method: 'POST', url: url('guilds'), status: 400,
+      body: { email: 'member@example.com', password: 'guild-pass-1', passwordConfirm: 'guild-pass-1', role: 'member', verified: true },
       expect: { status: 400, message: CREATE_FAILED,
         data: { verified: { code: 'validation_values_mismatch', message: "Values don't match." } } } },
   ]);

@@ -22,6 +22,7 @@ import { compileWhere, FilterError, type FilterPart } from '../../filter/index.t
 import {
   applyInput,
   checkOldPassword,
+  grantManageAccess,
   insertRow,
   saveError,
   storedValues,
@@ -156,7 +157,7 @@ export class RecordService {
       if (!allowed) throw badRequest(CREATE_FAILED);
       if (collection.type === 'auth' && collection.options.manageRule) {
         opts.canManage = await this.dummyMatches(ctx, collection, dummy, body, collection.options.manageRule as string);
-        if (opts.canManage) Object.assign(change, applyInput(collection, zeroRecord(collection), parsed, opts));
+        if (opts.canManage) grantManageAccess(change);
       }
     }
     await this.validate(collection, change, opts);
@@ -186,14 +187,14 @@ export class RecordService {
     if (!original) throw notFound();
     const parsed = parseInput(collection, input, superuser);
     const opts = { isNew: false, source: input.source, original, canManage: superuser };
-    let change = applyInput(collection, original, parsed, opts);
+    const change = applyInput(collection, original, parsed, opts);
     const body = this.ruleBody(input, parsed, change);
     if (!superuser) {
       const visible = await this.findWithRule(db, ctx, collection, id, collection.updateRule, false, body, original);
       if (!visible) throw notFound();
       if (collection.type === 'auth' && collection.options.manageRule) {
         opts.canManage = !!(await this.findWithRule(db, ctx, collection, id, collection.options.manageRule as string, false, body, original));
-        if (opts.canManage) change = applyInput(collection, original, parsed, opts);
+        if (opts.canManage) grantManageAccess(change);
       }
     }
     await checkOldPassword(parsed, change, original, opts.canManage);

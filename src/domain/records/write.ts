@@ -92,6 +92,18 @@ export function applyInput(collection: Collection, base: RecordData, input: Pars
  * PocketBase's auth form checks (forms/record_upsert.go): email and verified need manage access
  * to change; password, passwordConfirm and (for non-managers, on update) oldPassword go together.
  */
+/** The errors only callers without manage access get (applyAuthRules). */
+const MANAGE_ONLY_ERRORS = ['email', 'verified'] as const;
+
+/**
+ * Manage access was established after the input was applied (a create's manageRule is checked on
+ * the applied record): drop the errors that only apply without it. Re-applying the input instead
+ * would generate a new id and tokenKey, and the rules were checked against these.
+ */
+export function grantManageAccess(change: AppliedChange): void {
+  for (const key of MANAGE_ONLY_ERRORS) delete change.errors[key];
+}
+
 function applyAuthRules(
   collection: Collection,
   data: RecordData,
