@@ -84,6 +84,8 @@ export interface Dialect extends SqlRenderer {
   dropTable(table: string): Sql;
   createView(name: string, selectQuery: string): Sql;
   dropView(name: string): Sql;
+  /** CREATE statements of the system tables: data.db's and auxiliary.db's (idempotent). */
+  systemTables(): { readonly data: readonly string[]; readonly aux: readonly string[] };
   /** Names of the columns `selectQuery` yields, without running it over the data. */
   tableColumns(table: string): Sql;
 

@@ -1,6 +1,7 @@
 import { ApiError, fieldError } from '../../kernel/errors.ts';
 import type { ColumnKind, ColumnSpec, Dialect } from '../dialect.ts';
 import { ident, join, raw, sql, type Sql } from '../sql.ts';
+import { SQLITE_AUX_TABLES, SQLITE_DATA_TABLES } from './sqlite-system-tables.ts';
 
 const COLUMN_TYPES: Record<ColumnKind, string> = {
   text: "TEXT DEFAULT '' NOT NULL",
@@ -136,6 +137,10 @@ export class SqliteDialect implements Dialect {
 
   dropView(name: string): Sql {
     return sql`DROP VIEW IF EXISTS ${ident(name)}`;
+  }
+
+  systemTables() {
+    return { data: SQLITE_DATA_TABLES, aux: SQLITE_AUX_TABLES };
   }
 
   tableColumns(table: string): Sql {
