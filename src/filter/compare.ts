@@ -17,12 +17,15 @@ import { castToString } from './values.ts';
  *   keeps only the rows the shared joins keep (listRules, visible emails).
  */
 export function compareOperands(ctx: CompileContext, left: Operand, op: Op, right: Operand): Compiled {
-  return { sql: build(ctx, left, op, right), joins: unionJoins(left.joins, right.joins) };
+  const checks = { rows: 0 };
+  const e = build(ctx, left, op, right, checks);
+  return { sql: e, joins: unionJoins(left.joins, right.joins), ...(checks.rows > 0 && { checkRows: checks.rows }) };
 }
 
 const not = (e: Sql): Sql => sql`NOT (${e})`;
 
-function build(ctx: CompileContext, l: Operand, op: Op, r: Operand): Sql {
+/** `checks.rows` accumulates the estimated rows the all-of checks read (for the client cost budget). */
+function build(ctx: CompileContext, l: Operand, op: Op, r: Operand, checks: { rows: number }): Sql {
   const d = ctx.dialect;
   const b = baseOp(op);
   let e: Sql;
@@ -33,9 +36,9 @@ function build(ctx: CompileContext, l: Operand, op: Op, r: Operand): Sql {
     default: e = sql`${l.sql} ${raw(b)} ${r.sql}`;
   }
   if (!isAnyOp(op)) {
-    if (l.multi && r.multi) e = sql`(${e} AND ${manyVsMany(ctx, l, b, r)})`;
-    else if (l.multi) e = sql`(${e} AND ${manyVsOne(ctx, l.multi(), l.nullFallback, b, r, false)})`;
-    else if (r.multi) e = sql`(${e} AND ${manyVsOne(ctx, r.multi(), r.nullFallback, b, l, true)})`;
+    if (l.multi && r.multi) e = sql`(${e} AND ${manyVsMany(ctx, l, b, r, checks)})`;
+    else if (l.multi) e = sql`(${e} AND ${manyVsOne(ctx, l.multi(), l.nullFallback, b, r, false, checks)})`;
+    else if (r.multi) e = sql`(${e} AND ${manyVsOne(ctx, r.multi(), r.nullFallback, b, l, true, checks)})`;
   }
   if (l.afterBuild) e = l.afterBuild(e);
   if (r.afterBuild) e = r.afterBuild(e);
@@ -43,12 +46,13 @@ function build(ctx: CompileContext, l: Operand, op: Op, r: Operand): Sql {
 }
 
 /** NOT EXISTS a value of the multi-valued side for which the comparison fails. */
-function manyVsOne(ctx: CompileContext, mm: MultiMatch, nf: NullFallback, op: BaseOp, other: Operand, inverse: boolean): Sql {
+function manyVsOne(ctx: CompileContext, mm: MultiMatch, nf: NullFallback, op: BaseOp, other: Operand, inverse: boolean, checks: { rows: number }): Sql {
   ctx.countSubquery();
+  checks.rows += mm.rows;
   const item = operand({ sql: mm.value, nullFallback: nf, afterBuild: not });
   // The other side keeps its values but not its own multi-match or null preference (as PocketBase).
   const plain = operand({ sql: other.sql, params: other.params, wrap: other.wrap, token: other.token });
-  const fails = inverse ? build(ctx, plain, op, item) : build(ctx, item, op, plain);
+  const fails = inverse ? build(ctx, plain, op, item, checks) : build(ctx, item, op, plain, checks);
   // Only the values the filter may see (mm.where) take part; hidden ones can never be the counterexample.
   const where = mm.where ? sql`(${mm.where}) AND (${fails})` : fails;
   return sql`NOT EXISTS (SELECT 1 FROM ${mm.from} WHERE ${where})`;
@@ -58,17 +62,19 @@ function manyVsOne(ctx: CompileContext, mm: MultiMatch, nf: NullFallback, op: Ba
 const valuesOf = (mm: MultiMatch): Sql =>
   sql`(SELECT ${mm.value} AS ${ident('v')} FROM ${mm.from}${mm.where ? sql` WHERE ${mm.where}` : sql``})`;
 
-function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand): Sql {
+function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand, checks: { rows: number }): Sql {
   ctx.countSubquery();
   const la = ctx.alias('l');
   const ra = ctx.alias('r');
   const lm = (l.multi as () => MultiMatch)();
   const rm = (r.multi as () => MultiMatch)();
+  checks.rows += lm.rows * rm.rows;
   const where = build(
     ctx,
     operand({ sql: sql`${ident(la, 'v')}`, nullFallback: l.nullFallback }),
     op,
     operand({ sql: sql`${ident(ra, 'v')}`, nullFallback: r.nullFallback, afterBuild: not }),
+    checks,
   );
   return sql`NOT EXISTS (SELECT 1 FROM ${valuesOf(lm)} AS ${ident(la)} LEFT JOIN ${valuesOf(rm)} AS ${ident(ra)} ON 1=1 WHERE ${where})`;
 }

@@ -2,7 +2,7 @@ import { empty, join, sql, type Sql } from '../db/sql.ts';
 import type { Collection } from '../db/schema.ts';
 import { type Expr, compare, countComparisons, ident, nestingDepth, or, str } from './ast.ts';
 import { compareOperands } from './compare.ts';
-import { type Compiled, CompileContext, type FilterEnv, type Scope, emptyRequestInfo, unionJoins } from './context.ts';
+import { type Compiled, CompileContext, type FilterEnv, type Scope, emptyRequestInfo, sumCheckRows, unionJoins } from './context.ts';
 import { FilterError, fail } from './errors.ts';
 import { FILTER_LIMITS } from './limits.ts';
 import { resolveOperand } from './operands.ts';
@@ -30,9 +30,18 @@ export function compileFilter(filter: string | Expr, env: FilterEnv): Sql {
  * skipped; the result is `empty` when nothing filters.
  */
 export function compileWhere(parts: readonly FilterPart[], env: WhereEnv): Sql {
+  return compileWhereWithCost(parts, env).sql;
+}
+
+/**
+ * `compileWhere`, with the estimated cost charged to its client parts (0 without any; see
+ * `FILTER_LIMITS.maxClientFilterCost`). Not part of the package's API: for tests and measurements.
+ */
+export function compileWhereWithCost(parts: readonly FilterPart[], env: WhereEnv): { sql: Sql; clientCost: number } {
   const ctx = new CompileContext({ ...env, allowHiddenFields: false });
   const root = { kind: 'table', alias: env.tableAlias ?? env.collection.name, join: null } as const;
   const conjuncts: Compiled[] = [];
+  const client = new Set<Compiled>();
   for (const part of parts) {
     const tree = toTree(part.filter);
     if (!tree) continue;
@@ -40,10 +49,45 @@ export function compileWhere(parts: readonly FilterPart[], env: WhereEnv): Sql {
       ctx, collection: env.collection, root, allowHiddenFields: part.allowHiddenFields,
       params: part.params ?? {}, keyPrefix: '', current: env.request.current,
     };
-    for (const item of tree.kind === 'and' ? tree.items : [tree]) conjuncts.push(compileExpr(scope, item));
+    for (const item of tree.kind === 'and' ? tree.items : [tree]) {
+      const c = compileExpr(scope, item);
+      conjuncts.push(c);
+      if (!part.allowHiddenFields) client.add(c);
+    }
   }
-  conjuncts.push(...compileConstraints(ctx));
-  return assemble(ctx, conjuncts);
+  // Only client filters queue list-rule constraints: their cost is the client's.
+  for (const c of compileConstraints(ctx)) {
+    conjuncts.push(c);
+    client.add(c);
+  }
+  const clientCost = client.size > 0 ? checkClientCost(ctx, conjuncts, client) : 0;
+  return { sql: assemble(ctx, conjuncts), clientCost };
+}
+
+/**
+ * The cost budget of client filters (`FILTER_LIMITS.maxClientFilterCost`), in estimated related
+ * rows read per filtered record. Each EXISTS group reads the product of its joins' fanouts, and
+ * for each of those rows may run every all-of check of its members: a group costs
+ * rows x (1 + rows of its checks). Charged to the client: what its conjuncts (and the list-rule
+ * constraints they bring in) add to the cost of the trusted parts alone.
+ */
+function checkClientCost(ctx: CompileContext, conjuncts: readonly Compiled[], client: ReadonlySet<Compiled>): number {
+  const cost = estimatedCost(ctx, conjuncts) - estimatedCost(ctx, conjuncts.filter((c) => !client.has(c)));
+  const max = FILTER_LIMITS.maxClientFilterCost;
+  if (cost > max) {
+    const shown = cost > 1e9 ? 'over 1000000000' : String(Math.ceil(cost));
+    fail(`too costly: its relation paths would read an estimated ${shown} related rows per record (max ${max})`);
+  }
+  return cost;
+}
+
+function estimatedCost(ctx: CompileContext, conjuncts: readonly Compiled[]): number {
+  let cost = 0;
+  for (const group of joinGroups(ctx, conjuncts)) {
+    cost += ctx.estimatedRows(group.flatMap((c) => [...c.joins])) * (1 + (sumCheckRows(group) ?? 0));
+  }
+  for (const c of conjuncts) if (c.joins.size === 0) cost += c.checkRows ?? 0;
+  return cost;
 }
 
 /** Parses the rule with an empty request and hidden fields allowed (as PocketBase validates rules on save). */
@@ -71,9 +115,11 @@ export function compileExpr(scope: Scope, e: Expr): Compiled {
     return compareOperands(scope.ctx, left, e.op, right);
   }
   const parts = e.items.map((item) => compileExpr(scope, item));
+  const checkRows = sumCheckRows(parts);
   return {
     sql: sql`(${join(parts.map((p) => p.sql), e.kind === 'and' ? ' AND ' : ' OR ')})`,
     joins: unionJoins(...parts.map((p) => p.joins)),
+    ...(checkRows !== undefined && { checkRows }),
   };
 }
 
@@ -125,7 +171,29 @@ function asRuleError<T>(c: Collection, f: () => T): T {
  * because LEFT JOINs from a one-row anchor always yield at least one row.
  */
 export function assemble(ctx: CompileContext, conjuncts: readonly Compiled[]): Sql {
-  // Union-find over join chains (a chain is named by its first join).
+  const groups = new Map<Compiled, readonly Compiled[]>();
+  for (const g of joinGroups(ctx, conjuncts)) groups.set(g[0], g);
+  const out: Sql[] = [];
+  for (const c of conjuncts) {
+    if (c.joins.size === 0) {
+      out.push(c.sql);
+      continue;
+    }
+    const members = groups.get(c);
+    if (!members) continue;
+    const joins = ctx.closure(members.flatMap((m) => [...m.joins])).map((j) => j.clause);
+    out.push(sql`EXISTS (SELECT 1 FROM ${ctx.fromAnchor(joins)} WHERE ${join(members.map((m) => m.sql), ' AND ')})`);
+  }
+  if (out.length === 0) return empty;
+  return out.length === 1 ? out[0] : sql`(${join(out, ' AND ')})`;
+}
+
+/**
+ * The conjuncts that read joined tables, grouped by the join chains they share (union-find over
+ * chains, a chain being named by its first join), each group in conjunct order, groups in the
+ * order of their first member.
+ */
+function joinGroups(ctx: CompileContext, conjuncts: readonly Compiled[]): Compiled[][] {
   const parent = new Map<string, string>();
   const find = (a: string): string => {
     let r = a;
@@ -141,21 +209,13 @@ export function assemble(ctx: CompileContext, conjuncts: readonly Compiled[]): S
       if (a !== b) parent.set(b, a);
     }
   }
-  const groupOf = (c: Compiled) => find(ctx.chainRoot(c.joins.values().next().value as string));
-  const out: Sql[] = [];
-  const done = new Set<string>();
+  const groups = new Map<string, Compiled[]>();
   for (const c of conjuncts) {
-    if (c.joins.size === 0) {
-      out.push(c.sql);
-      continue;
-    }
-    const g = groupOf(c);
-    if (done.has(g)) continue;
-    done.add(g);
-    const members = conjuncts.filter((m) => m.joins.size > 0 && groupOf(m) === g);
-    const joins = ctx.closure(members.flatMap((m) => [...m.joins])).map((j) => j.clause);
-    out.push(sql`EXISTS (SELECT 1 FROM ${ctx.fromAnchor(joins)} WHERE ${join(members.map((m) => m.sql), ' AND ')})`);
+    if (c.joins.size === 0) continue;
+    const g = find(ctx.chainRoot(c.joins.values().next().value as string));
+    const members = groups.get(g);
+    if (members) members.push(c);
+    else groups.set(g, [c]);
   }
-  if (out.length === 0) return empty;
-  return out.length === 1 ? out[0] : sql`(${join(out, ' AND ')})`;
+  return [...groups.values()];
 }

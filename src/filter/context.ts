@@ -57,6 +57,8 @@ export interface MultiMatch {
    * Absent: every row.
    */
   readonly where?: Sql;
+  /** Estimated rows of `from` (the product of its steps' fanouts), for the client cost budget. */
+  readonly rows: number;
 }
 
 /** One side of a comparison, resolved (PocketBase's ResolverResult). */
@@ -94,6 +96,8 @@ export interface SharedJoin {
   readonly clause: Sql;
   readonly parent: string | null;
   readonly collection: Collection | null;
+  /** Estimated rows this join yields per row of its parent (1 for a single-valued step). */
+  readonly fanout: number;
 }
 
 /** Where the columns of the current record live: a table alias, or values bound from memory. */
@@ -157,8 +161,11 @@ export class CompileContext {
     return this.schema.find(idOrName);
   }
 
-  /** Registers (or reuses, by key) a shared join; `build` gets the alias and returns the JOIN clause. */
-  sharedJoin(key: string, parent: string | null, collection: Collection | null, build: (alias: string) => Sql): string {
+  /**
+   * Registers (or reuses, by key) a shared join; `build` gets the alias and returns the JOIN clause.
+   * `fanout`: estimated rows per parent row (see `FILTER_LIMITS.maxClientFilterCost`).
+   */
+  sharedJoin(key: string, parent: string | null, collection: Collection | null, build: (alias: string) => Sql, fanout = 1): string {
     const existing = this.byKey.get(key);
     if (existing) {
       if (existing.collection?.id !== collection?.id) fail(`alias ${quote(key)} is used for two different collections`);
@@ -166,7 +173,7 @@ export class CompileContext {
     }
     if (this.joins.size >= FILTER_LIMITS.maxJoins) fail(`too many relation joins (max ${FILTER_LIMITS.maxJoins})`);
     const alias = this.alias(collection ? 'j' : 'e');
-    const j: SharedJoin = { key, alias, clause: build(alias), parent, collection };
+    const j: SharedJoin = { key, alias, clause: build(alias), parent, collection, fanout };
     this.joins.set(alias, j);
     this.byKey.set(key, j);
     return alias;
@@ -183,6 +190,11 @@ export class CompileContext {
       }
     }
     return [...this.joins.values()].filter((j) => need.has(j.alias));
+  }
+
+  /** Estimated rows of the joins in `used` and those they depend on: the product of their fanouts. */
+  estimatedRows(used: Iterable<string>): number {
+    return this.closure(used).reduce((n, j) => n * j.fanout, 1);
   }
 
   chainRoot(alias: string): string {
@@ -215,6 +227,18 @@ export interface Scope {
 export interface Compiled {
   readonly sql: Sql;
   readonly joins: ReadonlySet<string>;
+  /**
+   * Estimated rows its all-of checks read each time it is evaluated (absent: none). Each check is a
+   * correlated NOT EXISTS, so it runs again for every row of the shared joins it sits in.
+   */
+  readonly checkRows?: number;
+}
+
+/** Sum of the `checkRows` of several expressions (undefined when none has checks). */
+export function sumCheckRows(parts: readonly Compiled[]): number | undefined {
+  let n: number | undefined;
+  for (const p of parts) if (p.checkRows) n = (n ?? 0) + p.checkRows;
+  return n;
 }
 
 export function unionJoins(...sets: ReadonlyArray<ReadonlySet<string>>): ReadonlySet<string> {

@@ -40,7 +40,10 @@ const ALLOWED = [
  * One step of a private multi-match chain: given where the columns are, the joins to add, and the
  * condition a joined row must meet to be visible (the constraint its shared join gets).
  */
-type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef; where?: Sql };
+type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef; where?: Sql; fanout: number };
+
+/** Estimated rows per record of a step that can yield several (see `FILTER_LIMITS.maxClientFilterCost`). */
+const MANY = FILTER_LIMITS.clientFanoutEstimate;
 
 /** Walk state: where the current record's columns are in the shared scope and in the private chain. */
 export interface Walk {
@@ -88,11 +91,11 @@ const unknownField = (name: string): never => fail(`unknown field ${quote(name)}
  * collections that have a listRule, and then only rows that pass it: the rule is queued as a
  * constraint on the alias (PocketBase's list-rule joins).
  */
-export function sharedCollectionJoin(scope: Scope, key: string, parent: string | null, c: Collection, on: (alias: string) => Sql): string {
+export function sharedCollectionJoin(scope: Scope, key: string, parent: string | null, c: Collection, on: (alias: string) => Sql, fanout = 1): string {
   if (!scope.allowHiddenFields && c.listRule === null) {
     fail(`the fields of collection ${quote(c.name)} can only be filtered by superusers`);
   }
-  const alias = scope.ctx.sharedJoin(key, parent, c, (a) => sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON ${on(a)}`);
+  const alias = scope.ctx.sharedJoin(key, parent, c, (a) => sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON ${on(a)}`, fanout);
   if (listRuleApplies(scope, c)) scope.ctx.constraints.set(alias, c);
   return alias;
 }
@@ -139,7 +142,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
   const ids = col(w.main, field);
   let alias: string;
   if (multiple) {
-    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(ids, a)} ON 1=1`);
+    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(ids, a)} ON 1=1`, MANY);
     alias = sharedCollectionJoin(scope, key, je, target, (a) => sql`${ident(a, 'id')} = ${ident(je, 'value')}`);
   } else {
     alias = sharedCollectionJoin(scope, key, refJoin(w.main), target, (a) => sql`${ident(a, 'id')} = ${ids}`);
@@ -152,6 +155,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
         joins: [sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${fromIds}`],
         ref: table(a, null),
         where: privateVisibility(scope, c, target, a),
+        fanout: 1,
       };
     }
     const je = c.alias('m');
@@ -163,6 +167,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
       ],
       ref: table(a, null),
       where: privateVisibility(scope, c, target, a),
+      fanout: MANY,
     };
   };
   return { ...w, collection: target, main: table(alias, alias), mainKey: key, mmHops: [...w.mmHops, hop], multi: w.multi || multiple };
@@ -171,7 +176,6 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
 /** `comments_via_post`: the records of `comments` whose relation `post` points at the current one. */
 function backRelationHop(scope: Scope, w: Walk, prop: string): Walk | null {
   const { ctx } = scope;
-  const d = ctx.dialect;
   const miss = (reason: string): null => (w.nullify ? null : fail(reason));
   const m = /^(\w+)_via_(\w+)$/.exec(prop);
   if (!m) return miss(`unknown field ${quote(prop)}`);
@@ -184,37 +188,75 @@ function backRelationHop(scope: Scope, w: Walk, prop: string): Walk | null {
   if (backField.collectionId !== w.collection.id) return miss(`${quote(prop)} does not point to collection ${quote(w.collection.name)}`);
 
   const multiple = isMultiValue(backField);
-  const key = `${w.mainKey}.${prop}`;
-  const pointsAt = (a: string, id: Sql): Sql => {
-    if (!multiple) return sql`${ident(a, backField.name)} = ${id}`;
-    ctx.countSubquery();
-    const je = ctx.alias('e');
-    return sql`${id} IN (SELECT ${ident(je, 'value')} FROM ${d.jsonEach(sql`${ident(a, backField.name)}`, je)})`;
-  };
-  const myId = col(w.main, idField(w.collection));
-  const alias = sharedCollectionJoin(scope, key, refJoin(w.main), back, (a) => pointsAt(a, myId));
-  const current = w.collection;
-  const hop: MultiHop = (c, from) => {
-    const a = c.alias('m');
-    return {
-      joins: [sql`LEFT JOIN ${ident(back.name)} AS ${ident(a)} ON ${pointsAt(a, col(from, idField(current)))}`],
-      ref: table(a, null),
-      where: privateVisibility(scope, c, back, a),
-    };
-  };
   // A single back-relation without a unique index can still match several records.
-  const multi = w.multi || multiple || !hasUniqueIndexOn(back.indexes, backField.name);
+  const many = multiple || !hasUniqueIndexOn(back.indexes, backField.name);
+  const fanout = many ? MANY : 1;
+  const key = `${w.mainKey}.${prop}`;
+  const current = w.collection;
+  let alias: string;
+  let hop: MultiHop;
+  if (!multiple) {
+    const pointsAt = (a: string, id: Sql): Sql => sql`${ident(a, backField.name)} = ${id}`;
+    alias = sharedCollectionJoin(scope, key, refJoin(w.main), back, (a) => pointsAt(a, col(w.main, idField(current))), fanout);
+    hop = (c, from) => {
+      const a = c.alias('m');
+      return {
+        joins: [sql`LEFT JOIN ${ident(back.name)} AS ${ident(a)} ON ${pointsAt(a, col(from, idField(current)))}`],
+        ref: table(a, null),
+        where: privateVisibility(scope, c, back, a),
+        fanout,
+      };
+    };
+  } else {
+    // Through the (listed id, record) pairs of `back`'s relation, built once per query: see pointersJoin.
+    const via = ctx.sharedJoin(`${key}:via`, refJoin(w.main), null, (r) => pointersJoin(ctx, r, back, backField, col(w.main, idField(current))), fanout);
+    alias = sharedCollectionJoin(scope, key, via, back, (a) => sql`${ident(a, 'id')} = ${ident(via, 'src')}`);
+    hop = (c, from) => {
+      const r = c.alias('m');
+      const a = c.alias('m');
+      return {
+        joins: [
+          pointersJoin(c, r, back, backField, col(from, idField(current))),
+          sql`LEFT JOIN ${ident(back.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${ident(r, 'src')}`,
+        ],
+        ref: table(a, null),
+        where: privateVisibility(scope, c, back, a),
+        fanout,
+      };
+    };
+  }
+  const multi = w.multi || many;
   return { ...w, collection: back, main: table(alias, alias), mainKey: key, mmHops: [...w.mmHops, hop], multi };
+}
+
+/**
+ * `LEFT JOIN (SELECT value AS dst, id AS src FROM back, json_each(back.field)) AS r ON r.dst = id`:
+ * the records of `back` whose multi relation `field` lists `id`, as (dst, src) pairs. The derived
+ * table is uncorrelated, so the database builds it once per query (SQLite materializes it with an
+ * automatic index on `dst`) instead of reading every record of `back` for each row reaching this
+ * hop, as `id IN (SELECT value FROM json_each(back.field))` (PocketBase's form) does. A record
+ * listing the id twice yields two rows: harmless, as only existence is ever asked of them.
+ */
+function pointersJoin(c: CompileContext, r: string, back: Collection, field: FieldDef, id: Sql): Sql {
+  c.countSubquery();
+  const m = c.alias('e');
+  const je = c.alias('e');
+  const pairs = sql`SELECT ${ident(je, 'value')} AS ${ident('dst')}, ${ident(m, 'id')} AS ${ident('src')} FROM ${ident(back.name)} AS ${ident(m)}, ${c.dialect.jsonEach(sql`${ident(m, field.name)}`, je)}`;
+  return sql`LEFT JOIN (${pairs}) AS ${ident(r)} ON ${ident(r, 'dst')} = ${id}`;
 }
 
 function collectionPath(scope: Scope, props: readonly string[], name: string): Operand {
   const [collName, aliasName] = props[1].split(':');
   const c = scope.ctx.collection(collName) ?? fail(`unknown collection ${quote(collName)} in ${quote(name)}`);
   const key = aliasName ? `${scope.keyPrefix}@collection:${aliasName}` : `${scope.keyPrefix}@collection.${c.name}`;
-  const alias = sharedCollectionJoin(scope, key, null, c, () => sql`1=1`);
+  // Priced like any multi-valued step, though it reads the whole collection: only rules and
+  // superusers can reach it through the API (PocketBase's ban on @collection in client filters).
+  const alias = sharedCollectionJoin(scope, key, null, c, () => sql`1=1`, MANY);
   const hop: MultiHop = (ctx) => {
     const a = ctx.alias('m');
-    return { joins: [sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON 1=1`], ref: table(a, null), where: privateVisibility(scope, ctx, c, a) };
+    return {
+      joins: [sql`LEFT JOIN ${ident(c.name)} AS ${ident(a)} ON 1=1`], ref: table(a, null), where: privateVisibility(scope, ctx, c, a), fanout: MANY,
+    };
   };
   const w: Walk = { collection: c, main: table(alias, alias), mainKey: key, mmStart: scope.root, mmHops: [hop], multi: true, nullify: false };
   return walk(scope, w, props.slice(2));
@@ -231,15 +273,17 @@ function withMulti(scope: Scope, w: Walk, o: Operand, valueAt: (ref: RowRef) => 
     let ref = w.mmStart;
     const joins: Sql[] = [];
     const where: Sql[] = [];
+    let rows = 1;
     for (const hop of extra ? [...w.mmHops, extra] : w.mmHops) {
       const step = hop(ctx, ref);
       joins.push(...step.joins);
       if (step.where) where.push(step.where);
       ref = step.ref;
+      rows *= step.fanout;
     }
     if (visibleAt) where.push(visibleAt(ref));
     const visible = where.length === 0 ? undefined : where.length === 1 ? where[0] : sql`(${join(where.map((x) => sql`(${x})`), ' AND ')})`;
-    return { from: ctx.fromAnchor(joins), value: valueAt(ref), where: visible };
+    return { from: ctx.fromAnchor(joins), value: valueAt(ref), where: visible, rows };
   };
   return { ...o, multi };
 }
@@ -268,10 +312,11 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
 
   if (modifier === 'each' && listLike) {
     const items = col(w.main, field);
-    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(items, a)} ON 1=1`);
+    const fanout = isMultiValue(field) ? MANY : 1;
+    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(items, a)} ON 1=1`, fanout);
     const eachHop: MultiHop = (c, from) => {
       const a = c.alias('m');
-      return { joins: [sql`LEFT JOIN ${d.jsonEach(col(from, field), a)} ON 1=1`], ref: table(a, null) };
+      return { joins: [sql`LEFT JOIN ${d.jsonEach(col(from, field), a)} ON 1=1`], ref: table(a, null), fanout };
     };
     const ww = isMultiValue(field) ? { ...w, multi: true } : w;
     const valueOf = (ref: RowRef) => sql`${ident((ref as { alias: string }).alias, 'value')}`;

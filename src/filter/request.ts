@@ -80,14 +80,16 @@ function bodyEach(scope: Scope, field: FieldDef): Operand {
   requireListField(field);
   const { ctx } = scope;
   const d = ctx.dialect;
-  const items = JSON.stringify(toSlice(scope.ctx.request.body[field.name]));
-  const je = ctx.sharedJoin(`${scope.keyPrefix}@request.body.${field.name}:each`, null, null, (a) => sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`);
+  const list = toSlice(scope.ctx.request.body[field.name]);
+  const items = JSON.stringify(list);
+  const rows = Math.max(1, list.length);
+  const je = ctx.sharedJoin(`${scope.keyPrefix}@request.body.${field.name}:each`, null, null, (a) => sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`, rows);
   // PocketBase counts the submitted list as this operand's parameter, which marks it non-empty.
   const o = operand({ sql: sql`${ident(je, 'value')}`, params: [items], joins: new Set([je]) });
   if (!isMultiValue(field)) return o;
   const multi = () => {
     const a = ctx.alias('m');
-    return { from: ctx.fromAnchor([sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`]), value: sql`${ident(a, 'value')}` };
+    return { from: ctx.fromAnchor([sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`]), value: sql`${ident(a, 'value')}`, rows };
   };
   return { ...o, multi };
 }
@@ -119,7 +121,7 @@ function bodyRelation(scope: Scope, field: FieldDef, props: readonly string[]): 
     return sql`${ident(a, 'id')} IN (SELECT ${ident(je, 'value')} FROM ${d.jsonEach(sql`${value(list)}`, je)})`;
   };
   const key = `${scope.keyPrefix}@request.body.${field.name}`;
-  const alias = sharedCollectionJoin(scope, key, null, target, (a) => idIn(ctx, a));
+  const alias = sharedCollectionJoin(scope, key, null, target, (a) => idIn(ctx, a), ids.length);
   const w: Walk = {
     collection: target,
     main: { kind: 'table', alias, join: alias },
@@ -131,6 +133,7 @@ function bodyRelation(scope: Scope, field: FieldDef, props: readonly string[]): 
         joins: [sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${idIn(c, a)}`],
         ref: { kind: 'table', alias: a, join: null },
         where: privateVisibility(scope, c, target, a),
+        fanout: ids.length,
       };
     }],
     multi: isMultiValue(field),
