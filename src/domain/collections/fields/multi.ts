@@ -3,6 +3,7 @@
  * unique non-empty strings otherwise, stored as a JSON array. A single field given several
  * values keeps the last one, as PocketBase does.
  */
+import type { ColumnKind } from '../../../db/dialect.ts';
 import { isMultiValue, type FieldDef } from '../../../db/schema.ts';
 import { toUniqueStringList } from './cast.ts';
 import type { DbValue, Modifier } from './types.ts';
@@ -39,3 +40,16 @@ export function modifyMulti(field: FieldDef, current: unknown, modifier: Modifie
       return normalizeMulti(field, now);
   }
 }
+
+/**
+ * The value handling select and relation fields share: one id/value as text, several as a JSON
+ * array (maxSelect > 1), with PocketBase's append/prepend/subtract modifiers.
+ */
+export const multiValueHandling = {
+  modifiers: ['append', 'prepend', 'subtract'] as readonly Modifier[],
+  columnKind: (field: FieldDef): ColumnKind => (isMultiValue(field) ? 'jsonArray' : 'text'),
+  zero: (field: FieldDef): MultiValue => (isMultiValue(field) ? [] : ''),
+  decode: (field: FieldDef, dbValue: unknown): MultiValue => normalizeMulti(field, dbValue),
+  encode: encodeMulti,
+  normalize: (field: FieldDef, raw: unknown): MultiValue => normalizeMulti(field, raw),
+};

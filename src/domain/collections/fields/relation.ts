@@ -4,10 +4,10 @@
  * from `relationIdsToCheck` and reports `missingRelationRecords()` / `missingRelationCollection()`.
  */
 import { fieldError, type FieldError } from '../../../kernel/errors.ts';
-import { isMultiValue, type FieldDef } from '../../../db/schema.ts';
+import type { FieldDef } from '../../../db/schema.ts';
 import { toUniqueStringList } from './cast.ts';
 import { intRange, required, templateError } from './errors.ts';
-import { encodeMulti, modifyMulti, normalizeMulti, type MultiValue } from './multi.ts';
+import { modifyMulti, multiValueHandling, type MultiValue } from './multi.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, str, validateCommonOptions } from './options.ts';
 import { tooManyValues } from './select.ts';
 import type { FieldHandler, OptionsContext } from './types.ts';
@@ -46,12 +46,7 @@ function checkCollectionId(field: FieldDef, ctx: OptionsContext): FieldError | u
 const handler = {
   type: 'relation',
   options: { ...COMMON_OPTIONS, collectionId: 'string', cascadeDelete: 'bool', minSelect: 'int', maxSelect: 'int' },
-  modifiers: ['append', 'prepend', 'subtract'],
-  columnKind: (field) => (isMultiValue(field) ? 'jsonArray' : 'text'),
-  zero: (field): MultiValue => (isMultiValue(field) ? [] : ''),
-  decode: (field, dbValue) => normalizeMulti(field, dbValue),
-  encode: encodeMulti,
-  normalize: (field, raw) => normalizeMulti(field, raw),
+  ...multiValueHandling,
   validate(field, value) {
     const ids = toUniqueStringList(value);
     if (ids.length === 0) return field.required ? required() : undefined;

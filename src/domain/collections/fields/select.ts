@@ -1,8 +1,7 @@
 /** Select fields: values from `values`; several when `maxSelect` > 1 (stored as a JSON array). */
-import { isMultiValue } from '../../../db/schema.ts';
 import { toUniqueStringList } from './cast.ts';
 import { intRange, required, templateError } from './errors.ts';
-import { encodeMulti, modifyMulti, normalizeMulti, type MultiValue } from './multi.ts';
+import { modifyMulti, multiValueHandling, type MultiValue } from './multi.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, strList, validateCommonOptions } from './options.ts';
 import type { FieldHandler } from './types.ts';
 
@@ -12,12 +11,7 @@ export const tooManyValues = (maxSelect: number) =>
 const handler = {
   type: 'select',
   options: { ...COMMON_OPTIONS, values: 'strings?', maxSelect: 'int' },
-  modifiers: ['append', 'prepend', 'subtract'],
-  columnKind: (field) => (isMultiValue(field) ? 'jsonArray' : 'text'),
-  zero: (field): MultiValue => (isMultiValue(field) ? [] : ''),
-  decode: (field, dbValue) => normalizeMulti(field, dbValue),
-  encode: encodeMulti,
-  normalize: (field, raw) => normalizeMulti(field, raw),
+  ...multiValueHandling,
   validate(field, value) {
     const list = toUniqueStringList(value);
     if (list.length === 0) return field.required ? required() : undefined;
