@@ -50,14 +50,33 @@ describe('every response', () => {
     expect(res.headers.get('x-xss-protection')).toBe('1; mode=block');
   });
 
-  it('allows cross-origin calls from browsers', async () => {
-    const res = await fetch(`${server.url}/api/collections/users/records`, {
+  it('answers CORS preflights for any origin and route', async () => {
+    const res = await fetch(`${server.url}/api/collections/users/records/abc`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH' },
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'PATCH',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-methods')).toContain('PATCH');
+    expect(res.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
+    expect(res.headers.get('access-control-max-age')).toBe('86400');
+  });
+
+  it('marks cross-origin responses, errors included, as readable by any origin', async () => {
+    const ok = await fetch(`${server.url}/api/health`, { headers: { origin: 'https://app.example.com' } });
+    expect(ok.headers.get('access-control-allow-origin')).toBe('*');
+    const missing = await fetch(`${server.url}/api/collections/nope/records`, { headers: { origin: 'https://app.example.com' } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('same-origin requests (no Origin header) carry no CORS header', async () => {
+    const res = await fetch(`${server.url}/api/health`);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('a body that is not JSON is a 400 in the error shape', async () => {
