@@ -133,3 +133,10 @@ export function validateDomainOptions(field: FieldDef): ErrorData | undefined {
   check(only, except, 'onlyDomains');
   return Object.keys(errors).length > 0 ? errors : undefined;
 }
+
+/** The onlyDomains/exceptDomains options of email and url fields: is `domain` allowed? */
+export function domainAllowed(field: FieldDef, domain: string): boolean {
+  const only = strList(field.onlyDomains);
+  if (only.length > 0 && !only.includes(domain)) return false;
+  return !strList(field.exceptDomains).includes(domain);
+}

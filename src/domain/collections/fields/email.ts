@@ -1,8 +1,8 @@
 /** Email fields: syntax check, then the domain against onlyDomains / exceptDomains (exact match). */
 import { fieldError } from '../../../kernel/errors.ts';
-import { emailDomain, isEmailAddress, validateDomainOptions } from './domains.ts';
+import { domainAllowed, emailDomain, isEmailAddress, validateDomainOptions } from './domains.ts';
 import { invalidEmail, required } from './errors.ts';
-import { collectErrors, COMMON_OPTIONS, strList, validateCommonOptions } from './options.ts';
+import { collectErrors, COMMON_OPTIONS, validateCommonOptions } from './options.ts';
 import { plainTextValue } from './plain-text.ts';
 import type { FieldHandler } from './types.ts';
 
@@ -16,11 +16,7 @@ const handler = {
     if (value === '') return field.required ? required() : undefined;
     if (!isEmailAddress(value)) return invalidEmail();
     const domain = emailDomain(value);
-    const only = strList(field.onlyDomains);
-    if (only.length > 0 && !only.includes(domain)) return domainNotAllowed();
-    const except = strList(field.exceptDomains);
-    if (except.length > 0 && except.includes(domain)) return domainNotAllowed();
-    return undefined;
+    return domainAllowed(field, domain) ? undefined : domainNotAllowed();
   },
   validateOptions: (field) => collectErrors(validateCommonOptions(field), validateDomainOptions(field)),
 } satisfies FieldHandler<string>;

@@ -1,8 +1,8 @@
 /** URL fields: syntax check, then the host (port included) against onlyDomains / exceptDomains. */
 import { fieldError } from '../../../kernel/errors.ts';
-import { isUrl, urlHost, validateDomainOptions } from './domains.ts';
+import { domainAllowed, isUrl, urlHost, validateDomainOptions } from './domains.ts';
 import { required } from './errors.ts';
-import { collectErrors, COMMON_OPTIONS, strList, validateCommonOptions } from './options.ts';
+import { collectErrors, COMMON_OPTIONS, validateCommonOptions } from './options.ts';
 import { plainTextValue } from './plain-text.ts';
 import type { FieldHandler } from './types.ts';
 
@@ -17,11 +17,7 @@ const handler = {
     if (!isUrl(value)) return fieldError('validation_invalid_url', 'Must be a valid url.');
     // PocketBase compares the parsed host, so a URL without scheme never matches an onlyDomains entry.
     const host = urlHost(value);
-    const only = strList(field.onlyDomains);
-    if (only.length > 0 && !only.includes(host)) return domainNotAllowed();
-    const except = strList(field.exceptDomains);
-    if (except.length > 0 && except.includes(host)) return domainNotAllowed();
-    return undefined;
+    return domainAllowed(field, host) ? undefined : domainNotAllowed();
   },
   validateOptions: (field) => collectErrors(validateCommonOptions(field), validateDomainOptions(field)),
 } satisfies FieldHandler<string>;
