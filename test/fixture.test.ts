@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import PocketBase, { ClientResponseError } from 'pocketbase';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_DIR, api, startServer, type TestServer } from './support/baton.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { api, startServer, type TestServer } from './support/baton.ts';
+import { describeFixture, fixtureDir } from './support/fixture.ts';
 
 /**
  * Long-lived tokens from PocketBase's Go API tests (apis/*_test.go), all expiring in 2050.
@@ -75,7 +76,7 @@ beforeAll(async () => {
   // A private pristine copy: the shared fixture itself is read-only and must never be opened for writing.
   const pristine = mkdtempSync(path.join(tmpdir(), 'baton-pristine-'));
   try {
-    cpSync(FIXTURE_DIR, pristine, { recursive: true });
+    cpSync(fixtureDir(), pristine, { recursive: true });
     before = snapshot(path.join(pristine, 'data.db'));
   } finally {
     rmSync(pristine, { recursive: true, force: true });
@@ -87,7 +88,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('fixture: served as-is', () => {
+describeFixture('fixture: served as-is', () => {
   it('starting the server does not modify data.db', () => {
     const after = snapshot(path.join(server.dataDir, 'data.db'));
     expect(after.collections).toEqual(before.collections);
@@ -116,7 +117,7 @@ describe('fixture: served as-is', () => {
   });
 });
 
-describe('fixture: PocketBase tokens and password logins', () => {
+describeFixture('fixture: PocketBase tokens and password logins', () => {
   it("accepts PocketBase's superuser token, bare and with Bearer", async () => {
     for (const authorization of [PB_TOKENS.superuser, `Bearer ${PB_TOKENS.superuser}`]) {
       const res = await api(server, 'GET', '/api/collections?perPage=1', { headers: { authorization } });
@@ -204,7 +205,7 @@ describe('fixture: PocketBase tokens and password logins', () => {
   });
 });
 
-describe('fixture: records', () => {
+describeFixture('fixture: records', () => {
   it('lists and filters demo1 (text ~ "test", sort -bool)', async () => {
     const res = await client(PB_TOKENS.superuser).collection('demo1').getList(1, 30, { filter: 'text~"test"', sort: '-bool' });
     expect(res).toMatchObject({ page: 1, perPage: 30, totalItems: 2, totalPages: 1 });

@@ -7,8 +7,7 @@ import { openBaton, type Baton } from '../../src/cli/wire.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { systemContext } from '../../src/domain/context.ts';
 import { silentLogger } from '../../src/kernel/logger.ts';
-
-export const FIXTURE_DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures/pocketbase-testdata');
+import { fixtureDir } from './fixture.ts';
 
 export interface TestServer {
   url: string;
@@ -20,7 +19,7 @@ export interface TestServer {
 }
 
 export interface StartOptions {
-  /** Copy PocketBase's test data directory and serve the copy. */
+  /** Copy PocketBase's test data directory (see ./fixture.ts) and serve the copy; throws when it is absent. */
   fixture?: boolean;
   maxBodySize?: number;
 }
@@ -29,8 +28,9 @@ export const SUPERUSER = { email: 'root@example.com', password: 'correct-horse-b
 
 /** A real Baton on a random loopback port, over a fresh temp data directory. */
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
+  const source = options.fixture ? fixtureDir() : undefined;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'baton-test-'));
-  if (options.fixture) cpSync(FIXTURE_DIR, dataDir, { recursive: true });
+  if (source) cpSync(source, dataDir, { recursive: true });
   const logger = pino({ level: 'silent' });
   const baton = await openBaton({ dataDir, logger: silentLogger });
   const server = await buildServer(baton.services, { maxBodySize: options.maxBodySize ?? 32 << 20, logger });

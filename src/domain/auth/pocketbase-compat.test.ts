@@ -5,11 +5,8 @@
  *
  * The pasted tokens below are deliberate: they are PocketBase's output, which builders cannot make.
  */
-import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
+import { describeFixture, readFixtureDb } from '../../../test/support/fixture.ts';
 import type { Collection } from '../../db/schema.ts';
 import { needsRehash, verifyPassword } from './passwords.ts';
 import { newTokenKey } from './keys.ts';
@@ -24,7 +21,6 @@ import {
   type TokenCollection,
 } from './tokens.ts';
 
-const FIXTURE = '/work/shared/fixtures/pocketbase-testdata/data.db';
 const PB_TEST_PASSWORD = '1234567890';
 const SUPERUSERS_ID = 'pbc_3142635823';
 const USERS_ID = '_pb_users_auth_';
@@ -37,31 +33,20 @@ interface AuthRow {
   tokenKey: string;
 }
 
-let dir: string;
 let superusers: AuthRow[];
 let users: AuthRow[];
 let clients: AuthRow[];
 const collections = new Map<string, TokenCollection>();
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'baton-auth-'));
-  const file = path.join(dir, 'data.db');
-  copyFileSync(FIXTURE, file);
-  const db = new Database(file, { readonly: true });
-  try {
+  readFixtureDb((db) => {
     const rows = db.prepare(`SELECT id, type, options FROM _collections WHERE type = 'auth'`).all() as { id: string; type: Collection['type']; options: string }[];
     for (const r of rows) collections.set(r.id, { id: r.id, type: r.type, options: JSON.parse(r.options) });
     const authRows = (table: string) => db.prepare(`SELECT id, email, password, tokenKey FROM ${table} ORDER BY id`).all() as AuthRow[];
     superusers = authRows('_superusers');
     users = authRows('users');
     clients = authRows('clients');
-  } finally {
-    db.close();
-  }
-});
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 const collection = (id: string) => {
@@ -75,7 +60,7 @@ const row = (rows: AuthRow[], id: string) => {
   return r;
 };
 
-describe('PocketBase bcrypt hashes', () => {
+describeFixture('PocketBase bcrypt hashes', () => {
   test('the fixture has the expected accounts', () => {
     expect(superusers.map((r) => r.email).sort()).toEqual(['test2@example.com', 'test3@example.com', 'test4@example.com', 'test@example.com']);
     expect(users).toHaveLength(3);
@@ -93,7 +78,7 @@ describe('PocketBase bcrypt hashes', () => {
   });
 });
 
-describe('tokens for fixture records', () => {
+describeFixture('tokens for fixture records', () => {
   test('a superuser token signed with the collection secret round-trips', async () => {
     const su = row(superusers, 'sywbhecnh46rhm0');
     const token = await signAuthToken(su, collection(SUPERUSERS_ID));
@@ -154,7 +139,7 @@ const PB_TOKENS = {
     'eyJhbGciOiJIUzI1NiJ9.eyJpZCI6ImdrMzkwcWVnczR5NDd3biIsInR5cGUiOiJhdXRoIiwiY29sbGVjdGlvbklkIjoidjg1MXE0cjc5MHJoa25sIiwiZXhwIjoyNTI0NjA0NDYxLCJyZWZyZXNoYWJsZSI6dHJ1ZX0.0ONnm_BsvPRZyDNT31GN1CKUB6uQRxvVvQ-Wc9AZfG0',
 } as const;
 
-describe("PocketBase's own hard-coded test tokens", () => {
+describeFixture("PocketBase's own hard-coded test tokens", () => {
   test('the long-lived superuser auth token verifies against the fixture', async () => {
     const su = row(superusers, 'sywbhecnh46rhm0');
     const claims = await verifyAuthToken(PB_TOKENS.superuserAuth, su, collection(SUPERUSERS_ID));

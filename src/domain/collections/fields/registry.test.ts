@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
+import { describeFixture, FIXTURE_DIR, readFixtureDb } from '../../../../test/support/fixture.ts';
 import type { FieldDef, FieldType } from '../../../db/schema.ts';
 import { loadFieldsList } from './list.ts';
 import {
@@ -17,9 +17,6 @@ import {
   zeroValue,
 } from './registry.ts';
 import { created, field } from './test-support.ts';
-
-const FIXTURE = '/work/shared/fixtures/pocketbase-testdata/data.db';
-const sqlite = (query: string): string => execFileSync('sqlite3', ['-json', FIXTURE, query]).toString() || '[]';
 
 describe('every type: normalize -> validate -> encode -> decode round trip', () => {
   const samples: [FieldType, Record<string, unknown>, unknown, unknown][] = [
@@ -87,8 +84,11 @@ describe('registry helpers', () => {
   });
 });
 
-describe('PocketBase test data', () => {
-  const collections = JSON.parse(sqlite('select name, type, fields from _collections')) as { name: string; type: string; fields: string }[];
+describeFixture('PocketBase test data', () => {
+  // Read while collecting, to name a test per collection; vitest collects skipped blocks too, hence the guard.
+  const collections = FIXTURE_DIR
+    ? readFixtureDb((db) => db.prepare('select name, type, fields from _collections').all() as { name: string; type: string; fields: string }[])
+    : [];
   const loaded = collections.map((c) => {
     const res = loadFieldsList(JSON.parse(c.fields));
     if (!res.ok) throw new Error(res.error);
@@ -102,7 +102,7 @@ describe('PocketBase test data', () => {
 
   const tables = loaded.filter((c) => c.type !== 'view');
   test.each(tables.map((c) => [c.name, c] as const))('%s: column kinds match the table PocketBase created', (name, c) => {
-    const columns = JSON.parse(sqlite(`select name, type from pragma_table_info('${name}')`)) as { name: string; type: string }[];
+    const columns = readFixtureDb((db) => db.prepare('select name, type from pragma_table_info(?)').all(name) as { name: string; type: string }[]);
     const kinds: Record<string, string[]> = {
       text: ['TEXT'],
       textPrimaryKey: ['TEXT'],
@@ -121,7 +121,7 @@ describe('PocketBase test data', () => {
   });
 
   test.each(tables.map((c) => [c.name, c] as const))('%s: every row decodes and round-trips through encode', (name, c) => {
-    const rows = JSON.parse(sqlite(`select * from "${name}"`)) as Record<string, unknown>[];
+    const rows = readFixtureDb((db) => db.prepare(`select * from "${name}"`).all() as Record<string, unknown>[]);
     for (const row of rows) {
       const values = decodeRow(c.defs, row);
       const again = decodeRow(c.defs, encodeRow(c.defs, values));
@@ -131,7 +131,7 @@ describe('PocketBase test data', () => {
 
   test('demo1 sample row decodes to the API shapes', () => {
     const demo1 = loaded.find((c) => c.name === 'demo1')!;
-    const row = JSON.parse(sqlite(`select * from demo1 where id = 'al1h9ijdeojtsjy'`))[0];
+    const row = readFixtureDb((db) => db.prepare('select * from demo1 where id = ?').get('al1h9ijdeojtsjy') as Record<string, unknown>);
     expect(decodeRow(demo1.defs, row)).toMatchObject({
       bool: false,
       select_one: 'optionB',

@@ -1,18 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
+import { readFixtureDb, testFixture } from '../../../../test/support/fixture.ts';
 import type { FieldDef } from '../../../db/schema.ts';
 import { authSystemFields, baseSystemFields, ensureSystemFields, idField } from './system.ts';
 import { field } from './test-support.ts';
 
-const FIXTURE = '/work/shared/fixtures/pocketbase-testdata/data.db';
 const storedFields = (name: string): unknown =>
-  JSON.parse(execFileSync('sqlite3', [FIXTURE, `select fields from _collections where name = '${name}'`]).toString());
+  JSON.parse(readFixtureDb((db) => db.prepare('select fields from _collections where name = ?').pluck().get(name) as string));
 
 /** Rows written by PocketBase before v0.36 lack `help`; v0.39 writes it on every field but autodate. */
 const withHelp = (fields: FieldDef[]) => fields.map(({ help: _help, ...rest }) => rest);
 
 describe('system fields as PocketBase v0.39 creates them', () => {
-  test('_superusers: the auth fields with system timestamps', () => {
+  testFixture('_superusers: the auth fields with system timestamps', () => {
     // The fixture row was written by the v0.23 upgrade migration, whose tokenKey pattern also
     // allowed '_'; collections created by v0.39 use [a-zA-Z0-9]{50}.
     const migrated = withHelp(authSystemFields({ systemTimestamps: true })).map((f) =>
