@@ -1,10 +1,67 @@
-import { defineConfig } from 'vitest/config';
+import net from 'node:net';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-  },
+/**
+ * One project per database. SQLite always runs; PostgreSQL and MariaDB run whenever their server
+ * answers (BATON_TEST_PG / BATON_TEST_MYSQL, defaulting to the services on 127.0.0.1), each test
+ * server in a database of its own (test/support/databases.ts). A missing server is one printed
+ * line and a skipped project, unless BATON_REQUIRE_DATABASES=1 (CI), which makes it a failure.
+ */
+const SERVERS = {
+  postgres: process.env.BATON_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test',
+  mysql: process.env.BATON_TEST_MYSQL ?? 'mysql://root@127.0.0.1:3306/test',
+} as const;
+
+/**
+ * The suites that run on every database: the API, SDK, schema and CLI tests through a real server,
+ * and the filter tests, which execute every expression on the database.
+ */
+const EVERY_DATABASE = ['test/**/*.test.ts', 'src/filter/**/*.test.ts'];
+/**
+ * SQLite's own: the CLI over a data directory (it inspects the files), and pure parser tests that
+ * touch no database (run once).
+ */
+const SQLITE_ONLY = ['test/cli.test.ts', 'src/filter/parser.test.ts', 'src/filter/helpers.test.ts'];
+
+function answers(url: string): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname, port: Number(u.port) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1500, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export default defineConfig(async () => {
+  const projects: TestProjectInlineConfiguration[] = [
+    // The differential test compares a server database with SQLite: it runs in the servers' projects.
+    { extends: true, test: { name: 'sqlite', include: ['src/**/*.test.ts', 'test/**/*.test.ts'], exclude: ['src/filter/differential.test.ts'] } },
+  ];
+  const dialects = (process.env.BATON_TEST_DIALECTS ?? 'postgres,mysql').split(',').filter(Boolean) as Array<keyof typeof SERVERS>;
+  for (const dialect of dialects) {
+    const url = SERVERS[dialect];
+    if (await answers(url)) {
+      projects.push({
+        extends: true,
+        test: { name: dialect, include: EVERY_DATABASE, exclude: SQLITE_ONLY, env: { BATON_TEST_DIALECT: dialect } },
+      });
+    } else if (process.env.BATON_REQUIRE_DATABASES === '1') {
+      throw new Error(`${dialect} tests: no server answers at ${new URL(url).host} (BATON_REQUIRE_DATABASES=1)`);
+    } else {
+      console.log(`skipped: ${dialect} tests, no server answers at ${new URL(url).host} (set ${dialect === 'postgres' ? 'BATON_TEST_PG' : 'BATON_TEST_MYSQL'})`);
+    }
+  }
+  return {
+    test: {
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      pool: 'forks',
+      projects,
+    },
+  };
 });

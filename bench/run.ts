@@ -1,6 +1,14 @@
-// Benchmark: Baton vs. a bare node:http + better-sqlite3 baseline, measured in the same run on
-// the same seeded data. Usage: npm run bench [-- --duration=10 --connections=10 --rounds=3 --write]
+// Benchmark: Baton vs. a bare node:http baseline on the same database and driver, measured in the
+// same run on the same seeded data, on SQLite, PostgreSQL and MySQL/MariaDB one after the other.
+// Usage: npm run bench [-- --duration=10 --connections=10 --rounds=3 --db=sqlite,postgres,mysql --write]
+//   --db        the databases to measure (default: SQLite plus every server below that answers;
+//               a server that does not answer is reported in one line and skipped)
+//   --postgres  the PostgreSQL server (env BATON_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432/test)
+//   --mysql     the MySQL/MariaDB server (env BATON_BENCH_MYSQL, default mysql://root@127.0.0.1:3306/test)
+// On a server, the run creates a database of its own (baton_bench_<random>) next to the one named
+// in the URL, and drops it at the end, also when the run fails or is interrupted.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,15 +18,153 @@ import { openBaton } from '../src/cli/wire.ts';
 import { systemContext } from '../src/domain/context.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, rounds: { type: 'string' }, write: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    write: { type: 'boolean' },
+    db: { type: 'string' },
+    postgres: { type: 'string' },
+    mysql: { type: 'string' },
+  },
+});
 const DURATION = Number(values.duration ?? 10);
 const CONNECTIONS = Number(values.connections ?? 10);
 const ROUNDS = Number(values.rounds ?? 3);
+const WARMUP = 2;
 const SEED = 10_000;
 const root = path.resolve(import.meta.dirname, '..');
 
-async function seed(dir: string): Promise<{ token: string; ids: string[] }> {
-  const baton = await openBaton({ dataDir: dir, logger: silentLogger });
+type Kind = 'sqlite' | 'postgres' | 'mysql';
+const KINDS: readonly Kind[] = ['sqlite', 'postgres', 'mysql'];
+const SERVER_URLS: Record<Exclude<Kind, 'sqlite'>, string> = {
+  postgres: values.postgres ?? process.env.BATON_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test',
+  mysql: values.mysql ?? process.env.BATON_BENCH_MYSQL ?? 'mysql://root@127.0.0.1:3306/test',
+};
+
+/** A URL fit for printing: no password. */
+const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
+const versionOf = (pkg: string): string => (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+
+// ---- cleanup: children and bench databases go away however the run ends ------------------------
+
+const cleanups: Array<() => Promise<void>> = [];
+let interrupted = false;
+/** Registers `fn` to run at the end (or on SIGINT/SIGTERM); returns a function running it now, once. */
+function onCleanup(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  const once = () => (done ??= fn().catch((e) => console.error(`cleanup failed: ${(e as Error).message}`)));
+  cleanups.push(once);
+  return once;
+}
+async function cleanupAll(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping servers and dropping bench databases…`);
+    void cleanupAll().finally(() => process.exit(130));
+  });
+}
+
+// ---- database servers ---------------------------------------------------------------------------
+
+/** A database server that answered. */
+interface Server {
+  kind: Exclude<Kind, 'sqlite'>;
+  /** e.g. "PostgreSQL 15.20", "MariaDB 10.11.19". */
+  version: string;
+  /** Creates database `name`; returns the URL Baton and the baseline connect to. */
+  create(name: string): Promise<string>;
+  /** Refreshes the planner's statistics after seeding, so every run plans the same way. */
+  analyze(name: string): Promise<void>;
+  /** Drops database `name` if it exists. */
+  drop(name: string): Promise<void>;
+}
+
+function benchUrl(serverUrl: string, name: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.href;
+}
+
+async function postgresServer(url: string): Promise<Server> {
+  const { default: postgres } = await import('postgres');
+  const connect = (u: string) => postgres(u, { max: 1, connect_timeout: 5, onnotice: () => undefined });
+  const admin = connect(url);
+  try {
+    const [{ server_version }] = await admin`SHOW server_version`;
+    const run = async (u: string, statement: string) => {
+      const sql = connect(u);
+      try {
+        await sql.unsafe(statement);
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    };
+    return {
+      kind: 'postgres',
+      version: `PostgreSQL ${String(server_version).split(' ')[0]}`,
+      async create(name) {
+        await run(url, `CREATE DATABASE ${name}`);
+        return benchUrl(url, name);
+      },
+      analyze: (name) => run(benchUrl(url, name), 'ANALYZE'),
+      drop: (name) => run(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    };
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+async function mysqlServer(url: string): Promise<Server> {
+  const mysql = await import('mysql2/promise');
+  const connect = (u: string) => mysql.createConnection({ uri: u.replace(/^mariadb:/i, 'mysql:'), connectTimeout: 5000 });
+  const admin = await connect(url);
+  try {
+    const [[{ v }]] = (await admin.query('SELECT VERSION() AS v')) as unknown as [[{ v: string }]];
+    const version = String(v);
+    const run = async (u: string, statement: string) => {
+      const c = await connect(u);
+      try {
+        await c.query(statement);
+      } finally {
+        await c.end();
+      }
+    };
+    return {
+      kind: 'mysql',
+      version: /mariadb/i.test(version) ? `MariaDB ${version.split('-')[0]}` : `MySQL ${version}`,
+      async create(name) {
+        await run(url, `CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin`);
+        return benchUrl(url, name);
+      },
+      analyze: (name) => run(benchUrl(url, name), 'ANALYZE TABLE posts'),
+      drop: (name) => run(url, `DROP DATABASE IF EXISTS ${name}`),
+    };
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The server of `kind`, or why it cannot be used (it does not answer …). */
+async function probe(kind: Exclude<Kind, 'sqlite'>): Promise<Server | string> {
+  const url = SERVER_URLS[kind];
+  try {
+    return kind === 'postgres' ? await postgresServer(url) : await mysqlServer(url);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    const reason = err.message && err.code && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : (err.message ?? err.code ?? String(e));
+    return `no answer at ${redact(url)} (${reason})`;
+  }
+}
+
+// ---- seeding and processes ----------------------------------------------------------------------
+
+async function seed(dir: string, db?: string): Promise<{ token: string; ids: string[] }> {
+  const baton = await openBaton({ dataDir: dir, db, logger: silentLogger });
   const { records, collections, schema, auth } = baton.services;
   const su = schema.find('_superusers')!;
   const ctx = systemContext(silentLogger, { kind: 'superuser', collection: su, record: {} });
@@ -47,19 +193,50 @@ async function seed(dir: string): Promise<{ token: string; ids: string[] }> {
   return { token: login.token, ids };
 }
 
+/** Starts a server process; resolves once it prints `readyText`, and registers its stop. */
 function start(cmd: string, args: string[], readyText: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // BATON_DB would send the SQLite run's Baton to a server database.
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BATON_DB: '' } });
+    onCleanup(() => stop(child));
+    const timer = setTimeout(() => reject(new Error(`${args.slice(0, 3).join(' ')}: not ready after 60 s`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes(readyText)) resolve(child);
+      if (chunk.toString().includes(readyText)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
     });
-    child.on('exit', (code) => reject(new Error(`${cmd} exited with ${code}`)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited with ${code}`));
+    });
   });
 }
+
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone (its port is free). */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+// ---- measuring ----------------------------------------------------------------------------------
 
 interface Figures {
   rps: number;
   p99: number;
+}
+
+interface Row {
+  name: string;
+  baton: Figures;
+  base: Figures;
 }
 
 async function load(url: string, opts: { method?: string; body?: string; pathFn?: () => string }, duration = DURATION): Promise<Figures> {
@@ -76,71 +253,190 @@ async function load(url: string, opts: { method?: string; body?: string; pathFn?
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
-async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'baton-bench-'));
-  const baseDir = mkdtempSync(path.join(tmpdir(), 'baton-bench-base-'));
-  console.log(`seeding ${SEED} records…`);
-  const { ids } = await seed(dir);
-  cpSync(path.join(dir, 'data.db'), path.join(baseDir, 'data.db'));
-  const pick = () => ids[Math.floor(Math.random() * ids.length)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ratio = (r: Row) => `${((r.baton.rps / r.base.rps) * 100).toFixed(0)}%`;
 
-  const batonPort = 18090;
-  const basePort = 18091;
-  const baton = await start('node', ['bin/baton.js', 'serve', `--http=127.0.0.1:${batonPort}`, `--dir=${dir}`, '--log-level=warn'], 'Server started');
-  const base = await start('node', ['--import', 'tsx', 'bench/baseline.ts', path.join(baseDir, 'data.db'), String(basePort)], 'ready');
+/** Baton and the baseline on `ids`, scenario after scenario: warm-up, then alternating rounds. */
+async function measure(batonPort: number, basePort: number, ids: string[]): Promise<Row[]> {
+  const pick = () => ids[Math.floor(Math.random() * ids.length)];
   const B = `http://127.0.0.1:${batonPort}`;
   const R = `http://127.0.0.1:${basePort}`;
   const filter = encodeURIComponent('views > 500 && published = true');
-  const rows: Array<{ name: string; baton: Figures; base: Figures }> = [];
-  try {
-    const body = JSON.stringify({ title: 'new', views: 7, published: true });
-    const scenarios: Array<[string, (d?: number) => Promise<Figures>, (d?: number) => Promise<Figures>]> = [
-      ['list (30/page, filter + sort + total)', (d) => load(`${B}/api/collections/posts/records?filter=${filter}&sort=-created&perPage=30`, {}, d), (d) => load(`${R}/list?min=500`, {}, d)],
-      ['view by id', (d) => load(B, { pathFn: () => `/api/collections/posts/records/${pick()}` }, d), (d) => load(R, { pathFn: () => `/view/${pick()}` }, d)],
-      ['create', (d) => load(`${B}/api/collections/posts/records`, { method: 'POST', body }, d), (d) => load(`${R}/create`, { method: 'POST', body }, d)],
-    ];
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    for (const [name, runBaton, runBase] of scenarios) {
-      // Warm both up (JIT, statement caches), then alternate them ROUNDS times and keep the
-      // medians: this machine is shared and noisy, so one pair of runs proves little.
-      console.log(`running: ${name}`);
-      await runBaton(2);
-      await runBase(2);
-      const b: Figures[] = [];
-      const r: Figures[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        if (round % 2 === 0) {
-          b.push(await runBaton());
-          r.push(await runBase());
-        } else {
-          r.push(await runBase());
-          b.push(await runBaton());
-        }
+  const body = JSON.stringify({ title: 'new', views: 7, published: true });
+  const scenarios: Array<[string, (d?: number) => Promise<Figures>, (d?: number) => Promise<Figures>]> = [
+    ['list (30/page, filter + sort + total)', (d) => load(`${B}/api/collections/posts/records?filter=${filter}&sort=-created&perPage=30`, {}, d), (d) => load(`${R}/list?min=500`, {}, d)],
+    ['view by id', (d) => load(B, { pathFn: () => `/api/collections/posts/records/${pick()}` }, d), (d) => load(R, { pathFn: () => `/view/${pick()}` }, d)],
+    ['create', (d) => load(`${B}/api/collections/posts/records`, { method: 'POST', body }, d), (d) => load(`${R}/create`, { method: 'POST', body }, d)],
+  ];
+  const rows: Row[] = [];
+  for (const [name, runBaton, runBase] of scenarios) {
+    // Warm both up (JIT, statement caches, pools), then alternate them ROUNDS times and keep the
+    // medians: this machine is shared and noisy, so one pair of runs proves little.
+    console.log(`  running: ${name}`);
+    await runBaton(WARMUP);
+    await runBase(WARMUP);
+    const b: Figures[] = [];
+    const r: Figures[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round % 2 === 0) {
+        b.push(await runBaton());
+        r.push(await runBase());
+      } else {
+        r.push(await runBase());
+        b.push(await runBaton());
       }
-      const baton = { rps: median(b.map((x) => x.rps)), p99: median(b.map((x) => x.p99)) };
-      const base = { rps: median(r.map((x) => x.rps)), p99: median(r.map((x) => x.p99)) };
-      rows.push({ name, baton, base });
-      console.log(`  baton ${baton.rps.toFixed(0)} req/s p99 ${baton.p99} ms | baseline ${base.rps.toFixed(0)} req/s p99 ${base.p99} ms | ratio ${((baton.rps / base.rps) * 100).toFixed(0)}%`);
     }
-  } finally {
-    baton.kill('SIGTERM');
-    base.kill('SIGTERM');
+    const row = {
+      name,
+      baton: { rps: median(b.map((x) => x.rps)), p99: median(b.map((x) => x.p99)) },
+      base: { rps: median(r.map((x) => x.rps)), p99: median(r.map((x) => x.p99)) },
+    };
+    rows.push(row);
+    console.log(`    baton ${row.baton.rps.toFixed(0)} req/s p99 ${row.baton.p99} ms | baseline ${row.base.rps.toFixed(0)} req/s p99 ${row.base.p99} ms | ratio ${ratio(row)}`);
   }
-  const table = [
+  return rows;
+}
+
+// ---- one database -------------------------------------------------------------------------------
+
+interface Result {
+  kind: Kind;
+  /** What was measured: the database and the baseline's driver, for the table's heading. */
+  title: string;
+  rows: Row[];
+}
+
+const BATON_PORT = 18090;
+const BASE_PORT = 18091;
+
+async function sqliteVersion(): Promise<string> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(':memory:');
+  try {
+    return (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  } finally {
+    db.close();
+  }
+}
+
+async function benchDatabase(kind: Kind, server: Server | undefined): Promise<Result> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'baton-bench-'));
+  onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
+  let title: string;
+  let dbUrl: string | undefined;
+  let baseline: string[];
+  const name = `baton_bench_${randomBytes(4).toString('hex')}`;
+  if (kind === 'sqlite') {
+    title = `SQLite ${await sqliteVersion()} (baseline \`bench/baseline.ts\`: better-sqlite3 ${versionOf('better-sqlite3')})`;
+  } else {
+    // Registered first: a run interrupted while the database is being created still drops it.
+    onCleanup(() => server!.drop(name));
+    dbUrl = await server!.create(name);
+    title =
+      kind === 'postgres'
+        ? `${server!.version} (baseline \`bench/baseline-postgres.ts\`: postgres ${versionOf('postgres')}, prepared statements, pool of 10, as Baton)`
+        : `${server!.version} (baseline \`bench/baseline-mysql.ts\`: mysql2 ${versionOf('mysql2')}, prepared statements, pool of 10, as Baton)`;
+    console.log(`  database ${redact(dbUrl)}`);
+  }
+  console.log(`  seeding ${SEED} records…`);
+  const seedStart = performance.now();
+  const { ids } = await seed(dir, dbUrl);
+  if (server) await server.analyze(name);
+  console.log(`  seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+  if (kind === 'sqlite') {
+    const baseDir = mkdtempSync(path.join(tmpdir(), 'baton-bench-base-'));
+    onCleanup(async () => rmSync(baseDir, { recursive: true, force: true }));
+    cpSync(path.join(dir, 'data.db'), path.join(baseDir, 'data.db'));
+    baseline = ['bench/baseline.ts', path.join(baseDir, 'data.db')];
+  } else {
+    baseline = [kind === 'postgres' ? 'bench/baseline-postgres.ts' : 'bench/baseline-mysql.ts', dbUrl!];
+  }
+  const batonArgs = ['bin/baton.js', 'serve', `--http=127.0.0.1:${BATON_PORT}`, `--dir=${dir}`, '--log-level=warn', ...(dbUrl ? [`--db=${dbUrl}`] : [])];
+  const baton = await start('node', batonArgs, 'Server started');
+  const base = await start('node', ['--import', 'tsx', ...baseline, String(BASE_PORT)], 'ready');
+  try {
+    return { kind, title, rows: await measure(BATON_PORT, BASE_PORT, ids) };
+  } finally {
+    // The ports are reused by the next database: wait until both processes are gone.
+    await Promise.all([stop(baton), stop(base)]);
+  }
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+function table(rows: Row[]): string {
+  return [
     '| request | Baton req/s | Baton p99 ms | baseline req/s | baseline p99 ms | Baton / baseline |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.baton.rps.toFixed(0)} | ${r.baton.p99} | ${r.base.rps.toFixed(0)} | ${r.base.p99} | ${((r.baton.rps / r.base.rps) * 100).toFixed(0)}% |`),
+    ...rows.map((r) => `| ${r.name} | ${r.baton.rps.toFixed(0)} | ${r.baton.p99} | ${r.base.rps.toFixed(0)} | ${r.base.p99} | ${ratio(r)} |`),
   ].join('\n');
-  console.log(`\n${table}`);
-  if (values.write) {
+}
+
+async function main(): Promise<number> {
+  const asked = values.db ? values.db.split(',').map((s) => s.trim().toLowerCase()) : [...KINDS];
+  const unknown = asked.filter((k) => !(KINDS as readonly string[]).includes(k));
+  if (unknown.length) {
+    console.error(`unknown --db ${unknown.join(', ')} (expected a list of ${KINDS.join(', ')})`);
+    return 2;
+  }
+  const kinds = KINDS.filter((k) => asked.includes(k));
+
+  // Which servers answer, before anything long starts.
+  const servers = new Map<Kind, Server>();
+  const skipped: string[] = [];
+  for (const kind of kinds) {
+    if (kind === 'sqlite') continue;
+    const server = await probe(kind);
+    if (typeof server === 'string') {
+      console.log(`${kind}: skipped, ${server}`);
+      skipped.push(`${kind}: ${server}`);
+    } else {
+      servers.set(kind, server);
+    }
+  }
+
+  const results: Result[] = [];
+  const failed: string[] = [];
+  for (const kind of kinds) {
+    if (interrupted) break;
+    if (kind !== 'sqlite' && !servers.has(kind)) continue;
+    console.log(`\n${kind === 'sqlite' ? 'SQLite' : servers.get(kind)!.version}`);
+    try {
+      results.push(await benchDatabase(kind, servers.get(kind)));
+    } catch (e) {
+      if (!interrupted) console.error(`${kind}: failed: ${(e as Error).stack ?? e}`);
+      failed.push(kind);
+    } finally {
+      // Servers stopped, bench database dropped, directories removed before the next database.
+      await cleanupAll();
+    }
+  }
+
+  const tables = results.map((r) => `**${r.title}**\n\n${table(r.rows)}`).join('\n\n');
+  if (tables) console.log(`\n${tables}`);
+  if (skipped.length) console.log(`\nnot measured: ${skipped.map((s) => s.split(':')[0]).join(', ')}`);
+  if (failed.length) {
+    console.error(`\nfailed: ${failed.join(', ')}${values.write ? ' (docs/performance.md left as it was)' : ''}`);
+    return 1;
+  }
+  if (values.write && results.length) {
     const file = path.join(root, 'docs/performance.md');
     const doc = readFileSync(file, 'utf8');
     const marker = '<!-- bench:results -->';
-    const stamp = `Run ${new Date().toISOString().slice(0, 10)}: \`npm run bench -- --duration=${DURATION} --connections=${CONNECTIONS} --rounds=${ROUNDS} --write\`, ${SEED} seeded records, Node ${process.version}; medians of ${ROUNDS} alternating rounds after a 2 s warm-up.\n\n${table}`;
-    writeFileSync(file, doc.includes(marker) ? doc.replace(new RegExp(`${marker}[\\s\\S]*?${marker}`), `${marker}\n${stamp}\n${marker}`) : `${doc}\n${marker}\n${stamp}\n${marker}\n`);
+    const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+    const notMeasured = skipped.length ? `\n\nNot measured in this run: ${skipped.map((s) => s.split(':')[0]).join(', ')} (no server answered).` : '';
+    const stamp =
+      `Run ${new Date().toISOString().slice(0, 10)}: \`${command}\`, ${SEED} seeded records per database, Node ${process.version}, ` +
+      `${CONNECTIONS} connections; medians of ${ROUNDS} alternating rounds of ${DURATION} s after a ${WARMUP} s warm-up. ` +
+      `On a server, Baton and its baseline share one database created for the run.\n\n${tables}${notMeasured}`;
+    writeFileSync(file, doc.includes(marker) ? doc.replace(new RegExp(`${marker}[\\s\\S]*?${marker}`), () => `${marker}\n${stamp}\n${marker}`) : `${doc}\n${marker}\n${stamp}\n${marker}\n`);
+    console.log(`\nwrote docs/performance.md`);
   }
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(baseDir, { recursive: true, force: true });
+  return 0;
 }
 
-await main();
+try {
+  process.exitCode = await main();
+} finally {
+  await cleanupAll();
+}

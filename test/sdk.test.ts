@@ -309,20 +309,43 @@ describe('SDK: pb.filter with hostile values', () => {
   }
 
   it('stores backslashes, NUL and newlines exactly', async () => {
-    for (const value of ['back\\slash', 'trailing\\', 'nul\u0000byte', 'line\nbreak\ttab']) {
+    for (const value of ['back\\slash', 'trailing\\', 'line\nbreak\ttab', 'q\\"x\r\n']) {
       const created = await pb.collection('posts').create({ title: value });
       expect((await pb.collection('posts').getOne(created.id)).title).toBe(value);
+    }
+    const nul = 'nul\u0000byte';
+    if (server.dialect === 'postgres') {
+      // PostgreSQL text cannot hold U+0000: the value is refused as invalid, and nothing is stored.
+      const before = (await pb.collection('posts').getList(1, 1)).totalItems;
+      const err = await clientError(() => pb.collection('posts').create({ title: nul }));
+      expect(err.status).toBe(400);
+      expect(err.response).toMatchObject({ status: 400, message: 'Failed to create record.', data: { title: { code: 'validation_invalid_character' } } });
+      expect(Object.keys(err.response.data)).toEqual(['title']);
+      expect(err.response.data.title.message).toMatch(/NUL/);
+      expect((await pb.collection('posts').getList(1, 1)).totalItems).toBe(before);
+    } else {
+      const created = await pb.collection('posts').create({ title: nul });
+      expect((await pb.collection('posts').getOne(created.id)).title).toBe(nul);
     }
   });
 
   it('pb.filter values with backslashes and control characters round-trip exactly', async () => {
     // pb.filter quotes with JSON.stringify; Baton reads JSON's escapes back (PocketBase reads
     // only \<quote>, so there these values would not be found).
-    for (const value of ['lit\\eral', 'trailing\\', 'line\nbreak', 'nul\u0000byte', 'tab\there', 'q\\"x']) {
-      const title = `rt:${value}`;
+    const roundTrip = async (title: string) => {
       const created = await pb.collection('posts').create({ title });
       const found = await pb.collection('posts').getFullList({ filter: pb.filter('title = {:t}', { t: title }) });
-      expect(found.map((r) => r.id)).toEqual([created.id]);
+      expect(found.map((r) => r.id), JSON.stringify(title)).toEqual([created.id]);
+    };
+    for (const value of ['lit\\eral', 'trailing\\', 'line\nbreak', 'tab\there', 'q\\"x']) await roundTrip(`rt:${value}`);
+    const nul = 'rt:nul\u0000byte';
+    if (server.dialect === 'postgres') {
+      // PostgreSQL text cannot hold U+0000: such a value is refused on write, and in a filter too.
+      expect((await clientError(() => pb.collection('posts').create({ title: nul }))).response.data.title.code).toBe('validation_invalid_character');
+      const err = await clientError(() => pb.collection('posts').getFullList({ filter: pb.filter('title = {:t}', { t: nul }) }));
+      expect(err.response).toEqual({ status: 400, message: 'Something went wrong while processing your request.', data: {} });
+    } else {
+      await roundTrip(nul);
     }
   });
 

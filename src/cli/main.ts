@@ -5,14 +5,18 @@ import { isApiError } from '../kernel/errors.ts';
 const USAGE = `Baton: a complete application backend in one command.
 
 Usage:
-  baton serve [--http=${DEFAULTS.http}] [--dir=${DEFAULTS.dir}]
-  baton superuser upsert|create EMAIL PASSWORD [--dir=...]
-  baton superuser update EMAIL PASSWORD [--dir=...]
-  baton superuser delete EMAIL [--dir=...]
+  baton serve [--http=${DEFAULTS.http}] [--dir=${DEFAULTS.dir}] [--db=URL]
+  baton superuser upsert|create EMAIL PASSWORD [--dir=...] [--db=URL]
+  baton superuser update EMAIL PASSWORD [--dir=...] [--db=URL]
+  baton superuser delete EMAIL [--dir=...] [--db=URL]
+  baton migrate copy --from=DIR|URL --to=DIR|URL [--force]   (details: baton migrate help)
 
 Flags:
   --http       host:port to listen on (env BATON_HTTP)
-  --dir        data directory (env BATON_DIR)
+  --dir        data directory: files, and the SQLite database unless --db is given (env BATON_DIR)
+  --db         postgres://user@host:5432/name or mysql://user@host:3306/name (env BATON_DB)
+  --from, --to migrate copy: a data directory or a database URL
+  --force      migrate copy: replace the Baton already in the target
   --log-level  fatal|error|warn|info|debug|trace|silent (env BATON_LOG_LEVEL)
   --dev        pretty, verbose logs
   -h, --help   show this help
@@ -28,6 +32,10 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         http: { type: 'string' },
         dir: { type: 'string' },
+        db: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        force: { type: 'boolean' },
         'log-level': { type: 'string' },
         dev: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -44,13 +52,15 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   try {
-    const config = loadConfig({ http: values.http, dir: values.dir, logLevel: values['log-level'], dev: values.dev });
+    const config = loadConfig({ http: values.http, dir: values.dir, db: values.db, logLevel: values['log-level'], dev: values.dev });
     // Commands are loaded on demand: `--help` or a bad flag should not load the whole server.
     switch (command) {
       case 'serve':
         return await (await import('./serve.ts')).serve(config);
       case 'superuser':
         return await (await import('./superuser.ts')).superuserCommand(config, rest);
+      case 'migrate':
+        return await (await import('./migrate.ts')).migrateCommand(rest, { from: values.from, to: values.to, force: values.force });
       default:
         process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
         return 2;
@@ -80,5 +90,7 @@ export async function main(argv: string[]): Promise<number> {
 function isEnvironmentError(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   const { code, syscall } = e as NodeJS.ErrnoException;
-  return (typeof code === 'string' && typeof syscall === 'string') || e.name === 'SqliteError';
+  if (typeof code === 'string' && typeof syscall === 'string') return true;
+  // Database servers refusing the connection, the credentials or the database name.
+  return ['SqliteError', 'EnvironmentError', 'PostgresError'].includes(e.name) || typeof (e as { sqlState?: unknown }).sqlState === 'string';
 }

@@ -12,6 +12,14 @@ function createLogger(config: Config) {
   });
 }
 
+/** Where the data lives, for the banner: never the URL's password. */
+function describeDatabase(config: Config, kind: string): string {
+  if (!config.db) return `SQLite in ${config.dataDir}`;
+  const u = new URL(config.db);
+  const name = kind === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB';
+  return `${name} at ${u.host}${u.pathname}`;
+}
+
 /** How long a shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -43,7 +51,7 @@ function connectionDrainer(raw: Server): () => void {
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
-  const baton = await openBaton({ dataDir: config.dataDir, logger });
+  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, exclusive: true, logger });
   const server = await buildServer(baton.services, { maxBodySize: config.maxBodySize, logger });
   try {
     await server.listen({ host: config.http.host, port: config.http.port });
@@ -54,10 +62,9 @@ export async function serve(config: Config): Promise<number> {
   const address = server.addresses()[0] as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const base = `http://${host}:${address.port}`;
-  process.stdout.write(`Server started at ${base}\n└─ REST API: ${base}/api/\n`);
   const drain = connectionDrainer(server.server);
 
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -80,4 +87,8 @@ export async function serve(config: Config): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  // Printed only once the signal handlers are in place: a supervisor that stops the server as
+  // soon as it reports ready must get a clean shutdown, not the default kill.
+  process.stdout.write(`Server started at ${base}\n├─ REST API: ${base}/api/\n└─ Database: ${describeDatabase(config, baton.databaseKind)}\n`);
+  return stopped;
 }

@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { SqliteDatabase } from '../db/dialects/sqlite-database.ts';
+import { openDatabases } from '../db/open.ts';
 import { ensureAuxTables, ensureDataTables } from '../db/system-tables.ts';
 import type { Logger } from '../kernel/logger.ts';
 import { AuthService } from '../domain/auth/service.ts';
@@ -12,12 +10,18 @@ import type { Services } from '../domain/services.ts';
 
 export interface OpenOptions {
   dataDir: string;
+  /** A `postgres://…` or `mysql://…` URL; absent: SQLite in `dataDir`. */
+  db?: string;
+  /** Refuse a SQLite directory another process serves (`baton serve`). */
+  exclusive?: boolean;
   logger: Logger;
 }
 
 export interface Baton {
   readonly services: Services;
   readonly dataDir: string;
+  /** 'sqlite', 'postgres' or 'mysql'. */
+  readonly databaseKind: string;
   close(): Promise<void>;
 }
 
@@ -27,16 +31,15 @@ export interface Baton {
  */
 export async function openBaton(options: OpenOptions): Promise<Baton> {
   const dir = options.dataDir;
-  mkdirSync(path.join(dir, 'storage'), { recursive: true });
-  const db = new SqliteDatabase(path.join(dir, 'data.db'));
-  const aux = new SqliteDatabase(path.join(dir, 'auxiliary.db'));
+  const databases = await openDatabases({ url: options.db, dataDir: dir, exclusive: options.exclusive });
+  const { data: db, aux } = databases;
   try {
     await ensureDataTables(db);
     await ensureAuxTables(aux);
     const schema = new CollectionStore();
     await schema.load(db);
     const collections = new CollectionService({ db, store: schema });
-    await initializeDataDirectory(db, collections);
+    await initializeDataDirectory(db, collections, schema);
     const services: Services = {
       db,
       schema,
@@ -44,18 +47,15 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
       records: new RecordService({ db, schema }),
       auth: new AuthService({ db, schema }),
     };
-    options.logger.info({ dataDir: dir, collections: schema.all().length }, 'data directory opened');
+    options.logger.info({ dataDir: dir, database: databases.kind, collections: schema.all().length }, 'data directory opened');
     return {
       services,
       dataDir: dir,
-      async close() {
-        await db.close();
-        await aux.close();
-      },
+      databaseKind: databases.kind,
+      close: () => databases.close(),
     };
   } catch (e) {
-    await db.close();
-    await aux.close();
+    await databases.close();
     throw e;
   }
 }

@@ -3,6 +3,8 @@ import path from 'node:path';
 export interface Config {
   readonly http: { readonly host: string; readonly port: number };
   readonly dataDir: string;
+  /** A PostgreSQL or MySQL URL; absent: SQLite files in `dataDir`. */
+  readonly db: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body in bytes (PocketBase's default is 32 MiB). */
   readonly maxBodySize: number;
@@ -24,6 +26,7 @@ export const DEFAULTS = {
 export interface ConfigInput {
   http?: string;
   dir?: string;
+  db?: string;
   logLevel?: string;
   maxBodySize?: string | number;
   dev?: boolean;
@@ -43,9 +46,14 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid log level "${logLevel}"`);
   const maxBodySize = Number(input.maxBodySize ?? env.BATON_MAX_BODY_SIZE ?? DEFAULTS.maxBodySize);
   if (!Number.isInteger(maxBodySize) || maxBodySize <= 0) throw new ConfigError('invalid max body size');
+  const db = input.db ?? (env.BATON_DB || undefined);
+  if (db !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\/./i.test(db)) {
+    throw new ConfigError(`invalid --db "${db.replace(/\/\/[^@/]*@/, '//…@')}", expected postgres://… or mysql://…`);
+  }
   const config: Config = {
     http: Object.freeze(parseHostPort(input.http ?? env.BATON_HTTP ?? DEFAULTS.http)),
     dataDir: path.resolve(input.dir ?? env.BATON_DIR ?? DEFAULTS.dir),
+    db: db || undefined,
     logLevel: logLevel as Config['logLevel'],
     maxBodySize,
     dev: input.dev ?? env.BATON_DEV === '1',

@@ -1,61 +1,134 @@
-import type { ApiError } from '../kernel/errors.ts';
-import type { Sql, SqlRenderer } from './sql.ts';
+import type { IndexSpec } from './indexes.ts';
+import type { Sql, SqlRenderer, ValueType } from './sql.ts';
+
+export type { ValueType } from './sql.ts';
 
 /** Column kinds the schema layer asks for; each dialect maps them to its own DDL types. */
 export type ColumnKind =
   | 'text' // free text, '' default
   | 'textPrimaryKey'
-  | 'number' // REAL/DOUBLE, 0 default
-  | 'bool' // 0/1, FALSE default
+  | 'number' // a double, 0 default
+  | 'bool' // FALSE default
   | 'json' // JSON document, NULL default
   | 'jsonArray' // JSON array, '[]' default, not null
   | 'geoPoint' // JSON {"lon":0,"lat":0} default, not null
-  | 'date'; // text datetime '' default
+  | 'date'; // text datetime in PocketBase's format, '' default
 
 export interface ColumnSpec {
   name: string;
   kind: ColumnKind;
-  notNull?: boolean;
+}
+
+/** The value type a column of each kind holds, as rows are normalised and filters compare it. */
+export const VALUE_TYPE_OF: Readonly<Record<ColumnKind, ValueType>> = Object.freeze({
+  text: 'text',
+  textPrimaryKey: 'text',
+  number: 'number',
+  bool: 'bool',
+  json: 'json',
+  jsonArray: 'json',
+  geoPoint: 'json',
+  date: 'text',
+});
+
+/**
+ * How the columns of a result row are normalised before anyone above `db/` sees them: `json`
+ * columns come back as JS values (a stored text that is not JSON stays that string), `bool` as
+ * booleans, `number` as numbers, `text` as strings. Columns not named come back as the driver
+ * gives them; name every column whose type matters.
+ */
+export type RowShape = Readonly<Record<string, ValueType>>;
+
+/**
+ * The type of an expression in a filter: a value type, `null` for the NULL literal, or `dynamic`
+ * for a value read out of a JSON document, whose type is only known row by row.
+ */
+export type ExprType = ValueType | 'null' | 'dynamic';
+
+/** What a driver error means, whichever database raised it. */
+export type DbErrorKind = 'unique' | 'notNull' | 'foreignKey' | 'check' | 'deadlock' | 'lockTimeout' | 'busy' | 'timeout' | 'statement';
+
+export interface DbErrorInfo {
+  kind: DbErrorKind;
+  /** For unique and not-null violations: the columns concerned, where the driver says. */
+  columns?: string[];
+}
+
+/** Capabilities that differ between databases; shared code reads them instead of the dialect's name. */
+export interface DialectCaps {
+  /** `INSERT … RETURNING` is available. */
+  readonly returning: boolean;
+  /** CREATE/ALTER/DROP roll back with the transaction (SQLite, PostgreSQL; not MySQL). */
+  readonly transactionalDdl: boolean;
+  /** Tables have a physical row order usable for `@rowid` sorting (SQLite only). */
+  readonly rowid: boolean;
+  /** strftime() modifiers may be any expression (SQLite); elsewhere only constant strings. */
+  readonly dynamicDateModifiers: boolean;
+  /** Text can hold the character U+0000 (not on PostgreSQL). */
+  readonly nulInText: boolean;
 }
 
 /**
  * Everything that differs between SQLite, PostgreSQL and MySQL lives behind this interface.
  * Code outside `db/dialects/*` never checks which database it talks to; it asks the dialect.
+ * Semantics follow SQLite's, the database PocketBase defines its API on: the other dialects
+ * reproduce SQLite's results (comparisons, NULL ordering, case rules), not their own defaults.
  */
 export interface Dialect extends SqlRenderer {
   readonly name: 'sqlite' | 'postgres' | 'mysql';
-  readonly caps: {
-    /** `INSERT … RETURNING` is available. */
-    returning: boolean;
-    /** CREATE/ALTER/DROP can be rolled back inside a transaction. */
-    transactionalDdl: boolean;
-  };
+  readonly caps: DialectCaps;
 
   // ---- expressions used by the filter compiler and record queries ----
-  /** Case-insensitive LIKE with `\` as escape character. */
+  /** Case-insensitive LIKE with `\` as escape character; both sides are read as text. */
   like(left: Sql, right: Sql, negate: boolean): Sql;
   /** The text of `expr` lower-cased. */
   lower(expr: Sql): Sql;
-  /** A JSON value at a path of keys/indexes inside a JSON column or expression. */
-  jsonExtract(expr: Sql, path: readonly string[]): Sql;
-  /** Number of items of a JSON array stored in `expr`; a non-array counts as one value or zero if empty. */
-  jsonArrayLength(expr: Sql): Sql;
+  /**
+   * `expr` (of type `from`) as a value of type `to`, the way SQLite converts it when comparing
+   * with a `to` value (a number compared with text compares as text …). SQLite itself converts
+   * by column affinity, so its dialect returns `expr` unchanged.
+   */
+  cast(expr: Sql, from: ExprType, to: ValueType): Sql;
+  /**
+   * Both sides of a comparison made comparable in the database the way SQLite compares them
+   * (affinity: a number column against the text '5' compares numerically, against 'abc' as
+   * text …), with the type they are compared as. SQLite returns them unchanged.
+   */
+  comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType };
+  /**
+   * A value inside a JSON column or expression at a path of keys/indexes (an empty path: the whole
+   * document), as a `dynamic` expression: JSON null is SQL NULL, and a value that is not valid
+   * JSON is read as a JSON string, so malformed data in one row cannot fail a whole query.
+   */
+  jsonValue(expr: Sql, path: readonly string[]): Sql;
+  /**
+   * Number of items of a multi-value column (a JSON array; a non-empty scalar counts as one).
+   * `list`: `expr` is JSON (a multi-value column or bound JSON text); otherwise a text column.
+   */
+  jsonArrayLength(expr: Sql, list: boolean): Sql;
   /**
    * A table expression iterating the items of a multi-value column (JSON array, or a plain
-   * scalar treated as a one-item array), exposing a single column `value` under `alias`.
+   * scalar treated as a one-item array), exposing a single text column `value` under `alias`.
+   * `list`: `expr` is JSON (a multi-value column or bound JSON text); otherwise a text column.
    */
-  jsonEach(expr: Sql, alias: string): Sql;
+  jsonEach(expr: Sql, alias: string, list: boolean): Sql;
   /**
-   * `strftime(format, expr, ...modifiers)` with SQLite's format directives and modifiers; without
-   * `expr` the current time is formatted.
+   * PocketBase's `strftime(format, time, ...modifiers)` (SQLite's format letters and modifiers).
+   * `format.text`/`modifiers[i].text` hold the constant text where the argument is a literal;
+   * dialects that need it at compile time refuse non-constant ones with a FilterError.
    */
-  strftime(format: Sql, expr?: Sql, modifiers?: readonly Sql[]): Sql;
+  strftime(format: ConstSql, expr?: Sql, modifiers?: readonly ConstSql[]): Sql;
   /** Great-circle distance in kilometres between two points given as lon/lat expressions. */
   geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql;
   /** An expression ordering rows randomly. */
   random(): Sql;
-  /** The physical row order column (`_rowid_` in SQLite) for `@rowid` sorting. */
+  /** The physical row order column for `@rowid` sorting; only where `caps.rowid`. */
   rowid(tableAlias: string): Sql;
+  /**
+   * One ORDER BY term, NULLs first ascending and last descending, as SQLite orders them.
+   * `nullable` false: the expression is never NULL, so the database's own order (and its indexes) serve.
+   */
+  orderBy(expr: Sql, descending: boolean, nullable?: boolean): Sql;
   /**
    * `expr IN (values…)` with the whole list bound as one parameter, so a list of any length
    * neither hits the driver's bound-variable limit nor makes a new statement per length.
@@ -67,53 +140,75 @@ export interface Dialect extends SqlRenderer {
   nullSafeEqual(left: Sql, right: Sql, negate: boolean): Sql;
   /** String concatenation of the given expressions. */
   concat(parts: readonly Sql[]): Sql;
-  /**
-   * Like jsonExtract, but a value that is not valid JSON is read as a JSON string instead of
-   * raising an error, so malformed data in one row cannot fail a whole query (PocketBase's filter
-   * behaviour). An empty path yields the whole value decoded to its SQL equivalent.
-   */
-  jsonExtractLenient(expr: Sql, path: readonly string[]): Sql;
 
   // ---- DDL ----
-  columnType(kind: ColumnKind): string;
   createTable(table: string, columns: readonly ColumnSpec[]): Sql;
   addColumn(table: string, column: ColumnSpec): Sql;
   dropColumn(table: string, column: string): Sql;
   renameColumn(table: string, from: string, to: string): Sql;
   renameTable(from: string, to: string): Sql;
+  /** Several renames, atomically where the database can (one `RENAME TABLE` on MySQL). */
+  renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[];
   dropTable(table: string): Sql;
+  /** The value of column `expr` (of kind `from`) converted for a column of kind `to`. */
+  convertColumn(expr: Sql, from: ColumnKind, to: ColumnKind): Sql;
+  /** Statements creating an index; `columns` gives the kinds of the table's columns. */
+  createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[];
+  dropIndex(index: IndexSpec, table: string): Sql[];
   createView(name: string, selectQuery: string): Sql;
   dropView(name: string): Sql;
   /** CREATE statements of the system tables: data.db's and auxiliary.db's (idempotent). */
-  systemTables(): { readonly data: readonly string[]; readonly aux: readonly string[] };
-  /** Names of the columns `selectQuery` yields, without running it over the data. */
+  systemTables(): { readonly data: readonly Sql[]; readonly aux: readonly Sql[] };
+  /** A query yielding `{name}` for each column of a table or view, in order. */
   tableColumns(table: string): Sql;
 
-  /** The database refused the statement itself (bad SQL, no such column …), as opposed to I/O or constraint failures. */
-  isStatementError(e: unknown): boolean;
+  /** What a driver error means, or undefined for errors that are not the database's. */
+  classifyError(e: unknown): DbErrorInfo | undefined;
+}
 
-  /** Turns a driver error into an ApiError where we know its meaning (unique violation …), else undefined. */
-  translateError(e: unknown): ApiError | undefined;
+/** An expression with its type and, where it is one bound value, that value. */
+export interface TypedSql {
+  readonly sql: Sql;
+  readonly type: ExprType;
+  /** A table column: SQLite applies its affinity when comparing it (literals and expressions have none). */
+  readonly column?: boolean;
+  readonly constant?: { readonly value: unknown };
+}
+
+/** An expression and, where it is a literal, its constant text. */
+export interface ConstSql {
+  readonly sql: Sql;
+  readonly text?: string;
 }
 
 export interface RunResult {
   changes: number;
 }
 
-/** Executes rendered statements. Async so PostgreSQL and MySQL drivers fit the same shape. */
+/** Executes rendered statements. */
 export interface Executor {
   readonly dialect: Dialect;
-  all<T = Record<string, unknown>>(query: Sql): Promise<T[]>;
-  get<T = Record<string, unknown>>(query: Sql): Promise<T | undefined>;
+  all<T = Record<string, unknown>>(query: Sql, shape?: RowShape): Promise<T[]>;
+  get<T = Record<string, unknown>>(query: Sql, shape?: RowShape): Promise<T | undefined>;
   run(query: Sql): Promise<RunResult>;
+}
+
+export interface TransactionOptions {
+  /**
+   * The transaction may run alongside other concurrent ones: a write whose integrity the
+   * database's own constraints keep (one record's insert or update). Without it, transactions are
+   * serialized against each other (across processes on PostgreSQL/MySQL), as every write is on
+   * SQLite: schema changes, and deletes whose cascade and checks read before they write.
+   */
+  concurrent?: boolean;
 }
 
 export interface Database extends Executor {
   /**
    * Runs `fn` in a write transaction; commits when it resolves, rolls back when it throws.
-   * Writers are serialized; reads outside a transaction never see its uncommitted changes.
+   * Reads outside a transaction never see its uncommitted changes.
    */
-  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Drops cached statements after a schema change (DDL) so none runs against a stale schema. */
   schemaChanged(): void;
   close(): Promise<void>;

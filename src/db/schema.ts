@@ -80,6 +80,20 @@ export function isMultiValue(f: FieldDef): boolean {
   return typeof f.maxSelect === 'number' ? f.maxSelect > 1 : false;
 }
 
+/**
+ * The value type a field's column holds: what filters compare it as. Multi-value fields and JSON
+ * documents are JSON; a single relation/select/file value is text.
+ */
+export function fieldValueType(f: FieldDef): 'text' | 'number' | 'bool' | 'json' {
+  switch (f.type) {
+    case 'number': return 'number';
+    case 'bool': return 'bool';
+    case 'json':
+    case 'geoPoint': return 'json';
+    default: return isMultiValue(f) ? 'json' : 'text';
+  }
+}
+
 /** A collection with every key at its empty value, overridden by `partial`. */
 export function blankCollection(partial: Partial<Collection> = {}): Collection {
   return {

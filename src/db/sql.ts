@@ -8,8 +8,18 @@
 
 export type SqlPart = string | SqlValue | SqlIdent;
 
+/**
+ * The type a bound value stands for. Untyped values are bound as the driver sends them; a typed
+ * one is rendered by dialects with strict typing (PostgreSQL) with an explicit cast, so the
+ * database never has to guess the type of a parameter.
+ */
+export type ValueType = 'text' | 'number' | 'bool' | 'json';
+
 export class SqlValue {
-  constructor(readonly value: unknown) {}
+  constructor(
+    readonly value: unknown,
+    readonly type?: ValueType,
+  ) {}
 }
 
 export class SqlIdent {
@@ -49,8 +59,8 @@ export const raw = (text: string): Sql => new Sql([text]);
 /** A quoted identifier; `ident('t', 'col')` renders as "t"."col". */
 export const ident = (...path: string[]): SqlIdent => new SqlIdent(path);
 
-/** A bound parameter. */
-export const value = (v: unknown): SqlValue => new SqlValue(v);
+/** A bound parameter, optionally typed (see `ValueType`). */
+export const value = (v: unknown, type?: ValueType): SqlValue => new SqlValue(v, type);
 
 export function join(fragments: readonly Interpolated[], separator = ', '): Sql {
   const parts: SqlPart[] = [];
@@ -71,7 +81,7 @@ export interface RenderedSql {
 export interface SqlRenderer {
   quoteIdent(name: string): string;
   /** Placeholder for the n-th (1-based) parameter: `?` for SQLite/MySQL, `$n` for PostgreSQL. */
-  placeholder(n: number): string;
+  placeholder(n: number, type?: ValueType): string;
 }
 
 export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
@@ -82,7 +92,7 @@ export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
     else if (p instanceof SqlIdent) text += p.path.map((n) => renderer.quoteIdent(n)).join('.');
     else {
       params.push(p.value);
-      text += renderer.placeholder(params.length);
+      text += renderer.placeholder(params.length, p.type);
     }
   }
   return { text, params };

@@ -1,6 +1,6 @@
 /** The bookkeeping every data directory has: system tables and the record of applied migrations. */
 import type { Database, Executor } from './dialect.ts';
-import { raw, sql } from './sql.ts';
+import { ident, type Sql, sql } from './sql.ts';
 
 export async function hasMigration(db: Executor, file: string): Promise<boolean> {
   return (await db.get(sql`SELECT 1 AS ok FROM _migrations WHERE file = ${file}`)) !== undefined;
@@ -11,9 +11,27 @@ export async function recordMigration(db: Executor, file: string): Promise<void>
   await db.run(sql`INSERT INTO _migrations (file, applied) VALUES (${file}, ${Date.now() * 1000})`);
 }
 
-async function createAll(db: Database, statements: readonly string[]): Promise<void> {
+/**
+ * Runs `fn` inside a savepoint of the current transaction: when it fails, only its statements
+ * are rolled back and the transaction goes on. PostgreSQL needs this to continue after a failed
+ * statement (it aborts the whole transaction otherwise); SQLite and MySQL accept it as well.
+ */
+export async function withSavepoint<T>(tx: Executor, name: string, fn: () => Promise<T>): Promise<T> {
+  const point = ident(name);
+  await tx.run(sql`SAVEPOINT ${point}`);
+  try {
+    const result = await fn();
+    await tx.run(sql`RELEASE SAVEPOINT ${point}`);
+    return result;
+  } catch (e) {
+    await tx.run(sql`ROLLBACK TO SAVEPOINT ${point}`);
+    throw e;
+  }
+}
+
+async function createAll(db: Database, statements: readonly Sql[]): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const s of statements) await tx.run(raw(s));
+    for (const s of statements) await tx.run(s);
   });
   db.schemaChanged();
 }

@@ -1,7 +1,7 @@
-import { ident, raw, Sql, SqlValue, sql } from '../db/sql.ts';
-import type { Dialect } from '../db/dialect.ts';
+import { join, raw, Sql, SqlValue, sql } from '../db/sql.ts';
+import type { Dialect, TypedSql } from '../db/dialect.ts';
 import { type BaseOp, type Op, baseOp, isAnyOp } from './ast.ts';
-import { type Compiled, type CompileContext, type MultiMatch, type NullFallback, type Operand, operand, unionJoins } from './context.ts';
+import { type Compiled, type CompileContext, type MultiMatch, type Operand, operand, unionJoins } from './context.ts';
 import { fail } from './errors.ts';
 import { FILTER_LIMITS } from './limits.ts';
 import { castToString } from './values.ts';
@@ -33,12 +33,15 @@ function build(ctx: CompileContext, l: Operand, op: Op, r: Operand, checks: { ro
     case '=': e = equality(d, true, l, r); break;
     case '!=': e = equality(d, false, l, r); break;
     case '~': case '!~': e = like(d, l, r, b === '!~'); break;
-    default: e = sql`${l.sql} ${raw(b)} ${r.sql}`;
+    default: {
+      const c = d.comparable(typed(l), typed(r));
+      e = sql`${c.left} ${raw(b)} ${c.right}`;
+    }
   }
   if (!isAnyOp(op)) {
     if (l.multi && r.multi) e = sql`(${e} AND ${manyVsMany(ctx, l, b, r, checks)})`;
-    else if (l.multi) e = sql`(${e} AND ${manyVsOne(ctx, l.multi(), l.nullFallback, b, r, false, checks)})`;
-    else if (r.multi) e = sql`(${e} AND ${manyVsOne(ctx, r.multi(), r.nullFallback, b, l, true, checks)})`;
+    else if (l.multi) e = sql`(${e} AND ${manyVsOne(ctx, l, b, r, false, checks)})`;
+    else if (r.multi) e = sql`(${e} AND ${manyVsOne(ctx, r, b, l, true, checks)})`;
   }
   if (l.afterBuild) e = l.afterBuild(e);
   if (r.afterBuild) e = r.afterBuild(e);
@@ -46,37 +49,47 @@ function build(ctx: CompileContext, l: Operand, op: Op, r: Operand, checks: { ro
 }
 
 /** NOT EXISTS a value of the multi-valued side for which the comparison fails. */
-function manyVsOne(ctx: CompileContext, mm: MultiMatch, nf: NullFallback, op: BaseOp, other: Operand, inverse: boolean, checks: { rows: number }): Sql {
+function manyVsOne(ctx: CompileContext, many: Operand, op: BaseOp, other: Operand, inverse: boolean, checks: { rows: number }): Sql {
   ctx.countSubquery();
+  const mm = (many.multi as () => MultiMatch)();
   checks.rows += mm.rows;
-  const item = operand({ sql: mm.value, nullFallback: nf, afterBuild: not });
+  const item = operand({ sql: mm.value, type: many.type, column: many.column, nullFallback: many.nullFallback, afterBuild: not });
   // The other side keeps its values but not its own multi-match or null preference (as PocketBase).
-  const plain = operand({ sql: other.sql, params: other.params, wrap: other.wrap, token: other.token });
+  const plain = operand({ sql: other.sql, type: other.type, column: other.column, params: other.params, wrap: other.wrap, token: other.token });
   const fails = inverse ? build(ctx, plain, op, item, checks) : build(ctx, item, op, plain, checks);
   // Only the values the filter may see (mm.where) take part; hidden ones can never be the counterexample.
   const where = mm.where ? sql`(${mm.where}) AND (${fails})` : fails;
   return sql`NOT EXISTS (SELECT 1 FROM ${mm.from} WHERE ${where})`;
 }
 
-/** `SELECT value AS v FROM …` over the visible values of a multi-match, as a derived table. */
-const valuesOf = (mm: MultiMatch): Sql =>
-  sql`(SELECT ${mm.value} AS ${ident('v')} FROM ${mm.from}${mm.where ? sql` WHERE ${mm.where}` : sql``})`;
-
+/**
+ * Many against many: no visible left value may fail the comparison against a visible right value
+ * (or against NULL when no right value is visible, as a LEFT JOIN of the two value lists gives).
+ * Written as nested correlated subqueries rather than a join of two derived tables, because
+ * MariaDB's derived tables cannot read the outer row (no LATERAL).
+ */
 function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand, checks: { rows: number }): Sql {
   ctx.countSubquery();
-  const la = ctx.alias('l');
-  const ra = ctx.alias('r');
   const lm = (l.multi as () => MultiMatch)();
   const rm = (r.multi as () => MultiMatch)();
   checks.rows += lm.rows * rm.rows;
-  const where = build(
-    ctx,
-    operand({ sql: sql`${ident(la, 'v')}`, nullFallback: l.nullFallback }),
-    op,
-    operand({ sql: sql`${ident(ra, 'v')}`, nullFallback: r.nullFallback, afterBuild: not }),
-    checks,
-  );
-  return sql`NOT EXISTS (SELECT 1 FROM ${valuesOf(lm)} AS ${ident(la)} LEFT JOIN ${valuesOf(rm)} AS ${ident(ra)} ON 1=1 WHERE ${where})`;
+  const fails = (right: Sql, type = r.type) =>
+    build(
+      ctx,
+      operand({ sql: lm.value, type: l.type, column: l.column, nullFallback: l.nullFallback }),
+      op,
+      operand({ sql: right, type, column: r.column, nullFallback: r.nullFallback, afterBuild: not }),
+      checks,
+    );
+  const visible = (m: MultiMatch, cond?: Sql) => {
+    const parts = [m.where, cond].filter((x): x is Sql => x !== undefined);
+    return parts.length ? sql` WHERE ${join(parts.map((x) => sql`(${x})`), ' AND ')}` : sql``;
+  };
+  // (Sibling subqueries may reuse the right side's aliases: each has its own scope.)
+  const failsSome = sql`EXISTS (SELECT 1 FROM ${rm.from}${visible(rm, fails(rm.value))})`;
+  const noneVisible = sql`NOT EXISTS (SELECT 1 FROM ${rm.from}${visible(rm)})`;
+  const leftFails = sql`(${failsSome} OR (${noneVisible} AND ${fails(raw('NULL'), 'null')}))`;
+  return sql`NOT EXISTS (SELECT 1 FROM ${lm.from}${visible(lm, leftFails)})`;
 }
 
 const hasEmptyParam = (o: Operand) => o.params.some((p) => p === null || p === undefined || p === '');
@@ -84,31 +97,53 @@ const isEmpty = (o: Operand) => o.token === 'null' || (o.nullFallback === 'auto'
 const isKnownNonEmpty = (o: Operand) =>
   o.nullFallback !== 'enforced' && (o.token === 'bool' || (o.params.length > 0 && !hasEmptyParam(o) && o.token !== 'null'));
 
-const EMPTY = raw("''");
+/** The operand with its type and, where it is exactly one bound value, that value. */
+function typed(o: Operand): TypedSql {
+  const parts = o.sql.parts;
+  const only = parts.length === 1 && parts[0] instanceof SqlValue ? parts[0] : undefined;
+  const base = { sql: o.sql, type: o.type, column: o.column === true };
+  return only ? { ...base, constant: { value: only.value } } : base;
+}
+
+const EMPTY: TypedSql = { sql: raw("''"), type: 'text', constant: { value: '' } };
 
 /**
  * `a = ''` becomes `(a = '' OR a IS NULL)` rather than `COALESCE(a, '') = ''` so an index on `a`
- * stays usable; COALESCE is the fallback when neither side is known.
+ * stays usable; COALESCE is the fallback when neither side is known. The dialect makes the two
+ * sides comparable first, so what "empty" means follows the column's type (a number is never '').
  */
 function equality(d: Dialect, equal: boolean, l: Operand, r: Operand): Sql {
-  if (l.nullFallback === 'disabled' || r.nullFallback === 'disabled') return d.nullSafeEqual(l.sql, r.sql, !equal);
-  const eq = (a: Sql, b: Sql) => (equal ? sql`${a} = ${b}` : d.nullSafeEqual(a, b, true));
+  if (l.nullFallback === 'disabled' || r.nullFallback === 'disabled') {
+    const c = d.comparable(typed(l), typed(r));
+    return d.nullSafeEqual(c.left, c.right, !equal);
+  }
+  const eq = (a: TypedSql, b: TypedSql) => {
+    const c = d.comparable(a, b);
+    return equal ? sql`${c.left} = ${c.right}` : d.nullSafeEqual(c.left, c.right, true);
+  };
   const isNull = (a: Sql) => (equal ? sql`${a} IS NULL` : sql`${a} IS NOT NULL`);
   const joiner = raw(equal ? ' OR ' : ' AND ');
   const lEmpty = isEmpty(l);
   const rEmpty = isEmpty(r);
   if (lEmpty && rEmpty) return eq(EMPTY, EMPTY);
-  if (isKnownNonEmpty(l) || isKnownNonEmpty(r)) return eq(lEmpty ? EMPTY : l.sql, rEmpty ? EMPTY : r.sql);
-  if (lEmpty) return sql`(${eq(EMPTY, r.sql)}${joiner}${isNull(r.sql)})`;
-  if (rEmpty) return sql`(${eq(l.sql, EMPTY)}${joiner}${isNull(l.sql)})`;
-  return eq(sql`COALESCE(${l.sql}, '')`, sql`COALESCE(${r.sql}, '')`);
+  if (isKnownNonEmpty(l) || isKnownNonEmpty(r)) return eq(lEmpty ? EMPTY : typed(l), rEmpty ? EMPTY : typed(r));
+  if (lEmpty) return sql`(${eq(EMPTY, typed(r))}${joiner}${isNull(r.sql)})`;
+  if (rEmpty) return sql`(${eq(typed(l), EMPTY)}${joiner}${isNull(l.sql)})`;
+  const c = d.comparable(typed(l), typed(r));
+  if (c.type === 'text' || c.type === 'dynamic') {
+    const coalesced = (x: Sql) => sql`COALESCE(${x}, '')`;
+    return equal ? sql`${coalesced(c.left)} = ${coalesced(c.right)}` : d.nullSafeEqual(coalesced(c.left), coalesced(c.right), true);
+  }
+  // Values with no empty form (numbers, booleans, JSON): both NULL, or equal.
+  return d.nullSafeEqual(c.left, c.right, !equal);
 }
 
 function like(d: Dialect, l: Operand, r: Operand, negate: boolean): Sql {
-  if (r.wrap.length === 0) return d.like(l.sql, d.concat([raw("'%'"), r.sql, raw("'%'")]), negate);
+  const left = d.cast(l.sql, l.type, 'text');
+  if (r.wrap.length === 0) return d.like(left, d.concat([raw("'%'"), d.cast(r.sql, r.type, 'text'), raw("'%'")]), negate);
   const targets = new Set<SqlValue>(r.wrap);
-  const wrapped = new Sql(r.sql.parts.map((p) => (p instanceof SqlValue && targets.has(p) ? new SqlValue(likePattern(p.value)) : p)));
-  return d.like(l.sql, wrapped, negate);
+  const wrapped = new Sql(r.sql.parts.map((p) => (p instanceof SqlValue && targets.has(p) ? new SqlValue(likePattern(p.value), 'text') : p)));
+  return d.like(left, wrapped, negate);
 }
 
 /** "contains" pattern for a value, unless the value is already a pattern (has an unescaped `%`). */

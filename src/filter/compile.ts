@@ -1,4 +1,4 @@
-import { empty, join, sql, type Sql } from '../db/sql.ts';
+import { empty, join, sql, type Sql, SqlValue } from '../db/sql.ts';
 import type { Collection } from '../db/schema.ts';
 import { type Expr, compare, countComparisons, ident, nestingDepth, or, str } from './ast.ts';
 import { compareOperands } from './compare.ts';
@@ -61,7 +61,21 @@ export function compileWhereWithCost(parts: readonly FilterPart[], env: WhereEnv
     client.add(c);
   }
   const clientCost = client.size > 0 ? checkClientCost(ctx, conjuncts, client) : 0;
-  return { sql: assemble(ctx, conjuncts), clientCost };
+  const where = assemble(ctx, conjuncts);
+  if (!env.dialect.caps.nulInText) refuseNulValues(where);
+  return { sql: where, clientCost };
+}
+
+/**
+ * A database whose text cannot hold U+0000 (PostgreSQL) refuses such a parameter outright; no
+ * stored text can contain one there, so the filter is refused as invalid rather than failing.
+ */
+function refuseNulValues(where: Sql): void {
+  for (const p of where.parts) {
+    if (p instanceof SqlValue && typeof p.value === 'string' && p.value.includes('\u0000')) {
+      fail('text values cannot contain NUL (U+0000) characters on this database');
+    }
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Dialect } from '../db/dialect.ts';
+import type { Dialect, ExprType } from '../db/dialect.ts';
 import { ident, join, raw, sql, type Sql, type SqlValue, value } from '../db/sql.ts';
 import type { Collection, SchemaLookup } from '../db/schema.ts';
 import { fail, quote } from './errors.ts';
@@ -64,6 +64,16 @@ export interface MultiMatch {
 /** One side of a comparison, resolved (PocketBase's ResolverResult). */
 export interface Operand {
   readonly sql: Sql;
+  /**
+   * What the expression holds (the field's kind for a column, the literal's for a value): the
+   * dialect reads it to compare values of two types as SQLite does, and to decide what "empty" is.
+   */
+  readonly type: ExprType;
+  /**
+   * The operand is a column of the filtered or a joined table, which SQLite compares with its
+   * column affinity (see `Dialect.comparable`); literals, request values and expressions have none.
+   */
+  readonly column?: boolean;
   /** Values the operand stands for, used for the empty/non-empty analysis of `=` and `!=`. */
   readonly params: readonly unknown[];
   /** Bound values inside `sql` that `~` wraps in `%…%`. */
@@ -80,14 +90,22 @@ export interface Operand {
 
 const NO_JOINS: ReadonlySet<string> = new Set();
 
-export const operand = (o: Partial<Operand> & { sql: Sql }): Operand => ({
+export const operand = (o: Partial<Operand> & { sql: Sql; type: ExprType }): Operand => ({
   params: [], wrap: [], token: 'other', nullFallback: 'auto', joins: NO_JOINS, ...o,
 });
 
-export const NULL_OPERAND = operand({ sql: raw('NULL'), token: 'null' });
+export const NULL_OPERAND = operand({ sql: raw('NULL'), type: 'null', token: 'null' });
 
-/** true/false (and :isset results): bound as 1/0, which every dialect reads as a boolean. */
-export const boolOperand = (b: boolean): Operand => operand({ sql: sql`${value(b ? 1 : 0)}`, token: 'bool' });
+/** true/false (and :isset results), bound as booleans. */
+export const boolOperand = (b: boolean): Operand => operand({ sql: sql`${value(b, 'bool')}`, type: 'bool', token: 'bool' });
+
+/** The type of a value bound from the request or a placeholder, from its JS type. */
+export function typeOfValue(v: unknown): 'text' | 'number' | 'bool' | 'null' {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number' || typeof v === 'bigint') return 'number';
+  if (typeof v === 'boolean') return 'bool';
+  return 'text';
+}
 
 /** A join shared by every expression of one compiled WHERE, as PocketBase shares its LEFT JOINs. */
 export interface SharedJoin {

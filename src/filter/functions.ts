@@ -1,10 +1,12 @@
 import { type Sql, sql } from '../db/sql.ts';
 import type { FuncCall, Operand as Node } from './ast.ts';
+import type { ConstSql } from '../db/dialect.ts';
 import { type Operand, type Scope, operand, unionJoins } from './context.ts';
 import { fail } from './errors.ts';
 
 /**
- * Filter functions. Arguments are restricted by kind, as in PocketBase, so a function can never
+ * Filter functions. A function's result is a computed value: `~` wraps the result in `%…%`, never
+ * the constants among its arguments (so function operands carry no `wrap`). Arguments are restricted by kind, as in PocketBase, so a function can never
  * smuggle an arbitrary expression into another.
  */
 type ArgKind = 'text' | 'number' | 'ident' | 'func';
@@ -48,7 +50,7 @@ function strftime(scope: Scope, args: readonly Node[], resolve: (n: Node) => Ope
   if (argKind(scope, args[0]) !== 'text') fail('strftime() expects a format string as its first argument');
   const format = resolve(args[0]);
   if (args.length === 1) {
-    return operand({ sql: d.strftime(format.sql), params: format.params, wrap: format.wrap, nullFallback: 'enforced' });
+    return operand({ sql: d.strftime(constSql(format)), type: 'text', params: format.params, nullFallback: 'enforced' });
   }
   if (argKind(scope, args[1]) === 'func') fail('strftime() expects a date string, number or field as its second argument');
   const time = resolve(args[1]);
@@ -56,12 +58,12 @@ function strftime(scope: Scope, args: readonly Node[], resolve: (n: Node) => Ope
     if (argKind(scope, a) !== 'text') fail(`strftime() modifier ${i + 1} must be a string`);
     return resolve(a);
   });
-  const build = (t: Sql) => d.strftime(format.sql, t, modifiers.map((m) => m.sql));
+  const build = (t: Sql) => d.strftime(constSql(format), d.cast(t, time.type, 'text'), modifiers.map(constSql));
   const all = [format, time, ...modifiers];
   return operand({
     sql: build(time.sql),
+    type: 'text',
     params: all.flatMap((a) => a.params),
-    wrap: all.flatMap((a) => a.wrap),
     nullFallback: 'enforced',
     joins: time.joins,
     multi: time.multi && (() => {
@@ -70,6 +72,12 @@ function strftime(scope: Scope, args: readonly Node[], resolve: (n: Node) => Ope
     }),
     afterBuild: combineAfterBuild(all),
   });
+}
+
+/** An argument with its constant text where it is one literal (dialects translating strftime need it). */
+function constSql(o: Operand): ConstSql {
+  const only = o.params.length === 1 && typeof o.params[0] === 'string' && o.sql.parts.length === 1 ? o.params[0] : undefined;
+  return only === undefined ? { sql: o.sql } : { sql: o.sql, text: only };
 }
 
 /**
@@ -83,11 +91,12 @@ function geoDistance(scope: Scope, args: readonly Node[], resolve: (n: Node) => 
     if (k !== 'ident' && k !== 'number') fail(`geoDistance() argument ${i + 1} must be a field or a number`);
     return resolve(a);
   });
-  const [lonA, latA, lonB, latB] = resolved.map((r) => r.sql);
+  const d = scope.ctx.dialect;
+  const [lonA, latA, lonB, latB] = resolved.map((r) => d.cast(r.sql, r.type, 'number'));
   return operand({
-    sql: sql`${scope.ctx.dialect.geoDistance(lonA, latA, lonB, latB)}`,
+    sql: sql`${d.geoDistance(lonA, latA, lonB, latB)}`,
+    type: 'number',
     params: resolved.flatMap((a) => a.params),
-    wrap: resolved.flatMap((a) => a.wrap),
     nullFallback: 'disabled',
     joins: unionJoins(...resolved.map((r) => r.joins)),
     afterBuild: combineAfterBuild(resolved),

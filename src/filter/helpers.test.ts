@@ -4,6 +4,7 @@ import { macroValue } from './macros.ts';
 import { columnValue, extractNested, toUniqueStrings } from './values.ts';
 import { field } from './test-support.ts';
 
+
 describe('likePattern', () => {
   it.each([
     ['abc', '%abc%'],

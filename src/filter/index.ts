@@ -20,4 +20,4 @@ export { emptyRequestInfo, type FilterEnv, type RequestInfo } from './context.ts
 export { FilterError } from './errors.ts';
 export { FILTER_LIMITS } from './limits.ts';
 export { parseFilter, clearParseCache } from './parser.ts';
-export { compileSortField } from './sort.ts';
+export { compileSortField, compileSortTerm } from './sort.ts';

@@ -7,10 +7,17 @@ import { callFunction } from './functions.ts';
 import { macroValue } from './macros.ts';
 import { resolveField } from './paths.ts';
 
+/** The smallest positive normal double (2^-1022). */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
 /** A literal bound as a parameter: the only way a user-supplied value reaches SQL. */
 export function literal(v: string | number): Operand {
-  const bound = value(v);
-  return operand({ sql: sql`${bound}`, params: [v], wrap: [bound] });
+  // Subnormal doubles make PostgreSQL's arithmetic fail (underflow) where SQLite rounds to 0:
+  // refused alike on every database rather than answered differently.
+  if (typeof v === 'number' && v !== 0 && Math.abs(v) < MIN_NORMAL) fail(`number ${v} is too close to zero`);
+  const type = typeof v === 'number' ? 'number' : 'text';
+  const bound = value(v, type);
+  return operand({ sql: sql`${bound}`, type, params: [v], wrap: [bound] });
 }
 
 const KEYWORDS: Record<string, () => Operand> = {

@@ -4,6 +4,7 @@ import { and, compare, func, ident, macro, num, or, placeholder, str } from './a
 import { tokenize } from './lexer.ts';
 import { parseFilter } from './parser.ts';
 
+
 const errorOf = (src: string): string => {
   try {
     parseFilter(src);

@@ -1,5 +1,5 @@
 import { ident, join, sql, type Sql, value } from '../db/sql.ts';
-import { type Collection, type FieldDef, fieldByName, isMultiValue } from '../db/schema.ts';
+import { type Collection, type FieldDef, fieldByName, fieldValueType, isMultiValue } from '../db/schema.ts';
 import { compareOperands } from './compare.ts';
 import { privateConstraint } from './compile.ts';
 import {
@@ -75,7 +75,7 @@ const idField = (c: Collection) => fieldByName(c, 'id') ?? ID_FIELD;
 
 /** The column of `field` for the record at `ref`: a column reference, or its bound stored value. */
 export function col(ref: RowRef, field: FieldDef): Sql {
-  return ref.kind === 'table' ? sql`${ident(ref.alias, field.name)}` : sql`${value(columnValue(field, ref.values[field.name]))}`;
+  return ref.kind === 'table' ? sql`${ident(ref.alias, field.name)}` : sql`${value(columnValue(field, ref.values[field.name]), fieldValueType(field))}`;
 }
 
 const refJoin = (ref: RowRef): string | null => (ref.kind === 'table' ? ref.join : null);
@@ -142,7 +142,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
   const ids = col(w.main, field);
   let alias: string;
   if (multiple) {
-    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(ids, a)} ON 1=1`, MANY);
+    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(ids, a, true)} ON 1=1`, MANY);
     alias = sharedCollectionJoin(scope, key, je, target, (a) => sql`${ident(a, 'id')} = ${ident(je, 'value')}`);
   } else {
     alias = sharedCollectionJoin(scope, key, refJoin(w.main), target, (a) => sql`${ident(a, 'id')} = ${ids}`);
@@ -162,7 +162,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
     const a = c.alias('m');
     return {
       joins: [
-        sql`LEFT JOIN ${d.jsonEach(fromIds, je)} ON 1=1`,
+        sql`LEFT JOIN ${d.jsonEach(fromIds, je, true)} ON 1=1`,
         sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${ident(je, 'value')}`,
       ],
       ref: table(a, null),
@@ -241,7 +241,7 @@ function pointersJoin(c: CompileContext, r: string, back: Collection, field: Fie
   c.countSubquery();
   const m = c.alias('e');
   const je = c.alias('e');
-  const pairs = sql`SELECT ${ident(je, 'value')} AS ${ident('dst')}, ${ident(m, 'id')} AS ${ident('src')} FROM ${ident(back.name)} AS ${ident(m)}, ${c.dialect.jsonEach(sql`${ident(m, field.name)}`, je)}`;
+  const pairs = sql`SELECT ${ident(je, 'value')} AS ${ident('dst')}, ${ident(m, 'id')} AS ${ident('src')} FROM ${ident(back.name)} AS ${ident(m)}, ${c.dialect.jsonEach(sql`${ident(m, field.name)}`, je, true)}`;
   return sql`LEFT JOIN (${pairs}) AS ${ident(r)} ON ${ident(r, 'dst')} = ${id}`;
 }
 
@@ -292,8 +292,8 @@ function jsonPath(scope: Scope, w: Walk, field: FieldDef, rest: readonly string[
   const d = scope.ctx.dialect;
   // Keys keep word characters only, as PocketBase's Columnify does (so `a:lower` reads key `alower`).
   const path = rest.map((p) => p.replace(/[^\w.*\-@#]/g, ''));
-  const at = (ref: RowRef) => d.jsonExtractLenient(col(ref, field), path);
-  return withMulti(scope, w, operand({ sql: at(w.main), nullFallback: 'disabled', joins: refJoins(w.main) }), at);
+  const at = (ref: RowRef) => d.jsonValue(col(ref, field), path);
+  return withMulti(scope, w, operand({ sql: at(w.main), type: 'dynamic', nullFallback: 'disabled', joins: refJoins(w.main) }), at);
 }
 
 export function finalize(scope: Scope, w: Walk, prop: string): Operand {
@@ -306,21 +306,21 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
   const listLike = field.type === 'relation' || field.type === 'select' || field.type === 'file';
 
   if (modifier === 'length' && listLike) {
-    const at = (ref: RowRef) => d.jsonArrayLength(col(ref, field));
-    return withMulti(scope, w, operand({ sql: at(w.main), joins: refJoins(w.main) }), at);
+    const at = (ref: RowRef) => d.jsonArrayLength(col(ref, field), isMultiValue(field));
+    return withMulti(scope, w, operand({ sql: at(w.main), type: 'number', joins: refJoins(w.main) }), at);
   }
 
   if (modifier === 'each' && listLike) {
     const items = col(w.main, field);
     const fanout = isMultiValue(field) ? MANY : 1;
-    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(items, a)} ON 1=1`, fanout);
+    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => sql`LEFT JOIN ${d.jsonEach(items, a, isMultiValue(field))} ON 1=1`, fanout);
     const eachHop: MultiHop = (c, from) => {
       const a = c.alias('m');
-      return { joins: [sql`LEFT JOIN ${d.jsonEach(col(from, field), a)} ON 1=1`], ref: table(a, null), fanout };
+      return { joins: [sql`LEFT JOIN ${d.jsonEach(col(from, field), a, isMultiValue(field))} ON 1=1`], ref: table(a, null), fanout };
     };
     const ww = isMultiValue(field) ? { ...w, multi: true } : w;
     const valueOf = (ref: RowRef) => sql`${ident((ref as { alias: string }).alias, 'value')}`;
-    return withMulti(scope, ww, operand({ sql: sql`${ident(je, 'value')}`, joins: new Set([je]) }), valueOf, eachHop);
+    return withMulti(scope, ww, operand({ sql: sql`${ident(je, 'value')}`, type: 'text', joins: new Set([je]) }), valueOf, eachHop);
   }
 
   // Other modifiers (:isset, :changed, and :each/:length on single-value types) are ignored here, as in PocketBase.
@@ -328,10 +328,14 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
   const lower = modifier === 'lower';
   const at = (ref: RowRef) => {
     let e = col(ref, field);
-    if (json) e = d.jsonExtractLenient(e, []);
-    return lower ? d.lower(e) : e;
+    if (json) e = d.jsonValue(e, []);
+    return lower ? d.lower(d.cast(e, json ? 'dynamic' : type, 'text')) : e;
   };
-  let o = operand({ sql: at(w.main), nullFallback: json ? 'disabled' : 'auto', joins: refJoins(w.main) });
+  const type = fieldValueType(field);
+  let o = operand({
+    sql: at(w.main), type: lower ? 'text' : json ? 'dynamic' : type, nullFallback: json ? 'disabled' : 'auto', joins: refJoins(w.main),
+    column: !json && !lower && w.main.kind === 'table',
+  });
   // Emails of auth records are only searchable by others when their owner made them visible; the
   // all-of check of a multi-valued path only looks at the visible ones.
   let visibleAt: ((ref: RowRef) => Sql) | undefined;
@@ -345,7 +349,7 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
   return withMulti(scope, w, o, at, undefined, visibleAt);
 }
 
-const emailVisible = (alias: string): Sql => sql`${ident(alias, 'emailVisibility')} = ${value(1)}`;
+const emailVisible = (alias: string): Sql => sql`${ident(alias, 'emailVisibility')} = ${value(true, 'bool')}`;
 
 /** `@request.body.f:changed`: `@request.body.f:isset = true && @request.body.f != f`. */
 export function bodyChanged(scope: Scope, field: FieldDef): Operand {
@@ -353,7 +357,10 @@ export function bodyChanged(scope: Scope, field: FieldDef): Operand {
   const isset = compareOperands(ctx, resolveField(scope, `@request.body.${field.name}:isset`), '=', boolOperand(true));
   const submitted = resolveField(scope, `@request.body.${field.name}`);
   let stored = resolveField(scope, field.name);
-  if (scope.current) stored = operand({ sql: sql`${value(columnValue(field, scope.current[field.name]))}` });
+  if (scope.current) {
+    const type = fieldValueType(field);
+    stored = operand({ sql: sql`${value(columnValue(field, scope.current[field.name]), type)}`, type: field.type === 'json' ? 'dynamic' : type });
+  }
   const differs = compareOperands(ctx, submitted, '!=', stored);
-  return operand({ sql: sql`(${isset.sql} AND ${differs.sql})`, nullFallback: 'disabled', joins: differs.joins });
+  return operand({ sql: sql`(${isset.sql} AND ${differs.sql})`, type: 'bool', nullFallback: 'disabled', joins: differs.joins });
 }

@@ -1,6 +1,6 @@
 import { ident, sql, type Sql, value } from '../db/sql.ts';
 import { type FieldDef, fieldByName, isMultiValue } from '../db/schema.ts';
-import { type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, operand } from './context.ts';
+import { type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, operand, typeOfValue } from './context.ts';
 import { fail, quote } from './errors.ts';
 import { type Walk, bodyChanged, privateVisibility, sharedCollectionJoin, splitModifier, walk } from './paths.ts';
 import { bindable, castToString, extractNested, parseNumeric, toSlice, toUniqueStrings } from './values.ts';
@@ -65,9 +65,13 @@ function staticValue(scope: Scope, path: readonly string[]): Operand {
   if (typeof v === 'string' && fieldByName(scope.collection, prop)?.type === 'number') v = parseNumeric(v) ?? v;
   if (modifier !== '' && modifier !== 'lower') fail(`invalid modifier ${quote(`:${modifier}`)} for ${quote(['@request', ...path.slice(0, -1), prop].join('.'))}`);
   if (v === undefined || v === null) return NULL_OPERAND;
-  const bound = value(bindable(v));
+  const type = typeOfValue(v);
+  const bound = value(bindable(v), type === 'null' ? undefined : type);
   const e = sql`${bound}`;
-  return operand({ sql: modifier === 'lower' ? scope.ctx.dialect.lower(e) : e, params: [v], wrap: [bound] });
+  const { dialect } = scope.ctx;
+  return modifier === 'lower'
+    ? operand({ sql: dialect.lower(dialect.cast(e, type, 'text')), type: 'text', params: [v], wrap: [bound] })
+    : operand({ sql: e, type, params: [v], wrap: [bound] });
 }
 
 const requireListField = (field: FieldDef): void => {
@@ -83,13 +87,13 @@ function bodyEach(scope: Scope, field: FieldDef): Operand {
   const list = toSlice(scope.ctx.request.body[field.name]);
   const items = JSON.stringify(list);
   const rows = Math.max(1, list.length);
-  const je = ctx.sharedJoin(`${scope.keyPrefix}@request.body.${field.name}:each`, null, null, (a) => sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`, rows);
+  const je = ctx.sharedJoin(`${scope.keyPrefix}@request.body.${field.name}:each`, null, null, (a) => sql`LEFT JOIN ${d.jsonEach(sql`${value(items, 'json')}`, a, true)} ON 1=1`, rows);
   // PocketBase counts the submitted list as this operand's parameter, which marks it non-empty.
-  const o = operand({ sql: sql`${ident(je, 'value')}`, params: [items], joins: new Set([je]) });
+  const o = operand({ sql: sql`${ident(je, 'value')}`, type: 'text', params: [items], joins: new Set([je]) });
   if (!isMultiValue(field)) return o;
   const multi = () => {
     const a = ctx.alias('m');
-    return { from: ctx.fromAnchor([sql`LEFT JOIN ${d.jsonEach(sql`${value(items)}`, a)} ON 1=1`]), value: sql`${ident(a, 'value')}`, rows };
+    return { from: ctx.fromAnchor([sql`LEFT JOIN ${d.jsonEach(sql`${value(items, 'json')}`, a, true)} ON 1=1`]), value: sql`${ident(a, 'value')}`, rows };
   };
   return { ...o, multi };
 }
@@ -98,13 +102,13 @@ function bodyLength(scope: Scope, field: FieldDef): Operand {
   requireListField(field);
   const n = toSlice(scope.ctx.request.body[field.name]).length;
   // PocketBase emits the count as a bare number: 0 and 1 count as known non-empty constants.
-  return n <= 1 ? boolOperand(n === 1) : operand({ sql: sql`${value(n)}` });
+  return n <= 1 ? boolOperand(n === 1) : operand({ sql: sql`${value(n, 'number')}`, type: 'number' });
 }
 
 function bodyLower(scope: Scope, field: FieldDef): Operand {
   const s = castToString(scope.ctx.request.body[field.name]);
-  const bound = value(s);
-  return operand({ sql: scope.ctx.dialect.lower(sql`${bound}`), params: [s], wrap: [bound] });
+  const bound = value(s, 'text');
+  return operand({ sql: scope.ctx.dialect.lower(sql`${bound}`), type: 'text', params: [s], wrap: [bound] });
 }
 
 /** `@request.body.rel.field`: the records whose ids were submitted in relation field `rel`. */
@@ -118,7 +122,7 @@ function bodyRelation(scope: Scope, field: FieldDef, props: readonly string[]): 
   const idIn = (c: CompileContext, a: string): Sql => {
     c.countSubquery();
     const je = c.alias('e');
-    return sql`${ident(a, 'id')} IN (SELECT ${ident(je, 'value')} FROM ${d.jsonEach(sql`${value(list)}`, je)})`;
+    return sql`${ident(a, 'id')} IN (SELECT ${ident(je, 'value')} FROM ${d.jsonEach(sql`${value(list, 'json')}`, je, true)})`;
   };
   const key = `${scope.keyPrefix}@request.body.${field.name}`;
   const alias = sharedCollectionJoin(scope, key, null, target, (a) => idIn(ctx, a), ids.length);

@@ -1,21 +1,19 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/support/databases.ts';
 import type { FilterEnv } from './index.ts';
-import { authAs, comments, createDb, guest, matching, posts, users } from './test-support.ts';
+import { authAs, comments, guest, matching, posts, useDatabase, users } from './test-support.ts';
 
 /**
- * Filters compiled for SQLite and executed on a PocketBase-shaped database (see test-support.ts
- * for the rows). Each case: filter -> ids of matching rows.
+ * Filters compiled for the run's dialect and executed on its database, PocketBase-shaped (see
+ * test-support.ts for the rows). Each case: filter -> ids of matching rows, the same on every
+ * database.
  */
-let db: Database.Database;
-beforeAll(() => {
-  db = createDb();
-});
+const db = useDatabase(createTestDatabase);
 
 type Case = [filter: string, expected: string[], env?: Partial<FilterEnv>];
 const run = (cases: Case[], c = posts) =>
-  it.each(cases)('%s', (filter, expected, env) => {
-    expect(matching(db, c, filter, env)).toEqual([...expected].sort());
+  it.each(cases)('%s', async (filter, expected, env) => {
+    expect(await matching(db, c, filter, env)).toEqual([...expected].sort());
   });
 
 describe('plain columns', () => {

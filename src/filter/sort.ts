@@ -12,9 +12,27 @@ import { resolveField } from './paths.ts';
  * client may not list, and emails their owners keep private, sort as NULL.
  */
 export function compileSortField(path: string, env: FilterEnv): Sql {
+  return compileSort(path, env).sql;
+}
+
+/**
+ * One ORDER BY term with its direction. A plain column that cannot hold NULL (every column kind
+ * but JSON, in a table) sorts with the database's own ordering, so its indexes serve the sort;
+ * anything else gets SQLite's NULL placement through the dialect.
+ */
+export function compileSortTerm(path: string, env: FilterEnv, descending: boolean): Sql {
+  const { sql: expr, nullable } = compileSort(path, env);
+  if (path === '@random') return expr;
+  return env.dialect.orderBy(expr, descending, nullable);
+}
+
+function compileSort(path: string, env: FilterEnv): { sql: Sql; nullable: boolean } {
   const alias = env.tableAlias ?? env.collection.name;
-  if (path === '@random') return env.dialect.random();
-  if (path === '@rowid') return env.dialect.rowid(alias);
+  if (path === '@random') return { sql: env.dialect.random(), nullable: false };
+  if (path === '@rowid') {
+    if (!env.dialect.caps.rowid) fail('sorting by @rowid is not supported on this database');
+    return { sql: env.dialect.rowid(alias), nullable: false };
+  }
   if (path.length > FILTER_LIMITS.maxSortFieldLength) fail(`sort field too long (max ${FILTER_LIMITS.maxSortFieldLength} characters)`);
   const ctx = new CompileContext(env);
   const scope: Scope = {
@@ -31,8 +49,11 @@ export function compileSortField(path: string, env: FilterEnv): Sql {
   if (o.params.length > 0 || o.token === 'null') fail(`invalid sort field ${quote(path)}`);
   const expr = o.afterBuild ? sql`(CASE WHEN ${o.afterBuild(raw('1=1'))} THEN ${o.sql} END)` : o.sql;
   const constraints = compileConstraints(ctx);
-  if (o.joins.size === 0 && constraints.length === 0) return expr;
+  if (o.joins.size === 0 && constraints.length === 0) {
+    const notNull = o.column === true && !o.afterBuild && o.type !== 'json' && o.type !== 'dynamic' && env.collection.type !== 'view';
+    return { sql: expr, nullable: !notNull };
+  }
   const joins = ctx.closure([...o.joins, ...constraints.flatMap((c) => [...c.joins])]).map((j) => j.clause);
   const where = constraints.length ? sql` WHERE ${join(constraints.map((c) => c.sql), ' AND ')}` : sql``;
-  return sql`(SELECT ${expr} FROM ${ctx.fromAnchor(joins)}${where}${env.dialect.limitOffset(1, 0)})`;
+  return { sql: sql`(SELECT ${expr} FROM ${ctx.fromAnchor(joins)}${where}${env.dialect.limitOffset(1, 0)})`, nullable: true };
 }

@@ -1,15 +1,39 @@
 /**
- * Test fixtures for the filter compiler: a small PocketBase-shaped schema and a real in-memory
- * SQLite database laid out like PocketBase's (single relation = TEXT id, multi = JSON array text,
- * dates as `YYYY-MM-DD HH:MM:SS.000Z`). Used by the *.test.ts files only.
+ * Test fixtures for the filter compiler: a small PocketBase-shaped schema, its rows, and the run's
+ * real database (BATON_TEST_DIALECT: SQLite in memory, or a server database of its own)
+ * with the tables laid out as the dialect lays out a collection's table (single relation = text
+ * id, multi = JSON array, dates as `YYYY-MM-DD HH:MM:SS.000Z`). Filters are compiled for that
+ * dialect and executed there, so every test asserts rows, on every database.
+ * Used by the *.test.ts files only.
  */
-import Database from 'better-sqlite3';
-import { SqliteDialect } from '../db/dialects/sqlite.ts';
-import { ident, join, raw, render, type Sql, sql } from '../db/sql.ts';
+import { VALUE_TYPE_OF, type ColumnKind, type Database, type Dialect, type Executor, type RowShape, type RunResult } from '../db/dialect.ts';
+import { postgresDialect } from '../db/dialects/postgres.ts';
+import { mysqlDialect } from '../db/dialects/mysql.ts';
+import { sqliteDialect } from '../db/dialects/sqlite.ts';
+import { parseIndex } from '../db/indexes.ts';
+import { openDatabases } from '../db/open.ts';
 import { type Collection, type FieldDef, isMultiValue } from '../db/schema.ts';
+import { ident, join, raw, render, type Sql, sql, value } from '../db/sql.ts';
+import { ensureDataTables } from '../db/system-tables.ts';
+import { afterAll, beforeAll } from 'vitest';
 import { compileFilter, compileSortField, emptyRequestInfo, type FilterEnv, type RequestInfo } from './index.ts';
 
-export const dialect = new SqliteDialect();
+/**
+ * The dialect of the run's database. vitest.config.ts sets BATON_TEST_DIALECT per project, as
+ * test/support/databases.ts reads it (this file is in src/filter, which may import only db/ and
+ * kernel/, so it reads the variable itself and takes the database from the test file).
+ */
+export const dialect: Dialect = dialectNamed(process.env.BATON_TEST_DIALECT ?? 'sqlite');
+const runDialect = dialect;
+
+function dialectNamed(name: string): Dialect {
+  switch (name) {
+    case 'sqlite': return sqliteDialect;
+    case 'postgres': return postgresDialect;
+    case 'mysql': return mysqlDialect;
+    default: throw new Error(`src/filter/test-support.ts: no dialect for BATON_TEST_DIALECT=${name}; add it to dialectNamed()`);
+  }
+}
 
 export const field = (name: string, type: FieldDef['type'], opts: Record<string, unknown> = {}): FieldDef =>
   ({ id: `f_${name}`, name, type, system: false, hidden: false, presentable: false, ...opts });
@@ -79,20 +103,7 @@ export const schema = {
   all: () => all,
 };
 
-function columnDdl(f: FieldDef): string {
-  if (f.name === 'id') return 'TEXT PRIMARY KEY NOT NULL';
-  if (isMultiValue(f)) return "JSON DEFAULT '[]' NOT NULL";
-  switch (f.type) {
-    case 'number': return 'NUMERIC DEFAULT 0 NOT NULL';
-    case 'bool': return 'BOOLEAN DEFAULT FALSE NOT NULL';
-    case 'json': return 'JSON DEFAULT NULL';
-    case 'geoPoint': return `JSON DEFAULT '{"lon":0,"lat":0}' NOT NULL`;
-    default: return "TEXT DEFAULT '' NOT NULL";
-  }
-}
-
 export type Row = Record<string, unknown>;
-const toColumn = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : Array.isArray(v) || (v !== null && typeof v === 'object') ? JSON.stringify(v) : v);
 
 export const data: Record<string, Row[]> = {
   users: [
@@ -124,29 +135,170 @@ export const data: Record<string, Row[]> = {
   profiles: [{ id: 'r1', user: 'u1', bio: 'hi' }],
 };
 
-export function createDb(): Database.Database {
-  return createDbWith(all, data);
-}
 
-/** An in-memory database with one PocketBase-shaped table per collection, filled with `rows`. */
-export function createDbWith(collections: readonly Collection[], rows: Record<string, readonly Row[]>): Database.Database {
-  const db = new Database(':memory:');
-  for (const c of collections) {
-    db.exec(`CREATE TABLE "${c.name}" (${c.fields.map((f) => `"${f.name}" ${columnDdl(f)}`).join(', ')})`);
-    for (const row of rows[c.name] ?? []) {
-      const cols = Object.keys(row);
-      db.prepare(`INSERT INTO "${c.name}" (${cols.map((k) => `"${k}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
-        .run(...cols.map((k) => toColumn(row[k])));
-    }
+/** A collection's column kinds, as the field handlers (domain/collections/fields) choose them. */
+function columnKind(f: FieldDef): ColumnKind {
+  if (f.name === 'id') return 'textPrimaryKey';
+  switch (f.type) {
+    case 'number': return 'number';
+    case 'bool': return 'bool';
+    case 'json': return 'json';
+    case 'geoPoint': return 'geoPoint';
+    case 'date': case 'autodate': return 'date';
+    default: return isMultiValue(f) ? 'jsonArray' : 'text';
   }
-  return db;
 }
 
-/** Sets `values` on row `id` of `table` (values encoded as createDbWith stores them). */
-export function updateRow(db: Database.Database, table: string, id: string, values: Row): void {
-  const cols = Object.keys(values);
-  if (cols.length === 0) return;
-  db.prepare(`UPDATE "${table}" SET ${cols.map((k) => `"${k}" = ?`).join(', ')} WHERE "id" = ?`).run(...cols.map((k) => toColumn(values[k])), id);
+/**
+ * A value of `data`/`Row` as its column stores it: booleans as booleans, JSON columns as JSON text.
+ * A string in a JSON column is text the row holds as it is on SQLite (PocketBase's legacy rows: a
+ * bare id in a multi-value column); a JSON column elsewhere holds only JSON, so there it is the
+ * JSON string, as `baton migrate` copies such text.
+ */
+function columnValue(v: unknown, kind: ColumnKind, d: Dialect): Sql {
+  const type = VALUE_TYPE_OF[kind];
+  if (v === null || v === undefined) return sql`${value(null, type)}`;
+  if (type !== 'json') return sql`${value(v, type)}`;
+  return sql`${value(typeof v === 'string' && d.name === 'sqlite' ? v : JSON.stringify(v), 'json')}`;
+}
+
+/** What test/support/databases.ts's createTestDatabase gives: a server database's URL (none for SQLite). */
+export interface ServerDatabase {
+  readonly url: string | undefined;
+  drop(): Promise<void>;
+}
+
+/**
+ * The run's database holding one table per collection. It is a `Database` from the first test of
+ * the file on (see `useDatabase`); `fill` and `updateAll` change its rows between tests.
+ */
+export class FilterDatabase implements Database {
+  private opened?: { db: Database; close(): Promise<void> };
+  private readonly kinds: ReadonlyMap<string, Readonly<Record<string, ColumnKind>>>;
+
+  /** `dialect`: the database `open` must get (by default the run's). */
+  constructor(
+    private readonly collections: readonly Collection[],
+    readonly dialect: Dialect = runDialect,
+  ) {
+    this.kinds = new Map(collections.map((c) => [c.name, Object.fromEntries(c.fields.map((f) => [f.name, columnKind(f)]))]));
+  }
+
+  private get db(): Database {
+    if (!this.opened) throw new Error('the test database opens in beforeAll: use it inside tests and hooks');
+    return this.opened.db;
+  }
+
+  /** Opens the server database (or an in-memory SQLite one) and creates the system and collection tables. */
+  async open(server: ServerDatabase): Promise<void> {
+    if (server.url) {
+      const dbs = await openDatabases({ url: server.url, dataDir: '' });
+      this.opened = { db: dbs.data, close: () => dbs.close() };
+    } else {
+      const { SqliteDatabase } = await import('../db/dialects/sqlite-database.ts');
+      const db = new SqliteDatabase(':memory:');
+      this.opened = { db, close: () => db.close() };
+    }
+    const got = this.db.dialect;
+    if (got !== this.dialect) {
+      await this.close();
+      throw new Error(`expected a ${this.dialect.name} database (BATON_TEST_DIALECT), got ${got.name}`);
+    }
+    await ensureDataTables(this.db); // PostgreSQL's date functions (baton_strftime) live there
+    const d = this.db.dialect;
+    await this.db.transaction(async (tx) => {
+      for (const c of this.collections) {
+        const kinds = this.kinds.get(c.name)!;
+        await tx.run(d.createTable(c.name, c.fields.map((f) => ({ name: f.name, kind: kinds[f.name] }))));
+        for (const text of c.indexes) {
+          const index = parseIndex(text);
+          if (!index) throw new Error(`unparsable index of ${c.name}: ${text}`);
+          for (const statement of d.createIndex(index, c.name, kinds)) await tx.run(statement);
+        }
+      }
+    });
+    this.db.schemaChanged();
+  }
+
+  /** Replaces the rows of every collection's table with `rows` (in their order). */
+  async fill(rows: Record<string, readonly Row[]>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const c of this.collections) {
+        await tx.run(sql`DELETE FROM ${ident(c.name)}`);
+        for (const row of rows[c.name] ?? []) {
+          const cols = Object.keys(row);
+          const values = cols.map((k) => this.column(c.name, k, row[k]));
+          await tx.run(sql`INSERT INTO ${ident(c.name)} (${join(cols.map((k) => ident(k)))}) VALUES (${join(values)})`);
+        }
+      }
+    });
+  }
+
+  /** Sets each `[table, id, values]`, in one transaction. */
+  async updateAll(changes: ReadonlyArray<readonly [table: string, id: string, values: Row]>): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (const [table, id, values] of changes) {
+        const sets = Object.keys(values).map((k) => sql`${ident(k)} = ${this.column(table, k, values[k])}`);
+        if (sets.length) await tx.run(sql`UPDATE ${ident(table)} SET ${join(sets)} WHERE ${ident('id')} = ${value(id, 'text')}`);
+      }
+    });
+  }
+
+  private column(table: string, name: string, v: unknown): Sql {
+    const kind = this.kinds.get(table)?.[name];
+    if (!kind) throw new Error(`no column ${table}.${name} in the test schema`);
+    return columnValue(v, kind, this.db.dialect);
+  }
+
+  all<T = Record<string, unknown>>(query: Sql, shape?: RowShape): Promise<T[]> {
+    return this.db.all<T>(query, shape);
+  }
+
+  get<T = Record<string, unknown>>(query: Sql, shape?: RowShape): Promise<T | undefined> {
+    return this.db.get<T>(query, shape);
+  }
+
+  run(query: Sql): Promise<RunResult> {
+    return this.db.run(query);
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
+
+  schemaChanged(): void {
+    this.db.schemaChanged();
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    await opened?.close();
+  }
+}
+
+/**
+ * The run's database for the calling test file (or describe block): opened with `collections`'
+ * tables and `rows` before its first test, closed and dropped after its last.
+ * `create` is test/support/databases.ts's createTestDatabase.
+ */
+export function useDatabase(
+  create: () => Promise<ServerDatabase>,
+  collections: readonly Collection[] = all,
+  rows: Record<string, readonly Row[]> = data,
+): FilterDatabase {
+  const db = new FilterDatabase(collections);
+  let server: ServerDatabase | undefined;
+  beforeAll(async () => {
+    server = await create();
+    await db.open(server);
+    await db.fill(rows);
+  });
+  afterAll(async () => {
+    await db.close();
+    await server?.drop();
+  });
+  return db;
 }
 
 export const guest = (over: Partial<RequestInfo> = {}): RequestInfo => ({ ...emptyRequestInfo(), ...over });
@@ -162,21 +314,31 @@ export function envFor(c: Collection, over: Partial<FilterEnv> = {}): FilterEnv 
   return { dialect, schema, collection: c, request: guest(), allowHiddenFields: true, now: NOW, ...over };
 }
 
-/** better-sqlite3 binds numbers, strings, bigints, buffers and null only (as the app's executor). */
-const bindable = (v: unknown) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+/** Runs `query`; a database error names the SQL it came from, as the dialect rendered it. */
+export async function rowsOf<T = Record<string, unknown>>(db: Executor, query: Sql): Promise<T[]> {
+  try {
+    return await db.all<T>(query);
+  } catch (e) {
+    const { text, params } = render(query, db.dialect);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new Error(`${db.dialect.name}: ${message}\n  SQL: ${text}\n  params: ${JSON.stringify(params)}`, { cause: e });
+  }
+}
 
-export function selectIds(db: Database.Database, c: Collection, where: Sql, order?: Sql): string[] {
+/** Ids of `c`'s rows matching `where`, in the database's order (sorted by `order` if given). */
+export async function selectIds(db: Executor, c: Collection, where: Sql, order?: Sql): Promise<string[]> {
   const q = sql`SELECT ${ident(c.name, 'id')} AS id FROM ${ident(c.name)}${where.isEmpty ? raw('') : sql` WHERE ${where}`}${order ? sql` ORDER BY ${order}` : raw('')}`;
-  const r = render(q, dialect);
-  return (db.prepare(r.text).all(...r.params.map(bindable)) as Array<{ id: string }>).map((x) => x.id);
+  return (await rowsOf<{ id: string }>(db, q)).map((x) => x.id);
 }
 
-/** Ids of `c`'s rows matching `filter`, sorted. */
-export function matching(db: Database.Database, c: Collection, filter: string, over: Partial<FilterEnv> = {}): string[] {
-  return selectIds(db, c, compileFilter(filter, envFor(c, over))).sort();
+/** Ids of `c`'s rows matching `filter` (compiled for `db`'s dialect), sorted. */
+export async function matching(db: Executor, c: Collection, filter: string, over: Partial<FilterEnv> = {}): Promise<string[]> {
+  return (await selectIds(db, c, compileFilter(filter, envFor(c, { dialect: db.dialect, ...over })))).sort();
 }
 
-export function sortedIds(db: Database.Database, c: Collection, sort: Array<[string, 'ASC' | 'DESC']>, over: Partial<FilterEnv> = {}): string[] {
-  const order = join(sort.map(([p, dir]) => sql`${compileSortField(p, envFor(c, over))} ${raw(dir)}, ${ident(c.name, 'id')} ASC`));
-  return selectIds(db, c, sql``, order);
+/** Ids of `c`'s rows ordered by `sort` as the records API orders them (ties by id). */
+export async function sortedIds(db: Executor, c: Collection, sort: Array<[string, 'ASC' | 'DESC']>, over: Partial<FilterEnv> = {}): Promise<string[]> {
+  const env = envFor(c, { dialect: db.dialect, ...over });
+  const terms = sort.map(([p, dir]) => db.dialect.orderBy(compileSortField(p, env), dir === 'DESC'));
+  return selectIds(db, c, sql``, join([...terms, db.dialect.orderBy(sql`${ident(c.name, 'id')}`, false)]));
 }

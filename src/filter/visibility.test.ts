@@ -1,12 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type Database from 'better-sqlite3';
+import { createTestDatabase } from '../../test/support/databases.ts';
 import { render } from '../db/sql.ts';
 import type { Collection } from '../db/schema.ts';
 import { isApiError } from '../kernel/errors.ts';
 import { type Expr, type Op, type Operand, ANY_OPS, COMPARE_OPS, and, compare, func, ident, num, or, str } from './ast.ts';
 import { compileFilter, type FilterEnv, type RequestInfo } from './index.ts';
-import { NOW, type Row, collection, createDbWith, dialect, field, guest, selectIds, updateRow } from './test-support.ts';
+import { type FilterDatabase, NOW, type Row, collection, dialect, field, guest, selectIds, useDatabase } from './test-support.ts';
 
 /**
  * Client filters (allowHiddenFields: false) must not depend on data the client cannot see: rows of
@@ -86,18 +86,22 @@ interface Hidden {
   notes: Record<'n2' | 'n3', { text: string }>;
 }
 
-function applyHidden(db: Database.Database, h: Hidden): void {
-  for (const [id, email] of Object.entries(h.emails)) updateRow(db, 'users', id, { email });
+function applyHidden(db: FilterDatabase, h: Hidden): Promise<void> {
+  const changes: Array<[string, string, Row]> = Object.entries(h.emails).map(([id, email]) => ['users', id, { email }]);
   for (const [table, rows] of [['teams', h.teams], ['tags', h.tags], ['notes', h.notes]] as const) {
-    for (const [id, values] of Object.entries(rows)) updateRow(db, table, id, values);
+    for (const [id, values] of Object.entries(rows)) changes.push([table, id, values]);
   }
+  return db.updateAll(changes);
 }
 
 const request = (over: Partial<RequestInfo> = {}): RequestInfo => guest(over);
 const envFor = (c: Collection, over: Partial<FilterEnv> = {}): FilterEnv =>
   ({ dialect, schema, collection: c, request: request(), allowHiddenFields: false, now: NOW, ...over });
-const ids = (db: Database.Database, c: Collection, filter: string | Expr, over: Partial<FilterEnv> = {}) =>
-  selectIds(db, c, compileFilter(filter, envFor(c, over))).sort();
+const ids = async (db: FilterDatabase, c: Collection, filter: string | Expr, over: Partial<FilterEnv> = {}) =>
+  (await selectIds(db, c, compileFilter(filter, envFor(c, { dialect: db.dialect, ...over })))).sort();
+
+// One database for the file; each test starts from the base rows (`db.fill(base)`).
+const db = useDatabase(createTestDatabase, all, base);
 
 // Another assignment of the hidden data, chosen to flip every probe below if it leaked.
 const flipped: Hidden = {
@@ -111,11 +115,11 @@ type Case = [filter: string, expected: string[]];
 
 /** Each filter gives `expected` on the base data and again after the hidden data changed. */
 function cases(c: Collection, list: Case[], over: Partial<FilterEnv> = {}): void {
-  it.each(list)('%s', (filter, expected) => {
-    const db = createDbWith(all, base);
-    expect(ids(db, c, filter, over)).toEqual([...expected].sort());
-    applyHidden(db, flipped);
-    expect(ids(db, c, filter, over)).toEqual([...expected].sort());
+  it.each(list)('%s', async (filter, expected) => {
+    await db.fill(base);
+    expect(await ids(db, c, filter, over)).toEqual([...expected].sort());
+    await applyHidden(db, flipped);
+    expect(await ids(db, c, filter, over)).toEqual([...expected].sort());
   });
 }
 
@@ -190,23 +194,25 @@ describe('rows hidden by a listRule never change a client filter', () => {
 
 describe('superusers and rules (allowHiddenFields) still see everything', () => {
   const superuser = { allowHiddenFields: true };
-  it('hidden emails and rows take part in their all-of checks', () => {
-    const db = createDbWith(all, base);
-    expect(ids(db, posts, "authors.email != 'victim@example.com'", superuser)).toEqual(['p3', 'p4', 'p6']);
-    expect(ids(db, posts, "authors.email ?= 'victim@example.com'", superuser)).toEqual(['p1', 'p2', 'p5']);
-    expect(ids(db, items, "tags.secret != 'topsecret'", superuser)).toEqual(['i3', 'i4', 'i6']);
-    expect(ids(db, items, "notes_via_item.text != 'hidden note'", superuser)).toEqual(['i1', 'i3', 'i4', 'i5', 'i6']);
-    expect(ids(db, items, "@collection.tags.secret != 'topsecret'", superuser)).toEqual([]);
-    applyHidden(db, flipped);
-    expect(ids(db, posts, "authors.email != 'victim@example.com'", superuser)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
-    expect(ids(db, items, "tags.secret != 'topsecret'", superuser)).toEqual(['i1', 'i2', 'i3', 'i4', 'i6']);
+  it('hidden emails and rows take part in their all-of checks', async () => {
+    await db.fill(base);
+    expect(await ids(db, posts, "authors.email != 'victim@example.com'", superuser)).toEqual(['p3', 'p4', 'p6']);
+    expect(await ids(db, posts, "authors.email ?= 'victim@example.com'", superuser)).toEqual(['p1', 'p2', 'p5']);
+    expect(await ids(db, items, "tags.secret != 'topsecret'", superuser)).toEqual(['i3', 'i4', 'i6']);
+    expect(await ids(db, items, "notes_via_item.text != 'hidden note'", superuser)).toEqual(['i1', 'i3', 'i4', 'i5', 'i6']);
+    expect(await ids(db, items, "@collection.tags.secret != 'topsecret'", superuser)).toEqual([]);
+    await applyHidden(db, flipped);
+    expect(await ids(db, posts, "authors.email != 'victim@example.com'", superuser)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    expect(await ids(db, items, "tags.secret != 'topsecret'", superuser)).toEqual(['i1', 'i2', 'i3', 'i4', 'i6']);
   });
 
+  // The constraint's SQL text is the point here (it names the listRule's column); the same on every dialect.
   it('client filter SQL carries the constraints, superuser SQL does not', () => {
     const client = render(compileFilter("tags.secret != 'x'", envFor(items)), dialect).text;
     const su = render(compileFilter("tags.secret != 'x'", envFor(items, superuser)), dialect).text;
-    expect(client.match(/"public"/g)?.length).toBe(2); // shared join and private copy
-    expect(su).not.toContain('"public"');
+    const column = dialect.quoteIdent('public');
+    expect(client.split(column).length - 1).toBe(2); // shared join and private copy
+    expect(su).not.toContain(column);
   });
 });
 
@@ -288,40 +294,43 @@ function filterFor(root: keyof typeof ROOTS): fc.Arbitrary<Expr> {
   );
 }
 
+/**
+ * Runs of the property. A run costs two transactions of 9 UPDATEs and two queries: about 2 ms
+ * on SQLite in memory, ~45 ms on PostgreSQL over a socket, where 1500 runs would take over a minute.
+ */
+const PROPERTY_RUNS = dialect.name === 'sqlite' ? 1500 : 400;
+
 const REQUESTS: RequestInfo[] = [
   request({ body: { tags: ['g1', 'g3', 'g4'] } }),
   request({ auth: { collection: users, record: { ...base.users[0] } }, body: { tags: ['g3'] } }),
 ];
 
 describe('property: hidden rows and emails never change which rows a client filter matches', () => {
-  let db: Database.Database;
-  beforeEach(() => {
-    db = createDbWith(all, base);
-  });
+  beforeEach(() => db.fill(base));
 
-  it('random filters give the same ids under any two assignments of the hidden data', () => {
+  it('random filters give the same ids under any two assignments of the hidden data', async () => {
     const root = fc.constantFrom<keyof typeof ROOTS>('posts', 'items', 'users');
     const scenario = root.chain((r) => fc.tuple(fc.constant(r), filterFor(r), fc.integer({ min: 0, max: REQUESTS.length - 1 })));
     let executed = 0;
-    fc.assert(
-      fc.property(scenario, hidden, hidden, ([r, filter, req], ha, hb) => {
+    await fc.assert(
+      fc.asyncProperty(scenario, hidden, hidden, async ([r, filter, req], ha, hb) => {
         const c = ROOTS[r];
         let where;
         try {
-          where = compileFilter(filter, envFor(c, { request: REQUESTS[req] }));
+          where = compileFilter(filter, envFor(c, { dialect: db.dialect, request: REQUESTS[req] }));
         } catch (e) {
           if (!isApiError(e) || e.status !== 400) throw e;
           return;
         }
         executed++;
-        applyHidden(db, ha);
-        const a = selectIds(db, c, where).sort();
-        applyHidden(db, hb);
-        const b = selectIds(db, c, where).sort();
+        await applyHidden(db, ha);
+        const a = (await selectIds(db, c, where)).sort();
+        await applyHidden(db, hb);
+        const b = (await selectIds(db, c, where)).sort();
         expect(b).toEqual(a);
       }),
-      { numRuns: 1500 },
+      { numRuns: PROPERTY_RUNS },
     );
-    expect(executed).toBeGreaterThan(1000); // the filters mostly compile: the property is not vacuous
+    expect(executed).toBeGreaterThan((PROPERTY_RUNS * 2) / 3); // the filters mostly compile: the property is not vacuous
   });
 });

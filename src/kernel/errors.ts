@@ -40,3 +40,11 @@ export const fieldError = (code: string, message: string, params?: Record<string
   params ? { code, message, params } : { code, message };
 
 export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
+
+/**
+ * The environment refused something the operator must fix (another process holds the data
+ * directory, an unusable database URL): the CLI prints its message as one line, no stack trace.
+ */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}

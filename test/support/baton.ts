@@ -7,10 +7,13 @@ import { openBaton, type Baton } from '../../src/cli/wire.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { systemContext } from '../../src/domain/context.ts';
 import { silentLogger } from '../../src/kernel/logger.ts';
+import { createTestDatabase, TEST_DIALECT } from './databases.ts';
 import { fixtureDir } from './fixture.ts';
 
 export interface TestServer {
   url: string;
+  /** The database the server runs on (BATON_TEST_DIALECT). */
+  dialect: typeof TEST_DIALECT;
   dataDir: string;
   baton: Baton;
   /** Token of a superuser created for the test (or found in a fixture). */
@@ -32,7 +35,13 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const dataDir = mkdtempSync(path.join(tmpdir(), 'baton-test-'));
   if (source) cpSync(source, dataDir, { recursive: true });
   const logger = pino({ level: 'silent' });
-  const baton = await openBaton({ dataDir, logger: silentLogger });
+  const database = await createTestDatabase();
+  if (source && database.url) {
+    // PocketBase's directory is SQLite: on another database, serve what `baton migrate copy` made of it.
+    const { copyBaton } = await import('../../src/cli/migrate-copy.ts');
+    await copyBaton({ from: { dir: dataDir }, to: { url: database.url, dir: dataDir }, force: true, log: () => undefined });
+  }
+  const baton = await openBaton({ dataDir, db: database.url, logger: silentLogger });
   const server = await buildServer(baton.services, { maxBodySize: options.maxBodySize ?? 32 << 20, logger });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.addresses()[0] as AddressInfo;
@@ -53,12 +62,14 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 
   return {
     url,
+    dialect: TEST_DIALECT,
     dataDir,
     baton,
     superuserToken: login.token,
     async close() {
       await server.close();
       await baton.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

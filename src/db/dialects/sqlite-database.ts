@@ -1,5 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
-import type { Database, Dialect, Executor, RunResult } from '../dialect.ts';
+import path from 'node:path';
+import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
+import { NormalizerCache } from '../normalize.ts';
+import { EnvironmentError } from '../../kernel/errors.ts';
 import { render, type Sql } from '../sql.ts';
 import { sqliteDialect } from './sqlite.ts';
 
@@ -38,10 +41,15 @@ class StatementCache {
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null only. */
 function bindable(v: unknown): unknown {
   if (v === undefined) return null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
+  // Whole numbers go in as INTEGER, as PocketBase binds them (a REAL 12 reads as the text '12.0').
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (typeof v === 'boolean') return v ? 1n : 0n;
   if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) return JSON.stringify(v);
   return v;
 }
+
+/** SQLite hands JSON back as text and booleans as 0/1. */
+const normalizers = new NormalizerCache(true);
 
 class ConnectionExecutor implements Executor {
   readonly dialect: Dialect = sqliteDialect;
@@ -56,14 +64,14 @@ class ConnectionExecutor implements Executor {
     return { stmt: this.cache.get(text), params: params.map(bindable) };
   }
 
-  async all<T>(query: Sql): Promise<T[]> {
+  async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
     const { stmt, params } = this.prepare(query);
-    return stmt.all(...params) as T[];
+    return normalizers.rows<T>(stmt.all(...params) as Record<string, unknown>[], shape);
   }
 
-  async get<T>(query: Sql): Promise<T | undefined> {
+  async get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
     const { stmt, params } = this.prepare(query);
-    return stmt.get(...params) as T | undefined;
+    return normalizers.row<T>(stmt.get(...params) as Record<string, unknown> | undefined, shape);
   }
 
   async run(query: Sql): Promise<RunResult> {
@@ -115,12 +123,12 @@ export class SqliteDatabase implements Database {
     this.reader = file === ':memory:' ? this.writer : new ConnectionExecutor(open(file, timeout));
   }
 
-  all<T>(query: Sql): Promise<T[]> {
-    return this.reader.all<T>(query);
+  all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
+    return this.reader.all<T>(query, shape);
   }
 
-  get<T>(query: Sql): Promise<T | undefined> {
-    return this.reader.get<T>(query);
+  get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
+    return this.reader.get<T>(query, shape);
   }
 
   run(query: Sql): Promise<RunResult> {
@@ -165,5 +173,38 @@ export class SqliteDatabase implements Database {
     // Fold the WAL back into the main file so the directory is self-contained after a clean stop.
     this.writer.conn.pragma('wal_checkpoint(TRUNCATE)');
     this.writer.conn.close();
+  }
+}
+
+/**
+ * Keeps a second `baton serve` off a data directory another process serves: two servers would
+ * each cache the schema and silently drift. The lock is SQLite's own exclusive lock on a small
+ * file, held for the life of the connection; the OS drops it when the process dies, so a crash
+ * never leaves a stale lock behind.
+ */
+export class SqliteDirectoryLock {
+  private constructor(private readonly conn: Connection) {}
+
+  static acquire(dir: string): SqliteDirectoryLock {
+    const conn = new BetterSqlite3(path.join(dir, '.baton.lock'), { timeout: 0 });
+    try {
+      conn.pragma('locking_mode = EXCLUSIVE');
+      conn.exec('CREATE TABLE IF NOT EXISTS lock (pid INTEGER)');
+      conn.exec('BEGIN EXCLUSIVE');
+      conn.prepare('DELETE FROM lock').run();
+      conn.prepare('INSERT INTO lock (pid) VALUES (?)').run(process.pid);
+      conn.exec('COMMIT');
+    } catch (e) {
+      conn.close();
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new EnvironmentError(`another Baton process is serving ${dir}; stop it first (two servers on one SQLite directory would drift apart)`);
+      }
+      throw e;
+    }
+    return new SqliteDirectoryLock(conn);
+  }
+
+  release(): void {
+    if (this.conn.open) this.conn.close();
   }
 }

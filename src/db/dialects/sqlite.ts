@@ -1,6 +1,7 @@
-import { ApiError, fieldError } from '../../kernel/errors.ts';
-import type { ColumnKind, ColumnSpec, Dialect } from '../dialect.ts';
-import { ident, join, raw, sql, type Sql } from '../sql.ts';
+import type { ColumnKind, ColumnSpec, ConstSql, DbErrorInfo, Dialect, DialectCaps, ExprType, TypedSql } from '../dialect.ts';
+import type { IndexSpec } from '../indexes.ts';
+import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { createIndexSql, dropIndexSql } from './sqlite-indexes.ts';
 import { SQLITE_AUX_TABLES, SQLITE_DATA_TABLES } from './sqlite-system-tables.ts';
 
 const COLUMN_TYPES: Record<ColumnKind, string> = {
@@ -28,9 +29,11 @@ export function jsonPathOf(path: readonly string[]): string {
 const asJsonArray = (expr: Sql): Sql =>
   sql`(CASE WHEN json_valid(${expr}) AND json_type(${expr}) = 'array' THEN ${expr} ELSE json_array(${expr}) END)`;
 
+const SYSTEM_TABLES = { data: SQLITE_DATA_TABLES.map(raw), aux: SQLITE_AUX_TABLES.map(raw) };
+
 export class SqliteDialect implements Dialect {
   readonly name = 'sqlite' as const;
-  readonly caps = { returning: true, transactionalDdl: true };
+  readonly caps: DialectCaps = { returning: true, transactionalDdl: true, rowid: true, dynamicDateModifiers: true, nulInText: true };
 
   quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;
@@ -49,20 +52,27 @@ export class SqliteDialect implements Dialect {
     return sql`LOWER(${expr})`;
   }
 
-  jsonExtract(expr: Sql, path: readonly string[]): Sql {
-    return sql`JSON_EXTRACT(${expr}, ${jsonPathOf(path)})`;
+  comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType } {
+    // SQLite's own comparison rules are the reference the other dialects reproduce.
+    // ('dynamic': SQLite values carry their type row by row, whatever the column says.)
+    return { left: left.sql, right: right.sql, type: 'dynamic' };
   }
 
-  jsonArrayLength(expr: Sql): Sql {
+  cast(expr: Sql, _from: ExprType, _to: ValueType): Sql {
+    // SQLite converts by column affinity itself; the other dialects reproduce what it does.
+    return expr;
+  }
+
+  jsonArrayLength(expr: Sql, _list: boolean): Sql {
     return sql`(CASE WHEN json_valid(${expr}) AND json_type(${expr}) = 'array' THEN json_array_length(${expr}) WHEN ${expr} IS NULL OR ${expr} = '' THEN 0 ELSE 1 END)`;
   }
 
-  jsonEach(expr: Sql, alias: string): Sql {
+  jsonEach(expr: Sql, alias: string, _list: boolean): Sql {
     return sql`json_each(${asJsonArray(expr)}) AS ${ident(alias)}`;
   }
 
-  strftime(format: Sql, expr?: Sql, modifiers: readonly Sql[] = []): Sql {
-    return expr ? sql`strftime(${join([format, expr, ...modifiers])})` : sql`strftime(${format})`;
+  strftime(format: ConstSql, expr?: Sql, modifiers: readonly ConstSql[] = []): Sql {
+    return expr ? sql`strftime(${join([format.sql, expr, ...modifiers.map((m) => m.sql)])})` : sql`strftime(${format.sql})`;
   }
 
   geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
@@ -76,6 +86,10 @@ export class SqliteDialect implements Dialect {
 
   rowid(tableAlias: string): Sql {
     return sql`${ident(tableAlias, '_rowid_')}`;
+  }
+
+  orderBy(expr: Sql, descending: boolean): Sql {
+    return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
   }
 
   inValues(expr: Sql, values: readonly (string | number)[]): Sql {
@@ -94,22 +108,18 @@ export class SqliteDialect implements Dialect {
     return sql`(${join(parts, ' || ')})`;
   }
 
-  jsonExtractLenient(expr: Sql, path: readonly string[]): Sql {
+  jsonValue(expr: Sql, path: readonly string[]): Sql {
     // A non-JSON value is wrapped as {"pb": value} so the same path can still be applied to it.
     return sql`(CASE WHEN json_valid(${expr}) THEN JSON_EXTRACT(${expr}, ${jsonPathOf(path)}) ELSE JSON_EXTRACT(json_object('pb', ${expr}), ${jsonPathOf(['pb', ...path])}) END)`;
   }
 
-  columnType(kind: ColumnKind): string {
-    return COLUMN_TYPES[kind];
-  }
-
   createTable(table: string, columns: readonly ColumnSpec[]): Sql {
-    const cols = columns.map((c) => sql`${ident(c.name)} ${raw(this.columnType(c.kind))}`);
+    const cols = columns.map((c) => sql`${ident(c.name)} ${raw(COLUMN_TYPES[c.kind])}`);
     return sql`CREATE TABLE ${ident(table)} (${join(cols)})`;
   }
 
   addColumn(table: string, column: ColumnSpec): Sql {
-    return sql`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column.name)} ${raw(this.columnType(column.kind))}`;
+    return sql`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column.name)} ${raw(COLUMN_TYPES[column.kind])}`;
   }
 
   dropColumn(table: string, column: string): Sql {
@@ -124,8 +134,33 @@ export class SqliteDialect implements Dialect {
     return sql`ALTER TABLE ${ident(from)} RENAME TO ${ident(to)}`;
   }
 
+  renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[] {
+    // Only called without transactional DDL; here each rename is its own statement in the transaction.
+    return pairs.map(([from, to]) => this.renameTable(from, to));
+  }
+
   dropTable(table: string): Sql {
     return sql`DROP TABLE IF EXISTS ${ident(table)}`;
+  }
+
+  convertColumn(expr: Sql, from: ColumnKind, to: ColumnKind): Sql {
+    // One value <-> several (a select/relation's maxSelect changed), as PocketBase converts them:
+    // a single value becomes a one-item list, a list keeps its last item.
+    if (to === 'jsonArray' && from !== 'jsonArray') {
+      return sql`(CASE WHEN ${expr} IS NULL OR ${expr} = '' THEN '[]' WHEN json_valid(${expr}) AND json_type(${expr}) = 'array' THEN ${expr} ELSE json_array(${expr}) END)`;
+    }
+    if (from === 'jsonArray' && to !== 'jsonArray') {
+      return sql`(CASE WHEN json_valid(${expr}) AND json_type(${expr}) = 'array' THEN COALESCE(json_extract(${expr}, '$[#-1]'), '') ELSE COALESCE(${expr}, '') END)`;
+    }
+    return expr;
+  }
+
+  createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[] {
+    return createIndexSql(index, table, columns);
+  }
+
+  dropIndex(index: IndexSpec, table: string): Sql[] {
+    return dropIndexSql(index, table);
   }
 
   createView(name: string, selectQuery: string): Sql {
@@ -140,33 +175,38 @@ export class SqliteDialect implements Dialect {
   }
 
   systemTables() {
-    return { data: SQLITE_DATA_TABLES, aux: SQLITE_AUX_TABLES };
+    return SYSTEM_TABLES;
   }
 
   tableColumns(table: string): Sql {
     return sql`SELECT name FROM pragma_table_info(${table})`;
   }
 
-  isStatementError(e: unknown): boolean {
-    return (e as { code?: unknown })?.code === 'SQLITE_ERROR';
-  }
-
-  translateError(e: unknown): ApiError | undefined {
-    const err = e as { code?: string; message?: string };
+  classifyError(e: unknown): DbErrorInfo | undefined {
+    const err = e as { code?: unknown; message?: unknown };
     if (typeof err?.code !== 'string' || !err.code.startsWith('SQLITE_')) return undefined;
-    const message = err.message ?? '';
-    if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-      // "UNIQUE constraint failed: demo.title, demo.other"
-      const cols = message.split(':')[1]?.split(',').map((s) => s.trim().split('.').pop() ?? '') ?? [];
-      const data: Record<string, ReturnType<typeof fieldError>> = {};
-      for (const c of cols) if (c) data[c] = fieldError('validation_not_unique', 'Value must be unique.');
-      return new ApiError(400, 'Failed to save record.', data);
+    const message = typeof err.message === 'string' ? err.message : '';
+    // "UNIQUE constraint failed: demo.title, demo.other" / "NOT NULL constraint failed: demo.title"
+    const columns = () => message.split(':')[1]?.split(',').map((s) => s.trim().split('.').pop() ?? '').filter(Boolean) ?? [];
+    switch (err.code) {
+      case 'SQLITE_CONSTRAINT_UNIQUE':
+      case 'SQLITE_CONSTRAINT_PRIMARYKEY':
+        return { kind: 'unique', columns: columns() };
+      case 'SQLITE_CONSTRAINT_NOTNULL':
+        return { kind: 'notNull', columns: columns() };
+      case 'SQLITE_CONSTRAINT_FOREIGNKEY':
+        return { kind: 'foreignKey' };
+      case 'SQLITE_BUSY':
+      case 'SQLITE_LOCKED':
+        return { kind: 'busy' };
+      case 'SQLITE_INTERRUPT':
+        return { kind: 'timeout' };
+      case 'SQLITE_ERROR':
+      case 'SQLITE_MISMATCH':
+        return { kind: 'statement' };
+      default:
+        return err.code.startsWith('SQLITE_CONSTRAINT') ? { kind: 'check' } : undefined;
     }
-    if (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED') {
-      return new ApiError(503, 'The database is busy, please try again.');
-    }
-    if (err.code.startsWith('SQLITE_CONSTRAINT')) return new ApiError(400, 'Failed to save record.');
-    return undefined;
   }
 }
 

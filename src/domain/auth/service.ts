@@ -5,7 +5,7 @@ import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.
 
 import { GUEST, type Principal, type RequestContext } from '../context.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
-import { decodeRow, type RecordData } from '../records/codec.ts';
+import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
 import { selectFrom } from '../records/query.ts';
 import { exportRecord } from '../records/export.ts';
 import { expandRecords, parseExpand } from '../records/expand.ts';
@@ -59,7 +59,7 @@ export class AuthService {
   }
 
   private async findById(collection: Collection, id: string): Promise<RecordData | undefined> {
-    const row = await this.deps.db.get(sql`SELECT * FROM ${ident(collection.name)} WHERE ${ident('id')} = ${id}`);
+    const row = await this.deps.db.get(sql`SELECT * FROM ${ident(collection.name)} WHERE ${ident('id')} = ${id}`, rowShape(collection));
     return row ? decodeRow(collection, row) : undefined;
   }
 
@@ -86,6 +86,7 @@ export class AuthService {
       if (!collection.fields.some((f) => f.name === field)) continue;
       const row = await this.deps.db.get(
         sql`SELECT * FROM ${ident(collection.name)} WHERE ${ident(field)} = ${identity} LIMIT 1`,
+        rowShape(collection),
       );
       if (row) {
         record = decodeRow(collection, row);
@@ -129,7 +130,7 @@ export class AuthService {
       superuser: false,
     }, rule);
     const idMatch = sql`${ident(collection.name, 'id')} = ${String(record.id)}`;
-    const row = await this.deps.db.get(selectFrom(collection, and([idMatch, condition])));
+    const row = await this.deps.db.get(selectFrom(collection, and([idMatch, condition])), rowShape(collection));
     if (!row) throw denied();
   }
 

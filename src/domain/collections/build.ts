@@ -4,7 +4,7 @@ import { loadFieldsList } from './fields/list.ts';
 import { ensureSystemFields as ensureSystemFieldList } from './fields/system.ts';
 import { newAuthSecret } from '../auth/keys.ts';
 import { AUTH_OPTION_KEYS, collectionIdFor, defaultAuthOptions, TOKEN_OPTION_KEYS } from './defaults.ts';
-import { buildIndex, hasUniqueIndexOn, parseIndex } from '../../db/indexes.ts';
+import { formatIndex, hasUniqueIndexOn, parseIndex } from '../../db/indexes.ts';
 import { RULE_NAMES, type Collection, type CollectionType, type FieldDef } from '../../db/schema.ts';
 
 type Json = Record<string, unknown>;
@@ -98,7 +98,7 @@ export function buildCollection(input: Json, existing?: Collection, takenIds: Re
   // Index statements name the table: keep them pointing at the collection's current name.
   c.indexes = c.indexes.map((s) => {
     const parsed = parseIndex(s);
-    return parsed && parsed.table !== c.name ? buildIndex({ ...parsed, table: c.name }) : s;
+    return parsed && parsed.table !== c.name ? formatIndex({ ...parsed, table: c.name }) : s;
   });
   ensureSystemFields(c);
   return c;

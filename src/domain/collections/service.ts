@@ -1,15 +1,17 @@
+import { isStatementError, translateDbError } from '../../db/errors.ts';
 import type { Database, Executor } from '../../db/dialect.ts';
 import { ident, join as joinSql, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, isApiError, notFound, type ErrorData } from '../../kernel/errors.ts';
 import type { RequestContext } from '../context.ts';
 import { requestInfoOf } from '../records/access.ts';
 import { deleteWithCascade } from '../records/delete.ts';
-import { compileClientFilter, compileSort, countFrom, parsePaging, selectFrom, type ListParams } from '../records/query.ts';
+import { compileClientFilter, compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams } from '../records/query.ts';
 import { fieldDefaults } from './fields/registry.ts';
 import { buildCollection } from './build.ts';
 import { collectionJson } from './defaults.ts';
 import { blankCollection, SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { collectionToRow, SchemaSnapshot, type CollectionStore } from './store.ts';
+import { applyWithShadowTables, type PlannedChange } from './shadow-ddl.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
 import { checkViewQuery, inferViewFields } from './view.ts';
@@ -102,7 +104,7 @@ export class CollectionService {
     if (order) query = sql`${query} ORDER BY ${order}`;
     query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
     const rows = await db.all<{ id: string }>(query);
-    const count = paging.skipTotal ? undefined : await db.get<{ n: number }>(countFrom(COLLECTIONS_TABLE, where));
+    const count = paging.skipTotal ? undefined : await db.get<{ n: number }>(countFrom(COLLECTIONS_TABLE, where), COUNT_SHAPE);
     const totalItems = count ? Number(count.n) : -1;
     return {
       items: rows.map((r) => store.find(r.id)).filter((c): c is Collection => !!c).map(collectionJson),
@@ -137,11 +139,12 @@ export class CollectionService {
       throw badRequest(`Failed to delete collection probably due to existing reference in ${referencing.map((o) => o.name).join(', ')}.`);
     }
     try {
-      await this.deps.db.transaction(async (tx) => {
-        await dropRecordTable(tx, c);
-        await tx.run(sql`DELETE FROM _collections WHERE id = ${c.id}`);
-        await assertViewsStillWork(tx, this.deps.store.all(), c);
-      });
+      // PostgreSQL refuses to drop a table a view selects from; SQLite and MySQL drop it and the
+      // view breaks, which assertViewsStillWork finds: the change is undone either way.
+      await this.applyChange([], [c], this.deps.store, { after: (tx) => assertViewsStillWork(tx, this.deps.store.all(), c) });
+    } catch (e) {
+      if (isStatementError(this.deps.db.dialect, e)) throw badRequest('Failed to delete collection.');
+      throw e;
     } finally {
       await this.reload();
     }
@@ -208,24 +211,15 @@ export class CollectionService {
       const errors = validateCollection(p.next, { dialect: this.deps.db.dialect, schema, original: p.previous });
       if (Object.keys(errors).length) throw importFailure(badRequest(SAVE_FAILED, errors), p.next);
     }
-    let applying: Collection | undefined;
+    const progress: { applying?: Collection } = {};
     try {
-      await this.deps.db.transaction(async (tx) => {
-        for (const r of removed) {
-          await dropRecordTable(tx, r);
-          await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
-        }
-        // Tables first, views last: a view may select from a table created by this import.
-        const ordered = [...planned.filter((p) => p.next.type !== 'view'), ...planned.filter((p) => p.next.type === 'view')];
-        for (const p of ordered) {
-          applying = p.next;
-          await this.apply(tx, p.next, p.previous, schema);
-        }
-      });
+      // Tables first, views last: a view may select from a table created by this import.
+      const ordered = [...planned.filter((p) => p.next.type !== 'view'), ...planned.filter((p) => p.next.type === 'view')];
+      await this.applyChange(ordered, removed, schema, { progress });
     } catch (e) {
       // Everything rolled back; a failure found while applying (an index that cannot be built, a
       // view query the database rejects) is reported like a validation failure, never as a 500.
-      throw isApiError(e) && e.status !== 400 ? e : importFailure(e, isApiError(e) ? applying : undefined);
+      throw isApiError(e) && e.status !== 400 ? e : importFailure(e, isApiError(e) ? progress.applying : undefined);
     } finally {
       await this.reload();
     }
@@ -257,11 +251,11 @@ export class CollectionService {
     const errors: ErrorData = validateCollection(c, { dialect: db.dialect, schema, original: previous });
     if (Object.keys(errors).length) throw badRequest(message, errors);
     try {
-      await db.transaction((tx) => this.apply(tx, c, previous, schema));
+      await this.applyChange([{ next: c, previous }], [], schema);
     } catch (e) {
       // Errors found while applying (view fields, index statements) are validation errors of this save.
       if (isApiError(e)) throw e.status === 400 ? badRequest(message, e.data) : e;
-      const translated = db.dialect.translateError(e);
+      const translated = translateDbError(db.dialect, e);
       if (translated) throw badRequest(message, translated.data);
       const detail = e instanceof Error ? e.message : String(e);
       // Superuser-authored SQL (view queries, index expressions) can still fail in the database;
@@ -274,7 +268,57 @@ export class CollectionService {
 
   /** Writes one collection inside `tx`: its table or view, then its `_collections` row. */
   private async apply(tx: Executor, c: Collection, previous: Collection | undefined, schema: SchemaLookup): Promise<void> {
-    if (c.type === 'view') {
+    if (c.type === 'view') await this.applyView(tx, c, previous, schema);
+    else await syncRecordTable(tx, c, previous);
+    await this.writeRow(tx, c, previous);
+  }
+
+  /**
+   * A schema change, applied as one unit: in one transaction where the database rolls DDL back;
+   * elsewhere (MySQL) through shadow tables swapped in at the end (see shadow-ddl.ts).
+   */
+  private async applyChange(
+    changes: readonly PlannedChange[],
+    removed: readonly Collection[],
+    schema: SchemaLookup,
+    opts: { after?: (tx: Executor) => Promise<void>; progress?: { applying?: Collection } } = {},
+  ): Promise<void> {
+    const { after, progress = {} } = opts;
+    const { db } = this.deps;
+    if (db.dialect.caps.transactionalDdl) {
+      await db.transaction(async (tx) => {
+        // Views first: a database may refuse to drop a table a view still selects from.
+        for (const r of [...removed.filter((x) => x.type === 'view'), ...removed.filter((x) => x.type !== 'view')]) {
+          await dropRecordTable(tx, r);
+          await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
+        }
+        for (const p of changes) {
+          progress.applying = p.next;
+          await this.apply(tx, p.next, p.previous, schema);
+        }
+        if (after) await after(tx);
+      });
+      return;
+    }
+    await applyWithShadowTables(db, changes, removed, {
+      onTable: (next) => {
+        progress.applying = next;
+      },
+      createView: async (tx, next, previous) => {
+        progress.applying = next;
+        await this.applyView(tx, next, previous, schema);
+      },
+      writeRows: async (tx) => {
+        for (const r of removed) await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
+        for (const p of changes) await this.writeRow(tx, p.next, p.previous);
+        if (after) await after(tx);
+      },
+    });
+  }
+
+  /** Creates (or replaces) a view collection's view and infers its fields from the query. */
+  private async applyView(tx: Executor, c: Collection, previous: Collection | undefined, schema: SchemaLookup): Promise<void> {
+    {
       const query = String(c.options.viewQuery ?? '');
       const problem = checkViewQuery(query);
       if (problem) throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', problem) });
@@ -291,9 +335,11 @@ export class CollectionService {
       // The rules of a view can only be checked once its fields are known.
       const errors = validateCollection(c, { dialect: tx.dialect, schema, original: previous });
       if (Object.keys(errors).length) throw badRequest(SAVE_FAILED, errors);
-    } else {
-      await syncRecordTable(tx, c, previous);
     }
+  }
+
+  /** Inserts or updates the collection's `_collections` row. */
+  private async writeRow(tx: Executor, c: Collection, previous: Collection | undefined): Promise<void> {
     const row = collectionToRow(c);
     const cols = Object.keys(row);
     if (previous) {

@@ -1,32 +1,30 @@
-import type { Executor } from '../../db/dialect.ts';
+import type { Executor, RowShape } from '../../db/dialect.ts';
 import { sql } from '../../db/sql.ts';
 import type { Collection, CollectionType, SchemaLookup } from '../../db/schema.ts';
 
+/** `_collections` rows come back with their JSON columns parsed and `system` as a boolean. */
+export const COLLECTION_ROW_SHAPE: RowShape = Object.freeze({ system: 'bool', fields: 'json', indexes: 'json', options: 'json' });
+
 interface CollectionRow {
   id: string;
-  system: number | boolean;
+  system: boolean;
   type: string;
   name: string;
-  fields: string;
+  fields: unknown;
   listRule: string | null;
   viewRule: string | null;
   createRule: string | null;
   updateRule: string | null;
   deleteRule: string | null;
-  options: string;
+  options: unknown;
   created: string;
   updated: string;
-  indexes: string;
+  indexes: unknown;
 }
 
-const parseJson = <T>(text: string | null | undefined, fallback: T): T => {
-  if (!text) return fallback;
-  try {
-    return (JSON.parse(text) as T) ?? fallback;
-  } catch {
-    return fallback;
-  }
-};
+/** A JSON column's value when it has the expected shape (a list or an object), else the fallback. */
+const jsonOr = <T extends object>(v: unknown, fallback: T): T =>
+  v !== null && typeof v === 'object' && Array.isArray(v) === Array.isArray(fallback) ? (v as T) : fallback;
 
 export function collectionFromRow(row: CollectionRow): Collection {
   return {
@@ -34,8 +32,8 @@ export function collectionFromRow(row: CollectionRow): Collection {
     name: row.name,
     type: row.type as CollectionType,
     system: Boolean(row.system),
-    fields: parseJson(row.fields, []),
-    indexes: parseJson(row.indexes, []),
+    fields: jsonOr(row.fields, []),
+    indexes: jsonOr(row.indexes, []),
     listRule: row.listRule,
     viewRule: row.viewRule,
     createRule: row.createRule,
@@ -43,7 +41,7 @@ export function collectionFromRow(row: CollectionRow): Collection {
     deleteRule: row.deleteRule,
     created: row.created,
     updated: row.updated,
-    options: parseJson(row.options, {}),
+    options: jsonOr(row.options, {}),
   };
 }
 
@@ -86,7 +84,7 @@ export class CollectionStore implements SchemaLookup {
   private listeners: Array<() => void> = [];
 
   async load(db: Executor): Promise<void> {
-    const rows = await db.all<CollectionRow>(sql`SELECT * FROM _collections ORDER BY created, id`);
+    const rows = await db.all<CollectionRow>(sql`SELECT * FROM _collections ORDER BY created, id`, COLLECTION_ROW_SHAPE);
     this.replace(rows.map(collectionFromRow));
   }
 

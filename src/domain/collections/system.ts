@@ -1,6 +1,7 @@
 import type { Database } from '../../db/dialect.ts';
 import { sql } from '../../db/sql.ts';
-import { hasMigration, recordMigration } from '../../db/system-tables.ts';
+import { recordMigration } from '../../db/system-tables.ts';
+import type { SchemaLookup } from '../../db/schema.ts';
 import { nowString } from '../../kernel/time.ts';
 import { systemContext } from '../context.ts';
 import { silentLogger } from '../../kernel/logger.ts';
@@ -146,15 +147,17 @@ function defaultSettings(): Record<string, unknown> {
 }
 
 /**
- * Creates the system collections and settings of a fresh data directory. A directory that
- * already has them (made by Baton or by PocketBase) is left as it is.
+ * Creates the system collections and settings of a fresh data directory or database. One that
+ * already has them (made by Baton or by PocketBase: both record their migrations) is left as it
+ * is. The migrations are recorded last, in the transaction that writes the settings, so a first
+ * start interrupted half-way is finished by the next one: it creates only what is missing.
  */
-export async function initializeDataDirectory(db: Database, collections: CollectionService): Promise<void> {
-  if (await hasMigration(db, BATON_INIT)) return;
-  const existing = await db.get(sql`SELECT COUNT(*) AS n FROM _collections`);
-  if (Number((existing as { n: number } | undefined)?.n ?? 0) > 0) return;
+export async function initializeDataDirectory(db: Database, collections: CollectionService, store: SchemaLookup): Promise<void> {
+  if (await db.get(sql`SELECT 1 AS ok FROM _migrations LIMIT 1`)) return;
   const ctx = systemContext(silentLogger);
-  for (const c of systemCollections()) await collections.create(ctx, c);
+  for (const c of systemCollections()) {
+    if (!store.find(String(c.id))) await collections.create(ctx, c);
+  }
   const now = nowString();
   await db.transaction(async (tx) => {
     const hasSettings = await tx.get(sql`SELECT 1 AS ok FROM _params WHERE id = 'settings'`);

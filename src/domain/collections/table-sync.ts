@@ -1,8 +1,9 @@
 import type { ColumnKind, ColumnSpec, Executor } from '../../db/dialect.ts';
-import { ident, raw, sql } from '../../db/sql.ts';
+import { ident, join, sql } from '../../db/sql.ts';
 import { badRequest, fieldError, type ErrorData } from '../../kernel/errors.ts';
 import { columnKindOf } from './fields/registry.ts';
-import { buildIndex, parseIndex } from '../../db/indexes.ts';
+import { indexColumnNames, parseIndex } from '../../db/indexes.ts';
+import { withSavepoint } from '../../db/system-tables.ts';
 import type { Collection, FieldDef } from '../../db/schema.ts';
 
 const specOf = (f: FieldDef): ColumnSpec => ({
@@ -13,25 +14,39 @@ const specOf = (f: FieldDef): ColumnSpec => ({
 async function dropIndexes(tx: Executor, c: Collection): Promise<void> {
   for (const s of c.indexes) {
     const parsed = parseIndex(s);
-    if (parsed) await tx.run(sql`DROP INDEX IF EXISTS ${ident(parsed.name)}`);
+    if (!parsed) continue;
+    for (const statement of tx.dialect.dropIndex(parsed, c.name)) await tx.run(statement);
   }
 }
+
+const columnKinds = (c: Collection): Record<string, ColumnKind> => Object.fromEntries(c.fields.map((f) => [f.name, specOf(f).kind]));
 
 /**
  * Creates the collection's indexes. A statement the database refuses (a UNIQUE index over
  * duplicate values, an unknown function in an expression) is reported per index, as PocketBase
  * does, since it cannot be known before running it; the caller's transaction then rolls back.
  */
-async function createIndexes(tx: Executor, c: Collection): Promise<void> {
+async function createIndexes(tx: Executor, c: Collection, table = c.name): Promise<void> {
   const errors: ErrorData = {};
+  const kinds = columnKinds(c);
   for (const [i, s] of c.indexes.entries()) {
     const parsed = parseIndex(s);
     if (!parsed) continue;
+    const create = async () => {
+      for (const statement of tx.dialect.createIndex(parsed, table, kinds)) await tx.run(statement);
+    };
     try {
-      // Validated when the collection was saved; rebuilt so only the parsed parts are executed.
-      await tx.run(raw(buildIndex({ ...parsed, table: c.name })));
+      // Validated when the collection was saved; rendered by the dialect from the parsed parts only.
+      // Inside a transaction a savepoint lets the next index be tried after a failure (PostgreSQL
+      // would otherwise abort the transaction); without transactional DDL there is none to keep.
+      if (tx.dialect.caps.transactionalDdl) await withSavepoint(tx, 'baton_index', create);
+      else await create();
     } catch (e) {
-      const reason = (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
+      const info = tx.dialect.classifyError(e);
+      // Duplicates are worded alike on every database (SQLite's words, which PocketBase shows).
+      const reason = info?.kind === 'unique'
+        ? `UNIQUE constraint failed: ${(info.columns?.length ? info.columns : indexColumnNames(parsed)).map((col) => `${c.name}.${col}`).join(', ')}`
+        : (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
       errors[String(i)] = fieldError('validation_invalid_index_expression', `Failed to create index ${parsed.name} - ${reason}.`);
     }
   }
@@ -75,15 +90,39 @@ export async function syncRecordTable(tx: Executor, next: Collection, prev?: Col
     if (!old) {
       await tx.run(d.addColumn(table, specOf(f)));
     } else if (specOf(old).kind !== specOf(f).kind) {
-      // A changed storage kind: copy the values into a column of the new kind.
+      // A changed storage kind: copy the values, converted, into a column of the new kind.
       const tmp = `_new_${f.id}`;
       await tx.run(d.addColumn(table, { ...specOf(f), name: tmp }));
-      await tx.run(sql`UPDATE ${ident(table)} SET ${ident(tmp)} = ${ident(f.name)}`);
+      await tx.run(sql`UPDATE ${ident(table)} SET ${ident(tmp)} = ${d.convertColumn(sql`${ident(f.name)}`, specOf(old).kind, specOf(f).kind)}`);
       await tx.run(d.dropColumn(table, f.name));
       await tx.run(d.renameColumn(table, tmp, f.name));
     }
   }
   await createIndexes(tx, next);
+}
+
+/**
+ * Builds the table `next` will have under the name `table`, with the rows of `prev`'s table
+ * (matched by field id, converted where a column changes kind) and `next`'s indexes. For
+ * databases whose DDL cannot roll back: the live table is untouched until the caller swaps.
+ */
+export async function buildShadowTable(tx: Executor, table: string, next: Collection, prev?: Collection): Promise<void> {
+  const d = tx.dialect;
+  await tx.run(d.dropTable(table));
+  await tx.run(d.createTable(table, next.fields.map(specOf)));
+  if (prev) {
+    const prevById = new Map(prev.fields.map((f) => [f.id, f]));
+    const copied = next.fields.filter((f) => prevById.has(f.id));
+    if (copied.length) {
+      const source = copied.map((f) => {
+        const old = prevById.get(f.id)!;
+        const from = sql`${ident(old.name)}`;
+        return specOf(old).kind === specOf(f).kind ? from : d.convertColumn(from, specOf(old).kind, specOf(f).kind);
+      });
+      await tx.run(sql`INSERT INTO ${ident(table)} (${join(copied.map((f) => ident(f.name)))}) SELECT ${join(source)} FROM ${ident(prev.name)}`);
+    }
+  }
+  await createIndexes(tx, next, table);
 }
 
 export async function dropRecordTable(tx: Executor, c: Collection): Promise<void> {

@@ -3,7 +3,7 @@ import { fieldError, isApiError, type ErrorData } from '../../kernel/errors.ts';
 import { FilterError, validateRule } from '../../filter/index.ts';
 import { validateFieldsList } from './fields/list.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
-import { hasUniqueIndexOn, indexColumnName, parseIndex } from '../../db/indexes.ts';
+import { hasUniqueIndexOn, indexColumnNames, parseIndex } from '../../db/indexes.ts';
 import type { Collection, SchemaLookup } from '../../db/schema.ts';
 
 const NAME_RE = /^\w+$/;
@@ -133,7 +133,7 @@ function validateIndexes(c: Collection, others: readonly Collection[]): ErrorDat
     } else if (otherNames.has(name)) {
       errors[String(i)] = fieldError('validation_existing_index_name', 'Index name is already used in another collection.');
     } else {
-      const unknown = parsed.columns.map(indexColumnName).find((col) => col !== undefined && !columns.has(col));
+      const unknown = indexColumnNames(parsed).find((col) => !columns.has(col));
       if (unknown) errors[String(i)] = fieldError('validation_invalid_index_column', `Unknown index column "${unknown}".`);
     }
     seen.add(name);

@@ -1,3 +1,4 @@
+import { VALUE_TYPE_OF, type RowShape, type ValueType } from '../../db/dialect.ts';
 import { fieldHandler } from '../collections/fields/registry.ts';
 import type { DbValue } from '../collections/fields/types.ts';
 import type { Collection, FieldDef } from '../../db/schema.ts';
@@ -11,6 +12,8 @@ interface CollectionPlan {
   byName: Map<string, FieldDef>;
   /** Names in PocketBase's JSON key order for public output (alphabetical, as Go maps marshal). */
   exportOrder: string[];
+  /** How the database normalises the collection's rows (JSON, booleans, numbers). */
+  shape: RowShape;
 }
 
 // Collections are frozen and replaced on every schema reload, so a WeakMap keyed by the
@@ -22,11 +25,19 @@ export function planOf(collection: Collection): CollectionPlan {
   if (!plan) {
     const fields = collection.fields.map((def) => ({ def, handler: fieldHandler(def.type) }));
     const exportOrder = ['collectionId', 'collectionName', ...collection.fields.map((f) => f.name)].sort();
-    plan = { fields, byName: new Map(collection.fields.map((f) => [f.name, f])), exportOrder };
+    const shape: Record<string, ValueType> = {};
+    for (const { def, handler } of fields) {
+      const type = VALUE_TYPE_OF[handler.columnKind(def)];
+      if (type !== 'text') shape[def.name] = type;
+    }
+    plan = { fields, byName: new Map(collection.fields.map((f) => [f.name, f])), exportOrder, shape };
     plans.set(collection, plan);
   }
   return plan;
 }
+
+/** How rows of the collection's table come back from the database (pass it to `all`/`get`). */
+export const rowShape = (collection: Collection): RowShape => planOf(collection).shape;
 
 /** Turns a database row into in-memory values; columns the collection does not know are dropped. */
 export function decodeRow(collection: Collection, row: Record<string, unknown>): RecordData {

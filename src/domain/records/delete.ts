@@ -1,4 +1,4 @@
-import type { Executor } from '../../db/dialect.ts';
+import type { Executor, RowShape } from '../../db/dialect.ts';
 import { ident, sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
@@ -38,10 +38,11 @@ export async function deleteWithCascade(
     const column = ident(source.name, field.name);
     const multi = isMultiValue(field);
     const where = multi
-      ? sql`EXISTS (SELECT 1 FROM ${tx.dialect.jsonEach(sql`${column}`, '__je')} WHERE ${ident('__je', 'value')} = ${id})`
+      ? sql`EXISTS (SELECT 1 FROM ${tx.dialect.jsonEach(sql`${column}`, '__je', true)} WHERE ${ident('__je', 'value')} = ${id})`
       : sql`${column} = ${id}`;
     const rows = await tx.all<{ id: string; value: unknown }>(
       sql`SELECT ${ident(source.name, 'id')} AS id, ${column} AS value FROM ${ident(source.name)} WHERE ${where}`,
+      multi ? JSON_VALUE_SHAPE : undefined,
     );
     for (const row of rows) {
       const remaining = multi ? parseIds(row.value).filter((v) => v !== id) : [];
@@ -58,12 +59,10 @@ export async function deleteWithCascade(
   }
 }
 
+const JSON_VALUE_SHAPE: RowShape = Object.freeze({ value: 'json' });
+
+/** A multi relation's stored ids (normalised JSON: a list, or a legacy scalar as one id). */
 function parseIds(value: unknown): string[] {
-  if (typeof value !== 'string' || value === '') return [];
-  try {
-    const parsed = JSON.parse(value);
-    return Array.isArray(parsed) ? parsed.map(String) : [String(parsed)];
-  } catch {
-    return [value];
-  }
+  if (value === null || value === undefined || value === '') return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
 }

@@ -5,7 +5,7 @@ import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from 
 import type { Principal } from '../context.ts';
 import type { RequestInfo } from '../../filter/index.ts';
 import { managedIds, ruleCondition, type FilterScope } from './access.ts';
-import { decodeRow, type RecordData } from './codec.ts';
+import { decodeRow, rowShape, type RecordData } from './codec.ts';
 import { exportRecord } from './export.ts';
 
 const MAX_EXPAND_DEPTH = 6;
@@ -85,7 +85,7 @@ async function fetchVisible(env: ExpandEnv, collection: Collection, where: Sql):
   const table = ident(collection.name);
   const rule = ruleCondition(env.db, scopeOf(env, collection), collection.viewRule);
   const query = rule ? sql`SELECT ${table}.* FROM ${table} WHERE (${where}) AND (${rule})` : sql`SELECT ${table}.* FROM ${table} WHERE ${where}`;
-  const rows = await env.db.all(query);
+  const rows = await env.db.all(query, rowShape(collection));
   return rows.map((r) => decodeRow(collection, r));
 }
 
@@ -147,13 +147,13 @@ async function fetchRelated(env: ExpandEnv, resolved: Resolved, records: readonl
   // Each referencing row once per owner it points at; at most MAX_BACK_RELATIONS per owner,
   // cut in SQL so a post with a million comments never loads them all.
   const [from, owner] = isMultiValue(field)
-    ? [sql`${table}, ${dialect.jsonEach(column, '__je')}`, sql`${ident('__je', 'value')}`]
+    ? [sql`${table}, ${dialect.jsonEach(column, '__je', true)}`, sql`${ident('__je', 'value')}`]
     : [sql`${table}`, column];
   const rule = ruleCondition(env.db, scopeOf(env, source), source.viewRule);
   const where = rule ? sql`${dialect.inValues(owner, ids)} AND (${rule})` : dialect.inValues(owner, ids);
   const rows = await env.db.all<Record<string, unknown>>(sql`SELECT * FROM (
     SELECT ${table}.*, ${owner} AS __owner, ROW_NUMBER() OVER (PARTITION BY ${owner}) AS __n FROM ${from} WHERE ${where}
-  ) AS __ranked WHERE __n <= ${MAX_BACK_RELATIONS}`);
+  ) AS __ranked WHERE __n <= ${MAX_BACK_RELATIONS}`, rowShape(source));
   const owners = new Map<string, string[]>();
   const unique = new Map<string, RecordData>();
   for (const row of rows) {

@@ -1,7 +1,7 @@
-import type { Executor } from '../../db/dialect.ts';
+import type { Executor, RowShape } from '../../db/dialect.ts';
 import { ident, join, raw, sql, type Sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
-import { compileFilter, compileSortField, type FilterEnv } from '../../filter/index.ts';
+import { compileFilter, compileSortTerm, type FilterEnv } from '../../filter/index.ts';
 import type { Collection } from '../../db/schema.ts';
 import type { FilterScope } from './access.ts';
 
@@ -60,23 +60,17 @@ export function compileSort(db: Executor, scope: FilterScope, sortParam: string 
   const terms: Sql[] = [];
   for (const part of parts) {
     let name = part.trim();
-    let dir = 'ASC';
+    let descending = false;
     if (name.startsWith('-')) {
-      dir = 'DESC';
+      descending = true;
       name = name.slice(1);
     } else if (name.startsWith('+')) {
       name = name.slice(1);
     }
     if (name === '' || name.length > MAX_SORT_FIELD_LENGTH) throw invalid();
-    let expr: Sql;
-    if (name === '@random') expr = db.dialect.random();
-    else if (name === '@rowid') {
-      // Views have no row id to sort by.
-      if (scope.collection.type === 'view') throw invalid();
-      expr = db.dialect.rowid(scope.tableAlias);
-    }
-    else expr = compileSortField(name, clientEnv(db, scope));
-    terms.push(name === '@random' ? expr : sql`${expr} ${raw(dir)}`);
+    // Views have no row id to sort by, nor has any table on a database without row ids.
+    if (name === '@rowid' && (scope.collection.type === 'view' || !db.dialect.caps.rowid)) throw invalid();
+    terms.push(compileSortTerm(name, clientEnv(db, scope), descending));
   }
   return join(terms);
 }
@@ -103,6 +97,9 @@ export function selectFrom(collection: Collection, where: Sql | undefined): Sql 
   const table = ident(collection.name);
   return where ? sql`SELECT ${table}.* FROM ${table} WHERE ${where}` : sql`SELECT ${table}.* FROM ${table}`;
 }
+
+/** The shape of `countFrom`'s row. */
+export const COUNT_SHAPE: RowShape = Object.freeze({ n: 'number' });
 
 export function countFrom(collection: Collection, where: Sql | undefined): Sql {
   const table = ident(collection.name);

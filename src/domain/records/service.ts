@@ -1,7 +1,8 @@
+import { translateDbError, isStatementError } from '../../db/errors.ts';
 import type { Database, Executor } from '../../db/dialect.ts';
-import { ident, join, sql, type Sql } from '../../db/sql.ts';
+import { ident, join, sql, type Sql, value } from '../../db/sql.ts';
 import { ApiError, badRequest, notFound } from '../../kernel/errors.ts';
-import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
+import { fieldValueType, SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { isSuperuser, type RequestContext } from '../context.ts';
 import {
   and,
@@ -12,12 +13,12 @@ import {
   ruleCondition,
   type FilterScope,
 } from './access.ts';
-import { decodeRow, encodeRecord, zeroRecord, type RecordData } from './codec.ts';
+import { decodeRow, encodeRecord, rowShape, zeroRecord, type RecordData } from './codec.ts';
 import { deleteRefError, deleteWithCascade } from './delete.ts';
 import { expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordInput } from './input.ts';
-import { compileSort, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
+import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
 import { compileWhere, FilterError, type FilterPart } from '../../filter/index.ts';
 import {
   applyInput,
@@ -27,6 +28,7 @@ import {
   saveError,
   storedValues,
   updateRow,
+  refuseNulCharacters,
   validateRecord,
   validateRelations,
   type AppliedChange,
@@ -106,13 +108,13 @@ export class RecordService {
     let count: { n: number } | undefined;
     try {
       [rows, count] = await Promise.all([
-        db.all(query),
-        paging.skipTotal ? undefined : db.get<{ n: number }>(countFrom(collection, where)),
+        db.all(query, rowShape(collection)),
+        paging.skipTotal ? undefined : db.get<{ n: number }>(countFrom(collection, where), COUNT_SHAPE),
       ]);
     } catch (e) {
       // A query the database refuses (e.g. a view whose source changed under it) is the client's
       // generic 400, as in PocketBase, and logged for the operator.
-      if (!db.dialect.isStatementError(e)) throw e;
+      if (!isStatementError(db.dialect, e)) throw e;
       ctx.logger.warn({ err: e, collection: collection.name }, 'list query refused by the database');
       throw badRequest();
     }
@@ -163,7 +165,8 @@ export class RecordService {
     await this.validate(collection, change, opts);
     const values = await storedValues(collection, change);
     try {
-      await db.transaction((tx) => insertRow(tx, collection, values));
+      // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
+      await db.transaction((tx) => insertRow(tx, collection, values), { concurrent: true });
     } catch (e) {
       throw saveError(db, e, CREATE_FAILED);
     }
@@ -205,7 +208,7 @@ export class RecordService {
     const before = encodeRecord(collection, original);
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
     try {
-      if (Object.keys(changed).length) await db.transaction((tx) => updateRow(tx, collection, id, changed));
+      if (Object.keys(changed).length) await db.transaction((tx) => updateRow(tx, collection, id, changed), { concurrent: true });
     } catch (e) {
       throw saveError(db, e, UPDATE_FAILED);
     }
@@ -231,7 +234,7 @@ export class RecordService {
     } catch (e) {
       if (e instanceof ApiError) throw e;
       // Only constraint failures mean a blocking reference; anything else (busy …) keeps its meaning.
-      const translated = db.dialect.translateError(e);
+      const translated = translateDbError(db.dialect, e);
       if (translated?.status === 400) throw deleteRefError();
       throw translated ?? e;
     }
@@ -255,6 +258,7 @@ export class RecordService {
 
   private async validate(collection: Collection, change: AppliedChange, opts: Parameters<typeof validateRecord>[2], message = CREATE_FAILED) {
     const errors = validateRecord(collection, change, opts);
+    if (!this.deps.db.dialect.caps.nulInText) refuseNulCharacters(collection, change, errors);
     if (Object.keys(change.errors).length === 0) await validateRelations(this.deps.db, this.deps.schema, collection, change, errors);
     if (Object.keys(errors).length) throw badRequest(message, errors);
   }
@@ -274,7 +278,7 @@ export class RecordService {
     // The request scope is only built when a rule will actually be compiled (a hot path).
     const restricted = !bypass && !isSuperuser(ctx) && rule !== null && rule.trim() !== '';
     const condition = restricted ? ruleCondition(db, this.scope(ctx, collection, body, current), rule) : undefined;
-    const row = await db.get(selectFrom(collection, and([idMatch, condition])));
+    const row = await db.get(selectFrom(collection, and([idMatch, condition])), rowShape(collection));
     return row ? decodeRow(collection, row) : undefined;
   }
 
@@ -289,7 +293,9 @@ export class RecordService {
     const { db } = this.deps;
     const condition = ruleCondition(db, this.scope(ctx, collection, body), rule);
     if (!condition) return true;
-    const columns: Sql[] = Object.entries(values).map(([k, v]) => sql`${v} AS ${ident(k)}`);
+    // Typed, so databases that type a bare parameter as text compare each column as its field.
+    const types = new Map(collection.fields.map((f) => [f.name, fieldValueType(f)]));
+    const columns: Sql[] = Object.entries(values).map(([k, v]) => sql`${value(v, types.get(k))} AS ${ident(k)}`);
     const row = await db.get(sql`SELECT 1 AS ok FROM (SELECT ${join(columns)}) AS ${ident(collection.name)} WHERE ${condition}`);
     return row !== undefined;
   }

@@ -1,3 +1,4 @@
+import { translateDbError } from '../../db/errors.ts';
 import type { Executor } from '../../db/dialect.ts';
 import { ident, join, sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, isApiError, type ErrorData, type FieldError } from '../../kernel/errors.ts';
@@ -10,6 +11,7 @@ import { autogenerateText } from '../collections/fields/text.ts';
 import { type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
 import { encodeRecord, planOf, type RecordData } from './codec.ts';
 import type { ParsedInput } from './input.ts';
+import { COUNT_SHAPE } from './query.ts';
 
 export interface ApplyOptions {
   isNew: boolean;
@@ -163,6 +165,21 @@ export function validateRecord(collection: Collection, change: AppliedChange, op
   return errors;
 }
 
+/**
+ * On a database whose text cannot hold U+0000 (PostgreSQL), a value containing it is a validation
+ * error of its field rather than a failed statement.
+ */
+export function refuseNulCharacters(collection: Collection, change: AppliedChange, errors: ErrorData): void {
+  for (const { def } of planOf(collection).fields) {
+    // Passwords are stored hashed, so any character is fine there.
+    if (errors[def.name] || def.type === 'password') continue;
+    const v = change.data[def.name];
+    // In a JSON document U+0000 is written as the escape `\\u0000`, which jsonb refuses as well.
+    const nul = typeof v === 'string' ? v.includes('\u0000') : v !== null && typeof v === 'object' && JSON.stringify(v).includes('\\u0000');
+    if (nul) errors[def.name] = fieldError('validation_invalid_character', 'The value cannot contain NUL (U+0000) characters on this database.');
+  }
+}
+
 /** Relation values must point at existing records of the target collection. */
 export async function validateRelations(
   db: Executor,
@@ -182,6 +199,7 @@ export async function validateRelations(
     }
     const row = await db.get<{ n: number }>(
       sql`SELECT COUNT(*) AS n FROM ${ident(target.name)} WHERE ${db.dialect.inValues(sql`${ident('id')}`, ids)}`,
+      COUNT_SHAPE,
     );
     if ((row?.n ?? 0) !== ids.length) {
       errors[def.name] = missingRelationRecords();
@@ -212,7 +230,7 @@ export async function updateRow(tx: Executor, collection: Collection, id: string
 /** Maps a driver constraint error onto the operation's message, keeping per-field data. */
 export function saveError(db: Executor, e: unknown, message: string): unknown {
   if (isApiError(e)) return e;
-  const translated = db.dialect.translateError(e);
+  const translated = translateDbError(db.dialect, e);
   if (!translated) return e;
   return new ApiError(translated.status, translated.status === 400 ? message : translated.message, translated.data);
 }

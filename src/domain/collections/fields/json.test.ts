@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { jsonField } from './json.ts';
 import { normalizeValue } from './registry.ts';
-import { created, field, optionsCtx } from './test-support.ts';
+import { created, field, fromDb, optionsCtx } from './test-support.ts';
 
 const f = field('json');
 
@@ -47,7 +47,7 @@ describe('json decode / encode', () => {
     ['null', null],
     [123, 123], // NUMERIC affinity of JSON columns turns '123' into an integer
     ['not json', 'not json'],
-  ])('decode %j -> %j', (db, out) => expect(jsonField.decode(f, db)).toEqual(out));
+  ])('decode %j -> %j', (db, out) => expect(jsonField.decode(f, fromDb(f, db))).toEqual(out));
 
   test.each<[unknown, unknown]>([
     [null, null],

@@ -48,8 +48,11 @@ const handler = {
   modifiers: [],
   columnKind: () => 'json',
   zero: (): JsonValue => null,
-  /** NULL -> null; text is read like a client string (a numeric value from column affinity stays a number). */
-  decode: (_field, dbValue) => toJsonValue(dbValue),
+  /**
+   * Rows arrive normalised (the document parsed), so a string is a JSON string and stays one;
+   * anything else is read like client input (keys sorted).
+   */
+  decode: (_field, dbValue) => (typeof dbValue === 'string' ? dbValue : toJsonValue(dbValue)),
   /** JSON text, or null (SQL NULL) for an empty field. */
   encode: (_field, value) => (value === null || value === undefined ? null : JSON.stringify(value)),
   normalize: (_field, raw) => toJsonValue(raw),

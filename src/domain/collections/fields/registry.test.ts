@@ -16,7 +16,7 @@ import {
   validateValue,
   zeroValue,
 } from './registry.ts';
-import { created, field } from './test-support.ts';
+import { created, field, fromDb, rowFromDb } from './test-support.ts';
 
 describe('every type: normalize -> validate -> encode -> decode round trip', () => {
   const samples: [FieldType, Record<string, unknown>, unknown, unknown][] = [
@@ -41,7 +41,7 @@ describe('every type: normalize -> validate -> encode -> decode round trip', () 
     expect(normalized).toEqual(value);
     expect(validateValue(f, normalized, { ...created, original: type === 'file' ? 'a.txt' : undefined })).toBeUndefined();
     const handler = fieldHandler(type);
-    expect(handler.decode(f, handler.encode(f, normalized))).toEqual(value);
+    expect(handler.decode(f, fromDb(f, handler.encode(f, normalized)))).toEqual(value);
   });
 
   test('autodate ignores input and keeps the current value', () => {
@@ -51,7 +51,7 @@ describe('every type: normalize -> validate -> encode -> decode round trip', () 
   test.each(FIELD_TYPES)('%s: the zero value encodes and decodes to itself', (type) => {
     const f = field(type, type === 'select' ? { values: ['a'] } : {});
     const handler = fieldHandler(type);
-    expect(handler.decode(f, handler.encode(f, zeroValue(f)))).toEqual(zeroValue(f));
+    expect(handler.decode(f, fromDb(f, handler.encode(f, zeroValue(f))))).toEqual(zeroValue(f));
   });
 });
 
@@ -123,8 +123,8 @@ describeFixture('PocketBase test data', () => {
   test.each(tables.map((c) => [c.name, c] as const))('%s: every row decodes and round-trips through encode', (name, c) => {
     const rows = readFixtureDb((db) => db.prepare(`select * from "${name}"`).all() as Record<string, unknown>[]);
     for (const row of rows) {
-      const values = decodeRow(c.defs, row);
-      const again = decodeRow(c.defs, encodeRow(c.defs, values));
+      const values = decodeRow(c.defs, rowFromDb(c.defs, row));
+      const again = decodeRow(c.defs, rowFromDb(c.defs, encodeRow(c.defs, values)));
       expect(again).toEqual(values);
     }
   });
@@ -132,7 +132,7 @@ describeFixture('PocketBase test data', () => {
   test('demo1 sample row decodes to the API shapes', () => {
     const demo1 = loaded.find((c) => c.name === 'demo1')!;
     const row = readFixtureDb((db) => db.prepare('select * from demo1 where id = ?').get('al1h9ijdeojtsjy') as Record<string, unknown>);
-    expect(decodeRow(demo1.defs, row)).toMatchObject({
+    expect(decodeRow(demo1.defs, rowFromDb(demo1.defs, row))).toMatchObject({
       bool: false,
       select_one: 'optionB',
       select_many: ['optionB'],

@@ -1,7 +1,9 @@
 /** Builders shared by this folder's tests (not imported by production code). */
 import { SchemaSnapshot } from '../store.ts';
 import { blankCollection, type Collection, type FieldDef, type FieldType, type SchemaLookup } from '../../../db/schema.ts';
-import { fieldDefaults } from './registry.ts';
+import { VALUE_TYPE_OF } from '../../../db/dialect.ts';
+import { shapeNormalizer } from '../../../db/normalize.ts';
+import { columnKindOf, fieldDefaults } from './registry.ts';
 import type { OptionsContext, ValidateContext } from './types.ts';
 
 export const field = (type: FieldType, options: Record<string, unknown> = {}): FieldDef =>
@@ -20,3 +22,19 @@ export const optionsCtx = (f: FieldDef, extra: Partial<OptionsContext> = {}): Op
 });
 
 export const created: ValidateContext = { isNew: true };
+
+/**
+ * A column value as the database hands it back: rows are normalised by their shape before any
+ * field handler sees them (SQLite's JSON text parsed, 0/1 as booleans).
+ */
+export function fromDb(f: FieldDef, dbValue: unknown): unknown {
+  const type = VALUE_TYPE_OF[columnKindOf(f)];
+  return shapeNormalizer({ v: type }, true)({ v: dbValue }).v;
+}
+
+/** A stored row normalised for its fields (see `fromDb`). */
+export function rowFromDb(fields: readonly FieldDef[], row: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...row };
+  for (const f of fields) if (Object.hasOwn(out, f.name)) out[f.name] = fromDb(f, out[f.name]);
+  return out;
+}

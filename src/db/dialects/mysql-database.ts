@@ -1,0 +1,253 @@
+import mysql from 'mysql2/promise';
+import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
+import { NormalizerCache } from '../normalize.ts';
+import { render, type Sql } from '../sql.ts';
+import { duplicateKeyName, mysqlDialect, UNIQUE_COLUMNS } from './mysql.ts';
+import { TEXT_COLLATION } from './mysql-system-tables.ts';
+
+/**
+ * The session every pooled connection starts with (MariaDB 10.6+):
+ * - text literals and parameters in the collation of the columns (binary, NO PAD), so comparing
+ *   them never mixes collations and compares as SQLite does;
+ * - strict mode (a value that does not fit is an error, not a silent truncation);
+ * - `||` concatenates and `\` is an ordinary character in string literals, as in SQLite, for
+ *   superuser-written view queries. Baton's own SQL reads the same with or without these two.
+ *   (Not ANSI_QUOTES: it would also change how the server prints names in SHOW CREATE TABLE and
+ *   information_schema expressions, which tools and tests read.)
+ *   NO_BACKSLASH_ESCAPES is safe only because every value is bound server-side (`execute`):
+ *   mysql2's client-side escaping (`query` with values) writes `\'` and must never be used here;
+ * - UTC, English names in DATE_FORMAT, and a time budget per statement (max_statement_time).
+ */
+const SQL_MODE = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES';
+
+/** Several processes on one database serialize their writes on this lock (one per database). */
+const WRITE_LOCK = "CONCAT('baton_write_', MD5(DATABASE()))";
+
+const DDL = /^\s*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\b/i;
+
+/** MariaDB hands JSON back as text (with jsonStrings); BOOLEAN columns become booleans in typeCast. */
+const normalizers = new NormalizerCache(true);
+
+/** BOOLEAN is TINYINT(1): read it as a boolean, as the other databases return their booleans. */
+const typeCast: mysql.PoolOptions['typeCast'] = (field, next) => {
+  const v = next();
+  if (field.type === 'TINY' && field.length === 1 && v !== null) return v !== 0 && v !== '0';
+  return v;
+};
+
+/** Values as the server should receive them: booleans as 1/0, structures as JSON text. */
+function bindable(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v) && !(v instanceof Date)) return JSON.stringify(v);
+  return v;
+}
+
+export interface MysqlOptions {
+  /** Connections in the pool. */
+  poolSize?: number;
+  /** Longest a statement may run before the server stops it (MariaDB's max_statement_time). */
+  statementTimeoutMs?: number;
+  /** Longest a write waits for another process's write to finish. */
+  lockTimeoutMs?: number;
+}
+
+type Target = mysql.Pool | mysql.PoolConnection;
+
+/**
+ * The columns of the unique key a duplicate-entry error names, attached to the error for
+ * classifyError: MariaDB's message names only the key. An index helper column
+ * (mysql-indexes.ts: `lower(email)`, a partial key's `IF(<where>, email, NULL)`) stands for the
+ * last column its expression reads. Best effort: on any failure the error goes out as it came.
+ */
+async function withUniqueColumns(target: Target, e: unknown): Promise<unknown> {
+  const err = e as { errno?: unknown; message?: unknown; [UNIQUE_COLUMNS]?: string[] };
+  if (err?.errno !== 1062 || typeof err.message !== 'string') return e;
+  const key = duplicateKeyName(err.message);
+  if (!key || key === 'PRIMARY') return e;
+  try {
+    const [rows] = await target.execute<mysql.RowDataPacket[]>(
+      `SELECT s.COLUMN_NAME AS col, c.GENERATION_EXPRESSION AS expr FROM information_schema.STATISTICS s
+       LEFT JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+       WHERE s.TABLE_SCHEMA = DATABASE() AND s.INDEX_NAME = ? ORDER BY s.TABLE_NAME, s.SEQ_IN_INDEX`,
+      [key],
+    );
+    const columns = rows.map((r) => {
+      const expr = typeof r.expr === 'string' ? r.expr : '';
+      // Names as the server prints them: in backticks, or in double quotes under ANSI_QUOTES.
+      const read = [...expr.matchAll(/`((?:[^`]|``)+)`|"((?:[^"]|"")+)"/g)].map((m) => m[1]?.replace(/``/g, '`') ?? m[2].replace(/""/g, '"'));
+      return read.length ? read[read.length - 1] : String(r.col);
+    });
+    err[UNIQUE_COLUMNS] = [...new Set(columns)];
+  } catch {
+    // the original error is what matters
+  }
+  return e;
+}
+
+class QueryExecutor implements Executor {
+  readonly dialect: Dialect = mysqlDialect;
+  /** `afterDdl`: inside a transaction, reopens it after the implicit commit of a DDL statement. */
+  constructor(
+    private readonly target: Target,
+    private readonly afterDdl?: () => Promise<void>,
+  ) {}
+
+  private async execute(query: Sql): Promise<unknown> {
+    const { text, params } = render(query, this.dialect);
+    const ddl = this.afterDdl !== undefined && DDL.test(text);
+    let result: unknown;
+    try {
+      // Server-side prepared statements: values never pass through client-side escaping.
+      [result] = await this.target.execute(text, params.map(bindable) as never[]);
+    } catch (e) {
+      const err = await withUniqueColumns(this.target, e);
+      if (ddl) await this.afterDdl?.().catch(() => undefined);
+      throw err;
+    }
+    if (ddl) await this.afterDdl?.();
+    return result;
+  }
+
+  async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
+    const rows = await this.execute(query);
+    return normalizers.rows<T>(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [], shape);
+  }
+
+  async get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
+    return (await this.all<T>(query, shape))[0];
+  }
+
+  async run(query: Sql): Promise<RunResult> {
+    const result = await this.execute(query);
+    // affectedRows counts the rows matched (mysql2 connects with CLIENT_FOUND_ROWS), as SQLite's changes.
+    return { changes: Array.isArray(result) ? 0 : ((result as mysql.ResultSetHeader).affectedRows ?? 0) };
+  }
+}
+
+/**
+ * After a DDL statement inside a transaction: MySQL committed before running it, and the session
+ * is back in autocommit. A new transaction keeps what follows atomic. Only then: START TRANSACTION
+ * inside an open transaction would commit it (a DDL that failed before running commits nothing).
+ */
+async function reopen(conn: mysql.PoolConnection): Promise<void> {
+  const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT @@in_transaction AS open');
+  if (rows[0]?.open !== 1) await conn.query('START TRANSACTION');
+}
+
+const lockTimeout = (): Error =>
+  Object.assign(new Error('Timed out waiting for another process to finish writing'), { errno: 1205, sqlState: 'HY000', code: 'ER_LOCK_WAIT_TIMEOUT' });
+
+/**
+ * MariaDB through a mysql2 pool. Reads go to any pooled connection; writes (transactions
+ * included) are serialized as on SQLite, by a queue in the process and a named lock
+ * (GET_LOCK) in the database, so checks made inside a transaction (last superuser, unique ids)
+ * hold across processes too. DDL commits implicitly in MySQL (caps.transactionalDdl is false):
+ * after one, the transaction is reopened, so only what follows the last DDL rolls back.
+ */
+export class MysqlDatabase implements Database {
+  readonly dialect: Dialect = mysqlDialect;
+  private readonly pool: mysql.Pool;
+  private readonly reader: QueryExecutor;
+  private readonly lockWaitSeconds: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(url: string, options: MysqlOptions = {}) {
+    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+    // The lock is taken by a statement, which the statement budget would otherwise cut short.
+    this.lockWaitSeconds = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs ?? 10_000, statementTimeoutMs) / 1000));
+    this.pool = mysql.createPool({
+      uri: url,
+      connectionLimit: options.poolSize ?? 10,
+      charset: 'UTF8MB4_BIN',
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      decimalNumbers: true,
+      jsonStrings: true,
+      typeCast,
+      // Prepared statements are per connection; the server allows 16382 in all by default.
+      maxPreparedStatements: 256,
+      enableKeepAlive: true,
+    });
+    const session =
+      // SET NAMES, not collation_connection alone: bound parameters take their collation from it.
+      `SET NAMES utf8mb4 COLLATE ${TEXT_COLLATION}, SESSION sql_mode = '${SQL_MODE}', SESSION time_zone = '+00:00', ` +
+      `SESSION lc_time_names = 'en_US', SESSION max_statement_time = ${statementTimeoutMs / 1000}`;
+    // Runs before anything else on each new connection (mysql2 queues commands in order). A
+    // connection that cannot be set up is dropped rather than used with the server's defaults.
+    this.pool.pool.on('connection', (conn) => {
+      conn.query(session, (err: unknown) => {
+        if (err) conn.destroy();
+      });
+    });
+    this.reader = new QueryExecutor(this.pool);
+  }
+
+  all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
+    return this.reader.all<T>(query, shape);
+  }
+
+  get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
+    return this.reader.get<T>(query, shape);
+  }
+
+  run(query: Sql): Promise<RunResult> {
+    return this.transaction((tx) => tx.run(query));
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.serialize(async () => {
+      const conn = await this.pool.getConnection();
+      let healthy = true;
+      let locked = false;
+      try {
+        const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${WRITE_LOCK}, ${this.lockWaitSeconds}) AS ok`);
+        if (rows[0]?.ok !== 1) throw lockTimeout();
+        locked = true;
+        await conn.query('START TRANSACTION');
+        const result = await fn(new QueryExecutor(conn, () => reopen(conn)));
+        await conn.query('COMMIT');
+        return result;
+      } catch (e) {
+        try {
+          await conn.query('ROLLBACK');
+        } catch {
+          healthy = false;
+        }
+        throw e;
+      } finally {
+        if (locked && healthy) {
+          try {
+            await conn.query(`DO RELEASE_LOCK(${WRITE_LOCK})`);
+          } catch {
+            healthy = false;
+          }
+        }
+        // A connection in an unknown state is closed, which also releases its lock.
+        if (healthy) conn.release();
+        else conn.destroy();
+      }
+    });
+  }
+
+  schemaChanged(): void {
+    // MariaDB re-prepares cached statements itself when the tables they read change.
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('database is closed'));
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    await this.pool.end();
+  }
+}

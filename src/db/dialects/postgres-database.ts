@@ -1,0 +1,148 @@
+import postgres from 'postgres';
+import type { Database, Dialect, Executor, RowShape, RunResult, TransactionOptions } from '../dialect.ts';
+import { NormalizerCache } from '../normalize.ts';
+import { render, type Sql } from '../sql.ts';
+import { postgresDialect } from './postgres.ts';
+
+/**
+ * The driver is postgres (Postgres.js), chosen by measurement (bench/pg-drivers.ts,
+ * docs/performance.md): with its prepared statements and pipelining it serves 2-4x the views of
+ * `pg` on the same pool. Two of its defaults are changed here:
+ * - JSON parameters: it would encode a JS string bound to a json/jsonb parameter as a JSON string;
+ *   Baton binds JSON documents as JSON text (what the field codecs produce), so text goes through
+ *   as it is and only structures are stringified.
+ * - int8 and numeric come back as numbers (counts), not strings.
+ */
+const TYPES = {
+  json: {
+    to: 114,
+    from: [114, 3802],
+    serialize: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)),
+    parse: (v: string) => JSON.parse(v) as unknown,
+  },
+  number: { to: 0, from: [20, 1700], serialize: (v: unknown) => String(v), parse: (v: string) => Number(v) },
+};
+
+/** The driver parses JSON/JSONB and booleans itself; shapes only fix up the rest. */
+const normalizers = new NormalizerCache(false);
+
+type Client = postgres.Sql<Record<string, never>> | postgres.TransactionSql<Record<string, never>>;
+
+function bindable(v: unknown): postgres.ParameterOrJSON<never> {
+  return (v === undefined ? null : v) as postgres.ParameterOrJSON<never>;
+}
+
+export interface PostgresOptions {
+  /** Connections in the pool. */
+  poolSize?: number;
+  /** Longest a statement may run before the server cancels it (PostgreSQL's statement_timeout). */
+  statementTimeoutMs?: number;
+}
+
+class QueryExecutor implements Executor {
+  readonly dialect: Dialect = postgresDialect;
+  /**
+   * `prepare`: named server-side statements, cached per connection by text. Off inside
+   * transactions: a schema change there (ALTER TABLE) invalidates statements prepared before it,
+   * which PostgreSQL reports as an error that the driver can only retry outside a transaction.
+   */
+  constructor(
+    private readonly client: Client,
+    private readonly prepare: boolean,
+  ) {}
+
+  private query(query: Sql) {
+    const { text, params } = render(query, this.dialect);
+    return this.client.unsafe(text, params.map(bindable), { prepare: this.prepare });
+  }
+
+  async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
+    const rows = (await this.query(query)) as unknown as Record<string, unknown>[];
+    return normalizers.rows<T>(rows, shape);
+  }
+
+  async get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
+    return (await this.all<T>(query, shape))[0];
+  }
+
+  async run(query: Sql): Promise<RunResult> {
+    const res = await this.query(query);
+    return { changes: res.count ?? 0 };
+  }
+}
+
+/** Serializes Baton's writers across processes too: every write transaction holds this advisory lock. */
+const WRITE_LOCK_KEY = 0x62617430; // 'bat0'
+
+/**
+ * PostgreSQL through a Postgres.js pool. Reads go to any pooled connection. Transactions are
+ * serialized, as on SQLite, by a queue in the process and an advisory lock in the database, so
+ * Baton's checks made inside one (the last superuser, a delete's cascade) hold across processes;
+ * single-record writes marked `concurrent` run side by side, kept whole by the database itself.
+ */
+export class PostgresDatabase implements Database {
+  readonly dialect: Dialect = postgresDialect;
+  private readonly sql: postgres.Sql<Record<string, never>>;
+  private readonly reader: QueryExecutor;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    this.sql = postgres(url, {
+      max: options.poolSize ?? 10,
+      types: TYPES,
+      // Notices ("table does not exist, skipping") are not errors and not the operator's concern.
+      onnotice: () => undefined,
+      connection: {
+        statement_timeout: options.statementTimeoutMs ?? 30_000,
+        // Dates are text in PocketBase's format; the session's zone only matters to date functions.
+        TimeZone: 'UTC',
+        application_name: 'baton',
+      },
+    }) as unknown as postgres.Sql<Record<string, never>>;
+    this.reader = new QueryExecutor(this.sql, true);
+  }
+
+  all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
+    return this.reader.all<T>(query, shape);
+  }
+
+  get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
+    return this.reader.get<T>(query, shape);
+  }
+
+  run(query: Sql): Promise<RunResult> {
+    return this.transaction((tx) => tx.run(query));
+  }
+
+  transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const body = async () => {
+      const result = await this.sql.begin(async (tx) => {
+        if (!options.concurrent) await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+        return { value: await fn(new QueryExecutor(tx as unknown as Client, false)) };
+      });
+      return (result as unknown as { value: T }).value;
+    };
+    // Concurrent writes go straight to the pool; the others queue here (so they don't each hold a
+    // pooled connection while waiting) and then take the lock that orders them across processes.
+    return options.concurrent ? body() : this.serialize(body);
+  }
+
+  schemaChanged(): void {
+    // Postgres.js re-prepares a statement that a schema change invalidated (outside transactions).
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('database is closed'));
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    this.closed = true;
+    await this.sql.end({ timeout: 5 });
+  }
+}

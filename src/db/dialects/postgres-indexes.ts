@@ -1,0 +1,110 @@
+/**
+ * Index DDL for PostgreSQL, reproducing what the SQLite index means:
+ *
+ * - `COLLATE NOCASE` becomes the expression `lower(col COLLATE "C")`: a NOCASE unique index must
+ *   refuse 'A' next to 'a', and PostgreSQL has no NOCASE collation (a nondeterministic ICU
+ *   collation would depend on how the server was built). Under "C", lower() folds ASCII letters
+ *   only, as NOCASE does ('É' and 'é' stay apart). `COLLATE RTRIM` becomes `rtrim(col)`;
+ *   `BINARY` is plain (PostgreSQL's equality is bytewise). SQLite applies collations to text
+ *   only, so on number and bool columns they change nothing.
+ * - `lower()`/`upper()` stay expressions; partial WHERE clauses are native.
+ * - Literals are converted as SQLite's column affinity converts them (a TEXT column compared with
+ *   5 compares with '5', a numeric one with 'abc' is decided by NULL alone, booleans are 0/1), and
+ *   JSON columns compare by their text ("C" collation), since PostgreSQL refuses to compare JSONB
+ *   with text.
+ *
+ * Column types, as postgres.ts creates them: TEXT COLLATE "C" for text/textPrimaryKey/date,
+ * DOUBLE PRECISION, BOOLEAN, and JSONB for json/jsonArray/geoPoint (plain TEXT works too).
+ *
+ * Literals are spliced as escaped SQL literals (`postgresStringLiteral`, `numericLiteral`):
+ * PostgreSQL takes no bound parameters in utility statements such as CREATE INDEX.
+ * Note that index names share one namespace with tables in PostgreSQL.
+ */
+import type { ColumnKind } from '../dialect.ts';
+import {
+  checkLiteral,
+  conditionSql,
+  functionSql,
+  orderSql,
+  resolveIndexColumn,
+  type ConditionDialect,
+  type IndexColumn,
+  type IndexSpec,
+} from '../indexes.ts';
+import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+
+const VALUE_TYPE: Readonly<Record<ColumnKind, ValueType>> = {
+  text: 'text',
+  textPrimaryKey: 'text',
+  date: 'text',
+  number: 'number',
+  bool: 'bool',
+  json: 'json',
+  jsonArray: 'json',
+  geoPoint: 'json',
+};
+
+/**
+ * A string literal for PostgreSQL DDL. Quotes are doubled; a value with a backslash uses the
+ * E'' form with backslashes doubled, which reads the same whatever standard_conforming_strings
+ * says. Other characters pass as they are (the driver talks UTF-8).
+ */
+export function postgresStringLiteral(value: string): Sql {
+  checkLiteral(value);
+  const quoted = value.replace(/'/g, "''");
+  return raw(value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`);
+}
+
+type Columns = Readonly<Record<string, ColumnKind>>;
+
+/** The column's exact name and value type. */
+function columnOf(name: string, columnKinds: Columns): { col: Sql; type: ValueType } {
+  const exact = resolveIndexColumn(name, columnKinds);
+  return { col: sql`${ident(exact)}`, type: VALUE_TYPE[columnKinds[exact]] };
+}
+
+/**
+ * The column as text in the "C" collation: JSONB documents, numbers and booleans by their text
+ * form. "C" folds case for ASCII letters only and orders by code point, as SQLite's NOCASE and
+ * BINARY do, whatever collation the column or the database has.
+ */
+const asText = (col: Sql, type: ValueType): Sql => (type === 'text' ? sql`${col} COLLATE "C"` : sql`${col}::text COLLATE "C"`);
+
+function entrySql(entry: IndexColumn, columnKinds: Columns): Sql {
+  const order = orderSql(entry.order);
+  if (entry.kind === 'expression') {
+    const { col, type } = columnOf(entry.column, columnKinds);
+    return sql`(${functionSql(entry.fn)}(${asText(col, type)}))${order}`;
+  }
+  const { col, type } = columnOf(entry.name, columnKinds);
+  const textual = type === 'text' || type === 'json';
+  if (textual && entry.collate === 'nocase') return sql`(lower(${asText(col, type)}))${order}`;
+  if (textual && entry.collate === 'rtrim') return sql`(rtrim(${asText(col, type)}))${order}`;
+  return sql`${col}${order}`;
+}
+
+function conditionDialect(columnKinds: Columns): ConditionDialect {
+  return {
+    string: postgresStringLiteral,
+    typeOf: (name) => columnOf(name, columnKinds).type,
+    column(name, against) {
+      const { col, type } = columnOf(name, columnKinds);
+      if (type === 'json' && against !== 'null') return sql`(${asText(col, type)})`;
+      // SQLite stores booleans as 0/1 and compares them with numbers as such.
+      if (type === 'bool' && against === 'number') return sql`CAST(${col} AS INTEGER)`;
+      return col;
+    },
+  };
+}
+
+/** `CREATE [UNIQUE] INDEX` on `table` (the collection's current name, whatever the spec says). */
+export function createIndexSql(spec: IndexSpec, table: string, columnKinds: Columns): Sql[] {
+  const unique = raw(spec.unique ? 'UNIQUE ' : '');
+  const entries = join(spec.columns.map((c) => entrySql(c, columnKinds)));
+  const where = spec.where ? sql` WHERE ${conditionSql(spec.where, conditionDialect(columnKinds))}` : raw('');
+  return [sql`CREATE ${unique}INDEX ${ident(spec.name)} ON ${ident(table)} (${entries})${where}`];
+}
+
+export function dropIndexSql(spec: IndexSpec, _table: string): Sql[] {
+  return [sql`DROP INDEX IF EXISTS ${ident(spec.name)}`];
+}

@@ -1,0 +1,239 @@
+import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
+import type { IndexSpec } from '../indexes.ts';
+import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { comparableAsSqlite, NUMERIC_TEXT_PATTERN } from './affinity.ts';
+import { createIndexSql, dropIndexSql } from './postgres-indexes.ts';
+import { POSTGRES_AUX_TABLES, POSTGRES_DATA_TABLES } from './postgres-system-tables.ts';
+
+/**
+ * PostgreSQL (15+). Native types where results stay identical to SQLite's: DOUBLE PRECISION for
+ * numbers (SQLite stores REAL, and JS numbers are doubles), BOOLEAN, JSONB for JSON documents and
+ * multi-value fields (object keys come back sorted, as PocketBase's API returns them anyway).
+ * Dates stay text in PocketBase's format: '' is a valid "no date", filters compare dates with
+ * strings, `~` works on them, and the API returns them verbatim — a timestamp column would change
+ * all three. Text columns use the "C" collation, so `=` is case-sensitive and ordering is by code
+ * point, as in SQLite.
+ */
+const TEXT = `TEXT COLLATE "C"`;
+const COLUMN_TYPES: Record<ColumnKind, string> = {
+  text: `${TEXT} DEFAULT '' NOT NULL`,
+  textPrimaryKey: `${TEXT} PRIMARY KEY DEFAULT ('r' || substr(md5(random()::text), 1, 14)) NOT NULL`,
+  number: 'DOUBLE PRECISION DEFAULT 0 NOT NULL',
+  bool: 'BOOLEAN DEFAULT FALSE NOT NULL',
+  json: 'JSONB DEFAULT NULL',
+  jsonArray: `JSONB DEFAULT '[]' NOT NULL`,
+  geoPoint: `JSONB DEFAULT '{"lon":0,"lat":0}' NOT NULL`,
+  date: `${TEXT} DEFAULT '' NOT NULL`,
+};
+
+const PG_TYPES: Record<ValueType, string> = { text: 'text', number: 'float8', bool: 'boolean', json: 'jsonb' };
+const CASTS: Record<ValueType, string> = { text: '::text', number: '::float8', bool: '::boolean', json: '::jsonb' };
+
+const SYSTEM_TABLES = { data: POSTGRES_DATA_TABLES.map(raw), aux: POSTGRES_AUX_TABLES.map(raw) };
+
+/** A JSON value's SQL NULL for JSON null, so `data.a = null` matches as in SQLite. */
+const unNull = (e: Sql): Sql => sql`NULLIF(${e}, 'null'::jsonb)`;
+
+export class PostgresDialect implements Dialect {
+  readonly name = 'postgres' as const;
+  readonly caps: DialectCaps = { returning: true, transactionalDdl: true, rowid: false, dynamicDateModifiers: true, nulInText: false };
+
+  quoteIdent(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  placeholder(n: number, type?: ValueType): string {
+    return type ? `$${n}${CASTS[type]}` : `$${n}`;
+  }
+
+  like(left: Sql, right: Sql, negate: boolean): Sql {
+    // ILIKE on "C"-collated text folds ASCII letters only, as SQLite's LIKE does.
+    return negate ? sql`${left} NOT ILIKE ${right} ESCAPE '\\'` : sql`${left} ILIKE ${right} ESCAPE '\\'`;
+  }
+
+  lower(expr: Sql): Sql {
+    return sql`LOWER(${expr})`;
+  }
+
+  comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType } {
+    return comparableAsSqlite(this, left, right);
+  }
+
+  cast(expr: Sql, from: ExprType, to: ValueType): Sql {
+    if (from === to) return expr;
+    // A bare NULL has no type PostgreSQL can pick an operator for (`NULL - NULL`).
+    if (from === 'null') return sql`CAST(${expr} AS ${raw(PG_TYPES[to])})`;
+    const json = from === 'json' || from === 'dynamic';
+    switch (to) {
+      case 'text':
+        if (json) return sql`(${expr} #>> '{}')`;
+        if (from === 'bool') return sql`(CASE WHEN ${expr} THEN '1' WHEN NOT ${expr} THEN '0' END)`;
+        return sql`CAST(${expr} AS TEXT)`;
+      case 'number':
+        if (json) {
+          return sql`(CASE jsonb_typeof(${expr}) WHEN 'number' THEN (${expr} #>> '{}')::float8 WHEN 'boolean' THEN (CASE WHEN ${expr} = 'true'::jsonb THEN 1 ELSE 0 END) END)`;
+        }
+        if (from === 'bool') return sql`(${expr})::int::float8`;
+        return sql`(CASE WHEN ${expr} ~ ${raw(`'${NUMERIC_TEXT_PATTERN}'`)} THEN (${expr})::float8 END)`;
+      case 'bool':
+        if (json) {
+          return sql`(CASE jsonb_typeof(${expr}) WHEN 'boolean' THEN ${expr} = 'true'::jsonb WHEN 'number' THEN (${expr} #>> '{}')::float8 <> 0 END)`;
+        }
+        if (from === 'number') return sql`(${expr} <> 0)`;
+        return sql`(CASE WHEN ${expr} ~ ${raw(`'${NUMERIC_TEXT_PATTERN}'`)} THEN (${expr})::float8 <> 0 ELSE FALSE END)`;
+      case 'json':
+        return sql`to_jsonb(${expr})`;
+    }
+  }
+
+  jsonValue(expr: Sql, path: readonly string[]): Sql {
+    if (path.length === 0) return unNull(expr);
+    return unNull(sql`(${expr} #> ${path as unknown as string}::text[])`);
+  }
+
+  jsonArrayLength(expr: Sql, list: boolean): Sql {
+    if (!list) return sql`(CASE WHEN ${expr} IS NULL OR ${expr} = '' THEN 0 ELSE 1 END)`;
+    return sql`(CASE WHEN ${expr} IS NULL THEN 0 WHEN jsonb_typeof(${expr}) = 'array' THEN jsonb_array_length(${expr}) ELSE 1 END)`;
+  }
+
+  jsonEach(expr: Sql, alias: string, list: boolean): Sql {
+    // Set-returning functions in FROM may read the columns of earlier FROM items (implicit LATERAL).
+    if (!list) return sql`unnest(ARRAY[${expr}]::text[]) AS ${ident(alias)}(${ident('value')})`;
+    return sql`jsonb_array_elements_text(CASE WHEN jsonb_typeof(${expr}) = 'array' THEN ${expr} ELSE jsonb_build_array(${expr}) END) AS ${ident(alias)}(${ident('value')})`;
+  }
+
+  strftime(format: ConstSql, expr?: Sql, modifiers: readonly ConstSql[] = []): Sql {
+    const args = [sql`(${format.sql})::text`, expr ? sql`(${expr})::text` : sql`'now'`, ...modifiers.map((m) => sql`(${m.sql})::text`)];
+    return sql`baton_strftime(${join(args)})`;
+  }
+
+  geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
+    // Haversine on a sphere of the Earth's mean radius (6371 km), as the SQLite dialect computes it.
+    return sql`(6371 * 2 * asin(sqrt(power(sin(radians(${latB} - ${latA}) / 2), 2) + cos(radians(${latA})) * cos(radians(${latB})) * power(sin(radians(${lonB} - ${lonA}) / 2), 2))))`;
+  }
+
+  random(): Sql {
+    return raw('RANDOM()');
+  }
+
+  rowid(): Sql {
+    throw new Error('PostgreSQL tables have no row id (caps.rowid is false)');
+  }
+
+  orderBy(expr: Sql, descending: boolean, nullable = true): Sql {
+    // PostgreSQL puts NULLs last ascending; a NOT NULL column keeps the plain order, which its
+    // B-tree indexes serve in both directions.
+    if (!nullable) return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
+    return descending ? sql`${expr} DESC NULLS LAST` : sql`${expr} ASC NULLS FIRST`;
+  }
+
+  inValues(expr: Sql, values: readonly (string | number)[]): Sql {
+    return sql`${expr} = ANY(${values.map(String)}::text[])`;
+  }
+
+  limitOffset(limit: number, offset: number): Sql {
+    return sql` LIMIT ${Math.trunc(limit)}::bigint OFFSET ${Math.trunc(offset)}::bigint`;
+  }
+
+  nullSafeEqual(left: Sql, right: Sql, negate: boolean): Sql {
+    return negate ? sql`${left} IS DISTINCT FROM ${right}` : sql`${left} IS NOT DISTINCT FROM ${right}`;
+  }
+
+  concat(parts: readonly Sql[]): Sql {
+    return sql`(${join(parts, ' || ')})`;
+  }
+
+  createTable(table: string, columns: readonly ColumnSpec[]): Sql {
+    const cols = columns.map((c) => sql`${ident(c.name)} ${raw(COLUMN_TYPES[c.kind])}`);
+    return sql`CREATE TABLE ${ident(table)} (${join(cols)})`;
+  }
+
+  addColumn(table: string, column: ColumnSpec): Sql {
+    return sql`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column.name)} ${raw(COLUMN_TYPES[column.kind])}`;
+  }
+
+  dropColumn(table: string, column: string): Sql {
+    return sql`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column)}`;
+  }
+
+  renameColumn(table: string, from: string, to: string): Sql {
+    return sql`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(from)} TO ${ident(to)}`;
+  }
+
+  renameTable(from: string, to: string): Sql {
+    return sql`ALTER TABLE ${ident(from)} RENAME TO ${ident(to)}`;
+  }
+
+  renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[] {
+    // Only called without transactional DDL; here each rename is its own statement in the transaction.
+    return pairs.map(([from, to]) => this.renameTable(from, to));
+  }
+
+  dropTable(table: string): Sql {
+    return sql`DROP TABLE IF EXISTS ${ident(table)}`;
+  }
+
+  convertColumn(expr: Sql, from: ColumnKind, to: ColumnKind): Sql {
+    const fromType = VALUE_TYPE_OF[from];
+    const toType = VALUE_TYPE_OF[to];
+    // One value <-> several (a select/relation's maxSelect changed), as PocketBase converts them.
+    if (to === 'jsonArray' && from !== 'jsonArray') {
+      return sql`(CASE WHEN ${expr} IS NULL OR ${this.cast(expr, fromType, 'text')} = '' THEN '[]'::jsonb ELSE jsonb_build_array(${expr}) END)`;
+    }
+    if (from === 'jsonArray' && to !== 'jsonArray') {
+      const last = sql`(CASE WHEN jsonb_typeof(${expr}) = 'array' THEN ${expr} ->> -1 ELSE ${expr} #>> '{}' END)`;
+      return toType === 'text' ? sql`COALESCE(${last}, '')` : this.cast(sql`COALESCE(${last}, '')`, 'text', toType);
+    }
+    return this.cast(expr, fromType, toType);
+  }
+
+  createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[] {
+    return createIndexSql(index, table, columns);
+  }
+
+  dropIndex(index: IndexSpec, table: string): Sql[] {
+    return dropIndexSql(index, table);
+  }
+
+  createView(name: string, selectQuery: string): Sql {
+    // The view query is a superuser-authored SELECT, validated by the collection service
+    // (single statement, SELECT only) before it reaches here.
+    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)}\n) AS ${ident('_view')}`;
+  }
+
+  dropView(name: string): Sql {
+    return sql`DROP VIEW IF EXISTS ${ident(name)}`;
+  }
+
+  systemTables() {
+    return SYSTEM_TABLES;
+  }
+
+  tableColumns(table: string): Sql {
+    return sql`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${table}::text ORDER BY ordinal_position`;
+  }
+
+  classifyError(e: unknown): DbErrorInfo | undefined {
+    const err = e as { code?: unknown; detail?: unknown; column_name?: unknown; severity?: unknown };
+    if (typeof err?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(err.code) || err.severity === undefined) return undefined;
+    switch (err.code) {
+      case '23505': {
+        // detail: Key (email)=(a@b.c) already exists.   /   Key (lower(email))=(…) already exists.
+        const m = typeof err.detail === 'string' ? /^Key \((.*?)\)=/.exec(err.detail) : null;
+        const columns = m ? m[1].split(',').map((c) => c.trim().replace(/^lower\((.*)\)$/i, '$1').replace(/^"|"$/g, '')) : [];
+        return { kind: 'unique', columns };
+      }
+      case '23502': return { kind: 'notNull', columns: typeof err.column_name === 'string' ? [err.column_name] : [] };
+      case '23503': return { kind: 'foreignKey' };
+      case '23514': return { kind: 'check' };
+      case '40P01': return { kind: 'deadlock' };
+      case '55P03': return { kind: 'lockTimeout' };
+      case '40001': return { kind: 'busy' };
+      case '57014': return { kind: 'timeout' };
+      default:
+        return err.code.startsWith('42') || err.code.startsWith('22') || err.code.startsWith('2B') ? { kind: 'statement' } : undefined;
+    }
+  }
+}
+
+export const postgresDialect = new PostgresDialect() satisfies Dialect;

@@ -1,0 +1,86 @@
+/**
+ * Schema changes on a database whose DDL commits implicitly (MySQL/MariaDB: `caps.transactionalDdl`
+ * is false), so that a change that fails leaves every table and `_collections` exactly as they were.
+ *
+ * Nothing live is altered in place. Each table the change creates or alters is first built whole
+ * under a temporary name (`_new_<id>`, rows copied and converted, indexes created: what can fail,
+ * such as a UNIQUE index over duplicates, fails here, with the live tables untouched). Then one
+ * `RENAME TABLE` statement, atomic in MySQL, moves the old tables aside (`_old_<id>`) and the new
+ * ones in. Views are created next and the `_collections` rows are written in one transaction;
+ * if either fails, every step is undone in reverse (views dropped and recreated, the rename
+ * reversed) before the error is reported. Only then are the old tables dropped.
+ *
+ * The cost is a full copy of every altered table per change (PocketBase's own schema changes on
+ * SQLite copy tables as well). The one window left is a crash of the process between the rename
+ * and the commit of the rows, a few milliseconds: the next change of that collection rebuilds it.
+ */
+import type { Database, Executor } from '../../db/dialect.ts';
+import type { Collection } from '../../db/schema.ts';
+import { buildShadowTable } from './table-sync.ts';
+
+export interface PlannedChange {
+  next: Collection;
+  previous?: Collection;
+}
+
+export interface ShadowHooks {
+  /** Called before each table is built, so a failure can name the collection. */
+  onTable?(next: Collection): void;
+  /** Creates view `next` (replacing nothing: the previous one is dropped already) and infers its fields. */
+  createView(tx: Executor, next: Collection, previous: Collection | undefined): Promise<void>;
+  /** Writes the `_collections` rows of the whole change; called inside one transaction. */
+  writeRows(tx: Executor): Promise<void>;
+}
+
+const viewQuery = (c: Collection) => String(c.options.viewQuery ?? '').trim().replace(/;\s*$/, '');
+
+export async function applyWithShadowTables(
+  db: Database,
+  changes: readonly PlannedChange[],
+  removed: readonly Collection[],
+  hooks: ShadowHooks,
+): Promise<void> {
+  const d = db.dialect;
+  const tables = changes.filter((p) => p.next.type !== 'view');
+  const views = changes.filter((p) => p.next.type === 'view');
+  const shadows: string[] = [];
+  const undo: Array<() => Promise<unknown>> = [];
+  try {
+    for (const p of tables) {
+      const shadow = `_new_${p.next.id}`;
+      shadows.push(shadow);
+      hooks.onTable?.(p.next);
+      await buildShadowTable(db, shadow, p.next, p.previous);
+    }
+    // Views that change or go away are dropped before the tables move (and recreated on failure).
+    for (const v of [...views.map((p) => p.previous), ...removed.filter((r) => r.type === 'view')]) {
+      if (!v) continue;
+      await db.run(d.dropView(v.name));
+      undo.push(() => db.run(d.createView(v.name, viewQuery(v))));
+    }
+    const moves: Array<[string, string]> = [];
+    for (const p of tables) {
+      if (p.previous) moves.push([p.previous.name, `_old_${p.next.id}`]);
+      moves.push([`_new_${p.next.id}`, p.next.name]);
+    }
+    for (const r of removed) if (r.type !== 'view') moves.push([r.name, `_old_${r.id}`]);
+    if (moves.length) {
+      for (const s of d.renameTables(moves)) await db.run(s);
+      shadows.length = 0;
+      undo.push(async () => {
+        for (const s of d.renameTables(moves.map(([a, b]) => [b, a] as [string, string]).reverse())) await db.run(s);
+      });
+    }
+    for (const p of views) {
+      await hooks.createView(db, p.next, p.previous);
+      undo.push(() => db.run(d.dropView(p.next.name)));
+    }
+    await db.transaction((tx) => hooks.writeRows(tx));
+  } catch (e) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    for (const s of shadows) await db.run(d.dropTable(s)).catch(() => undefined);
+    throw e;
+  }
+  for (const p of tables) if (p.previous) await db.run(d.dropTable(`_old_${p.next.id}`));
+  for (const r of removed) if (r.type !== 'view') await db.run(d.dropTable(`_old_${r.id}`));
+}

@@ -1,0 +1,312 @@
+// `baton migrate copy`: PocketBase's fixture from its SQLite directory to a server database and back,
+// with the same API answers (PocketBase's own tokens and passwords included) and identical checksums.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { copyBaton, CopyError, type CopyReport } from '../src/cli/migrate-copy.ts';
+import { openBaton } from '../src/cli/wire.ts';
+import { openDatabases } from '../src/db/open.ts';
+import { sql } from '../src/db/sql.ts';
+import { buildServer } from '../src/http/server.ts';
+import { systemContext } from '../src/domain/context.ts';
+import { silentLogger } from '../src/kernel/logger.ts';
+import { api } from './support/baton.ts';
+import { createTestDatabase, TEST_DIALECT, TEST_SERVER_URLS, type TestDatabase } from './support/databases.ts';
+import { describeFixture, fixtureDir, hasFixture } from './support/fixture.ts';
+import { onlyIf } from './support/only-if.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin/baton.js');
+
+// PocketBase's own long-lived tokens for the fixture (see test/fixture.test.ts): valid only if the
+// tokenKeys and collection secrets survive the copy.
+const SUPERUSER_TOKEN =
+  'eyJhbGciOiJIUzI1NiJ9.eyJpZCI6InN5d2JoZWNuaDQ2cmhtMCIsInR5cGUiOiJhdXRoIiwiY29sbGVjdGlvbklkIjoicGJjXzMxNDI2MzU4MjMiLCJleHAiOjI1MjQ2MDQ0NjEsInJlZnJlc2hhYmxlIjp0cnVlfQ.UXgO3j-0BumcugrFjbd7j0M4MQvbrLggLlcu_YNGjoY';
+const USER_TOKEN =
+  'eyJhbGciOiJIUzI1NiJ9.eyJpZCI6IjRxMXhsY2xtZmxva3UzMyIsInR5cGUiOiJhdXRoIiwiY29sbGVjdGlvbklkIjoiX3BiX3VzZXJzX2F1dGhfIiwiZXhwIjoyNTI0NjA0NDYxLCJyZWZyZXNoYWJsZSI6dHJ1ZX0.ZT3F0Z3iM-xbGgSG3LEKiEzHrPHr8t8IuHLZGGNuxLo';
+
+const REQUESTS: Array<{ path: string; token?: string }> = [
+  { path: '/api/collections?sort=name&perPage=100', token: SUPERUSER_TOKEN },
+  { path: '/api/collections/demo1/records?sort=id', token: SUPERUSER_TOKEN },
+  { path: '/api/collections/demo1/records/84nmscqy84lsi1t?expand=rel_one,rel_many', token: SUPERUSER_TOKEN },
+  { path: '/api/collections/demo1/records?filter=' + encodeURIComponent('text ~ "test" && bool = true') + '&sort=-created,id', token: SUPERUSER_TOKEN },
+  { path: '/api/collections/demo2/records?sort=-title' },
+  { path: '/api/collections/users/records?sort=id', token: SUPERUSER_TOKEN },
+  { path: '/api/collections/users/records/4q1xlclmfloku33', token: USER_TOKEN },
+  { path: '/api/collections/view1/records?sort=id', token: SUPERUSER_TOKEN },
+  { path: '/api/collections/view2/records?sort=id', token: SUPERUSER_TOKEN },
+  { path: '/api/collections/numeric_id_view/records?sort=email', token: SUPERUSER_TOKEN },
+  { path: '/api/settings', token: SUPERUSER_TOKEN },
+];
+
+const tempDirs: string[] = [];
+const databases: TestDatabase[] = [];
+afterAll(async () => {
+  for (const db of databases) await db.drop().catch(() => undefined);
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'baton-migrate-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A writable copy of the fixture: the shared one must never change. */
+function fixtureCopy(): string {
+  const dir = tempDir();
+  cpSync(fixtureDir(), dir, { recursive: true });
+  return dir;
+}
+
+async function testDatabase(kind: 'postgres' | 'mysql'): Promise<string> {
+  const db = await createTestDatabase(kind);
+  databases.push(db);
+  return db.url!;
+}
+
+/** Serves a Baton, answers the requests (and a password login), and stops it again. */
+async function answers(dataDir: string, db?: string): Promise<Record<string, { status: number; body: unknown }>> {
+  const baton = await openBaton({ dataDir, db, logger: silentLogger });
+  const server = await buildServer(baton.services, { maxBodySize: 32 << 20, logger: pino({ level: 'silent' }) });
+  try {
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(server.addresses()[0] as AddressInfo).port}`;
+    const out: Record<string, { status: number; body: unknown }> = {};
+    for (const r of REQUESTS) {
+      const res = await api({ url }, 'GET', r.path, { token: r.token });
+      out[r.path] = { status: res.status, body: res.body };
+    }
+    const login = await api({ url }, 'POST', '/api/collections/users/auth-with-password', {
+      body: { identity: 'test@example.com', password: '1234567890' },
+    });
+    // The token is signed at login time; the record is what must not change.
+    out.login = { status: login.status, body: login.body?.record };
+    return out;
+  } finally {
+    await server.close();
+    await baton.close();
+  }
+}
+
+const checksums = (report: CopyReport, end: 'source' | 'target') =>
+  Object.fromEntries(report.tables.filter((t) => t.kind !== 'view').map((t) => [t.label, end === 'source' ? t.sourceChecksum : t.targetChecksum]));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Why a server database cannot be used here, or undefined when it answers. */
+async function unavailable(kind: 'postgres' | 'mysql'): Promise<string | undefined> {
+  if (kind === 'mysql' && !existsSync(path.join(ROOT, 'src/db/dialects/mysql-database.ts'))) return 'the MySQL dialect is not there yet';
+  try {
+    const db = await createTestDatabase(kind);
+    await db.drop();
+    return undefined;
+  } catch (e) {
+    return `${TEST_SERVER_URLS[kind]} does not answer (${(e as Error).message})`;
+  }
+}
+
+// The SQLite run covers every server database; a dialect's own run covers only that one.
+const SERVER_KINDS = (['postgres', 'mysql'] as const).filter((k) => TEST_DIALECT === 'sqlite' || TEST_DIALECT === k);
+const skipReasons = new Map<string, string | undefined>();
+if (hasFixture()) {
+  for (const kind of SERVER_KINDS) {
+    const reason = await unavailable(kind);
+    skipReasons.set(kind, reason);
+    if (reason) console.log(`skipped: migrate copy to ${kind}: ${reason}`);
+  }
+}
+
+// Directory to directory involves no server database: it runs once, in the SQLite project.
+onlyIf(TEST_DIALECT === 'sqlite', describeFixture)('migrate copy between data directories', () => {
+  it('copies a directory to a directory with storage/, in small batches, and refuses to overwrite it', async () => {
+    const source = fixtureCopy();
+    const target = path.join(tempDir(), 'copy');
+    const lines: string[] = [];
+    const report = await copyBaton({ from: { dir: source }, to: { dir: target }, log: (l) => lines.push(l), batchSize: 2 });
+    expect(report.ok).toBe(true);
+    expect(report.transactional).toBe(true);
+    expect(report.storage.copied).toBe(true);
+    expect(readdirSync(path.join(target, 'storage')).sort()).toEqual(readdirSync(path.join(source, 'storage')).sort());
+    expect(report.tables.map((t) => t.label)).toEqual(expect.arrayContaining(['_collections', '_params', '_migrations', 'demo1', '_logs', '_migrations (auxiliary.db)', 'view1 (view)']));
+    expect(lines).toContain('copied demo1: 3/3 rows');
+    expect(await answers(target)).toEqual(await answers(source));
+
+    await expect(copyBaton({ from: { dir: source }, to: { dir: target }, log: () => undefined })).rejects.toThrow(/not empty.*--force/);
+    await expect(copyBaton({ from: { dir: source }, to: { dir: source }, log: () => undefined })).rejects.toThrow(CopyError);
+  });
+
+  it('runs as `baton migrate copy` with plain progress lines and a verification table', async () => {
+    const source = fixtureCopy();
+    const target = path.join(tempDir(), 'copy');
+    const first = await run(['migrate', 'copy', `--from=${source}`, `--to=${target}`]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toContain('\r');
+    expect(first.stdout).toContain('copied demo1: 3/3 rows');
+    expect(first.stdout).toMatch(/^table +source rows +target rows +checksum +result$/m);
+    expect(first.stdout).toMatch(/^demo1 +3 +3 +[0-9a-f]{16} +ok$/m);
+    expect(first.stdout).toContain('copy verified');
+
+    const refused = await run(['migrate', 'copy', `--from=${source}`, `--to=${target}`]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: the target .* is not empty.*--force/);
+    const forced = await run(['migrate', 'copy', `--from=${source}`, `--to=${target}`, '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain("dropped the target's Baton");
+
+    const usage = await run(['migrate', 'copy', `--from=${source}`]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('needs --from and --to');
+  });
+});
+
+for (const kind of SERVER_KINDS) {
+  describeFixture(`migrate copy through ${kind}`, () => {
+    const skip = skipReasons.get(kind) !== undefined;
+
+    it.skipIf(skip)('round-trips the fixture: directory -> server -> directory, same answers and checksums', async () => {
+      const dir = fixtureCopy();
+      const before = await answers(dir);
+      const url = await testDatabase(kind);
+
+      const there = await copyBaton({ from: { dir }, to: { url }, log: () => undefined });
+      expect(there.failedViews).toEqual([]);
+      expect(there.tables.filter((t) => !t.ok)).toEqual([]);
+      expect(there.ok).toBe(true);
+      expect(there.transactional).toBe(kind === 'postgres');
+      expect(there.storage.copied).toBe(false);
+      // Served from the database, with the files from the directory: PocketBase's tokens still work.
+      expect(await answers(dir, url)).toEqual(before);
+
+      const back = path.join(tempDir(), 'back');
+      const returned = await copyBaton({ from: { url }, to: { dir: back }, log: () => undefined });
+      expect(returned.ok).toBe(true);
+      expect(checksums(returned, 'target')).toEqual(checksums(there, 'source'));
+      expect(await answers(back)).toEqual(before);
+    });
+
+    it.skipIf(skip)('refuses a non-empty target without --force; --force replaces only Baton tables', async () => {
+      const dir = fixtureCopy();
+      const url = await testDatabase(kind);
+      await copyBaton({ from: { dir }, to: { url }, log: () => undefined });
+      const target = await openDatabases({ url, dataDir: dir });
+      try {
+        await target.data.run(sql`CREATE TABLE keep_me (id INTEGER)`);
+        await target.data.run(sql`INSERT INTO keep_me (id) VALUES (7)`);
+      } finally {
+        await target.close();
+      }
+      await expect(copyBaton({ from: { dir }, to: { url }, log: () => undefined })).rejects.toThrow(/is not empty.*--force/);
+
+      // Replace it with a fresh Baton (system collections only), then with the fixture again.
+      const fresh = tempDir();
+      await (await openBaton({ dataDir: fresh, logger: silentLogger })).close();
+      const lines: string[] = [];
+      const replaced = await copyBaton({ from: { dir: fresh }, to: { url }, force: true, log: (l) => lines.push(l) });
+      expect(replaced.ok).toBe(true);
+      expect(lines.some((l) => l.startsWith("dropped the target's Baton"))).toBe(true);
+      const check = await openDatabases({ url, dataDir: dir });
+      try {
+        const names = (await check.data.all<{ name: string }>(sql`SELECT name FROM _collections`)).map((r) => r.name);
+        expect(names).not.toContain('demo1');
+        expect(await check.data.all(check.data.dialect.tableColumns('demo1'))).toEqual([]);
+        expect(await check.data.all(sql`SELECT id FROM keep_me`, { id: 'number' })).toEqual([{ id: 7 }]);
+      } finally {
+        await check.close();
+      }
+      const again = await copyBaton({ from: { dir }, to: { url }, force: true, log: () => undefined });
+      expect(again.ok).toBe(true);
+    });
+
+    it.skipIf(skip)('never writes beside a table it does not own', async () => {
+      const dir = fixtureCopy();
+      const url = await testDatabase(kind);
+      const target = await openDatabases({ url, dataDir: dir });
+      try {
+        await target.data.run(sql`CREATE TABLE demo1 (id INTEGER)`);
+      } finally {
+        await target.close();
+      }
+      await expect(copyBaton({ from: { dir }, to: { url }, force: true, log: () => undefined })).rejects.toThrow(/already has a table or view named demo1/);
+    });
+
+    it.skipIf(skip)('reports a view the target refuses, copies the rest, and exits non-zero', async () => {
+      const dir = tempDir();
+      const baton = await openBaton({ dataDir: dir, logger: silentLogger });
+      try {
+        // printf() is SQLite's: neither PostgreSQL nor MySQL knows it.
+        const viewQuery = "SELECT id, printf('%05d', 7) AS code FROM users";
+        const superusers = baton.services.schema.find('_superusers')!;
+        const ctx = systemContext(silentLogger, { kind: 'superuser', collection: superusers, record: {} });
+        await baton.services.collections.create(ctx, { name: 'only_sqlite', type: 'view', viewQuery });
+      } finally {
+        await baton.close();
+      }
+      const url = await testDatabase(kind);
+      const lines: string[] = [];
+      const report = await copyBaton({ from: { dir }, to: { url }, log: (l) => lines.push(l) });
+      expect(report.ok).toBe(false);
+      expect(report.failedViews.map((v) => v.name)).toEqual(['only_sqlite']);
+      expect(report.tables.filter((t) => !t.ok).map((t) => t.label)).toEqual(['only_sqlite (view)']);
+      expect(lines.some((l) => /^view only_sqlite NOT created: .* refused its query/.test(l))).toBe(true);
+      expect(lines.some((l) => l.startsWith('files: '))).toBe(true);
+      // Everything else is there and served.
+      const res = await run(['migrate', 'copy', `--from=${dir}`, `--to=${url}`, '--force']);
+      expect(res.code).toBe(1);
+      expect(res.stdout).toMatch(/^only_sqlite \(view\) +0 +missing +\(rows only\) +DIFFERS$/m);
+    });
+
+    it.skipIf(skip)('names a value the target cannot store; a failed copy leaves a transactional target empty', async () => {
+      const dir = tempDir();
+      const baton = await openBaton({ dataDir: dir, logger: silentLogger });
+      try {
+        const superusers = baton.services.schema.find('_superusers')!;
+        const ctx = systemContext(silentLogger, { kind: 'superuser', collection: superusers, record: {} });
+        await baton.services.collections.create(ctx, { name: 'notes', type: 'base', fields: [{ type: 'text', name: 'body' }] });
+        await baton.services.records.create(ctx, 'notes', { body: { id: 'nul000000000000', body: 'a\u0000b' }, source: 'json' });
+      } finally {
+        await baton.close();
+      }
+      const url = await testDatabase(kind);
+      const copy = copyBaton({ from: { dir }, to: { url }, log: () => undefined });
+      if (kind === 'mysql') {
+        expect((await copy).ok).toBe(true); // MySQL's text holds U+0000
+        return;
+      }
+      await expect(copy).rejects.toThrow('notes: body of row nul000000000000 holds the character U+0000');
+      const target = await openDatabases({ url, dataDir: dir });
+      try {
+        expect(await target.data.all(target.data.dialect.tableColumns('_collections'))).toEqual([]);
+      } finally {
+        await target.close();
+      }
+    });
+
+    it.skipIf(skip)('runs from the CLI: exit 0, a verification table, plain progress lines off a terminal', async () => {
+      const dir = fixtureCopy();
+      const url = await testDatabase(kind);
+      const res = await run(['migrate', 'copy', `--from=${dir}`, `--to=${url}`]);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      expect(res.stdout).not.toContain('\r');
+      expect(res.stdout).toContain('copied users: 3/3 rows');
+      expect(res.stdout).toMatch(/^_superusers +4 +4 +[0-9a-f]{16} +ok$/m);
+      expect(res.stdout).toContain(`baton serve --db=${url} --dir=${dir}`);
+    });
+  });
+}
