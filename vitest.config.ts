@@ -18,10 +18,10 @@ const SERVERS = {
  */
 const EVERY_DATABASE = ['test/**/*.test.ts', 'src/filter/**/*.test.ts'];
 /**
- * SQLite's own: the CLI over a data directory (it inspects the files), and pure parser tests that
- * touch no database (run once).
+ * SQLite's own: the CLI over a data directory (it inspects the files), and tests that touch no
+ * database (the parser, the import graph): run once.
  */
-const SQLITE_ONLY = ['test/cli.test.ts', 'src/filter/parser.test.ts', 'src/filter/helpers.test.ts'];
+const SQLITE_ONLY = ['test/cli.test.ts', 'test/layering.test.ts', 'src/filter/parser.test.ts', 'src/filter/helpers.test.ts'];
 
 function answers(url: string): Promise<boolean> {
   const u = new URL(url);

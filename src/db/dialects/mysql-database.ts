@@ -1,7 +1,8 @@
 import mysql from 'mysql2/promise';
-import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
+import type { Database, Dialect, Executor, RowShape, RunResult, TransactionOptions } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
+import { WriteQueue } from '../write-queue.ts';
 import { duplicateKeyName, mysqlDialect, UNIQUE_COLUMNS } from './mysql.ts';
 import { TEXT_COLLATION } from './mysql-system-tables.ts';
 
@@ -25,15 +26,11 @@ const WRITE_LOCK = "CONCAT('baton_write_', MD5(DATABASE()))";
 
 const DDL = /^\s*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\b/i;
 
-/** MariaDB hands JSON back as text (with jsonStrings); BOOLEAN columns become booleans in typeCast. */
+/**
+ * MariaDB hands JSON back as text (with jsonStrings) and BOOLEAN (TINYINT(1)) as 0/1: the row
+ * shapes turn them into values and booleans (cheaper than a per-column typeCast on every row).
+ */
 const normalizers = new NormalizerCache(true);
-
-/** BOOLEAN is TINYINT(1): read it as a boolean, as the other databases return their booleans. */
-const typeCast: mysql.PoolOptions['typeCast'] = (field, next) => {
-  const v = next();
-  if (field.type === 'TINY' && field.length === 1 && v !== null) return v !== 0 && v !== '0';
-  return v;
-};
 
 /** Values as the server should receive them: booleans as 1/0, structures as JSON text. */
 function bindable(v: unknown): unknown {
@@ -151,8 +148,7 @@ export class MysqlDatabase implements Database {
   private readonly pool: mysql.Pool;
   private readonly reader: QueryExecutor;
   private readonly lockWaitSeconds: number;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly writes = new WriteQueue();
 
   constructor(url: string, options: MysqlOptions = {}) {
     const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
@@ -167,7 +163,8 @@ export class MysqlDatabase implements Database {
       supportBigNumbers: true,
       decimalNumbers: true,
       jsonStrings: true,
-      typeCast,
+      // No stack captured per query: a measurable cost on the hot path (bench/run.ts).
+      trace: false,
       // Prepared statements are per connection; the server allows 16382 in all by default.
       maxPreparedStatements: 256,
       enableKeepAlive: true,
@@ -198,15 +195,17 @@ export class MysqlDatabase implements Database {
     return this.transaction((tx) => tx.run(query));
   }
 
-  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.serialize(async () => {
+  transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const body = async () => {
       const conn = await this.pool.getConnection();
       let healthy = true;
       let locked = false;
       try {
-        const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${WRITE_LOCK}, ${this.lockWaitSeconds}) AS ok`);
-        if (rows[0]?.ok !== 1) throw lockTimeout();
-        locked = true;
+        if (!options.concurrent) {
+          const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${WRITE_LOCK}, ${this.lockWaitSeconds}) AS ok`);
+          if (rows[0]?.ok !== 1) throw lockTimeout();
+          locked = true;
+        }
         await conn.query('START TRANSACTION');
         const result = await fn(new QueryExecutor(conn, () => reopen(conn)));
         await conn.query('COMMIT');
@@ -230,24 +229,20 @@ export class MysqlDatabase implements Database {
         if (healthy) conn.release();
         else conn.destroy();
       }
-    });
+    };
+    // Concurrent writes (one record's insert or update) go straight to the pool; the others are
+    // serialized here and across processes by the named lock.
+    return options.concurrent ? body() : this.writes.run(body);
   }
 
   schemaChanged(): void {
     // MariaDB re-prepares cached statements itself when the tables they read change.
   }
 
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('database is closed'));
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.queue;
-    this.closed = true;
+    if (this.writes.isClosed) return;
+    await this.writes.drain();
     await this.pool.end();
   }
 }

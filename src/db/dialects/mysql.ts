@@ -2,6 +2,7 @@ import { ApiError } from '../../kernel/errors.ts';
 import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { StandardSqlDialect } from './standard.ts';
 import { comparableAsSqlite } from './affinity.ts';
 import { createIndexSql, dropIndexSql } from './mysql-indexes.ts';
 import { MYSQL_AUX_TABLES, MYSQL_DATA_TABLES, MYSQL_TABLE_OPTIONS, ROW_ID_COLUMN, TEXT_COLLATION } from './mysql-system-tables.ts';
@@ -112,7 +113,8 @@ const STATEMENT_ERRORS = new Set([
   4078, 4161,
 ]);
 
-export class MysqlDialect implements Dialect {
+export class MysqlDialect extends StandardSqlDialect implements Dialect {
+  protected readonly columnTypes = COLUMN_TYPES;
   readonly name = 'mysql' as const;
   readonly caps: DialectCaps = { returning: false, transactionalDdl: false, rowid: false, dynamicDateModifiers: false, nulInText: true };
 
@@ -217,11 +219,6 @@ export class MysqlDialect implements Dialect {
     );
   }
 
-  geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
-    // Haversine on a sphere of the Earth's mean radius (6371 km), as the SQLite dialect computes it.
-    return sql`(6371 * 2 * ASIN(SQRT(POW(SIN(RADIANS(${latB} - ${latA}) / 2), 2) + COS(RADIANS(${latA})) * COS(RADIANS(${latB})) * POW(SIN(RADIANS(${lonB} - ${lonA}) / 2), 2))))`;
-  }
-
   random(): Sql {
     return raw('RAND()');
   }
@@ -241,10 +238,6 @@ export class MysqlDialect implements Dialect {
     return sql`${expr} IN (SELECT ${ident('_in', 'value')} FROM ${eachItem(sql`${JSON.stringify(values.map(String))}`, '_in')})`;
   }
 
-  limitOffset(limit: number, offset: number): Sql {
-    return sql` LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`;
-  }
-
   nullSafeEqual(left: Sql, right: Sql, negate: boolean): Sql {
     return negate ? sql`NOT (${left} <=> ${right})` : sql`(${left} <=> ${right})`;
   }
@@ -254,36 +247,20 @@ export class MysqlDialect implements Dialect {
     return sql`CONCAT(${join(parts)})`;
   }
 
-  createTable(table: string, columns: readonly ColumnSpec[]): Sql {
+  override createTable(table: string, columns: readonly ColumnSpec[]): Sql {
     const cols = columns.map((c) => sql`${ident(c.name)} ${raw(COLUMN_TYPES[c.kind])}`);
     if (columns.some((c) => c.kind === 'textPrimaryKey')) cols.unshift(raw(ROW_ID_COLUMN));
     return sql`CREATE TABLE ${ident(table)} (${join(cols)}) ${raw(MYSQL_TABLE_OPTIONS)}`;
   }
 
-  addColumn(table: string, column: ColumnSpec): Sql {
-    return sql`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column.name)} ${raw(COLUMN_TYPES[column.kind])}`;
-  }
-
-  dropColumn(table: string, column: string): Sql {
-    return sql`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column)}`;
-  }
-
-  renameColumn(table: string, from: string, to: string): Sql {
-    return sql`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(from)} TO ${ident(to)}`;
-  }
-
-  renameTable(from: string, to: string): Sql {
+  override renameTable(from: string, to: string): Sql {
     return sql`RENAME TABLE ${ident(from)} TO ${ident(to)}`;
   }
 
-  renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[] {
+  override renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[] {
     // One RENAME TABLE is atomic in MySQL: every table moves, or none does.
     if (pairs.length === 0) return [];
     return [sql`RENAME TABLE ${join(pairs.map(([from, to]) => sql`${ident(from)} TO ${ident(to)}`))}`];
-  }
-
-  dropTable(table: string): Sql {
-    return sql`DROP TABLE IF EXISTS ${ident(table)}`;
   }
 
   convertColumn(expr: Sql, from: ColumnKind, to: ColumnKind): Sql {
@@ -314,16 +291,6 @@ export class MysqlDialect implements Dialect {
 
   dropIndex(index: IndexSpec, table: string): Sql[] {
     return dropIndexSql(index, table);
-  }
-
-  createView(name: string, selectQuery: string): Sql {
-    // The view query is a superuser-authored SELECT, validated by the collection service
-    // (single statement, SELECT only) before it reaches here.
-    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)}\n) AS ${ident('_view')}`;
-  }
-
-  dropView(name: string): Sql {
-    return sql`DROP VIEW IF EXISTS ${ident(name)}`;
   }
 
   systemTables() {

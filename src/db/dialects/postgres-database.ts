@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import type { Database, Dialect, Executor, RowShape, RunResult, TransactionOptions } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
+import { WriteQueue } from '../write-queue.ts';
 import { postgresDialect } from './postgres.ts';
 
 /**
@@ -84,8 +85,7 @@ export class PostgresDatabase implements Database {
   readonly dialect: Dialect = postgresDialect;
   private readonly sql: postgres.Sql<Record<string, never>>;
   private readonly reader: QueryExecutor;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly writes = new WriteQueue();
 
   constructor(url: string, options: PostgresOptions = {}) {
     this.sql = postgres(url, {
@@ -125,24 +125,17 @@ export class PostgresDatabase implements Database {
     };
     // Concurrent writes go straight to the pool; the others queue here (so they don't each hold a
     // pooled connection while waiting) and then take the lock that orders them across processes.
-    return options.concurrent ? body() : this.serialize(body);
+    return options.concurrent ? body() : this.writes.run(body);
   }
 
   schemaChanged(): void {
     // Postgres.js re-prepares a statement that a schema change invalidated (outside transactions).
   }
 
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('database is closed'));
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.queue;
-    this.closed = true;
+    if (this.writes.isClosed) return;
+    await this.writes.drain();
     await this.sql.end({ timeout: 5 });
   }
 }

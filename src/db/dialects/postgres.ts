@@ -1,6 +1,7 @@
 import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { StandardSqlDialect } from './standard.ts';
 import { comparableAsSqlite, NUMERIC_TEXT_PATTERN } from './affinity.ts';
 import { createIndexSql, dropIndexSql } from './postgres-indexes.ts';
 import { POSTGRES_AUX_TABLES, POSTGRES_DATA_TABLES } from './postgres-system-tables.ts';
@@ -34,7 +35,8 @@ const SYSTEM_TABLES = { data: POSTGRES_DATA_TABLES.map(raw), aux: POSTGRES_AUX_T
 /** A JSON value's SQL NULL for JSON null, so `data.a = null` matches as in SQLite. */
 const unNull = (e: Sql): Sql => sql`NULLIF(${e}, 'null'::jsonb)`;
 
-export class PostgresDialect implements Dialect {
+export class PostgresDialect extends StandardSqlDialect implements Dialect {
+  protected readonly columnTypes = COLUMN_TYPES;
   readonly name = 'postgres' as const;
   readonly caps: DialectCaps = { returning: true, transactionalDdl: true, rowid: false, dynamicDateModifiers: true, nulInText: false };
 
@@ -107,11 +109,6 @@ export class PostgresDialect implements Dialect {
     return sql`baton_strftime(${join(args)})`;
   }
 
-  geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
-    // Haversine on a sphere of the Earth's mean radius (6371 km), as the SQLite dialect computes it.
-    return sql`(6371 * 2 * asin(sqrt(power(sin(radians(${latB} - ${latA}) / 2), 2) + cos(radians(${latA})) * cos(radians(${latB})) * power(sin(radians(${lonB} - ${lonA}) / 2), 2))))`;
-  }
-
   random(): Sql {
     return raw('RANDOM()');
   }
@@ -131,7 +128,7 @@ export class PostgresDialect implements Dialect {
     return sql`${expr} = ANY(${values.map(String)}::text[])`;
   }
 
-  limitOffset(limit: number, offset: number): Sql {
+  override limitOffset(limit: number, offset: number): Sql {
     return sql` LIMIT ${Math.trunc(limit)}::bigint OFFSET ${Math.trunc(offset)}::bigint`;
   }
 
@@ -141,36 +138,6 @@ export class PostgresDialect implements Dialect {
 
   concat(parts: readonly Sql[]): Sql {
     return sql`(${join(parts, ' || ')})`;
-  }
-
-  createTable(table: string, columns: readonly ColumnSpec[]): Sql {
-    const cols = columns.map((c) => sql`${ident(c.name)} ${raw(COLUMN_TYPES[c.kind])}`);
-    return sql`CREATE TABLE ${ident(table)} (${join(cols)})`;
-  }
-
-  addColumn(table: string, column: ColumnSpec): Sql {
-    return sql`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column.name)} ${raw(COLUMN_TYPES[column.kind])}`;
-  }
-
-  dropColumn(table: string, column: string): Sql {
-    return sql`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column)}`;
-  }
-
-  renameColumn(table: string, from: string, to: string): Sql {
-    return sql`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(from)} TO ${ident(to)}`;
-  }
-
-  renameTable(from: string, to: string): Sql {
-    return sql`ALTER TABLE ${ident(from)} RENAME TO ${ident(to)}`;
-  }
-
-  renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[] {
-    // Only called without transactional DDL; here each rename is its own statement in the transaction.
-    return pairs.map(([from, to]) => this.renameTable(from, to));
-  }
-
-  dropTable(table: string): Sql {
-    return sql`DROP TABLE IF EXISTS ${ident(table)}`;
   }
 
   convertColumn(expr: Sql, from: ColumnKind, to: ColumnKind): Sql {
@@ -193,16 +160,6 @@ export class PostgresDialect implements Dialect {
 
   dropIndex(index: IndexSpec, table: string): Sql[] {
     return dropIndexSql(index, table);
-  }
-
-  createView(name: string, selectQuery: string): Sql {
-    // The view query is a superuser-authored SELECT, validated by the collection service
-    // (single statement, SELECT only) before it reaches here.
-    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)}\n) AS ${ident('_view')}`;
-  }
-
-  dropView(name: string): Sql {
-    return sql`DROP VIEW IF EXISTS ${ident(name)}`;
   }
 
   systemTables() {

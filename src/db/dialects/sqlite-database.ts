@@ -4,6 +4,7 @@ import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialec
 import { NormalizerCache } from '../normalize.ts';
 import { EnvironmentError } from '../../kernel/errors.ts';
 import { render, type Sql } from '../sql.ts';
+import { WriteQueue } from '../write-queue.ts';
 import { sqliteDialect } from './sqlite.ts';
 
 type Connection = BetterSqlite3.Database;
@@ -113,8 +114,7 @@ export class SqliteDatabase implements Database {
   readonly dialect: Dialect = sqliteDialect;
   private readonly writer: ConnectionExecutor;
   private readonly reader: ConnectionExecutor;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly writes = new WriteQueue();
 
   constructor(file: string, options: SqliteOptions = {}) {
     const timeout = options.busyTimeoutMs ?? 10_000;
@@ -132,11 +132,11 @@ export class SqliteDatabase implements Database {
   }
 
   run(query: Sql): Promise<RunResult> {
-    return this.serialize(() => this.writer.run(query));
+    return this.writes.run(() => this.writer.run(query));
   }
 
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.serialize(async () => {
+    return this.writes.run(async () => {
       const conn = this.writer.conn;
       conn.exec('BEGIN IMMEDIATE');
       try {
@@ -158,17 +158,10 @@ export class SqliteDatabase implements Database {
     this.writer.clearCache();
   }
 
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('database is closed'));
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.queue;
-    this.closed = true;
+    if (this.writes.isClosed) return;
+    await this.writes.drain();
     if (this.reader !== this.writer) this.reader.conn.close();
     // Fold the WAL back into the main file so the directory is self-contained after a clean stop.
     this.writer.conn.pragma('wal_checkpoint(TRUNCATE)');

@@ -1,6 +1,7 @@
 import type { ColumnKind, ColumnSpec, ConstSql, DbErrorInfo, Dialect, DialectCaps, ExprType, TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { StandardSqlDialect } from './standard.ts';
 import { createIndexSql, dropIndexSql } from './sqlite-indexes.ts';
 import { SQLITE_AUX_TABLES, SQLITE_DATA_TABLES } from './sqlite-system-tables.ts';
 
@@ -31,7 +32,8 @@ const asJsonArray = (expr: Sql): Sql =>
 
 const SYSTEM_TABLES = { data: SQLITE_DATA_TABLES.map(raw), aux: SQLITE_AUX_TABLES.map(raw) };
 
-export class SqliteDialect implements Dialect {
+export class SqliteDialect extends StandardSqlDialect implements Dialect {
+  protected readonly columnTypes = COLUMN_TYPES;
   readonly name = 'sqlite' as const;
   readonly caps: DialectCaps = { returning: true, transactionalDdl: true, rowid: true, dynamicDateModifiers: true, nulInText: true };
 
@@ -75,11 +77,6 @@ export class SqliteDialect implements Dialect {
     return expr ? sql`strftime(${join([format.sql, expr, ...modifiers.map((m) => m.sql)])})` : sql`strftime(${format.sql})`;
   }
 
-  geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
-    // Haversine on a sphere of the Earth's mean radius (6371 km).
-    return sql`(6371 * 2 * asin(sqrt(pow(sin(radians(${latB} - ${latA}) / 2), 2) + cos(radians(${latA})) * cos(radians(${latB})) * pow(sin(radians(${lonB} - ${lonA}) / 2), 2))))`;
-  }
-
   random(): Sql {
     return raw('RANDOM()');
   }
@@ -96,10 +93,6 @@ export class SqliteDialect implements Dialect {
     return sql`${expr} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
   }
 
-  limitOffset(limit: number, offset: number): Sql {
-    return sql` LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`;
-  }
-
   nullSafeEqual(left: Sql, right: Sql, negate: boolean): Sql {
     return negate ? sql`${left} IS NOT ${right}` : sql`${left} IS ${right}`;
   }
@@ -111,36 +104,6 @@ export class SqliteDialect implements Dialect {
   jsonValue(expr: Sql, path: readonly string[]): Sql {
     // A non-JSON value is wrapped as {"pb": value} so the same path can still be applied to it.
     return sql`(CASE WHEN json_valid(${expr}) THEN JSON_EXTRACT(${expr}, ${jsonPathOf(path)}) ELSE JSON_EXTRACT(json_object('pb', ${expr}), ${jsonPathOf(['pb', ...path])}) END)`;
-  }
-
-  createTable(table: string, columns: readonly ColumnSpec[]): Sql {
-    const cols = columns.map((c) => sql`${ident(c.name)} ${raw(COLUMN_TYPES[c.kind])}`);
-    return sql`CREATE TABLE ${ident(table)} (${join(cols)})`;
-  }
-
-  addColumn(table: string, column: ColumnSpec): Sql {
-    return sql`ALTER TABLE ${ident(table)} ADD COLUMN ${ident(column.name)} ${raw(COLUMN_TYPES[column.kind])}`;
-  }
-
-  dropColumn(table: string, column: string): Sql {
-    return sql`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column)}`;
-  }
-
-  renameColumn(table: string, from: string, to: string): Sql {
-    return sql`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(from)} TO ${ident(to)}`;
-  }
-
-  renameTable(from: string, to: string): Sql {
-    return sql`ALTER TABLE ${ident(from)} RENAME TO ${ident(to)}`;
-  }
-
-  renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[] {
-    // Only called without transactional DDL; here each rename is its own statement in the transaction.
-    return pairs.map(([from, to]) => this.renameTable(from, to));
-  }
-
-  dropTable(table: string): Sql {
-    return sql`DROP TABLE IF EXISTS ${ident(table)}`;
   }
 
   convertColumn(expr: Sql, from: ColumnKind, to: ColumnKind): Sql {
@@ -161,17 +124,6 @@ export class SqliteDialect implements Dialect {
 
   dropIndex(index: IndexSpec, table: string): Sql[] {
     return dropIndexSql(index, table);
-  }
-
-  createView(name: string, selectQuery: string): Sql {
-    // The view query is a superuser-authored SELECT, validated by the collection service
-    // (single statement, SELECT only) before it reaches here.
-    // The newline ends a trailing `-- comment` in the query before the closing parenthesis.
-    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)}\n)`;
-  }
-
-  dropView(name: string): Sql {
-    return sql`DROP VIEW IF EXISTS ${ident(name)}`;
   }
 
   systemTables() {

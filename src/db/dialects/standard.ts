@@ -1,0 +1,64 @@
+import type { ColumnKind, ColumnSpec } from '../dialect.ts';
+import { ident, join, raw, sql, type Sql } from '../sql.ts';
+
+/**
+ * The SQL the three databases write alike: column DDL, views, paging, the haversine formula.
+ * Each dialect extends it and overrides only what differs (Kysely's dialect pattern).
+ */
+export abstract class StandardSqlDialect {
+  /** The DDL type (with default and NOT NULL) of a column of each kind. */
+  protected abstract readonly columnTypes: Readonly<Record<ColumnKind, string>>;
+
+  protected column(c: ColumnSpec): Sql {
+    return sql`${ident(c.name)} ${raw(this.columnTypes[c.kind])}`;
+  }
+
+  createTable(table: string, columns: readonly ColumnSpec[]): Sql {
+    return sql`CREATE TABLE ${ident(table)} (${join(columns.map((c) => this.column(c)))})`;
+  }
+
+  addColumn(table: string, column: ColumnSpec): Sql {
+    return sql`ALTER TABLE ${ident(table)} ADD COLUMN ${this.column(column)}`;
+  }
+
+  dropColumn(table: string, column: string): Sql {
+    return sql`ALTER TABLE ${ident(table)} DROP COLUMN ${ident(column)}`;
+  }
+
+  renameColumn(table: string, from: string, to: string): Sql {
+    return sql`ALTER TABLE ${ident(table)} RENAME COLUMN ${ident(from)} TO ${ident(to)}`;
+  }
+
+  renameTable(from: string, to: string): Sql {
+    return sql`ALTER TABLE ${ident(from)} RENAME TO ${ident(to)}`;
+  }
+
+  /** Several renames; where one statement cannot do them all, one each (inside the caller's transaction). */
+  renameTables(pairs: ReadonlyArray<readonly [from: string, to: string]>): Sql[] {
+    return pairs.map(([from, to]) => this.renameTable(from, to));
+  }
+
+  dropTable(table: string): Sql {
+    return sql`DROP TABLE IF EXISTS ${ident(table)}`;
+  }
+
+  createView(name: string, selectQuery: string): Sql {
+    // The view query is a superuser-authored SELECT, validated by the collection service
+    // (single statement, SELECT only) before it reaches here. The newline ends a trailing
+    // `-- comment` in the query before the closing parenthesis.
+    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)}\n) AS ${ident('_view')}`;
+  }
+
+  dropView(name: string): Sql {
+    return sql`DROP VIEW IF EXISTS ${ident(name)}`;
+  }
+
+  geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
+    // Haversine on a sphere of the Earth's mean radius (6371 km).
+    return sql`(6371 * 2 * asin(sqrt(power(sin(radians(${latB} - ${latA}) / 2), 2) + cos(radians(${latA})) * cos(radians(${latB})) * power(sin(radians(${lonB} - ${lonA}) / 2), 2))))`;
+  }
+
+  limitOffset(limit: number, offset: number): Sql {
+    return sql` LIMIT ${Math.trunc(limit)} OFFSET ${Math.trunc(offset)}`;
+  }
+}
