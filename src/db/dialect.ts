@@ -209,6 +209,8 @@ export interface Database extends Executor {
    * Reads outside a transaction never see its uncommitted changes.
    */
   transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** One statement in a transaction of its own (see `TransactionOptions`). */
+  run(query: Sql, options?: TransactionOptions): Promise<RunResult>;
   /** Drops cached statements after a schema change (DDL) so none runs against a stale schema. */
   schemaChanged(): void;
   close(): Promise<void>;

@@ -111,8 +111,9 @@ export class PostgresDatabase implements Database {
     return this.reader.get<T>(query, shape);
   }
 
-  run(query: Sql): Promise<RunResult> {
-    return this.transaction((tx) => tx.run(query));
+  run(query: Sql, options: TransactionOptions = {}): Promise<RunResult> {
+    // A concurrent single statement commits on its own (one round trip, prepared).
+    return options.concurrent ? this.reader.run(query) : this.transaction((tx) => tx.run(query));
   }
 
   transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

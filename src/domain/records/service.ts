@@ -24,10 +24,10 @@ import {
   applyInput,
   checkOldPassword,
   grantManageAccess,
-  insertRow,
+  insertStatement,
   saveError,
   storedValues,
-  updateRow,
+  updateStatement,
   refuseNulCharacters,
   validateRecord,
   validateRelations,
@@ -166,7 +166,7 @@ export class RecordService {
     const values = await storedValues(collection, change);
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
-      await db.transaction((tx) => insertRow(tx, collection, values), { concurrent: true });
+      await db.run(insertStatement(collection, values), { concurrent: true });
     } catch (e) {
       throw saveError(db, e, CREATE_FAILED);
     }
@@ -208,7 +208,7 @@ export class RecordService {
     const before = encodeRecord(collection, original);
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
     try {
-      if (Object.keys(changed).length) await db.transaction((tx) => updateRow(tx, collection, id, changed), { concurrent: true });
+      if (Object.keys(changed).length) await db.run(updateStatement(collection, id, changed), { concurrent: true });
     } catch (e) {
       throw saveError(db, e, UPDATE_FAILED);
     }

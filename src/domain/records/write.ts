@@ -1,6 +1,6 @@
 import { translateDbError } from '../../db/errors.ts';
 import type { Executor } from '../../db/dialect.ts';
-import { ident, join, sql } from '../../db/sql.ts';
+import { ident, join, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, isApiError, type ErrorData, type FieldError } from '../../kernel/errors.ts';
 import { nowString } from '../../kernel/time.ts';
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
@@ -214,17 +214,16 @@ export async function storedValues(collection: Collection, change: AppliedChange
   return encodeRecord(collection, data);
 }
 
-export async function insertRow(tx: Executor, collection: Collection, values: Record<string, unknown>): Promise<void> {
+export function insertStatement(collection: Collection, values: Record<string, unknown>): Sql {
   const cols = Object.keys(values);
-  await tx.run(
-    sql`INSERT INTO ${ident(collection.name)} (${join(cols.map((c) => ident(c)))}) VALUES (${join(cols.map((c) => values[c]))})`,
-  );
+  return sql`INSERT INTO ${ident(collection.name)} (${join(cols.map((c) => ident(c)))}) VALUES (${join(cols.map((c) => values[c]))})`;
 }
 
 /** Writes the given columns of one record (the id never changes). */
-export async function updateRow(tx: Executor, collection: Collection, id: string, values: Record<string, unknown>): Promise<void> {
+/** Writes the given columns of one record (the id never changes). */
+export function updateStatement(collection: Collection, id: string, values: Record<string, unknown>): Sql {
   const sets = Object.keys(values).map((c) => sql`${ident(c)} = ${values[c]}`);
-  await tx.run(sql`UPDATE ${ident(collection.name)} SET ${join(sets)} WHERE ${ident('id')} = ${id}`);
+  return sql`UPDATE ${ident(collection.name)} SET ${join(sets)} WHERE ${ident('id')} = ${id}`;
 }
 
 /** Maps a driver constraint error onto the operation's message, keeping per-field data. */
