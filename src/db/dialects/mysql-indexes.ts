@@ -36,7 +36,7 @@
  * generated column's expression is part of the table's definition and cannot take parameters.
  */
 import { createHash } from 'node:crypto';
-import type { ColumnKind } from '../dialect.ts';
+import { VALUE_TYPE_OF, type ColumnKind } from '../dialect.ts';
 import {
   checkLiteral,
   conditionSql,
@@ -51,16 +51,6 @@ import {
 } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 
-const VALUE_TYPE: Readonly<Record<ColumnKind, ValueType>> = {
-  text: 'text',
-  textPrimaryKey: 'text',
-  date: 'text',
-  number: 'number',
-  bool: 'bool',
-  json: 'json',
-  jsonArray: 'json',
-  geoPoint: 'json',
-};
 
 /** Kinds stored as TEXT/LONGTEXT/JSON, which a non-unique key can only hold by a prefix. */
 const LONG_TEXT_KINDS: ReadonlySet<ColumnKind> = new Set<ColumnKind>(['text', 'json', 'jsonArray', 'geoPoint']);
@@ -110,7 +100,7 @@ type Columns = Readonly<Record<string, ColumnKind>>;
 function conditionDialect(columnKinds: Columns): ConditionDialect {
   return {
     string: mysqlStringLiteral,
-    typeOf: (name) => VALUE_TYPE[columnKinds[resolveIndexColumn(name, columnKinds)]],
+    typeOf: (name) => VALUE_TYPE_OF[columnKinds[resolveIndexColumn(name, columnKinds)]],
     column: (name) => sql`${ident(resolveIndexColumn(name, columnKinds))}`,
   };
 }
@@ -134,7 +124,7 @@ export function createIndexSql(spec: IndexSpec, table: string, columnKinds: Colu
     const name = resolveIndexColumn(indexedColumn(entry), columnKinds);
     const kind = columnKinds[name];
     const col = sql`${ident(name)}`;
-    let type = VALUE_TYPE[kind];
+    let type = VALUE_TYPE_OF[kind];
     const textual = type === 'text' || type === 'json';
     let value: Sql | undefined;
     if (entry.kind === 'expression') {

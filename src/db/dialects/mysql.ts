@@ -4,7 +4,7 @@ import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { StandardSqlDialect } from './standard.ts';
 import { comparableAsSqlite } from './affinity.ts';
-import { createIndexSql, dropIndexSql } from './mysql-indexes.ts';
+import * as indexDdl from './mysql-indexes.ts';
 import { MYSQL_AUX_TABLES, MYSQL_DATA_TABLES, MYSQL_TABLE_OPTIONS, ROW_ID_COLUMN, TEXT_COLLATION } from './mysql-system-tables.ts';
 
 /**
@@ -115,6 +115,8 @@ const STATEMENT_ERRORS = new Set([
 
 export class MysqlDialect extends StandardSqlDialect implements Dialect {
   protected readonly columnTypes = COLUMN_TYPES;
+  protected readonly indexDdl = indexDdl;
+  protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'mysql' as const;
   readonly caps: DialectCaps = { returning: false, transactionalDdl: false, rowid: false, dynamicDateModifiers: false, nulInText: true };
 
@@ -223,17 +225,6 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
     return raw('RAND()');
   }
 
-  rowid(tableAlias: string): Sql {
-    // Tables made by createTable have one (ROW_ID_COLUMN). caps.rowid stays false until copies of a
-    // table (schema changes rebuild it) are known to keep their rows' order.
-    return sql`${ident(tableAlias, '_rowid_')}`;
-  }
-
-  orderBy(expr: Sql, descending: boolean): Sql {
-    // MySQL orders NULL first ascending and last descending, as SQLite does.
-    return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
-  }
-
   inValues(expr: Sql, values: readonly (string | number)[]): Sql {
     return sql`${expr} IN (SELECT ${ident('_in', 'value')} FROM ${eachItem(sql`${JSON.stringify(values.map(String))}`, '_in')})`;
   }
@@ -283,18 +274,6 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
     // A number stored as a BOOLEAN must fit TINYINT: 1000 is true, not an out-of-range error.
     if (toType === 'bool' && fromType !== 'bool') return orEmpty(sql`(${this.cast(expr, fromType, toType)} <> 0)`);
     return orEmpty(this.cast(expr, fromType, toType));
-  }
-
-  createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[] {
-    return createIndexSql(index, table, columns);
-  }
-
-  dropIndex(index: IndexSpec, table: string): Sql[] {
-    return dropIndexSql(index, table);
-  }
-
-  systemTables() {
-    return SYSTEM_TABLES;
   }
 
   tableColumns(table: string): Sql {

@@ -20,7 +20,7 @@
  * PostgreSQL takes no bound parameters in utility statements such as CREATE INDEX.
  * Note that index names share one namespace with tables in PostgreSQL.
  */
-import type { ColumnKind } from '../dialect.ts';
+import { VALUE_TYPE_OF, type ColumnKind } from '../dialect.ts';
 import {
   checkLiteral,
   conditionSql,
@@ -33,16 +33,6 @@ import {
 } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 
-const VALUE_TYPE: Readonly<Record<ColumnKind, ValueType>> = {
-  text: 'text',
-  textPrimaryKey: 'text',
-  date: 'text',
-  number: 'number',
-  bool: 'bool',
-  json: 'json',
-  jsonArray: 'json',
-  geoPoint: 'json',
-};
 
 /**
  * A string literal for PostgreSQL DDL. Quotes are doubled; a value with a backslash uses the
@@ -60,7 +50,7 @@ type Columns = Readonly<Record<string, ColumnKind>>;
 /** The column's exact name and value type. */
 function columnOf(name: string, columnKinds: Columns): { col: Sql; type: ValueType } {
   const exact = resolveIndexColumn(name, columnKinds);
-  return { col: sql`${ident(exact)}`, type: VALUE_TYPE[columnKinds[exact]] };
+  return { col: sql`${ident(exact)}`, type: VALUE_TYPE_OF[columnKinds[exact]] };
 }
 
 /**

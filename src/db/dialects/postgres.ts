@@ -3,7 +3,7 @@ import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { StandardSqlDialect } from './standard.ts';
 import { comparableAsSqlite, NUMERIC_TEXT_PATTERN } from './affinity.ts';
-import { createIndexSql, dropIndexSql } from './postgres-indexes.ts';
+import * as indexDdl from './postgres-indexes.ts';
 import { POSTGRES_AUX_TABLES, POSTGRES_DATA_TABLES } from './postgres-system-tables.ts';
 
 /**
@@ -37,6 +37,8 @@ const unNull = (e: Sql): Sql => sql`NULLIF(${e}, 'null'::jsonb)`;
 
 export class PostgresDialect extends StandardSqlDialect implements Dialect {
   protected readonly columnTypes = COLUMN_TYPES;
+  protected readonly indexDdl = indexDdl;
+  protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'postgres' as const;
   readonly caps: DialectCaps = { returning: true, transactionalDdl: true, rowid: false, dynamicDateModifiers: true, nulInText: false };
 
@@ -113,11 +115,11 @@ export class PostgresDialect extends StandardSqlDialect implements Dialect {
     return raw('RANDOM()');
   }
 
-  rowid(): Sql {
+  override rowid(): Sql {
     throw new Error('PostgreSQL tables have no row id (caps.rowid is false)');
   }
 
-  orderBy(expr: Sql, descending: boolean, nullable = true): Sql {
+  override orderBy(expr: Sql, descending: boolean, nullable = true): Sql {
     // PostgreSQL puts NULLs last ascending; a NOT NULL column keeps the plain order, which its
     // B-tree indexes serve in both directions.
     if (!nullable) return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
@@ -152,18 +154,6 @@ export class PostgresDialect extends StandardSqlDialect implements Dialect {
       return toType === 'text' ? sql`COALESCE(${last}, '')` : this.cast(sql`COALESCE(${last}, '')`, 'text', toType);
     }
     return this.cast(expr, fromType, toType);
-  }
-
-  createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[] {
-    return createIndexSql(index, table, columns);
-  }
-
-  dropIndex(index: IndexSpec, table: string): Sql[] {
-    return dropIndexSql(index, table);
-  }
-
-  systemTables() {
-    return SYSTEM_TABLES;
   }
 
   tableColumns(table: string): Sql {

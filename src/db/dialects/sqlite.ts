@@ -2,7 +2,7 @@ import type { ColumnKind, ColumnSpec, ConstSql, DbErrorInfo, Dialect, DialectCap
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { StandardSqlDialect } from './standard.ts';
-import { createIndexSql, dropIndexSql } from './sqlite-indexes.ts';
+import * as indexDdl from './sqlite-indexes.ts';
 import { SQLITE_AUX_TABLES, SQLITE_DATA_TABLES } from './sqlite-system-tables.ts';
 
 const COLUMN_TYPES: Record<ColumnKind, string> = {
@@ -34,6 +34,8 @@ const SYSTEM_TABLES = { data: SQLITE_DATA_TABLES.map(raw), aux: SQLITE_AUX_TABLE
 
 export class SqliteDialect extends StandardSqlDialect implements Dialect {
   protected readonly columnTypes = COLUMN_TYPES;
+  protected readonly indexDdl = indexDdl;
+  protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'sqlite' as const;
   readonly caps: DialectCaps = { returning: true, transactionalDdl: true, rowid: true, dynamicDateModifiers: true, nulInText: true };
 
@@ -81,14 +83,6 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
     return raw('RANDOM()');
   }
 
-  rowid(tableAlias: string): Sql {
-    return sql`${ident(tableAlias, '_rowid_')}`;
-  }
-
-  orderBy(expr: Sql, descending: boolean): Sql {
-    return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
-  }
-
   inValues(expr: Sql, values: readonly (string | number)[]): Sql {
     return sql`${expr} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
   }
@@ -116,18 +110,6 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
       return sql`(CASE WHEN json_valid(${expr}) AND json_type(${expr}) = 'array' THEN COALESCE(json_extract(${expr}, '$[#-1]'), '') ELSE COALESCE(${expr}, '') END)`;
     }
     return expr;
-  }
-
-  createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[] {
-    return createIndexSql(index, table, columns);
-  }
-
-  dropIndex(index: IndexSpec, table: string): Sql[] {
-    return dropIndexSql(index, table);
-  }
-
-  systemTables() {
-    return SYSTEM_TABLES;
   }
 
   tableColumns(table: string): Sql {

@@ -1,4 +1,5 @@
 import type { ColumnKind, ColumnSpec } from '../dialect.ts';
+import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql } from '../sql.ts';
 
 /**
@@ -8,6 +9,35 @@ import { ident, join, raw, sql, type Sql } from '../sql.ts';
 export abstract class StandardSqlDialect {
   /** The DDL type (with default and NOT NULL) of a column of each kind. */
   protected abstract readonly columnTypes: Readonly<Record<ColumnKind, string>>;
+  /** The dialect's index DDL (`*-indexes.ts`). */
+  protected abstract readonly indexDdl: {
+    createIndexSql(spec: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[];
+    dropIndexSql(spec: IndexSpec, table: string): Sql[];
+  };
+  /** CREATE statements of the system tables (`*-system-tables.ts`). */
+  protected abstract readonly systemTableStatements: { readonly data: readonly Sql[]; readonly aux: readonly Sql[] };
+
+  createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[] {
+    return this.indexDdl.createIndexSql(index, table, columns);
+  }
+
+  dropIndex(index: IndexSpec, table: string): Sql[] {
+    return this.indexDdl.dropIndexSql(index, table);
+  }
+
+  systemTables(): { readonly data: readonly Sql[]; readonly aux: readonly Sql[] } {
+    return this.systemTableStatements;
+  }
+
+  /** SQLite and MySQL sort NULLs first ascending and last descending: the plain order is SQLite's. */
+  orderBy(expr: Sql, descending: boolean, _nullable?: boolean): Sql {
+    return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
+  }
+
+  /** The physical row order column, where `caps.rowid` says there is one. */
+  rowid(tableAlias: string): Sql {
+    return sql`${ident(tableAlias, '_rowid_')}`;
+  }
 
   protected column(c: ColumnSpec): Sql {
     return sql`${ident(c.name)} ${raw(this.columnTypes[c.kind])}`;
