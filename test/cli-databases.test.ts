@@ -1,69 +1,13 @@
 // `--db` through the CLI, and the guard that keeps two servers off one SQLite directory.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { run as runCli, serve as serveCli, type Served, tempDirs } from './support/cli.ts';
 import { createTestDatabase, TEST_DIALECT } from './support/databases.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'bin/baton.js');
-const dirs: string[] = [];
-const children = new Set<ChildProcess>();
-
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const tempDir = () => {
-  const d = mkdtempSync(path.join(tmpdir(), 'baton-clidb-'));
-  dirs.push(d);
-  return d;
-};
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn', BATON_DB: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-/** `baton serve` until it prints its banner; resolves with the output so far and the process. */
-async function serve(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN, 'serve', `--http=127.0.0.1:${port}`, ...args], { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn' } });
-  children.add(child);
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 20_000);
-    child.stdout!.on('data', () => {
-      if (out.includes('Database:')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    void exited.then((code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
-}
+const tempDir = tempDirs('baton-clidb-');
+const run = (args: string[]) => runCli(args, { BATON_DB: '' });
+/** `baton serve` until it prints its banner. */
+const serve = (args: string[]): Promise<Served> => serveCli(args, 'Database:');
 
 describe('cli: choosing the database', () => {
   it('refuses a --db that is not a PostgreSQL or MySQL URL, creating nothing', async () => {

@@ -1,9 +1,7 @@
 // `baton migrate copy`: PocketBase's fixture from its SQLite directory to a server database and back,
 // with the same API answers (PocketBase's own tokens and passwords included) and identical checksums.
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,12 +13,10 @@ import { buildServer } from '../src/http/server.ts';
 import { systemContext } from '../src/domain/context.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 import { api } from './support/baton.ts';
+import { ROOT, run, tempDirs } from './support/cli.ts';
 import { createTestDatabase, TEST_DIALECT, TEST_SERVER_URLS, type TestDatabase } from './support/databases.ts';
 import { describeFixture, fixtureDir, hasFixture } from './support/fixture.ts';
 import { onlyIf } from './support/only-if.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BIN = path.join(ROOT, 'bin/baton.js');
 
 // PocketBase's own long-lived tokens for the fixture (see test/fixture.test.ts): valid only if the
 // tokenKeys and collection secrets survive the copy.
@@ -43,18 +39,11 @@ const REQUESTS: Array<{ path: string; token?: string }> = [
   { path: '/api/settings', token: SUPERUSER_TOKEN },
 ];
 
-const tempDirs: string[] = [];
+const tempDir = tempDirs('baton-migrate-');
 const databases: TestDatabase[] = [];
 afterAll(async () => {
   for (const db of databases) await db.drop().catch(() => undefined);
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'baton-migrate-'));
-  tempDirs.push(dir);
-  return dir;
-}
 
 /** A writable copy of the fixture: the shared one must never change. */
 function fixtureCopy(): string {
@@ -95,18 +84,6 @@ async function answers(dataDir: string, db?: string): Promise<Record<string, { s
 
 const checksums = (report: CopyReport, end: 'source' | 'target') =>
   Object.fromEntries(report.tables.filter((t) => t.kind !== 'view').map((t) => [t.label, end === 'source' ? t.sourceChecksum : t.targetChecksum]));
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Why a server database cannot be used here, or undefined when it answers. */
 async function unavailable(kind: 'postgres' | 'mysql'): Promise<string | undefined> {

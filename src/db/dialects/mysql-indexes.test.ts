@@ -2,29 +2,15 @@ import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_SERVER_URLS, type TestDatabase } from '../../../test/support/databases.ts';
-import type { ColumnKind } from '../dialect.ts';
 import { IndexRenderError, parseIndex } from '../indexes.ts';
-import { render, type Sql, type SqlRenderer } from '../sql.ts';
+import type { Sql, SqlRenderer } from '../sql.ts';
+import { checkScenario, ddlText, indexScenarios, KINDS, serverInsert } from './index-scenarios.test-support.ts';
 import { createIndexSql, dropIndexSql, indexHelperColumnName, mysqlStringLiteral } from './mysql-indexes.ts';
 
 // MySQL's quoting; the MySQL dialect renders the same way.
 const MYSQL: SqlRenderer = { quoteIdent: (n) => `\`${n.replace(/`/g, '``')}\``, placeholder: () => '?' };
 
-const KINDS: Record<string, ColumnKind> = {
-  id: 'textPrimaryKey',
-  email: 'text',
-  title: 'text',
-  n: 'number',
-  verified: 'bool',
-  tags: 'jsonArray',
-  created: 'date',
-};
-
-const text = (q: Sql) => {
-  const r = render(q, MYSQL);
-  expect(r.params).toEqual([]);
-  return r.text;
-};
+const text = ddlText(MYSQL);
 const create = (index: string) => createIndexSql(parseIndex(index)!, 't', KINDS).map(text);
 const drop = (index: string) => dropIndexSql(parseIndex(index)!, 't').map(text);
 const LONGTEXT = 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin';
@@ -78,33 +64,8 @@ describe('MySQL index DDL', () => {
   });
 });
 
-// ---- the same behaviour on every database (see sqlite-indexes.test.ts, the reference)
-
-type Row = { email?: string; title?: string; n?: number; verified?: boolean; tags?: string };
-type Scenario = [what: string, index: string, rows: [Row, accepted: boolean][]];
-
-const HOSTILE = `it's \\ "x" -- /* é ✓ \`; DROP TABLE t`;
-const SCENARIOS: Scenario[] = [
-  ['a unique index refuses duplicates', 'CREATE UNIQUE INDEX u ON t (email)', [[{ email: 'a' }, true], [{ email: 'a' }, false], [{ email: 'A' }, true], [{ email: 'a ' }, true]]],
-  ['a partial unique index allows duplicates outside its WHERE', "CREATE UNIQUE INDEX u ON t (email) WHERE email != ''", [[{ email: '' }, true], [{ email: '' }, true], [{ email: 'x' }, true], [{ email: 'x' }, false], [{ email: 'X' }, true], [{ email: 'x ' }, true]]],
-  // NOCASE folds ASCII letters only; MySQL's LOWER() folds 'É' too (a documented difference: stricter).
-  ['a NOCASE unique index refuses A next to a', 'CREATE UNIQUE INDEX u ON t (email COLLATE NOCASE)', [[{ email: 'A' }, true], [{ email: 'a' }, false], [{ email: 'b' }, true], [{ email: 'É' }, true], [{ email: 'é' }, false]]],
-  ['a NOCASE partial composite unique index', "CREATE UNIQUE INDEX u ON t (email COLLATE NOCASE DESC, n) WHERE email != ''", [[{ email: 'A', n: 1 }, true], [{ email: 'a', n: 2 }, true], [{ email: 'a', n: 1 }, false], [{ email: '', n: 1 }, true], [{ email: '', n: 1 }, true]]],
-  ['a unique lower() index', 'CREATE UNIQUE INDEX u ON t (lower(title))', [[{ title: 'Ab' }, true], [{ title: 'aB' }, false]]],
-  ['an RTRIM unique index', 'CREATE UNIQUE INDEX u ON t (email COLLATE RTRIM)', [[{ email: 'a' }, true], [{ email: 'a  ' }, false]]],
-  ['a WHERE on a bool column', 'CREATE UNIQUE INDEX u ON t (email) WHERE verified = 1', [[{ email: 'x' }, true], [{ email: 'x' }, true], [{ email: 'x', verified: true }, true], [{ email: 'x', verified: true }, false]]],
-  ['a WHERE on a JSON array column', "CREATE UNIQUE INDEX u ON t (tags) WHERE tags != '[]'", [[{ tags: '[]' }, true], [{ tags: '[]' }, true], [{ tags: '["a"]' }, true], [{ tags: '["a"]' }, false]]],
-  ['a hostile string literal', `CREATE UNIQUE INDEX u ON t (email) WHERE email != '${HOSTILE.replace(/'/g, "''")}'`, [[{ email: HOSTILE }, true], [{ email: HOSTILE }, true], [{ email: 'z' }, true], [{ email: 'z' }, false]]],
-  ['a number column against text (always true)', "CREATE UNIQUE INDEX u ON t (email) WHERE n != 'abc'", [[{ email: 'a' }, true], [{ email: 'a' }, false]]],
-  ['a number column against text (never true)', "CREATE UNIQUE INDEX u ON t (email) WHERE n = 'abc' OR 'abc' < n", [[{ email: 'a' }, true], [{ email: 'a' }, true]]],
-  ['a number column against a numeric string', "CREATE UNIQUE INDEX u ON t (email) WHERE n >= ' 2 '", [[{ email: 'a', n: 1 }, true], [{ email: 'a', n: 1 }, true], [{ email: 'a', n: 2 }, true], [{ email: 'a', n: 3 }, false]]],
-  ['a text column against a number', 'CREATE UNIQUE INDEX u ON t (title) WHERE title != 5', [[{ title: '5' }, true], [{ title: '5' }, true], [{ title: 'x' }, true], [{ title: 'x' }, false]]],
-  ['AND, OR, NOT and IS NULL', "CREATE UNIQUE INDEX u ON t (email) WHERE NOT (n < 0) AND (title = 'a' OR title IS NULL)", [[{ email: 'e', n: 1, title: 'a' }, true], [{ email: 'e', n: 1, title: 'a' }, false], [{ email: 'e', n: -1, title: 'a' }, true], [{ email: 'e', n: 1, title: 'b' }, true]]],
-  ['a non-unique partial index', "CREATE INDEX i ON t (title, created DESC) WHERE title != ''", [[{ title: 'a' }, true], [{ title: 'a' }, true]]],
-  ['a non-unique index over many text columns', 'CREATE INDEX i ON t (email, title, tags, lower(email), upper(title) DESC, created, id, n COLLATE NOCASE)', [[{ email: 'a'.repeat(3000) }, true], [{ email: 'a'.repeat(3000) }, true]]],
-];
-
-// ---- MariaDB / MySQL
+// ---- MariaDB / MySQL: the same behaviour on every database (index-scenarios.test-support.ts;
+// SQLite, in sqlite-indexes.test.ts, is the reference)
 
 const MYSQL_URL = TEST_SERVER_URLS.mysql;
 
@@ -122,7 +83,6 @@ async function reachable(): Promise<boolean> {
 describe.skipIf(!(await reachable()))('MySQL indexes, executed', () => {
   let database: TestDatabase;
   let c: mysql.Connection;
-  let nextId = 0;
   const run = async (q: Sql) => {
     await c.query(text(q));
   };
@@ -151,36 +111,26 @@ describe.skipIf(!(await reachable()))('MySQL indexes, executed', () => {
     ) DEFAULT CHARSET utf8mb4 COLLATE ${collation}`);
   }
 
-  async function insert(row: Row): Promise<boolean> {
-    try {
-      await c.execute('INSERT INTO t (id, email, title, n, verified, tags) VALUES (?, ?, ?, ?, ?, ?)', [
-        `r${++nextId}`,
-        row.email ?? '',
-        row.title ?? '',
-        row.n ?? 0,
-        row.verified ?? false,
-        row.tags ?? '[]',
-      ]);
-      return true;
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ER_DUP_ENTRY') return false;
-      throw e;
-    }
-  }
+  const insert = serverInsert((values) => c.execute('INSERT INTO t (id, email, title, n, verified, tags) VALUES (?, ?, ?, ?, ?, ?)', values), 'ER_DUP_ENTRY');
 
-  it.each(SCENARIOS)('%s', async (_what, index, rows) => {
+  it.each(indexScenarios({ foldsNonAsciiCase: true }))('%s', async (_what, index, rows) => {
     await reset();
-    const spec = parseIndex(index)!;
-    for (const q of createIndexSql(spec, 't', KINDS)) await run(q);
-    const accepted: boolean[] = [];
-    for (const [row] of rows) accepted.push(await insert(row));
-    expect(accepted).toEqual(rows.map(([, ok]) => ok));
-    // Helper columns stay out of SELECT *.
-    const [all] = await c.query('SELECT * FROM t LIMIT 1');
-    expect(Object.keys((all as object[])[0]).sort()).toEqual(Object.keys(KINDS).sort());
-    for (const q of dropIndexSql(spec, 't')) await run(q);
-    expect(await helperColumns()).toEqual([]);
-    for (const [row] of rows) expect(await insert(row)).toBe(true);
+    await checkScenario(
+      {
+        createIndexSql,
+        dropIndexSql,
+        run,
+        insert,
+        // Helper columns stay out of SELECT *.
+        whileIndexed: async () => {
+          const [all] = await c.query('SELECT * FROM t LIMIT 1');
+          expect(Object.keys((all as object[])[0]).sort()).toEqual(Object.keys(KINDS).sort());
+        },
+        afterDrop: async () => expect(await helperColumns()).toEqual([]),
+      },
+      index,
+      rows,
+    );
   });
 
   it('a unique index over duplicate values is refused and leaves no helper column behind', async () => {
