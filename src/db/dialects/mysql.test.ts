@@ -178,9 +178,8 @@ describe.skipIf(!available)('MySQL dialect on MariaDB, compared with SQLite', ()
     expect(await sameIds(like('%\\\\%'))).toEqual(['r5']);
     expect(await sameIds(like('a_b%'))).toEqual(['r5']);
     expect(await sameIds(like('_'))).toEqual(['r7']);
-    // Known difference: MySQL's LOWER folds every letter, SQLite's LIKE only ASCII ones.
-    expect(await idsOn(lite, like('ä%'))).toEqual([]);
-    expect(await idsOn(my, like('ä%'))).toEqual(['r8']);
+    // Only ASCII letters fold, as in SQLite ('Ä' is not 'ä'; MySQL's own LOWER would fold it).
+    expect(await sameIds(like('ä%'))).toEqual([]);
     // A number read as text, and a concatenated pattern.
     await sameIds((d) => d.like(d.cast(sql`${ident('items', 'n')}`, 'number', 'text'), d.concat([raw("'%'"), sql`${value('5', 'text')}`, raw("'%'")]), false));
     await sameIds((d) => d.like(sql`${ident('items', 'tags')}`, sql`${value('%A\\%B%', 'text')}`, false));

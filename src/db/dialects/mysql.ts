@@ -113,6 +113,10 @@ const STATEMENT_ERRORS = new Set([
   4078, 4161,
 ]);
 
+/** 26 nested REPLACE() calls turning 'A'..'Z' into 'a'..'z' (our own constant SQL). */
+const ASCII_LOWER_HEAD = 'REPLACE('.repeat(26);
+const ASCII_LOWER_TAIL = Array.from({ length: 26 }, (_, i) => `, '${String.fromCharCode(65 + i)}', '${String.fromCharCode(97 + i)}')`).join('');
+
 export class MysqlDialect extends StandardSqlDialect implements Dialect {
   protected readonly columnTypes = COLUMN_TYPES;
   protected readonly indexDdl = indexDdl;
@@ -132,11 +136,13 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
     // Both sides lower-cased: the binary collation keeps LIKE case-sensitive otherwise, and a
     // case-insensitive collation (`_general_ci`) would also equate accented letters ('ä' LIKE 'a').
     const op = raw(negate ? 'NOT LIKE' : 'LIKE');
-    return sql`(LOWER(${left}) ${op} LOWER(${right}) ESCAPE ${raw(BACKSLASH)})`;
+    return sql`(${this.lower(left)} ${op} ${this.lower(right)} ESCAPE ${raw(BACKSLASH)})`;
   }
 
   lower(expr: Sql): Sql {
-    return sql`LOWER(${expr})`;
+    // ASCII letters only, as SQLite's LOWER and LIKE fold: MySQL's LOWER() also folds 'É' to 'é',
+    // and no collation folds ASCII alone. REPLACE under the binary collation is exact.
+    return sql`${raw(ASCII_LOWER_HEAD)}${expr}${raw(ASCII_LOWER_TAIL)}`;
   }
 
   comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType } {

@@ -70,7 +70,14 @@ export const POSTGRES_DATA_TABLES = [
       ELSE
         parts := regexp_match(m, '^([-+]?\\d+(?:\\.\\d+)?)\\s+(day|hour|minute|second|month|year)s?$');
         IF parts IS NULL THEN RETURN NULL; END IF;
-        ts := ts + parts[1]::float8 * ('1 ' || parts[2])::interval;
+        IF parts[2] IN ('month', 'year') AND parts[1] ~ '^[-+]?\\d+$' THEN
+          -- Whole months as SQLite adds them: a day the target month lacks rolls into the next one
+          -- (Jan 31 + 1 month is Mar 2 in a leap year), where interval arithmetic would clamp it.
+          ts := date_trunc('month', ts) + (parts[1]::int * CASE parts[2] WHEN 'year' THEN 12 ELSE 1 END) * interval '1 month'
+                + (ts - date_trunc('month', ts));
+        ELSE
+          ts := ts + parts[1]::float8 * ('1 ' || parts[2])::interval;
+        END IF;
       END IF;
     END LOOP;
     WHILE i <= length(fmt) LOOP

@@ -51,12 +51,22 @@ export class PostgresDialect extends StandardSqlDialect implements Dialect {
   }
 
   like(left: Sql, right: Sql, negate: boolean): Sql {
-    // ILIKE on "C"-collated text folds ASCII letters only, as SQLite's LIKE does.
-    return negate ? sql`${left} NOT ILIKE ${right} ESCAPE '\\'` : sql`${left} ILIKE ${right} ESCAPE '\\'`;
+    // ILIKE under the "C" collation folds ASCII letters only, as SQLite's LIKE does. Columns are
+    // "C" already; values and expressions would take the database's locale, so both sides say it.
+    const op = raw(negate ? 'NOT ILIKE' : 'ILIKE');
+    return sql`(${left}) COLLATE "C" ${op} (${right}) COLLATE "C" ESCAPE '\\'`;
   }
 
   lower(expr: Sql): Sql {
-    return sql`LOWER(${expr})`;
+    // ASCII letters only, as SQLite's LOWER (see like()).
+    return sql`LOWER((${expr}) COLLATE "C")`;
+  }
+
+  override geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
+    // Rounding can push the haversine term a hair outside [0, 1]: SQLite's sqrt/asin answer NULL
+    // there, PostgreSQL's raise an error (a 500 a client filter could cause), so say NULL first.
+    const h = sql`(power(sin(radians(${latB} - ${latA}) / 2), 2) + cos(radians(${latA})) * cos(radians(${latB})) * power(sin(radians(${lonB} - ${lonA}) / 2), 2))`;
+    return sql`(CASE WHEN ${h} < 0 OR ${h} > 1 THEN NULL ELSE 6371 * 2 * asin(sqrt(${h})) END)`;
   }
 
   comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType } {
