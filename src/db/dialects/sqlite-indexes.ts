@@ -13,6 +13,8 @@ import { ident, raw, sql, type Sql } from '../sql.ts';
 /** `CREATE [UNIQUE] INDEX` on `table` (the collection's current name, whatever the spec says). */
 export function createIndexSql(spec: IndexSpec, table: string, _columnKinds: Readonly<Record<string, ColumnKind>>): Sql[] {
   // PocketBase's own layout (what `formatIndex` writes), so sqlite_master reads as PocketBase's would.
+  // The text is rebuilt from the parsed spec (quoted identifiers, literals escaped by
+  // `sqliteStringLiteral`), never the stored statement; SQLite takes no parameters here.
   return [raw(formatIndex({ ...spec, table }))];
 }
 
