@@ -211,6 +211,13 @@ export interface Database extends Executor {
   transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** One statement in a transaction of its own (see `TransactionOptions`). */
   run(query: Sql, options?: TransactionOptions): Promise<RunResult>;
+  /**
+   * Reads made for a client (a guest or a user; not a superuser, not Baton itself), so that a
+   * costly client filter is cut off by the client statement budget instead of holding a
+   * connection: on PostgreSQL and MySQL a pool whose sessions carry that budget. SQLite cannot
+   * interrupt a statement from its own thread: there it is the database itself.
+   */
+  forClients(): Executor;
   /** Drops cached statements after a schema change (DDL) so none runs against a stale schema. */
   schemaChanged(): void;
   close(): Promise<void>;

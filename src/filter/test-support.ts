@@ -266,6 +266,10 @@ export class FilterDatabase implements Database {
     return this.db.transaction(fn);
   }
 
+  forClients(): Executor {
+    return this.db.forClients();
+  }
+
   schemaChanged(): void {
     this.db.schemaChanged();
   }

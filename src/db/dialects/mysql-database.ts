@@ -5,6 +5,7 @@ import { render, type Sql } from '../sql.ts';
 import { WriteQueue } from '../write-queue.ts';
 import { duplicateKeyName, mysqlDialect, UNIQUE_COLUMNS } from './mysql.ts';
 import { TEXT_COLLATION } from './mysql-system-tables.ts';
+import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 
 /**
  * The session every pooled connection starts with (MariaDB 10.6+):
@@ -48,6 +49,8 @@ export interface MysqlOptions {
   statementTimeoutMs?: number;
   /** Longest a write waits for another process's write to finish. */
   lockTimeoutMs?: number;
+  /** The statement budget of reads made for clients (`forClients`). */
+  clientStatementTimeoutMs?: number;
 }
 
 type Target = mysql.Pool | mysql.PoolConnection;
@@ -143,44 +146,58 @@ const lockTimeout = (): Error =>
  * hold across processes too. DDL commits implicitly in MySQL (caps.transactionalDdl is false):
  * after one, the transaction is reopened, so only what follows the last DDL rolls back.
  */
+/** A pool whose connections are set up as Baton needs them, with the given statement budget. */
+function createPool(url: string, poolSize: number | undefined, statementTimeoutMs: number): mysql.Pool {
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: poolSize ?? 10,
+    charset: 'UTF8MB4_BIN',
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+    decimalNumbers: true,
+    jsonStrings: true,
+    // No stack captured per query: a measurable cost on the hot path (bench/run.ts).
+    trace: false,
+    // Prepared statements are per connection; the server allows 16382 in all by default.
+    maxPreparedStatements: 256,
+    enableKeepAlive: true,
+  });
+  const session =
+    // SET NAMES, not collation_connection alone: bound parameters take their collation from it.
+    `SET NAMES utf8mb4 COLLATE ${TEXT_COLLATION}, SESSION sql_mode = '${SQL_MODE}', SESSION time_zone = '+00:00', ` +
+    `SESSION lc_time_names = 'en_US', SESSION max_statement_time = ${statementTimeoutMs / 1000}`;
+  // Runs before anything else on each new connection (mysql2 queues commands in order). A
+  // connection that cannot be set up is dropped rather than used with the server's defaults.
+  pool.pool.on('connection', (conn) => {
+    conn.query(session, (err: unknown) => {
+      if (err) conn.destroy();
+    });
+  });
+  return pool;
+}
+
 export class MysqlDatabase implements Database {
   readonly dialect: Dialect = mysqlDialect;
   private readonly pool: mysql.Pool;
   private readonly reader: QueryExecutor;
   private readonly lockWaitSeconds: number;
+  private readonly clientPool: mysql.Pool;
+  private readonly clientReader: QueryExecutor;
   private readonly writes = new WriteQueue();
 
   constructor(url: string, options: MysqlOptions = {}) {
-    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+    const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     // The lock is taken by a statement, which the statement budget would otherwise cut short.
     this.lockWaitSeconds = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs ?? 10_000, statementTimeoutMs) / 1000));
-    this.pool = mysql.createPool({
-      uri: url,
-      connectionLimit: options.poolSize ?? 10,
-      charset: 'UTF8MB4_BIN',
-      timezone: 'Z',
-      dateStrings: true,
-      supportBigNumbers: true,
-      decimalNumbers: true,
-      jsonStrings: true,
-      // No stack captured per query: a measurable cost on the hot path (bench/run.ts).
-      trace: false,
-      // Prepared statements are per connection; the server allows 16382 in all by default.
-      maxPreparedStatements: 256,
-      enableKeepAlive: true,
-    });
-    const session =
-      // SET NAMES, not collation_connection alone: bound parameters take their collation from it.
-      `SET NAMES utf8mb4 COLLATE ${TEXT_COLLATION}, SESSION sql_mode = '${SQL_MODE}', SESSION time_zone = '+00:00', ` +
-      `SESSION lc_time_names = 'en_US', SESSION max_statement_time = ${statementTimeoutMs / 1000}`;
-    // Runs before anything else on each new connection (mysql2 queues commands in order). A
-    // connection that cannot be set up is dropped rather than used with the server's defaults.
-    this.pool.pool.on('connection', (conn) => {
-      conn.query(session, (err: unknown) => {
-        if (err) conn.destroy();
-      });
-    });
+    this.pool = createPool(url, options.poolSize, statementTimeoutMs);
+    this.clientPool = createPool(url, options.poolSize, options.clientStatementTimeoutMs ?? DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS);
     this.reader = new QueryExecutor(this.pool);
+    this.clientReader = new QueryExecutor(this.clientPool);
+  }
+
+  forClients(): Executor {
+    return this.clientReader;
   }
 
   all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
@@ -244,6 +261,6 @@ export class MysqlDatabase implements Database {
   async close(): Promise<void> {
     if (this.writes.isClosed) return;
     await this.writes.drain();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.clientPool.end()]);
   }
 }

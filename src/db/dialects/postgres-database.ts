@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import type { Database, Dialect, Executor, RowShape, RunResult, TransactionOptions } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
+import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 import { WriteQueue } from '../write-queue.ts';
 import { postgresDialect } from './postgres.ts';
 
@@ -38,7 +39,10 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Longest a statement may run before the server cancels it (PostgreSQL's statement_timeout). */
   statementTimeoutMs?: number;
+  /** The same for reads made for clients (`forClients`). */
+  clientStatementTimeoutMs?: number;
 }
+
 
 class QueryExecutor implements Executor {
   readonly dialect: Dialect = postgresDialect;
@@ -84,23 +88,34 @@ const WRITE_LOCK_KEY = 0x62617430; // 'bat0'
 export class PostgresDatabase implements Database {
   readonly dialect: Dialect = postgresDialect;
   private readonly sql: postgres.Sql<Record<string, never>>;
+  /** A second pool whose sessions carry the client statement budget (connections open lazily). */
+  private readonly clientSql: postgres.Sql<Record<string, never>>;
   private readonly reader: QueryExecutor;
+  private readonly clientReader: QueryExecutor;
   private readonly writes = new WriteQueue();
 
   constructor(url: string, options: PostgresOptions = {}) {
-    this.sql = postgres(url, {
-      max: options.poolSize ?? 10,
-      types: TYPES,
-      // Notices ("table does not exist, skipping") are not errors and not the operator's concern.
-      onnotice: () => undefined,
-      connection: {
-        statement_timeout: options.statementTimeoutMs ?? 30_000,
-        // Dates are text in PocketBase's format; the session's zone only matters to date functions.
-        TimeZone: 'UTC',
-        application_name: 'baton',
-      },
-    }) as unknown as postgres.Sql<Record<string, never>>;
+    const pool = (statementTimeoutMs: number, name: string) =>
+      postgres(url, {
+        max: options.poolSize ?? 10,
+        types: TYPES,
+        // Notices ("table does not exist, skipping") are not errors and not the operator's concern.
+        onnotice: () => undefined,
+        connection: {
+          statement_timeout: statementTimeoutMs,
+          // Dates are text in PocketBase's format; the session's zone only matters to date functions.
+          TimeZone: 'UTC',
+          application_name: name,
+        },
+      }) as unknown as postgres.Sql<Record<string, never>>;
+    this.sql = pool(options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS, 'baton');
+    this.clientSql = pool(options.clientStatementTimeoutMs ?? DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, 'baton-clients');
     this.reader = new QueryExecutor(this.sql, true);
+    this.clientReader = new QueryExecutor(this.clientSql, true);
+  }
+
+  forClients(): Executor {
+    return this.clientReader;
   }
 
   all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
@@ -137,6 +152,6 @@ export class PostgresDatabase implements Database {
   async close(): Promise<void> {
     if (this.writes.isClosed) return;
     await this.writes.drain();
-    await this.sql.end({ timeout: 5 });
+    await Promise.all([this.sql.end({ timeout: 5 }), this.clientSql.end({ timeout: 5 })]);
   }
 }

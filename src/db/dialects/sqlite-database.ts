@@ -152,6 +152,10 @@ export class SqliteDatabase implements Database {
     });
   }
 
+  forClients(): Executor {
+    return this;
+  }
+
   /** Called after schema changes so the reader re-prepares against the new schema. */
   schemaChanged(): void {
     this.reader.clearCache();

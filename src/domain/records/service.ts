@@ -106,15 +106,17 @@ export class RecordService {
 
     let rows: Record<string, unknown>[];
     let count: { n: number } | undefined;
+    const reader = this.reader(ctx);
     try {
       [rows, count] = await Promise.all([
-        db.all(query, rowShape(collection)),
-        paging.skipTotal ? undefined : db.get<{ n: number }>(countFrom(collection, where), COUNT_SHAPE),
+        reader.all(query, rowShape(collection)),
+        paging.skipTotal ? undefined : reader.get<{ n: number }>(countFrom(collection, where), COUNT_SHAPE),
       ]);
     } catch (e) {
       // A query the database refuses (e.g. a view whose source changed under it) is the client's
-      // generic 400, as in PocketBase, and logged for the operator.
-      if (!isStatementError(db.dialect, e)) throw e;
+      // generic 400, as in PocketBase, and logged for the operator; one cut off by the statement
+      // budget is a 503.
+      if (!isStatementError(db.dialect, e)) throw translateDbError(db.dialect, e) ?? e;
       ctx.logger.warn({ err: e, collection: collection.name }, 'list query refused by the database');
       throw badRequest();
     }
@@ -132,7 +134,12 @@ export class RecordService {
   async view(ctx: RequestContext, ref: string, id: string, options: ReadOptions = {}): Promise<Record<string, unknown>> {
     const collection = this.collection(ref);
     assertRuleAllows(ctx, collection, 'viewRule');
-    const record = await this.findWithRule(this.deps.db, ctx, collection, id, collection.viewRule);
+    let record: RecordData | undefined;
+    try {
+      record = await this.findWithRule(this.reader(ctx), ctx, collection, id, collection.viewRule);
+    } catch (e) {
+      throw translateDbError(this.deps.db.dialect, e) ?? e;
+    }
     if (!record) throw notFound();
     return (await this.export(ctx, collection, [record], options.expand))[0];
   }
@@ -300,6 +307,11 @@ export class RecordService {
     return row !== undefined;
   }
 
+  /** Where reads for this request go: clients' reads run under the client statement budget. */
+  private reader(ctx: RequestContext): Executor {
+    return isSuperuser(ctx) ? this.deps.db : this.deps.db.forClients();
+  }
+
   private async export(
     ctx: RequestContext,
     collection: Collection,
@@ -308,14 +320,16 @@ export class RecordService {
     canManage = false,
   ): Promise<Array<Record<string, unknown>>> {
     const tree = parseExpand(expand);
-    const expanded = tree
-      ? await expandRecords(
-          { db: this.deps.db, schema: this.deps.schema, viewer: ctx.principal, request: requestInfoOf(ctx, {}, 'expand') },
-          collection,
-          records,
-          tree,
-        )
-      : undefined;
+    let expanded: Array<Record<string, unknown>> | undefined;
+    if (tree) {
+      try {
+        const env = { db: this.reader(ctx), schema: this.deps.schema, viewer: ctx.principal, request: requestInfoOf(ctx, {}, 'expand') };
+        expanded = await expandRecords(env, collection, records, tree);
+      } catch (e) {
+        // An expansion cut off by the statement budget is a 503, like the query it belongs to.
+        throw translateDbError(this.deps.db.dialect, e) ?? e;
+      }
+    }
     const managed =
       canManage || collection.type !== 'auth' ? undefined : await managedIds(this.deps.db, this.scope(ctx, collection), records);
     return records.map((r, i) =>
