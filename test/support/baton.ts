@@ -36,12 +36,20 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   if (source) cpSync(source, dataDir, { recursive: true });
   const logger = pino({ level: 'silent' });
   const database = await createTestDatabase();
-  if (source && database.url) {
-    // PocketBase's directory is SQLite: on another database, serve what `baton migrate copy` made of it.
-    const { copyBaton } = await import('../../src/cli/migrate-copy.ts');
-    await copyBaton({ from: { dir: dataDir }, to: { url: database.url, dir: dataDir }, force: true, log: () => undefined });
+  let baton: Baton;
+  try {
+    if (source && database.url) {
+      // PocketBase's directory is SQLite: on another database, serve what `baton migrate copy` made of it.
+      const { copyBaton } = await import('../../src/cli/migrate-copy.ts');
+      await copyBaton({ from: { dir: dataDir }, to: { url: database.url, dir: dataDir }, force: true, log: () => undefined });
+    }
+    baton = await openBaton({ dataDir, db: database.url, logger: silentLogger });
+  } catch (e) {
+    // A server that never started leaves no database behind on the test server.
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
   }
-  const baton = await openBaton({ dataDir, db: database.url, logger: silentLogger });
   const server = await buildServer(baton.services, { maxBodySize: options.maxBodySize ?? 32 << 20, logger });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.addresses()[0] as AddressInfo;
