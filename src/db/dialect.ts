@@ -56,14 +56,10 @@ export interface DbErrorInfo {
 
 /** Capabilities that differ between databases; shared code reads them instead of the dialect's name. */
 export interface DialectCaps {
-  /** `INSERT … RETURNING` is available. */
-  readonly returning: boolean;
   /** CREATE/ALTER/DROP roll back with the transaction (SQLite, PostgreSQL; not MySQL). */
   readonly transactionalDdl: boolean;
   /** Tables have a physical row order usable for `@rowid` sorting (SQLite only). */
   readonly rowid: boolean;
-  /** strftime() modifiers may be any expression (SQLite); elsewhere only constant strings. */
-  readonly dynamicDateModifiers: boolean;
   /** Text can hold the character U+0000 (not on PostgreSQL). */
   readonly nulInText: boolean;
 }
@@ -114,8 +110,9 @@ export interface Dialect extends SqlRenderer {
   jsonEach(expr: Sql, alias: string, list: boolean): Sql;
   /**
    * PocketBase's `strftime(format, time, ...modifiers)` (SQLite's format letters and modifiers).
-   * `format.text`/`modifiers[i].text` hold the constant text where the argument is a literal;
-   * dialects that need it at compile time refuse non-constant ones with a FilterError.
+   * The filter language takes only text literals (or text placeholders) for the format and the
+   * modifiers, so `format.text`/`modifiers[i].text` hold their text for dialects that translate
+   * them at compile time (MySQL).
    */
   strftime(format: ConstSql, expr?: Sql, modifiers?: readonly ConstSql[]): Sql;
   /** Great-circle distance in kilometres between two points given as lon/lat expressions. */

@@ -1,8 +1,8 @@
 import mysql from 'mysql2/promise';
-import type { Database, Dialect, Executor, RowShape, RunResult, TransactionOptions } from '../dialect.ts';
+import type { Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
-import { WriteQueue } from '../write-queue.ts';
+import { PooledDatabase } from '../pooled-database.ts';
 import { duplicateKeyName, mysqlDialect, UNIQUE_COLUMNS } from './mysql.ts';
 import { TEXT_COLLATION } from './mysql-system-tables.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
@@ -139,13 +139,6 @@ async function reopen(conn: mysql.PoolConnection): Promise<void> {
 const lockTimeout = (): Error =>
   Object.assign(new Error('Timed out waiting for another process to finish writing'), { errno: 1205, sqlState: 'HY000', code: 'ER_LOCK_WAIT_TIMEOUT' });
 
-/**
- * MariaDB through a mysql2 pool. Reads go to any pooled connection; writes (transactions
- * included) are serialized as on SQLite, by a queue in the process and a named lock
- * (GET_LOCK) in the database, so checks made inside a transaction (last superuser, unique ids)
- * hold across processes too. DDL commits implicitly in MySQL (caps.transactionalDdl is false):
- * after one, the transaction is reopened, so only what follows the last DDL rolls back.
- */
 /** A pool whose connections are set up as Baton needs them, with the given statement budget. */
 function createPool(url: string, poolSize: number | undefined, statementTimeoutMs: number): mysql.Pool {
   const pool = mysql.createPool({
@@ -177,16 +170,22 @@ function createPool(url: string, poolSize: number | undefined, statementTimeoutM
   return pool;
 }
 
-export class MysqlDatabase implements Database {
+/**
+ * MariaDB through mysql2 pools (see PooledDatabase). Serialized transactions take a named lock
+ * (GET_LOCK), so checks made inside one (the last superuser, a delete's cascade) hold across
+ * processes too. DDL commits implicitly in MySQL (caps.transactionalDdl is false): after one, the
+ * transaction is reopened, so only what follows the last DDL rolls back.
+ */
+export class MysqlDatabase extends PooledDatabase {
   readonly dialect: Dialect = mysqlDialect;
   private readonly pool: mysql.Pool;
-  private readonly reader: QueryExecutor;
+  protected readonly reader: QueryExecutor;
   private readonly lockWaitSeconds: number;
   private readonly clientPool: mysql.Pool;
-  private readonly clientReader: QueryExecutor;
-  private readonly writes = new WriteQueue();
+  protected readonly clientReader: QueryExecutor;
 
   constructor(url: string, options: MysqlOptions = {}) {
+    super();
     const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     // The lock is taken by a statement, which the statement budget would otherwise cut short.
     this.lockWaitSeconds = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs ?? 10_000, statementTimeoutMs) / 1000));
@@ -196,71 +195,42 @@ export class MysqlDatabase implements Database {
     this.clientReader = new QueryExecutor(this.clientPool);
   }
 
-  forClients(): Executor {
-    return this.clientReader;
-  }
-
-  all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    return this.reader.all<T>(query, shape);
-  }
-
-  get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
-    return this.reader.get<T>(query, shape);
-  }
-
-  run(query: Sql, options: TransactionOptions = {}): Promise<RunResult> {
-    // A concurrent single statement commits on its own (autocommit, one round trip).
-    return options.concurrent ? this.reader.run(query) : this.transaction((tx) => tx.run(query));
-  }
-
-  transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const body = async () => {
-      const conn = await this.pool.getConnection();
-      let healthy = true;
-      let locked = false;
+  protected async runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean): Promise<T> {
+    const conn = await this.pool.getConnection();
+    let healthy = true;
+    let locked = false;
+    try {
+      if (serialized) {
+        const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${WRITE_LOCK}, ${this.lockWaitSeconds}) AS ok`);
+        if (rows[0]?.ok !== 1) throw lockTimeout();
+        locked = true;
+      }
+      await conn.query('START TRANSACTION');
+      const result = await fn(new QueryExecutor(conn, () => reopen(conn)));
+      await conn.query('COMMIT');
+      return result;
+    } catch (e) {
       try {
-        if (!options.concurrent) {
-          const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${WRITE_LOCK}, ${this.lockWaitSeconds}) AS ok`);
-          if (rows[0]?.ok !== 1) throw lockTimeout();
-          locked = true;
-        }
-        await conn.query('START TRANSACTION');
-        const result = await fn(new QueryExecutor(conn, () => reopen(conn)));
-        await conn.query('COMMIT');
-        return result;
-      } catch (e) {
+        await conn.query('ROLLBACK');
+      } catch {
+        healthy = false;
+      }
+      throw e;
+    } finally {
+      if (locked && healthy) {
         try {
-          await conn.query('ROLLBACK');
+          await conn.query(`DO RELEASE_LOCK(${WRITE_LOCK})`);
         } catch {
           healthy = false;
         }
-        throw e;
-      } finally {
-        if (locked && healthy) {
-          try {
-            await conn.query(`DO RELEASE_LOCK(${WRITE_LOCK})`);
-          } catch {
-            healthy = false;
-          }
-        }
-        // A connection in an unknown state is closed, which also releases its lock.
-        if (healthy) conn.release();
-        else conn.destroy();
       }
-    };
-    // Concurrent writes (one record's insert or update) go straight to the pool; the others are
-    // serialized here and across processes by the named lock.
-    return options.concurrent ? body() : this.writes.run(body);
+      // A connection in an unknown state is closed, which also releases its lock.
+      if (healthy) conn.release();
+      else conn.destroy();
+    }
   }
 
-  schemaChanged(): void {
-    // MariaDB re-prepares cached statements itself when the tables they read change.
-  }
-
-
-  async close(): Promise<void> {
-    if (this.writes.isClosed) return;
-    await this.writes.drain();
+  protected async endPools(): Promise<void> {
     await Promise.all([this.pool.end(), this.clientPool.end()]);
   }
 }

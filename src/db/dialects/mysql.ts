@@ -122,7 +122,7 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'mysql' as const;
-  readonly caps: DialectCaps = { returning: false, transactionalDdl: false, rowid: false, dynamicDateModifiers: false, nulInText: true };
+  readonly caps: DialectCaps = { transactionalDdl: false, rowid: false, nulInText: true };
 
   quoteIdent(name: string): string {
     return `\`${name.replace(/`/g, '``')}\``;
@@ -327,7 +327,7 @@ export const mysqlDialect = new MysqlDialect() satisfies Dialect;
 // ---------------------------------------------------------------- strftime
 //
 // SQLite's strftime(format, time, modifiers…) translated when the filter is compiled: the format
-// and the modifiers are constant text (caps.dynamicDateModifiers is false), so they become
+// and the modifiers are constant text (the filter language takes only literals there), so they become
 // DATE_FORMAT and date arithmetic; only the time value is read at run time. A time value is a
 // DATETIME(6) holding whole milliseconds (SQLite's own precision), NULL where SQLite's would be
 // invalid. A value used more than once is bound once through a one-row JSON_TABLE (`bindOnce`),

@@ -1,9 +1,9 @@
 import postgres from 'postgres';
-import type { Database, Dialect, Executor, RowShape, RunResult, TransactionOptions } from '../dialect.ts';
+import type { Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
-import { WriteQueue } from '../write-queue.ts';
+import { PooledDatabase } from '../pooled-database.ts';
 import { postgresDialect } from './postgres.ts';
 
 /**
@@ -85,16 +85,16 @@ const WRITE_LOCK_KEY = 0x62617430; // 'bat0'
  * Baton's checks made inside one (the last superuser, a delete's cascade) hold across processes;
  * single-record writes marked `concurrent` run side by side, kept whole by the database itself.
  */
-export class PostgresDatabase implements Database {
+export class PostgresDatabase extends PooledDatabase {
   readonly dialect: Dialect = postgresDialect;
   private readonly sql: postgres.Sql<Record<string, never>>;
   /** A second pool whose sessions carry the client statement budget (connections open lazily). */
   private readonly clientSql: postgres.Sql<Record<string, never>>;
-  private readonly reader: QueryExecutor;
-  private readonly clientReader: QueryExecutor;
-  private readonly writes = new WriteQueue();
+  protected readonly reader: QueryExecutor;
+  protected readonly clientReader: QueryExecutor;
 
   constructor(url: string, options: PostgresOptions = {}) {
+    super();
     const pool = (statementTimeoutMs: number, name: string) =>
       postgres(url, {
         max: options.poolSize ?? 10,
@@ -114,44 +114,15 @@ export class PostgresDatabase implements Database {
     this.clientReader = new QueryExecutor(this.clientSql, true);
   }
 
-  forClients(): Executor {
-    return this.clientReader;
+  protected async runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean): Promise<T> {
+    const result = await this.sql.begin(async (tx) => {
+      if (serialized) await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+      return { value: await fn(new QueryExecutor(tx as unknown as Client, false)) };
+    });
+    return (result as unknown as { value: T }).value;
   }
 
-  all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    return this.reader.all<T>(query, shape);
-  }
-
-  get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
-    return this.reader.get<T>(query, shape);
-  }
-
-  run(query: Sql, options: TransactionOptions = {}): Promise<RunResult> {
-    // A concurrent single statement commits on its own (one round trip, prepared).
-    return options.concurrent ? this.reader.run(query) : this.transaction((tx) => tx.run(query));
-  }
-
-  transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const body = async () => {
-      const result = await this.sql.begin(async (tx) => {
-        if (!options.concurrent) await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
-        return { value: await fn(new QueryExecutor(tx as unknown as Client, false)) };
-      });
-      return (result as unknown as { value: T }).value;
-    };
-    // Concurrent writes go straight to the pool; the others queue here (so they don't each hold a
-    // pooled connection while waiting) and then take the lock that orders them across processes.
-    return options.concurrent ? body() : this.writes.run(body);
-  }
-
-  schemaChanged(): void {
-    // Postgres.js re-prepares a statement that a schema change invalidated (outside transactions).
-  }
-
-
-  async close(): Promise<void> {
-    if (this.writes.isClosed) return;
-    await this.writes.drain();
+  protected async endPools(): Promise<void> {
     await Promise.all([this.sql.end({ timeout: 5 }), this.clientSql.end({ timeout: 5 })]);
   }
 }
