@@ -9,7 +9,7 @@ import { isApiError } from '../kernel/errors.ts';
 import { type Expr, type Op, type Operand, ANY_OPS, COMPARE_OPS, MACRO_NAMES, and, compare, func, ident, macro, num, or, placeholder, str } from './ast.ts';
 import { compileFilter, type FilterEnv, parseFilter, type RequestInfo } from './index.ts';
 import { macroValue } from './macros.ts';
-import { all, authAs, comments, data, envFor, FilterDatabase, guest, NOW, posts, type Row, selectIds, users } from './test-support.ts';
+import { all, authAs, comments, data, envFor, FilterDatabase, guest, NOW, posts, type Row, selectIds, users, printFilter } from './test-support.ts';
 
 /**
  * Differential test: random filters compiled for SQLite (the reference, PocketBase's own database)
@@ -285,20 +285,6 @@ function treeFor(k: Kinds): fc.Arbitrary<Expr> {
   return tree;
 }
 
-/** Filter text for a tree (what a report shows, and what is compiled, so the parser takes part). */
-function print(e: Expr): string {
-  if (e.kind !== 'compare') return `(${e.items.map(print).join(e.kind === 'and' ? ' && ' : ' || ')})`;
-  return `${printOperand(e.left)} ${e.op} ${printOperand(e.right)}`;
-}
-function printOperand(o: Operand): string {
-  switch (o.kind) {
-    case 'ident': case 'macro': return o.name;
-    case 'string': return `'${o.value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-    case 'number': return String(o.value);
-    case 'placeholder': return `{:${o.name}}`;
-    case 'func': return `${o.name}(${o.args.map(printOperand).join(', ')})`;
-  }
-}
 
 /** The requests a filter is compiled for, with how a failure names them. */
 const requests: ReadonlyArray<readonly [label: string, request: RequestInfo]> = [
@@ -328,7 +314,7 @@ type Settings = typeof settings extends fc.Arbitrary<infer T> ? T : never;
 const COLLECTIONS: readonly Collection[] = [posts, users, comments];
 const collectionName = fc.constantFrom(...COLLECTIONS.map((c) => c.name));
 const TREES = Object.fromEntries(COLLECTIONS.map((c) => [c.name, treeFor(FIELDS[c.name])]));
-const cases = collectionName.chain((name) => fc.tuple(fc.constant(name), TREES[name].map(print), settings));
+const cases = collectionName.chain((name) => fc.tuple(fc.constant(name), TREES[name].map(printFilter), settings));
 
 // ---- execution -----------------------------------------------------------------------------------
 
@@ -393,7 +379,7 @@ onlyIf(TEST_DIALECT !== 'sqlite', describe)(`differential: SQLite and ${TEST_DIA
     const who = `${s.allowHiddenFields ? 'a rule or superuser filter' : 'a client filter'}, for ${requests[s.request][0]}, {:s} = ${JSON.stringify(s.s)}, {:n} = ${s.n}, {:b} = ${s.b}`;
     const lines = [`${name}: ${filter}`, `  (${who})`, `  sqlite: ${summary(expected)}`, `  ${server.dialect.name}: ${summary(got)}`];
     const leaves = (e: Expr): Expr[] => (e.kind === 'compare' ? [e] : e.items.flatMap(leaves));
-    const parts = leaves(parseFilter(filter)).map(print);
+    const parts = leaves(parseFilter(filter)).map(printFilter);
     const differing: string[] = [];
     for (const part of parts.length > 1 ? parts : []) {
       if (differing.length === 3) break;

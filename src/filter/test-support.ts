@@ -16,6 +16,7 @@ import { type Collection, type FieldDef, isMultiValue } from '../db/schema.ts';
 import { ident, join, raw, render, type Sql, sql, value } from '../db/sql.ts';
 import { ensureDataTables } from '../db/system-tables.ts';
 import { afterAll, beforeAll } from 'vitest';
+import type { Expr, Operand as Node } from './ast.ts';
 import { compileFilter, compileSortField, emptyRequestInfo, type FilterEnv, type RequestInfo } from './index.ts';
 
 /**
@@ -345,4 +346,20 @@ export async function sortedIds(db: Executor, c: Collection, sort: Array<[string
   const env = envFor(c, { dialect: db.dialect, ...over });
   const terms = sort.map(([p, dir]) => db.dialect.orderBy(compileSortField(p, env), dir === 'DESC'));
   return selectIds(db, c, sql``, join([...terms, db.dialect.orderBy(sql`${ident(c.name, 'id')}`, false)]));
+}
+
+/** Filter text for a syntax tree (what a report shows; compiling it makes the parser take part). */
+export function printFilter(e: Expr): string {
+  if (e.kind !== 'compare') return `(${e.items.map(printFilter).join(e.kind === 'and' ? ' && ' : ' || ')})`;
+  return `${printOperand(e.left)} ${e.op} ${printOperand(e.right)}`;
+}
+
+function printOperand(o: Node): string {
+  switch (o.kind) {
+    case 'ident': case 'macro': return o.name;
+    case 'string': return `'${o.value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+    case 'number': return String(o.value);
+    case 'placeholder': return `{:${o.name}}`;
+    case 'func': return `${o.name}(${o.args.map(printOperand).join(', ')})`;
+  }
 }
