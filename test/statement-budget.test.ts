@@ -1,50 +1,138 @@
-// Reads made for clients run under the client statement budget (Database.forClients): a costly
-// client query is cut off and answered 503, while Baton's own work keeps the longer budget.
-import { describe, expect, it } from 'vitest';
+// Statement budgets on every database: a guarded (costly) statement past its budget is cut off
+// and answered 400, with the client budget for clients' reads and the longer system budget for
+// the rest. On SQLite, guarded reads run on reader threads, so the event loop stays free meanwhile.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/dialect.ts';
 import { translateDbError } from '../src/db/errors.ts';
-import { sql } from '../src/db/sql.ts';
+import { loopGuard, sql } from '../src/db/sql.ts';
 import { createTestDatabase, TEST_DIALECT } from './support/databases.ts';
+import { onlyIf } from './support/only-if.ts';
 
-/** A statement that takes about `seconds` on the run's server database. */
-const slow = (seconds: number) => (TEST_DIALECT === 'postgres' ? sql`SELECT pg_sleep(${seconds})` : sql`SELECT SLEEP(${seconds})`);
-
-async function openWithBudget(url: string): Promise<Database> {
-  if (TEST_DIALECT === 'postgres') {
-    const { PostgresDatabase } = await import('../src/db/dialects/postgres-database.ts');
-    return new PostgresDatabase(url, { clientStatementTimeoutMs: 300 });
-  }
-  const { MysqlDatabase } = await import('../src/db/dialects/mysql-database.ts');
-  return new MysqlDatabase(url, { clientStatementTimeoutMs: 300 });
+interface Budgets {
+  statementTimeoutMs?: number;
+  clientStatementTimeoutMs?: number;
 }
 
-describe(`statement budgets on ${TEST_DIALECT}`, () => {
-  if (TEST_DIALECT === 'sqlite') {
-    it('SQLite cannot interrupt a statement: client reads use the database itself', async () => {
-      const { SqliteDatabase } = await import('../src/db/dialects/sqlite-database.ts');
-      const db = new SqliteDatabase(':memory:');
-      expect(db.forClients()).toBe(db);
-      await db.close();
-    });
-    return;
-  }
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
-  it('a client read past the client budget is cut off and answered 503; the system budget is longer', async () => {
+/** A database on the run's dialect (SQLite: a file, so reader threads can open it too). */
+async function openDatabase(budgets: Budgets): Promise<Database> {
+  let db: Database;
+  if (TEST_DIALECT === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'baton-budget-'));
+    const { SqliteDatabase } = await import('../src/db/dialects/sqlite-database.ts');
+    db = new SqliteDatabase(path.join(dir, 'data.db'), budgets);
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  } else {
     const database = await createTestDatabase();
-    const db = await openWithBudget(database.url!);
-    try {
-      const started = Date.now();
-      const err = await db.forClients().all(slow(3)).then(() => undefined, (e: unknown) => e);
-      expect(Date.now() - started).toBeLessThan(2500);
-      expect(db.dialect.classifyError(err)?.kind).toBe('timeout');
-      expect(translateDbError(db.dialect, err)).toMatchObject({ status: 503 });
-      // The same kind of statement within the longer budget completes.
-      await expect(db.all(slow(0.6))).resolves.toHaveLength(1);
-      // And the client pool still serves quick reads after a cut.
-      await expect(db.forClients().all(sql`SELECT 1 AS one`)).resolves.toEqual([{ one: 1 }]);
-    } finally {
-      await db.close();
-      await database.drop();
+    cleanups.push(() => database.drop());
+    if (TEST_DIALECT === 'postgres') {
+      const { PostgresDatabase } = await import('../src/db/dialects/postgres-database.ts');
+      db = new PostgresDatabase(database.url!, budgets);
+    } else {
+      const { MysqlDatabase } = await import('../src/db/dialects/mysql-database.ts');
+      db = new MysqlDatabase(database.url!, budgets);
     }
+  }
+  cleanups.push(() => db.close());
+  await db.run(sql`CREATE TABLE nums (id INTEGER PRIMARY KEY)`);
+  for (let i = 1; i <= 200; i++) await db.run(sql`INSERT INTO nums (id) VALUES (${i})`);
+  return db;
+}
+
+/**
+ * 200^4 = 1.6 billion rows, every one passing a loop guard: minutes of work, so it only ends by
+ * being cut off.
+ */
+const endless = sql`SELECT COUNT(*) AS n FROM nums a
+  JOIN nums b ON ${loopGuard('b')} JOIN nums c ON ${loopGuard('c')} JOIN nums d ON ${loopGuard('d')}
+  WHERE a.id + b.id + c.id + d.id < 0`;
+/** The same shape on 200 rows: quick. */
+const quick = sql`SELECT COUNT(*) AS n FROM nums a JOIN nums b ON ${loopGuard('b')} WHERE a.id > 190`;
+
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+
+describe(`statement budgets on ${TEST_DIALECT}`, () => {
+  it('a client read past the client budget is cut off and answered 400; nothing stays locked', async () => {
+    const db = await openDatabase({ clientStatementTimeoutMs: 300 });
+    const started = Date.now();
+    const err = await failure(db.forClients().all(endless));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(db.dialect.classifyError(err)?.kind).toBe('timeout');
+    expect(translateDbError(db.dialect, err)).toMatchObject({ status: 400, message: expect.stringContaining('too expensive') });
+    // Nothing is left locked: reads and writes go on.
+    await expect(db.forClients().all(quick)).resolves.toEqual([{ n: 2000 }]);
+    await db.run(sql`INSERT INTO nums (id) VALUES (1000)`);
+    await expect(db.get(sql`SELECT COUNT(*) AS n FROM nums`, { n: 'number' })).resolves.toEqual({ n: 201 });
+  });
+
+  it('the system budget (superusers, Baton itself) is separate and cuts off too', async () => {
+    const db = await openDatabase({ statementTimeoutMs: 400, clientStatementTimeoutMs: 60_000 });
+    await expect(db.all(quick)).resolves.toHaveLength(1);
+    const err = await failure(db.all(endless));
+    expect(db.dialect.classifyError(err)?.kind).toBe('timeout');
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: the event loop stays free while a costly read runs on a reader thread', async () => {
+    const db = await openDatabase({ clientStatementTimeoutMs: 1_000 });
+    let longestGap = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 5);
+    const err = await failure(db.forClients().all(endless));
+    clearInterval(timer);
+    expect(db.dialect.classifyError(err)?.kind).toBe('timeout');
+    // Run on the main thread, the statement would hold the loop for its whole second.
+    expect(longestGap).toBeLessThan(250);
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: closing stops a costly read at once', async () => {
+    const db = await openDatabase({ clientStatementTimeoutMs: 60_000 });
+    const running = failure(db.forClients().all(endless));
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await db.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await running).toBeInstanceOf(Error);
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: a guarded statement in a write transaction has the client budget, and rolls back', async () => {
+    const db = await openDatabase({ clientStatementTimeoutMs: 300 });
+    const err = await failure(
+      db.transaction(async (tx) => {
+        await tx.run(sql`INSERT INTO nums (id) VALUES (5000)`);
+        await tx.all(endless);
+      }),
+    );
+    expect(db.dialect.classifyError(err)?.kind).toBe('timeout');
+    await expect(db.get(sql`SELECT COUNT(*) AS n FROM nums WHERE id = 5000`, { n: 'number' })).resolves.toEqual({ n: 0 });
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: reads waiting for a busy reader thread longer than their budget are refused as busy', async () => {
+    const { SqliteDatabase } = await import('../src/db/dialects/sqlite-database.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'baton-budget-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const db = new SqliteDatabase(path.join(dir, 'data.db'), { clientStatementTimeoutMs: 400, readerThreads: 1 });
+    cleanups.push(() => db.close());
+    await db.run(sql`CREATE TABLE nums (id INTEGER PRIMARY KEY)`);
+    for (let i = 1; i <= 200; i++) await db.run(sql`INSERT INTO nums (id) VALUES (${i})`);
+    const results = await Promise.all([failure(db.forClients().all(endless)), failure(db.forClients().all(quick))]);
+    expect(db.dialect.classifyError(results[0])?.kind).toBe('timeout');
+    expect(db.dialect.classifyError(results[1])?.kind).toBe('busy');
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: unguarded statements run to their end (Baton\'s own work has no loop guards)', async () => {
+    const db = await openDatabase({ clientStatementTimeoutMs: 300 });
+    const plain = sql`SELECT COUNT(*) AS n FROM nums a JOIN nums b ON 1=1 JOIN nums c ON 1=1`;
+    await expect(db.forClients().get(plain, { n: 'number' })).resolves.toEqual({ n: 8_000_000 });
   });
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULTS, loadConfig } from '../config/config.ts';
+import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../db/timeouts.ts';
 import { isApiError } from '../kernel/errors.ts';
 
 const USAGE = `Baton: a complete application backend in one command.
@@ -17,6 +18,8 @@ Flags:
   --db         postgres://user@host:5432/name or mysql://user@host:3306/name (env BATON_DB)
   --from, --to migrate copy: a data directory or a database URL
   --force      migrate copy: replace the Baton already in the target
+  --client-query-timeout  seconds a guest's or user's query may run (default ${DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_CLIENT_QUERY_TIMEOUT)
+  --query-timeout         seconds a superuser's or Baton's own query may run (default ${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_QUERY_TIMEOUT)
   --log-level  fatal|error|warn|info|debug|trace|silent (env BATON_LOG_LEVEL)
   --dev        pretty, verbose logs
   -h, --help   show this help
@@ -37,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
         to: { type: 'string' },
         force: { type: 'boolean' },
         'log-level': { type: 'string' },
+        'query-timeout': { type: 'string' },
+        'client-query-timeout': { type: 'string' },
         dev: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -52,7 +57,15 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   try {
-    const config = loadConfig({ http: values.http, dir: values.dir, db: values.db, logLevel: values['log-level'], dev: values.dev });
+    const config = loadConfig({
+      http: values.http,
+      dir: values.dir,
+      db: values.db,
+      logLevel: values['log-level'],
+      queryTimeout: values['query-timeout'],
+      clientQueryTimeout: values['client-query-timeout'],
+      dev: values.dev,
+    });
     // Commands are loaded on demand: `--help` or a bad flag should not load the whole server.
     switch (command) {
       case 'serve':

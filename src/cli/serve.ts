@@ -51,7 +51,7 @@ function connectionDrainer(raw: Server): () => void {
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
-  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, exclusive: true, logger });
+  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, exclusive: true, queryTimeouts: config.queryTimeouts, logger });
   const server = await buildServer(baton.services, { maxBodySize: config.maxBodySize, logger });
   try {
     await server.listen({ host: config.http.host, port: config.http.port });

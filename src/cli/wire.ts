@@ -14,6 +14,8 @@ export interface OpenOptions {
   db?: string;
   /** Refuse a SQLite directory another process serves (`baton serve`). */
   exclusive?: boolean;
+  /** Statement budgets in milliseconds (see Config.queryTimeouts). */
+  queryTimeouts?: { readonly client?: number; readonly system?: number };
   logger: Logger;
 }
 
@@ -31,7 +33,13 @@ export interface Baton {
  */
 export async function openBaton(options: OpenOptions): Promise<Baton> {
   const dir = options.dataDir;
-  const databases = await openDatabases({ url: options.db, dataDir: dir, exclusive: options.exclusive });
+  const databases = await openDatabases({
+    url: options.db,
+    dataDir: dir,
+    exclusive: options.exclusive,
+    statementTimeoutMs: options.queryTimeouts?.system,
+    clientStatementTimeoutMs: options.queryTimeouts?.client,
+  });
   const { data: db, aux } = databases;
   try {
     await ensureDataTables(db);

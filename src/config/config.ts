@@ -8,6 +8,12 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body in bytes (PocketBase's default is 32 MiB). */
   readonly maxBodySize: number;
+  /**
+   * Statement time budgets in milliseconds: `client` for guests' and users' reads, `system` for
+   * superusers and Baton's own work (see docs/ARCHITECTURE.md, "Statement budgets"). Absent: the
+   * database layer's defaults (db/timeouts.ts).
+   */
+  readonly queryTimeouts: { readonly client?: number; readonly system?: number };
   readonly dev: boolean;
 }
 
@@ -29,6 +35,9 @@ export interface ConfigInput {
   db?: string;
   logLevel?: string;
   maxBodySize?: string | number;
+  /** Seconds (decimals allowed). */
+  queryTimeout?: string | number;
+  clientQueryTimeout?: string | number;
   dev?: boolean;
 }
 
@@ -46,6 +55,17 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid log level "${logLevel}"`);
   const maxBodySize = Number(input.maxBodySize ?? env.BATON_MAX_BODY_SIZE ?? DEFAULTS.maxBodySize);
   if (!Number.isInteger(maxBodySize) || maxBodySize <= 0) throw new ConfigError('invalid max body size');
+  const seconds = (name: string, v: string | number | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    // Up to a day: a longer budget is no budget, and setTimeout-style clocks overflow past 2^31 ms.
+    if (v === '' || !Number.isFinite(n) || n <= 0 || n > 86_400) throw new ConfigError(`invalid ${name} "${v}", expected seconds (0 < s <= 86400)`);
+    return Math.round(n * 1000);
+  };
+  const queryTimeouts = Object.freeze({
+    client: seconds('--client-query-timeout', input.clientQueryTimeout ?? env.BATON_CLIENT_QUERY_TIMEOUT),
+    system: seconds('--query-timeout', input.queryTimeout ?? env.BATON_QUERY_TIMEOUT),
+  });
   const db = input.db ?? (env.BATON_DB || undefined);
   if (db !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\/./i.test(db)) {
     throw new ConfigError(`invalid --db "${db.replace(/\/\/[^@/]*@/, '//…@')}", expected postgres://… or mysql://…`);
@@ -56,6 +76,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     db: db || undefined,
     logLevel: logLevel as Config['logLevel'],
     maxBodySize,
+    queryTimeouts,
     dev: input.dev ?? env.BATON_DEV === '1',
   };
   return Object.freeze(config);

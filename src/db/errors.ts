@@ -27,7 +27,8 @@ export function translateDbError(dialect: Dialect, e: unknown): ApiError | undef
     case 'busy':
       return new ApiError(503, 'The database is busy, please try again.');
     case 'timeout':
-      return new ApiError(503, 'The request took too long to run and was cancelled.');
+      // The statement ran past its time budget: what was asked is too costly, not the server busy.
+      return new ApiError(400, 'The query was too expensive: it ran past its time budget and was stopped. Narrow the filter, sort or expand.');
     case 'statement':
       return undefined;
   }

@@ -19,6 +19,9 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Fail when another process serves the same SQLite directory (see `SqliteDirectoryLock`). */
   exclusive?: boolean;
+  /** Statement budgets (db/timeouts.ts has the defaults). */
+  statementTimeoutMs?: number;
+  clientStatementTimeoutMs?: number;
 }
 
 /** What kind of database a `--db` value names, or undefined when it is not one Baton knows. */
@@ -30,16 +33,17 @@ export function databaseKind(url: string): 'postgres' | 'mysql' | undefined {
 
 /** Opens the databases; drivers are loaded only for the kind asked for. */
 export async function openDatabases(options: OpenDatabaseOptions): Promise<Databases> {
+  const budgets = { statementTimeoutMs: options.statementTimeoutMs, clientStatementTimeoutMs: options.clientStatementTimeoutMs };
   if (options.url) {
     const kind = databaseKind(options.url);
     if (kind === 'postgres') {
       const { PostgresDatabase } = await import('./dialects/postgres-database.ts');
-      const db = new PostgresDatabase(options.url);
+      const db = new PostgresDatabase(options.url, budgets);
       return { data: db, aux: db, kind, close: () => db.close() };
     }
     if (kind === 'mysql') {
       const { MysqlDatabase } = await import('./dialects/mysql-database.ts');
-      const db = new MysqlDatabase(options.url.replace(/^mariadb:/i, 'mysql:'));
+      const db = new MysqlDatabase(options.url.replace(/^mariadb:/i, 'mysql:'), budgets);
       return { data: db, aux: db, kind, close: () => db.close() };
     }
     throw new EnvironmentError('unsupported database URL (expected postgres://… or mysql://…)');
@@ -49,8 +53,8 @@ export async function openDatabases(options: OpenDatabaseOptions): Promise<Datab
   const lock = options.exclusive ? SqliteDirectoryLock.acquire(options.dataDir) : undefined;
   let data: Database | undefined;
   try {
-    data = new SqliteDatabase(path.join(options.dataDir, 'data.db'));
-    const aux = new SqliteDatabase(path.join(options.dataDir, 'auxiliary.db'));
+    data = new SqliteDatabase(path.join(options.dataDir, 'data.db'), budgets);
+    const aux = new SqliteDatabase(path.join(options.dataDir, 'auxiliary.db'), budgets);
     const opened = data;
     return {
       data: opened,

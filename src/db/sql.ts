@@ -6,7 +6,7 @@
  *   sql`SELECT * FROM ${ident(table)} WHERE ${ident('id')} = ${id}`
  */
 
-export type SqlPart = string | SqlValue | SqlIdent;
+export type SqlPart = string | SqlValue | SqlIdent | SqlLoopGuard;
 
 /**
  * The type a bound value stands for. Untyped values are bound as the driver sends them; a typed
@@ -27,6 +27,19 @@ export class SqlIdent {
   constructor(readonly path: readonly string[]) {}
 }
 
+/**
+ * A true condition placed in a loop of a costly statement (a join that yields many rows per
+ * row, the scan of a client-filtered table), so that a database which cannot cut a statement off
+ * by itself can do it there. SQLite renders a call to a function that fails once the statement's
+ * time budget is spent (`baton_tick`, see sqlite-budget.ts); databases with a server-side
+ * statement timeout render a plain true. `row` names a column of the loop's table, so the check
+ * is evaluated per row of that loop rather than once. A statement holding one is "guarded": see
+ * `RenderedSql.guarded`.
+ */
+export class SqlLoopGuard {
+  constructor(readonly row?: SqlIdent) {}
+}
+
 export class Sql {
   constructor(readonly parts: readonly SqlPart[]) {}
 
@@ -35,7 +48,7 @@ export class Sql {
   }
 }
 
-type Interpolated = Sql | SqlValue | SqlIdent | unknown;
+type Interpolated = Sql | SqlValue | SqlIdent | SqlLoopGuard | unknown;
 
 /** Tagged template: interpolated Sql/ident/raw pieces are embedded, anything else is a bound value. */
 export function sql(strings: TemplateStringsArray, ...values: Interpolated[]): Sql {
@@ -49,7 +62,7 @@ export function sql(strings: TemplateStringsArray, ...values: Interpolated[]): S
 
 function pushInterpolated(parts: SqlPart[], v: Interpolated): void {
   if (v instanceof Sql) parts.push(...v.parts);
-  else if (v instanceof SqlIdent || v instanceof SqlValue) parts.push(v);
+  else if (v instanceof SqlIdent || v instanceof SqlValue || v instanceof SqlLoopGuard) parts.push(v);
   else parts.push(new SqlValue(v));
 }
 
@@ -73,27 +86,39 @@ export function join(fragments: readonly Interpolated[], separator = ', '): Sql 
 
 export const empty = new Sql([]);
 
+/** A loop guard (see `SqlLoopGuard`), evaluated per row of the table or join `alias`. */
+export const loopGuard = (alias?: string, column = 'id'): Sql => new Sql([new SqlLoopGuard(alias ? new SqlIdent([alias, column]) : undefined)]);
+
 export interface RenderedSql {
   text: string;
   params: unknown[];
+  /** The statement holds loop guards: it may be costly, and can be cut off where they are checked. */
+  guarded: boolean;
 }
 
 export interface SqlRenderer {
   quoteIdent(name: string): string;
   /** Placeholder for the n-th (1-based) parameter: `?` for SQLite/MySQL, `$n` for PostgreSQL. */
   placeholder(n: number, type?: ValueType): string;
+  /** A loop guard's text, given its row column's quoted text (absent: the condition `1=1`). */
+  loopGuard?(row: string | undefined): string;
 }
 
 export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
   let text = '';
   const params: unknown[] = [];
+  let guarded = false;
+  const identText = (p: SqlIdent): string => p.path.map((n) => renderer.quoteIdent(n)).join('.');
   for (const p of fragment.parts) {
     if (typeof p === 'string') text += p;
-    else if (p instanceof SqlIdent) text += p.path.map((n) => renderer.quoteIdent(n)).join('.');
-    else {
+    else if (p instanceof SqlIdent) text += identText(p);
+    else if (p instanceof SqlLoopGuard) {
+      guarded = true;
+      text += renderer.loopGuard ? renderer.loopGuard(p.row && identText(p.row)) : '1=1';
+    } else {
       params.push(p.value);
       text += renderer.placeholder(params.length, p.type);
     }
   }
-  return { text, params };
+  return { text, params, guarded };
 }

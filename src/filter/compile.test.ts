@@ -13,8 +13,10 @@ import { onlyIf } from '../../test/support/only-if.ts';
 const db = useDatabase(createTestDatabase);
 
 /** The SQL text SQLite is given; only where the text itself is the point (see 'rendered SQL (SQLite)'). */
-const compiled = (filter: string, over: Partial<FilterEnv> = {}, c = posts) =>
-  render(compileFilter(filter, envFor(c, { dialect: sqliteDialect, ...over })), sqliteDialect);
+const compiled = (filter: string, over: Partial<FilterEnv> = {}, c = posts) => {
+  const { text, params } = render(compileFilter(filter, envFor(c, { dialect: sqliteDialect, ...over })), sqliteDialect);
+  return { text, params };
+};
 
 const EACH_TAGS = `json_each((CASE WHEN json_valid("posts"."tags") AND json_type("posts"."tags") = 'array' THEN "posts"."tags" ELSE json_array("posts"."tags") END))`;
 
@@ -54,15 +56,15 @@ onlyIf(dialect.name === 'sqlite', describe)('rendered SQL (SQLite)', () => {
     ["author.name = 'x'",
       'EXISTS (SELECT 1 FROM (SELECT 1) AS "__a2" LEFT JOIN "users" AS "__j1" ON "__j1"."id" = "posts"."author" WHERE "__j1"."name" = ?)', ['x']],
     ["tags.name ?= 'x' && title = 'y'",
-      `(EXISTS (SELECT 1 FROM (SELECT 1) AS "__a3" LEFT JOIN ${EACH_TAGS} AS "__e1" ON 1=1 LEFT JOIN "tags" AS "__j2" ON "__j2"."id" = "__e1"."value" WHERE "__j2"."name" = ?) AND "posts"."title" = ?)`,
+      `(EXISTS (SELECT 1 FROM (SELECT 1) AS "__a3" LEFT JOIN ${EACH_TAGS} AS "__e1" ON (1=1) AND baton_tick("__e1"."id") LEFT JOIN "tags" AS "__j2" ON "__j2"."id" = "__e1"."value" WHERE "__j2"."name" = ?) AND "posts"."title" = ?)`,
       ['x', 'y']],
     ["tags.name = 'x'",
-      `EXISTS (SELECT 1 FROM (SELECT 1) AS "__a6" LEFT JOIN ${EACH_TAGS} AS "__e1" ON 1=1 LEFT JOIN "tags" AS "__j2" ON "__j2"."id" = "__e1"."value" WHERE ("__j2"."name" = ? AND NOT EXISTS (SELECT 1 FROM (SELECT 1) AS "__a5" LEFT JOIN ${EACH_TAGS} AS "__m3" ON 1=1 LEFT JOIN "tags" AS "__m4" ON "__m4"."id" = "__m3"."value" WHERE NOT ("__m4"."name" = ?))))`,
+      `EXISTS (SELECT 1 FROM (SELECT 1) AS "__a6" LEFT JOIN ${EACH_TAGS} AS "__e1" ON (1=1) AND baton_tick("__e1"."id") LEFT JOIN "tags" AS "__j2" ON "__j2"."id" = "__e1"."value" WHERE ("__j2"."name" = ? AND NOT EXISTS (SELECT 1 FROM (SELECT 1) AS "__a5" LEFT JOIN ${EACH_TAGS} AS "__m3" ON (1=1) AND baton_tick("__m3"."id") LEFT JOIN "tags" AS "__m4" ON "__m4"."id" = "__m3"."value" WHERE NOT ("__m4"."name" = ?))))`,
       ['x', 'x']],
     ["comments_via_post.message ?= 'x'",
-      'EXISTS (SELECT 1 FROM (SELECT 1) AS "__a2" LEFT JOIN "comments" AS "__j1" ON "__j1"."post" = "posts"."id" WHERE "__j1"."message" = ?)', ['x']],
+      'EXISTS (SELECT 1 FROM (SELECT 1) AS "__a2" LEFT JOIN "comments" AS "__j1" ON ("__j1"."post" = "posts"."id") AND baton_tick("__j1"."id") WHERE "__j1"."message" = ?)', ['x']],
     ['@collection.users:u.name ?= title',
-      `EXISTS (SELECT 1 FROM (SELECT 1) AS "__a2" LEFT JOIN "users" AS "__j1" ON 1=1 WHERE COALESCE("__j1"."name", '') = COALESCE("posts"."title", ''))`, []],
+      `EXISTS (SELECT 1 FROM (SELECT 1) AS "__a2" LEFT JOIN "users" AS "__j1" ON (1=1) AND baton_tick("__j1"."id") WHERE COALESCE("__j1"."name", '') = COALESCE("posts"."title", ''))`, []],
     ["@request.auth.team.name = 'Core'",
       'EXISTS (SELECT 1 FROM (SELECT 1) AS "__a2" LEFT JOIN "teams" AS "__j1" ON "__j1"."id" = ? WHERE "__j1"."name" = ?)', ['t1', 'Core'], { request: authAs('u1') }],
     ["@request.body.title:isset = true && @request.body.title = 'a'", '(? = ? AND ? = ?)', [true, true, 'a', 'a'], { request: guest({ body: { title: 'a' } }) }],
@@ -91,7 +93,7 @@ onlyIf(dialect.name === 'sqlite', describe)('rendered SQL (SQLite)', () => {
   it('accepts syntax trees as well as text', () => {
     const tree = and(parseFilter("title = 'a'"), compare(ident('views'), '>', str('1')));
     expect(render(compileFilter(tree, envFor(posts, { dialect: sqliteDialect })), sqliteDialect))
-      .toEqual({ text: '("posts"."title" = ? AND "posts"."views" > ?)', params: ['a', '1'] });
+      .toEqual({ text: '("posts"."title" = ? AND "posts"."views" > ?)', params: ['a', '1'], guarded: false });
   });
 });
 

@@ -25,6 +25,8 @@ export interface StartOptions {
   /** Copy PocketBase's test data directory (see ./fixture.ts) and serve the copy; throws when it is absent. */
   fixture?: boolean;
   maxBodySize?: number;
+  /** Statement budgets in milliseconds (default: the database layer's). */
+  queryTimeouts?: { client?: number; system?: number };
 }
 
 export const SUPERUSER = { email: 'root@example.com', password: 'correct-horse-battery' };
@@ -43,7 +45,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       const { copyBaton } = await import('../../src/cli/migrate-copy.ts');
       await copyBaton({ from: { dir: dataDir }, to: { url: database.url, dir: dataDir }, force: true, log: () => undefined });
     }
-    baton = await openBaton({ dataDir, db: database.url, logger: silentLogger });
+    baton = await openBaton({ dataDir, db: database.url, queryTimeouts: options.queryTimeouts, logger: silentLogger });
   } catch (e) {
     // A server that never started leaves no database behind on the test server.
     await database.drop();

@@ -47,6 +47,10 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
     return '?';
   }
 
+  loopGuard(row: string | undefined): string {
+    return `baton_tick(${row ?? ''})`;
+  }
+
   like(left: Sql, right: Sql, negate: boolean): Sql {
     // SQLite's LIKE is already case-insensitive for ASCII.
     return negate ? sql`${left} NOT LIKE ${right} ESCAPE '\\'` : sql`${left} LIKE ${right} ESCAPE '\\'`;

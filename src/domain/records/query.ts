@@ -1,5 +1,5 @@
 import type { Executor, RowShape } from '../../db/dialect.ts';
-import { ident, join, raw, sql, type Sql } from '../../db/sql.ts';
+import { ident, join, loopGuard, raw, sql, type Sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { compileFilter, compileSortTerm, type FilterEnv } from '../../filter/index.ts';
 import type { Collection } from '../../db/schema.ts';
@@ -93,15 +93,29 @@ function clientEnv(db: Executor, scope: FilterScope): FilterEnv {
   };
 }
 
-export function selectFrom(collection: Collection, where: Sql | undefined): Sql {
+/**
+ * `SELECT * FROM collection [WHERE where]`. `scanGuard`: the statement scans or sorts the table as a
+ * client chose (a filter or sort parameter), so it carries a loop guard per row of the table and
+ * runs within its statement budget, however costly that turns out (see `SqlLoopGuard`).
+ */
+export function selectFrom(collection: Collection, where: Sql | undefined, scanGuard = false): Sql {
   const table = ident(collection.name);
-  return where ? sql`SELECT ${table}.* FROM ${table} WHERE ${where}` : sql`SELECT ${table}.* FROM ${table}`;
+  const condition = scanGuard ? guardedWhere(collection, where) : where;
+  return condition ? sql`SELECT ${table}.* FROM ${table} WHERE ${condition}` : sql`SELECT ${table}.* FROM ${table}`;
+}
+
+function guardedWhere(collection: Collection, where: Sql | undefined): Sql {
+  const guard = loopGuard(collection.name);
+  // First, so it runs for every row: after the filter it would only see the rows that pass it.
+  return where ? sql`${guard} AND (${where})` : guard;
 }
 
 /** The shape of `countFrom`'s row. */
 export const COUNT_SHAPE: RowShape = Object.freeze({ n: 'number' });
 
-export function countFrom(collection: Collection, where: Sql | undefined): Sql {
+/** `SELECT COUNT(*)`; `scanGuard` as for `selectFrom`. */
+export function countFrom(collection: Collection, where: Sql | undefined, scanGuard = false): Sql {
   const table = ident(collection.name);
-  return where ? sql`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}` : sql`SELECT COUNT(*) AS n FROM ${table}`;
+  const condition = scanGuard ? guardedWhere(collection, where) : where;
+  return condition ? sql`SELECT COUNT(*) AS n FROM ${table} WHERE ${condition}` : sql`SELECT COUNT(*) AS n FROM ${table}`;
 }

@@ -100,7 +100,8 @@ export class RecordService {
       throw badRequest();
     }
     const where = compiled && !compiled.isEmpty ? compiled : undefined;
-    let query = selectFrom(collection, where);
+    const filtered = !!params.filter?.trim();
+    let query = selectFrom(collection, where, filtered || order !== undefined);
     if (order) query = sql`${query} ORDER BY ${order}`;
     query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
 
@@ -110,12 +111,12 @@ export class RecordService {
     try {
       [rows, count] = await Promise.all([
         reader.all(query, rowShape(collection)),
-        paging.skipTotal ? undefined : reader.get<{ n: number }>(countFrom(collection, where), COUNT_SHAPE),
+        paging.skipTotal ? undefined : reader.get<{ n: number }>(countFrom(collection, where, filtered), COUNT_SHAPE),
       ]);
     } catch (e) {
       // A query the database refuses (e.g. a view whose source changed under it) is the client's
       // generic 400, as in PocketBase, and logged for the operator; one cut off by the statement
-      // budget is a 503.
+      // budget is a 400 that says so (translateDbError).
       if (!isStatementError(db.dialect, e)) throw translateDbError(db.dialect, e) ?? e;
       ctx.logger.warn({ err: e, collection: collection.name }, 'list query refused by the database');
       throw badRequest();
@@ -326,7 +327,7 @@ export class RecordService {
         const env = { db: this.reader(ctx), schema: this.deps.schema, viewer: ctx.principal, request: requestInfoOf(ctx, {}, 'expand') };
         expanded = await expandRecords(env, collection, records, tree);
       } catch (e) {
-        // An expansion cut off by the statement budget is a 503, like the query it belongs to.
+        // An expansion cut off by the statement budget is a 400, like the query it belongs to.
         throw translateDbError(this.deps.db.dialect, e) ?? e;
       }
     }
