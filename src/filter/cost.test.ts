@@ -3,7 +3,7 @@ import { createTestDatabase } from '../../test/support/databases.ts';
 import { sql } from '../db/sql.ts';
 import { isApiError } from '../kernel/errors.ts';
 import { compileWhereWithCost } from './compile.ts';
-import { type FilterEnv, FILTER_LIMITS, compileFilter, compileWhere, validateRule } from './index.ts';
+import { type FilterEnv, FILTER_LIMITS, compileFilter, compileSortField, compileWhere, validateRule } from './index.ts';
 import {
   type Row, authAs, data, dialect, envFor, guest, matching, posts, schema, selectIds, useDatabase,
 } from './test-support.ts';
@@ -77,6 +77,17 @@ describe('client filter cost budget', () => {
     expect(() => compileFilter(`${FRIENDS4} ?= 'x'`, envFor(posts, client))).not.toThrow(); // 81
     expect(errorOf(() => compileFilter(`${FRIENDS5} ?= 'x'`, envFor(posts, client)))).toHaveProperty('message', tooCostly(243));
     expect(errorOf(() => compileFilter(`${FRIENDS4} != 'x'`, envFor(posts, client)))).toHaveProperty('message', tooCostly(81 * 82));
+  });
+
+  it('budgets clients\' sort fields the same way: four multi-valued steps, not five', () => {
+    expect(() => compileSortField(FRIENDS4, envFor(posts, client))).not.toThrow();
+    const err = errorOf(() => compileSortField(FRIENDS5, envFor(posts, client)));
+    expect(isApiError(err) && err.status).toBe(400);
+    expect((err as Error).message).toBe(
+      `Invalid filter: invalid sort field "${FRIENDS5}": too costly: it would read an estimated 243 related rows per record (max ${FILTER_LIMITS.maxClientFilterCost})`,
+    );
+    // Superusers are trusted, as with filters.
+    expect(() => compileSortField(FRIENDS5, envFor(posts, { allowHiddenFields: true }))).not.toThrow();
   });
 
   it('sums separate lookups', () => {

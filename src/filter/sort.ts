@@ -53,7 +53,14 @@ function compileSort(path: string, env: FilterEnv): { sql: Sql; nullable: boolea
     const notNull = o.column === true && !o.afterBuild && o.type !== 'json' && o.type !== 'dynamic' && env.collection.type !== 'view';
     return { sql: expr, nullable: !notNull };
   }
-  const joins = ctx.closure([...o.joins, ...constraints.flatMap((c) => [...c.joins])]).map((j) => j.clause);
+  const used = [...o.joins, ...constraints.flatMap((c) => [...c.joins])];
+  // Clients' sort fields have the filters' cost budget: a sort subquery runs for every listed row.
+  if (!env.allowHiddenFields) {
+    const rows = ctx.estimatedRows(used);
+    const max = FILTER_LIMITS.maxClientFilterCost;
+    if (rows > max) fail(`invalid sort field ${quote(path)}: too costly: it would read an estimated ${Math.ceil(rows)} related rows per record (max ${max})`);
+  }
+  const joins = ctx.closure(used).map((j) => j.clause);
   const where = constraints.length ? sql` WHERE ${join(constraints.map((c) => c.sql), ' AND ')}` : sql``;
   return { sql: sql`(SELECT ${expr} FROM ${ctx.fromAnchor(joins)}${where}${env.dialect.limitOffset(1, 0)})`, nullable: true };
 }
