@@ -37,7 +37,16 @@ export class SqlIdent {
  * `RenderedSql.guarded`.
  */
 export class SqlLoopGuard {
-  constructor(readonly row?: SqlIdent) {}
+  constructor(
+    /** The table (or join) alias whose rows the loop visits, and one of its columns. */
+    readonly table?: string,
+    readonly column = 'id',
+    /**
+     * The table is scanned once, in row-id order: the check may then run for one row in many only
+     * (a scan costs little per row; joins, which revisit rows, check every row).
+     */
+    readonly sampled = false,
+  ) {}
 }
 
 export class Sql {
@@ -87,7 +96,10 @@ export function join(fragments: readonly Interpolated[], separator = ', '): Sql 
 export const empty = new Sql([]);
 
 /** A loop guard (see `SqlLoopGuard`), evaluated per row of the table or join `alias`. */
-export const loopGuard = (alias?: string, column = 'id'): Sql => new Sql([new SqlLoopGuard(alias ? new SqlIdent([alias, column]) : undefined)]);
+export const loopGuard = (alias?: string, column = 'id'): Sql => new Sql([new SqlLoopGuard(alias, column)]);
+
+/** A loop guard for the scan of table `alias`, which has row ids (sampled: see `SqlLoopGuard.sampled`). */
+export const scanGuard = (alias: string): Sql => new Sql([new SqlLoopGuard(alias, 'id', true)]);
 
 export interface RenderedSql {
   text: string;
@@ -100,21 +112,24 @@ export interface SqlRenderer {
   quoteIdent(name: string): string;
   /** Placeholder for the n-th (1-based) parameter: `?` for SQLite/MySQL, `$n` for PostgreSQL. */
   placeholder(n: number, type?: ValueType): string;
-  /** A loop guard's text, given its row column's quoted text (absent: the condition `1=1`). */
-  loopGuard?(row: string | undefined): string;
+  /** A loop guard's text, given its table and column quoted (absent: the condition `1=1`). */
+  loopGuard?(table: string | undefined, column: string, sampled: boolean): string;
+}
+
+function identText(p: SqlIdent, renderer: SqlRenderer): string {
+  return p.path.length === 1 ? renderer.quoteIdent(p.path[0]) : p.path.map((n) => renderer.quoteIdent(n)).join('.');
 }
 
 export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
   let text = '';
   const params: unknown[] = [];
   let guarded = false;
-  const identText = (p: SqlIdent): string => p.path.map((n) => renderer.quoteIdent(n)).join('.');
   for (const p of fragment.parts) {
     if (typeof p === 'string') text += p;
-    else if (p instanceof SqlIdent) text += identText(p);
+    else if (p instanceof SqlIdent) text += identText(p, renderer);
     else if (p instanceof SqlLoopGuard) {
       guarded = true;
-      text += renderer.loopGuard ? renderer.loopGuard(p.row && identText(p.row)) : '1=1';
+      text += renderer.loopGuard ? renderer.loopGuard(p.table && renderer.quoteIdent(p.table), renderer.quoteIdent(p.column), p.sampled) : '1=1';
     } else {
       params.push(p.value);
       text += renderer.placeholder(params.length, p.type);

@@ -1,8 +1,9 @@
 import { sql, value } from '../db/sql.ts';
+import { fieldByName } from '../db/schema.ts';
 import { formatDate } from '../kernel/time.ts';
 import type { Operand as Node } from './ast.ts';
 import { NULL_OPERAND, type Operand, type Scope, boolOperand, operand } from './context.ts';
-import { FilterError, fail } from './errors.ts';
+import { fail } from './errors.ts';
 import { callFunction } from './functions.ts';
 import { macroValue } from './macros.ts';
 import { resolveField } from './paths.ts';
@@ -37,15 +38,16 @@ export function resolveOperand(scope: Scope, node: Node): Operand {
       return placeholderValue(scope, node.name);
     case 'func':
       return callFunction(scope, node, (arg) => resolveOperand(scope, arg));
-    case 'ident':
-      try {
-        return resolveField(scope, node.name);
-      } catch (e) {
-        // As in PocketBase, true/false/null are fields first and keywords only when no field matches.
-        const keyword = KEYWORDS[node.name.toLowerCase()];
-        if (keyword && e instanceof FilterError) return keyword();
-        throw e;
+    case 'ident': {
+      // As in PocketBase, true/false/null are fields first and keywords only when no field matches
+      // (decided by lookup, not by a failed resolution: no throw per request for a keyword).
+      const keyword = KEYWORDS[node.name.toLowerCase()];
+      if (keyword) {
+        const field = fieldByName(scope.collection, node.name);
+        if (!field || (field.hidden && !scope.allowHiddenFields)) return keyword();
       }
+      return resolveField(scope, node.name);
+    }
   }
 }
 

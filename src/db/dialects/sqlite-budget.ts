@@ -9,22 +9,36 @@ import type BetterSqlite3 from 'better-sqlite3';
  * leaves nothing behind: the statement is a read, or the write transaction it belongs to rolls
  * back. (The same check runs in the reader threads, `sqlite-reader-worker.js`.)
  *
- * A call costs about 55 ns, so the clock is read every 64 calls only.
+ * A call costs about 55-100 ns; the clock is read on one call in 64 (per-row guards) or on sampled
+ * rows only (scan guards, see SqliteDialect.loopGuard).
  */
 export const BUDGET_ERROR_CODE = 'SQLITE_INTERRUPT';
+
+/** The error a statement past its budget fails with (classified as a timeout). */
+export function budgetExceeded(): Error {
+  return Object.assign(new Error('statement time budget exceeded'), { code: BUDGET_ERROR_CODE });
+}
+
+/** Whether `e` is the failure of a statement stopped by its budget. */
+export const isBudgetExceeded = (e: unknown): boolean => (e as { code?: unknown })?.code === BUDGET_ERROR_CODE;
 
 export class StatementBudget {
   private deadline = Infinity;
   private calls = 0;
 
-  /** Registers `baton_tick` on `conn`, checking this budget. */
+  /**
+   * Registers on `conn` the guards' two functions: `baton_tick`, called for every row of a loop,
+   * reads the clock every 64 calls; `baton_check`, called for sampled rows only, on every call.
+   */
   install(conn: BetterSqlite3.Database): void {
-    conn.function('baton_tick', { deterministic: false, varargs: true, directOnly: true }, () => {
-      if ((++this.calls & 63) === 0 && performance.now() > this.deadline) {
-        throw Object.assign(new Error('statement time budget exceeded'), { code: BUDGET_ERROR_CODE });
-      }
-      return 1;
-    });
+    const options = { deterministic: false, varargs: true, directOnly: true };
+    conn.function('baton_tick', options, () => ((++this.calls & 63) === 0 ? this.check() : 1));
+    conn.function('baton_check', options, () => this.check());
+  }
+
+  private check(): number {
+    if (performance.now() > this.deadline) throw budgetExceeded();
+    return 1;
   }
 
   /** Runs `fn` (one statement, synchronously) with `ms` to spend in its guarded loops. */

@@ -7,7 +7,7 @@ import { render, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 import { WriteQueue } from '../write-queue.ts';
 import { sqliteDialect } from './sqlite.ts';
-import { StatementBudget } from './sqlite-budget.ts';
+import { isBudgetExceeded, StatementBudget } from './sqlite-budget.ts';
 import { SqliteReaderPool } from './sqlite-reader-pool.ts';
 
 type Connection = BetterSqlite3.Database;
@@ -61,9 +61,24 @@ function bindable(v: unknown): unknown {
 /** SQLite hands JSON back as text and booleans as 0/1. */
 const normalizers = new NormalizerCache(true);
 
+type Kind = 'all' | 'get' | 'run';
+
+/** A statement rendered for SQLite, its values ready to bind. */
+interface RenderedStatement {
+  readonly text: string;
+  readonly params: unknown[];
+  readonly guarded: boolean;
+}
+
+function prepareStatement(query: Sql): RenderedStatement {
+  const { text, params, guarded } = render(query, sqliteDialect);
+  return { text, params: params.map(bindable), guarded };
+}
+
 /**
  * One connection on the main thread. Guarded statements (see `SqlLoopGuard`) that reach it run
- * within `guardedBudgetMs`; the others, Baton's own, have no loop guards and run to their end.
+ * within a budget (`guardedBudgetMs` unless told otherwise); the others, Baton's own, have no
+ * loop guards and run to their end.
  */
 class ConnectionExecutor implements Executor {
   readonly dialect: Dialect = sqliteDialect;
@@ -78,29 +93,26 @@ class ConnectionExecutor implements Executor {
     this.budget.install(conn);
   }
 
-  private prepare(query: Sql): { stmt: Statement; params: unknown[]; guarded: boolean } {
-    const { text, params, guarded } = render(query, this.dialect);
-    return { stmt: this.cache.get(text), params: params.map(bindable), guarded };
+  /** Runs a rendered statement; the raw driver result (rows, row, or run info). */
+  execute(kind: Kind, s: RenderedStatement, budgetMs = this.guardedBudgetMs): unknown {
+    const stmt = this.cache.get(s.text);
+    const run = () => (kind === 'all' ? stmt.all(...s.params) : kind === 'get' ? stmt.get(...s.params) : stmt.run(...s.params));
+    const result = s.guarded ? this.budget.within(budgetMs, run) : run();
+    // DDL changes the schema: statements prepared before it may be stale.
+    if (kind === 'run' && !stmt.reader && /^\s*(CREATE|ALTER|DROP)\b/i.test(stmt.source)) this.cache.clear();
+    return result;
   }
 
   async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    const { stmt, params, guarded } = this.prepare(query);
-    const rows = guarded ? this.budget.within(this.guardedBudgetMs, () => stmt.all(...params)) : stmt.all(...params);
-    return normalizers.rows<T>(rows as Record<string, unknown>[], shape);
+    return normalizers.rows<T>(this.execute('all', prepareStatement(query)) as Record<string, unknown>[], shape);
   }
 
   async get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
-    const { stmt, params, guarded } = this.prepare(query);
-    const row = guarded ? this.budget.within(this.guardedBudgetMs, () => stmt.get(...params)) : stmt.get(...params);
-    return normalizers.row<T>(row as Record<string, unknown> | undefined, shape);
+    return normalizers.row<T>(this.execute('get', prepareStatement(query)) as Record<string, unknown> | undefined, shape);
   }
 
   async run(query: Sql): Promise<RunResult> {
-    const { stmt, params, guarded } = this.prepare(query);
-    const info = guarded ? this.budget.within(this.guardedBudgetMs, () => stmt.run(...params)) : stmt.run(...params);
-    // DDL changes the schema: statements prepared before it may be stale.
-    if (!stmt.reader && /^\s*(CREATE|ALTER|DROP)\b/i.test(stmt.source)) this.cache.clear();
-    return { changes: info.changes };
+    return { changes: (this.execute('run', prepareStatement(query)) as BetterSqlite3.RunResult).changes };
   }
 
   clearCache(): void {
@@ -120,9 +132,19 @@ function open(file: string, busyTimeoutMs: number): Connection {
 }
 
 /**
- * Reads on the main thread's reader connection, except guarded (costly) ones, which run on the
- * reader threads within `budgetMs`. Without threads (`:memory:`, which they cannot open), guarded
- * reads run on the main connection, still within their budget.
+ * How long a guarded read may run on the main thread before it is stopped and run again on a
+ * reader thread. Most guarded reads (a filtered page of a small table) finish well within it and
+ * never pay a thread's round trip; a costly one holds the event loop for this long at most, once:
+ * its text is remembered, and it goes straight to a thread next time.
+ */
+const INLINE_SLICE_MS = 10;
+/** Statement texts remembered as too slow for the main thread (least recently added dropped). */
+const SLOW_TEXTS = 1000;
+
+/**
+ * Reads on the main thread's reader connection; guarded (costly) ones move to the reader threads
+ * once past `INLINE_SLICE_MS`, where they run within `budgetMs`. Without threads (`:memory:`,
+ * which they cannot open), guarded reads run on the main connection, within their budget.
  */
 class ReadExecutor implements Executor {
   readonly dialect: Dialect = sqliteDialect;
@@ -131,32 +153,38 @@ class ReadExecutor implements Executor {
     private readonly main: ConnectionExecutor,
     private readonly threads: SqliteReaderPool | undefined,
     private readonly budgetMs: number,
+    private readonly slow: Set<string>,
     private readonly writes: (query: Sql) => Promise<RunResult>,
   ) {}
 
   async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    const rendered = this.threaded(query);
-    if (!rendered) return this.main.all<T>(query, shape);
-    const rows = await this.threads!.run<Record<string, unknown>[]>('all', rendered.text, rendered.params, this.budgetMs);
-    return normalizers.rows<T>(rows, shape);
+    return normalizers.rows<T>((await this.read('all', query)) as Record<string, unknown>[], shape);
   }
 
   async get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
-    const rendered = this.threaded(query);
-    if (!rendered) return this.main.get<T>(query, shape);
-    const row = await this.threads!.run<Record<string, unknown> | undefined>('get', rendered.text, rendered.params, this.budgetMs);
-    return normalizers.row<T>(row, shape);
+    return normalizers.row<T>((await this.read('get', query)) as Record<string, unknown> | undefined, shape);
   }
 
   run(query: Sql): Promise<RunResult> {
     return this.writes(query);
   }
 
-  /** The statement rendered for a reader thread, or undefined when it runs on the main connection. */
-  private threaded(query: Sql): { text: string; params: unknown[] } | undefined {
-    if (!this.threads) return undefined;
-    const { text, params, guarded } = render(query, this.dialect);
-    return guarded ? { text, params: params.map(bindable) } : undefined;
+  private async read(kind: 'all' | 'get', query: Sql): Promise<unknown> {
+    const s = prepareStatement(query);
+    if (!s.guarded || !this.threads) return this.main.execute(kind, s, this.budgetMs);
+    let spent = 0;
+    if (!this.slow.has(s.text)) {
+      const started = performance.now();
+      try {
+        return this.main.execute(kind, s, Math.min(INLINE_SLICE_MS, this.budgetMs));
+      } catch (e) {
+        if (!isBudgetExceeded(e) || INLINE_SLICE_MS >= this.budgetMs) throw e;
+        spent = performance.now() - started;
+        if (this.slow.size >= SLOW_TEXTS) this.slow.delete(this.slow.values().next().value as string);
+        this.slow.add(s.text);
+      }
+    }
+    return this.threads.run(kind, s.text, s.params, this.budgetMs - spent);
   }
 }
 
@@ -168,9 +196,9 @@ class ReadExecutor implements Executor {
  * so there reads do see an open transaction's writes; Baton itself always opens files.)
  *
  * Statement budgets: only guarded statements can be cut off (see `sqlite-budget.ts`). Guarded
- * reads run on the reader threads, within the client budget for `forClients()` reads and the
- * longer one otherwise; guarded statements of write transactions (clients' rule checks) run on
- * the writer within the client budget.
+ * reads move to the reader threads past a short slice (`ReadExecutor`), within the client budget
+ * for `forClients()` reads and the longer one otherwise; guarded statements of write transactions
+ * (clients' rule checks) run on the writer within the client budget.
  */
 export class SqliteDatabase implements Database {
   readonly dialect: Dialect = sqliteDialect;
@@ -191,8 +219,9 @@ export class SqliteDatabase implements Database {
     this.threads =
       file === ':memory:' ? undefined : new SqliteReaderPool({ file, size: options.readerThreads ?? 2, busyTimeoutMs: timeout });
     const write = (query: Sql) => this.run(query);
-    this.reads = new ReadExecutor(this.reader, this.threads, budget, write);
-    this.clientReads = new ReadExecutor(this.reader, this.threads, clientBudget, write);
+    const slow = new Set<string>();
+    this.reads = new ReadExecutor(this.reader, this.threads, budget, slow, write);
+    this.clientReads = new ReadExecutor(this.reader, this.threads, clientBudget, slow, write);
   }
 
   all<T>(query: Sql, shape?: RowShape): Promise<T[]> {

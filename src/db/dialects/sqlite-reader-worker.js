@@ -14,12 +14,13 @@ conn.pragma('temp_store = MEMORY');
 
 let deadline = Infinity;
 let calls = 0;
-conn.function('baton_tick', { deterministic: false, varargs: true, directOnly: true }, () => {
-  if ((++calls & 63) === 0 && performance.now() > deadline) {
-    throw Object.assign(new Error('statement time budget exceeded'), { code: BUDGET_ERROR_CODE });
-  }
+function check() {
+  if (performance.now() > deadline) throw Object.assign(new Error('statement time budget exceeded'), { code: BUDGET_ERROR_CODE });
   return 1;
-});
+}
+const guardOptions = { deterministic: false, varargs: true, directOnly: true };
+conn.function('baton_tick', guardOptions, () => ((++calls & 63) === 0 ? check() : 1));
+conn.function('baton_check', guardOptions, check);
 
 /** Prepared statements, least recently used evicted. */
 const cache = new Map();

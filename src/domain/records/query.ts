@@ -1,5 +1,5 @@
 import type { Executor, RowShape } from '../../db/dialect.ts';
-import { ident, join, loopGuard, raw, sql, type Sql } from '../../db/sql.ts';
+import { ident, join, loopGuard, raw, scanGuard, sql, type Sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { compileFilter, compileSortTerm, type FilterEnv } from '../../filter/index.ts';
 import type { Collection } from '../../db/schema.ts';
@@ -105,7 +105,8 @@ export function selectFrom(collection: Collection, where: Sql | undefined, scanG
 }
 
 function guardedWhere(collection: Collection, where: Sql | undefined): Sql {
-  const guard = loopGuard(collection.name);
+  // Views have no row id: their rows are checked one by one.
+  const guard = collection.type === 'view' ? loopGuard(collection.name) : scanGuard(collection.name);
   // First, so it runs for every row: after the filter it would only see the rows that pass it.
   return where ? sql`${guard} AND (${where})` : guard;
 }
