@@ -17,6 +17,17 @@ export interface NewPost {
   now: string;
 }
 
+/** A post from a create request's parsed JSON body: a fresh id and timestamp, no validation. */
+export function newPost(input: Record<string, unknown>): NewPost {
+  return {
+    id: randomBytes(8).toString('hex').slice(0, 15),
+    title: String(input.title ?? ''),
+    views: Number(input.views ?? 0),
+    published: !!input.published,
+    now: new Date().toISOString().replace('T', ' '),
+  };
+}
+
 export interface BaselineHandlers {
   /** The page (30, filter + sort) and the total, already as JSON rows. */
   list(min: number): Answer<{ items: Row[]; total: number }>;
@@ -54,15 +65,7 @@ export function serveBaseline(port: number, h: BaselineHandlers): void {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        const input = JSON.parse(body || '{}');
-        const post: NewPost = {
-          id: randomBytes(8).toString('hex').slice(0, 15),
-          title: String(input.title ?? ''),
-          views: Number(input.views ?? 0),
-          published: !!input.published,
-          now: new Date().toISOString().replace('T', ' '),
-        };
-        answer(h.create(post), (row) => send(200, row));
+        answer(h.create(newPost(JSON.parse(body || '{}'))), (row) => send(200, row));
       });
       return;
     }
