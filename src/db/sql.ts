@@ -42,10 +42,12 @@ export class SqlLoopGuard {
     readonly table?: string,
     readonly column = 'id',
     /**
-     * The table is scanned once, in row-id order: the check may then run for one row in many only
-     * (a scan costs little per row; joins, which revisit rows, check every row).
+     * Check only the rows whose integer `column` is a multiple of `every` (a power of two): for a
+     * loop that visits each value of that column once per pass (a table scanned in row-id order,
+     * an array walked by index), where a check per row would cost more than the loop's own work.
+     * Joins to tables, which revisit rows in an order the data decides, check every row.
      */
-    readonly sampled = false,
+    readonly sample?: { readonly column: string; readonly every: number },
   ) {}
 }
 
@@ -98,8 +100,11 @@ export const empty = new Sql([]);
 /** A loop guard (see `SqlLoopGuard`), evaluated per row of the table or join `alias`. */
 export const loopGuard = (alias?: string, column = 'id'): Sql => new Sql([new SqlLoopGuard(alias, column)]);
 
-/** A loop guard for the scan of table `alias`, which has row ids (sampled: see `SqlLoopGuard.sampled`). */
-export const scanGuard = (alias: string): Sql => new Sql([new SqlLoopGuard(alias, 'id', true)]);
+/** A loop guard for the scan of table `alias`, sampled by row id (SQLite's `_rowid_`; only SQLite renders the sample). */
+export const scanGuard = (alias: string): Sql => new Sql([new SqlLoopGuard(alias, 'id', { column: '_rowid_', every: 256 })]);
+
+/** A loop guard for the walk of a JSON array iterated as `alias` (json_each), sampled by item index: each walk checks at least once. */
+export const eachGuard = (alias: string): Sql => new Sql([new SqlLoopGuard(alias, 'id', { column: 'key', every: 16 })]);
 
 export interface RenderedSql {
   text: string;
@@ -112,8 +117,8 @@ export interface SqlRenderer {
   quoteIdent(name: string): string;
   /** Placeholder for the n-th (1-based) parameter: `?` for SQLite/MySQL, `$n` for PostgreSQL. */
   placeholder(n: number, type?: ValueType): string;
-  /** A loop guard's text, given its table and column quoted (absent: the condition `1=1`). */
-  loopGuard?(table: string | undefined, column: string, sampled: boolean): string;
+  /** A loop guard's text, its names quoted (absent: the condition `1=1`). */
+  loopGuard?(table: string | undefined, column: string, sample?: { readonly column: string; readonly every: number }): string;
 }
 
 function identText(p: SqlIdent, renderer: SqlRenderer): string {
@@ -129,7 +134,9 @@ export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
     else if (p instanceof SqlIdent) text += identText(p, renderer);
     else if (p instanceof SqlLoopGuard) {
       guarded = true;
-      text += renderer.loopGuard ? renderer.loopGuard(p.table && renderer.quoteIdent(p.table), renderer.quoteIdent(p.column), p.sampled) : '1=1';
+      const q = (n: string) => renderer.quoteIdent(n);
+      const sample = p.sample && { column: q(p.sample.column), every: p.sample.every };
+      text += renderer.loopGuard ? renderer.loopGuard(p.table && q(p.table), q(p.column), sample) : '1=1';
     } else {
       params.push(p.value);
       text += renderer.placeholder(params.length, p.type);

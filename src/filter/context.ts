@@ -1,5 +1,5 @@
 import type { Dialect, ExprType } from '../db/dialect.ts';
-import { ident, join, loopGuard, raw, sql, type Sql, type SqlValue, value } from '../db/sql.ts';
+import { ident, join, raw, sql, type Sql, type SqlValue, value } from '../db/sql.ts';
 import type { Collection, SchemaLookup } from '../db/schema.ts';
 import { fail, quote } from './errors.ts';
 import { FILTER_LIMITS } from './limits.ts';
@@ -112,14 +112,12 @@ export const ALWAYS = sql`1=1`;
 
 /**
  * `LEFT JOIN source ON on`. A join that can yield many rows for each row it joins to (a
- * multi-valued step) names its alias in `guarded`: its ON condition then carries a loop guard
- * checked per row it yields, so a statement whose relation paths multiply rows beyond what any
- * estimate foresaw can be cut off (see `SqlLoopGuard`).
+ * multi-valued step) passes a `guard` (`loopGuard`/`eachGuard` of its alias): its ON condition
+ * then carries a loop guard checked for the rows it yields, so a statement whose relation paths
+ * multiply rows beyond what any estimate foresaw can be cut off (see `SqlLoopGuard`).
  */
-export function leftJoin(source: Sql, on: Sql, guarded?: string, guardColumn?: string): Sql {
-  return guarded === undefined
-    ? sql`LEFT JOIN ${source} ON ${on}`
-    : sql`LEFT JOIN ${source} ON (${on}) AND ${loopGuard(guarded, guardColumn)}`;
+export function leftJoin(source: Sql, on: Sql, guard?: Sql): Sql {
+  return guard === undefined ? sql`LEFT JOIN ${source} ON ${on}` : sql`LEFT JOIN ${source} ON (${on}) AND ${guard}`;
 }
 
 /** A join shared by every expression of one compiled WHERE, as PocketBase shares its LEFT JOINs. */

@@ -1,4 +1,4 @@
-import { ident, join, loopGuard, sql, type Sql, value } from '../db/sql.ts';
+import { eachGuard, ident, join, loopGuard, sql, type Sql, value } from '../db/sql.ts';
 import { type Collection, type FieldDef, fieldByName, fieldValueType, isMultiValue } from '../db/schema.ts';
 import { compareOperands } from './compare.ts';
 import { privateConstraint } from './compile.ts';
@@ -95,7 +95,7 @@ export function sharedCollectionJoin(scope: Scope, key: string, parent: string |
   if (!scope.allowHiddenFields && c.listRule === null) {
     fail(`the fields of collection ${quote(c.name)} can only be filtered by superusers`);
   }
-  const alias = scope.ctx.sharedJoin(key, parent, c, (a) => leftJoin(sql`${ident(c.name)} AS ${ident(a)}`, on(a), fanout > 1 ? a : undefined), fanout);
+  const alias = scope.ctx.sharedJoin(key, parent, c, (a) => leftJoin(sql`${ident(c.name)} AS ${ident(a)}`, on(a), fanout > 1 ? loopGuard(a) : undefined), fanout);
   if (listRuleApplies(scope, c)) scope.ctx.constraints.set(alias, c);
   return alias;
 }
@@ -142,7 +142,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
   const ids = col(w.main, field);
   let alias: string;
   if (multiple) {
-    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(ids, a, true), ALWAYS, a), MANY);
+    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(ids, a, true), ALWAYS, eachGuard(a)), MANY);
     alias = sharedCollectionJoin(scope, key, je, target, (a) => sql`${ident(a, 'id')} = ${ident(je, 'value')}`);
   } else {
     alias = sharedCollectionJoin(scope, key, refJoin(w.main), target, (a) => sql`${ident(a, 'id')} = ${ids}`);
@@ -162,7 +162,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
     const a = c.alias('m');
     return {
       joins: [
-        leftJoin(d.jsonEach(fromIds, je, true), ALWAYS, je),
+        leftJoin(d.jsonEach(fromIds, je, true), ALWAYS, eachGuard(je)),
         sql`LEFT JOIN ${ident(target.name)} AS ${ident(a)} ON ${ident(a, 'id')} = ${ident(je, 'value')}`,
       ],
       ref: table(a, null),
@@ -201,7 +201,7 @@ function backRelationHop(scope: Scope, w: Walk, prop: string): Walk | null {
     hop = (c, from) => {
       const a = c.alias('m');
       return {
-        joins: [leftJoin(sql`${ident(back.name)} AS ${ident(a)}`, pointsAt(a, col(from, idField(current))), fanout > 1 ? a : undefined)],
+        joins: [leftJoin(sql`${ident(back.name)} AS ${ident(a)}`, pointsAt(a, col(from, idField(current))), fanout > 1 ? loopGuard(a) : undefined)],
         ref: table(a, null),
         where: privateVisibility(scope, c, back, a),
         fanout,
@@ -242,7 +242,7 @@ function pointersJoin(c: CompileContext, r: string, back: Collection, field: Fie
   const m = c.alias('e');
   const je = c.alias('e');
   const pairs = sql`SELECT ${ident(je, 'value')} AS ${ident('dst')}, ${ident(m, 'id')} AS ${ident('src')} FROM ${ident(back.name)} AS ${ident(m)}, ${c.dialect.jsonEach(sql`${ident(m, field.name)}`, je, true)} WHERE ${loopGuard(je)}`;
-  return leftJoin(sql`(${pairs}) AS ${ident(r)}`, sql`${ident(r, 'dst')} = ${id}`, r, 'src');
+  return leftJoin(sql`(${pairs}) AS ${ident(r)}`, sql`${ident(r, 'dst')} = ${id}`, loopGuard(r, 'src'));
 }
 
 function collectionPath(scope: Scope, props: readonly string[], name: string): Operand {
@@ -255,7 +255,7 @@ function collectionPath(scope: Scope, props: readonly string[], name: string): O
   const hop: MultiHop = (ctx) => {
     const a = ctx.alias('m');
     return {
-      joins: [leftJoin(sql`${ident(c.name)} AS ${ident(a)}`, ALWAYS, a)], ref: table(a, null), where: privateVisibility(scope, ctx, c, a), fanout: MANY,
+      joins: [leftJoin(sql`${ident(c.name)} AS ${ident(a)}`, ALWAYS, loopGuard(a))], ref: table(a, null), where: privateVisibility(scope, ctx, c, a), fanout: MANY,
     };
   };
   const w: Walk = { collection: c, main: table(alias, alias), mainKey: key, mmStart: scope.root, mmHops: [hop], multi: true, nullify: false };
@@ -313,10 +313,10 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
   if (modifier === 'each' && listLike) {
     const items = col(w.main, field);
     const fanout = isMultiValue(field) ? MANY : 1;
-    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(items, a, isMultiValue(field)), ALWAYS, fanout > 1 ? a : undefined), fanout);
+    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(items, a, isMultiValue(field)), ALWAYS, fanout > 1 ? eachGuard(a) : undefined), fanout);
     const eachHop: MultiHop = (c, from) => {
       const a = c.alias('m');
-      return { joins: [leftJoin(d.jsonEach(col(from, field), a, isMultiValue(field)), ALWAYS, fanout > 1 ? a : undefined)], ref: table(a, null), fanout };
+      return { joins: [leftJoin(d.jsonEach(col(from, field), a, isMultiValue(field)), ALWAYS, fanout > 1 ? eachGuard(a) : undefined)], ref: table(a, null), fanout };
     };
     const ww = isMultiValue(field) ? { ...w, multi: true } : w;
     const valueOf = (ref: RowRef) => sql`${ident((ref as { alias: string }).alias, 'value')}`;

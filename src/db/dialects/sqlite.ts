@@ -47,11 +47,12 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
     return '?';
   }
 
-  loopGuard(table: string | undefined, column: string, sampled: boolean): string {
+  loopGuard(table: string | undefined, column: string, sample?: { readonly column: string; readonly every: number }): string {
     if (!table) return 'baton_tick()';
-    // A sampled scan guard checks the clock on one row in 256 (the bitwise test costs ~15 ns a row,
-    // a call ~100 ns); per-row guards count their calls instead (see sqlite-budget.ts).
-    if (sampled) return `((${table}._rowid_ & 255) <> 0 OR baton_check(${table}.${column}))`;
+    // A sampled guard calls `baton_check`, which reads the clock, on one row in `every` (the
+    // bitwise test costs a few ns a row, a call ~100 ns); per-row guards count their calls
+    // instead and read the clock every 64 (see sqlite-budget.ts).
+    if (sample) return `((${table}.${sample.column} & ${sample.every - 1}) <> 0 OR baton_check(${table}.${column}))`;
     return `baton_tick(${table}.${column})`;
   }
 
