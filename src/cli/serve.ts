@@ -1,8 +1,8 @@
-import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
 import { buildServer } from '../http/server.ts';
+import { SHUTDOWN_GRACE_MS } from '../http/limits.ts';
 import { openBaton } from './wire.ts';
 
 function createLogger(config: Config) {
@@ -20,34 +20,6 @@ function describeDatabase(config: Config, kind: string): string {
   return `${name} at ${u.host}${u.pathname}`;
 }
 
-/** How long a shutdown waits for in-flight requests before cutting their connections. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
-/**
- * Lets close() finish as soon as the in-flight requests are answered. Node keeps a keep-alive
- * connection open after its last response, so close() would otherwise wait until every client
- * hangs up (for an agent with keep-alive, up to its idle timeout). Once draining, responses go
- * out with `Connection: close` and idle connections are closed, as Go's Shutdown does for PocketBase.
- */
-function connectionDrainer(raw: Server): () => void {
-  const inFlight = new Set<ServerResponse>();
-  let draining = false;
-  const closeIdle = () => setImmediate(() => raw.closeIdleConnections());
-  raw.on('request', (_req, res: ServerResponse) => {
-    inFlight.add(res);
-    res.once('close', () => {
-      inFlight.delete(res);
-      if (draining) closeIdle();
-    });
-  });
-  return () => {
-    draining = true;
-    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
-    closeIdle();
-    setTimeout(() => raw.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
-  };
-}
-
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
@@ -62,7 +34,6 @@ export async function serve(config: Config): Promise<number> {
   const address = server.addresses()[0] as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const base = `http://${host}:${address.port}`;
-  const drain = connectionDrainer(server.server);
 
   const stopped = new Promise<number>((resolve) => {
     let stopping = false;
@@ -70,10 +41,14 @@ export async function serve(config: Config): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: waiting for in-flight requests');
-      // server.close() stops accepting connections and waits for in-flight requests;
-      // only then is the database closed, so no request sees a closed handle.
+      // As Go's Shutdown does for PocketBase: stop accepting connections, answer the requests
+      // under way, close idle connections, and wait; but idle connections are half-closed after
+      // a short linger rather than destroyed (connections.ts), so a request that was on its way
+      // is answered with `Connection: close` and none gets a reset. After the grace period what
+      // is left is cut. Only then is the database closed, so no request sees a closed handle.
+      server.connections.drain();
       const closed = server.close();
-      drain();
+      setTimeout(() => server.connections.destroyAll(), SHUTDOWN_GRACE_MS).unref();
       closed
         .then(() => baton.close())
         .then(

@@ -1,5 +1,13 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, badRequest, isApiError, notFound } from '../kernel/errors.ts';
+import { ApiError, badRequest, isApiError, notFound, tooLarge } from '../kernel/errors.ts';
+
+/** Sent with every response, errors included, as PocketBase does. */
+export const SECURITY_HEADERS = Object.freeze({
+  'x-xss-protection': '1; mode=block',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+});
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -53,8 +61,65 @@ export function toApiError(error: unknown, invalidBodyMessage = INVALID_BODY): A
   return new ApiError(500, 'Something went wrong while processing your request.');
 }
 
+/** Sends an error in PocketBase's shape, with the headers every response carries. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, apiError: ApiError): void {
+  // Set again here: an error may be raised before the onRequest hook set them.
+  reply.headers(SECURITY_HEADERS);
+  if (request.headers.origin !== undefined) reply.header('access-control-allow-origin', '*');
+  void reply.code(apiError.status).header('content-type', 'application/json; charset=utf-8').send(apiError.toJSON());
+}
+
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const apiError = toApiError(error, invalidBody(request).message);
   if (apiError.status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
-  void reply.code(apiError.status).header('content-type', 'application/json; charset=utf-8').send(apiError.toJSON());
+  sendError(request, reply, apiError);
+}
+
+/**
+ * Fastify's router-level errors (its `frameworkErrors`), which otherwise answer in Fastify's own
+ * shape and echo the URL. A path that is not valid percent-encoding is a 400 (Go's server refuses
+ * it before PocketBase's router sees it); a path segment longer than any name or id can be is a
+ * 404, which is what PocketBase answers for a collection or record that does not exist.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const apiError =
+    error.code === 'FST_ERR_BAD_URL' ? badRequest() : error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? notFound() : toApiError(error);
+  if (apiError.status >= 500) request.log.error({ err: error, reqId: request.id }, 'request failed');
+  sendError(request, reply, apiError);
+}
+
+export const requestTimeout = (): ApiError => new ApiError(408, 'Request timeout.');
+
+/**
+ * The error for a request Node's HTTP parser refused (`HPE_*` codes) or that timed out before it
+ * was read: malformed HTTP is PocketBase's generic 400.
+ */
+export function clientErrorToApiError(code: string): ApiError {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new ApiError(431, 'Request header fields too large.');
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return tooLarge();
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return requestTimeout();
+    default:
+      return badRequest();
+  }
+}
+
+/**
+ * A whole HTTP/1.1 error response, for the places where there is no reply object to send it
+ * with (a request the parser refused, a timeout): PocketBase's shape, the security headers,
+ * and `Connection: close`, since the connection cannot be used after it.
+ */
+export function rawErrorResponse(error: ApiError): string {
+  const body = JSON.stringify(error.toJSON());
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  };
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
+  return `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n${lines.join('')}\r\n${body}`;
 }

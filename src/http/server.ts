@@ -4,8 +4,12 @@ import { notFound } from '../kernel/errors.ts';
 import { GUEST, type Principal, type RequestContext } from '../domain/context.ts';
 import type { Services } from '../domain/services.ts';
 import { extractToken } from '../domain/auth/tokens.ts';
-import { errorHandler } from './errors.ts';
-import { parseJsonBody } from './json.ts';
+import { FilterError } from '../filter/errors.ts';
+import { errorHandler, frameworkErrorHandler, SECURITY_HEADERS } from './errors.ts';
+import { hasLoneSurrogateEscape, jsonShapeFor, parseJsonBody } from './json.ts';
+import { emptyBodyParser, parseFormBody, textBodyParser } from './body.ts';
+import { ConnectionGuard } from './connections.ts';
+import { DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, type ConnectionLimits } from './limits.ts';
 import { parseFields } from './respond.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -16,19 +20,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     ctx: RequestContext;
   }
+  interface FastifyInstance {
+    /** Connection limits and graceful closing (connections.ts); serve.ts drives its shutdown. */
+    connections: ConnectionGuard;
+  }
 }
 
 export interface HttpOptions {
   maxBodySize: number;
   logger: FastifyBaseLogger;
+  /** Overrides of the connection limits (limits.ts), for tests that cannot wait minutes. */
+  limits?: Partial<ConnectionLimits>;
 }
-
-/** Sent with every response, as PocketBase does. */
-const SECURITY_HEADERS = {
-  'x-xss-protection': '1; mode=block',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'SAMEORIGIN',
-};
 
 const CORS_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
@@ -65,7 +68,23 @@ function requestContext(request: FastifyRequest, principal: Principal): RequestC
   };
 }
 
+/**
+ * Refuses a filter whose quoted text escapes a lone UTF-16 surrogate (`"\ud800"`): the filter
+ * language decodes `\uXXXX` as JSON does, and such a string is not valid Unicode (the databases
+ * store it as invalid UTF-8 or fail). Other query values cannot hold one: percent-decoding
+ * replaces bad UTF-8. Only texts with a backslash are scanned.
+ */
+function checkQueryText(request: FastifyRequest): void {
+  const filter = request.ctx.query.filter;
+  if (filter !== undefined && filter.includes('\\') && hasLoneSurrogateEscape(filter)) {
+    throw new FilterError('a string escapes a lone UTF-16 surrogate');
+  }
+}
+
 export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnections: defaultMaxConnections(), ...options.limits };
+  // Made right after Fastify makes the server; no client error can come before it listens.
+  let connections: ConnectionGuard | undefined;
   const app = Fastify({
     loggerInstance: options.logger,
     // One logger for all requests instead of a pino child per request (a measurable share of a
@@ -75,29 +94,54 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodySize,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Timeouts at PocketBase's values (limits.ts). Node checks the header and request timeouts
+    // every connectionsCheckingInterval; the default 30 s would let a 1 minute limit run to 90 s.
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.sweepIntervalMs,
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // No socket inactivity timeout: the guard's sweep stands for PocketBase's WriteTimeout.
+    connectionTimeout: 0,
+    // Shutdown is the ConnectionGuard's: requests arriving while the server drains are answered
+    // (with `Connection: close`), not refused with Fastify's own 503 body, and no connection is
+    // destroyed before the grace period ends.
     forceCloseConnections: false,
-    return503OnClosing: true,
+    return503OnClosing: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: (error, socket) => {
+      if (connections) connections.onClientError(error, socket);
+      else socket.destroy();
+    },
   });
+  const guard = new ConnectionGuard(app.server, limits);
+  connections = guard;
+  app.decorate('connections', guard);
 
+  // Bodies are read by body.ts (decoded as they arrive) and checked before any parsing: JSON for
+  // depth, item count and escapes (json.ts), urlencoded for its number of values.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (e) {
-      (e as { code?: string }).code = 'FST_ERR_CTP_INVALID_JSON_BODY';
-      done(e as Error, undefined);
-    }
-  });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, new URLSearchParams(body as string));
-  });
-  // Any other content type: an empty body reads as {} (PocketBase ignores the type then);
-  // anything else is refused, since there is no parser that could read it.
+  app.addContentTypeParser(
+    'application/json',
+    textBodyParser((request, text) => {
+      try {
+        return parseJsonBody(text, jsonShapeFor(request));
+      } catch (e) {
+        throw Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+      }
+    }),
+  );
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    textBodyParser((_request, text) => parseFormBody(text)),
+  );
+  // Any other content type: an empty body reads as {}; anything else is refused, since there is
+  // no parser that could read it.
   app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
-    if ((body as Buffer).length === 0) return done(null, {});
-    done(Object.assign(new Error('unsupported content type'), { code: 'BATON_UNSUPPORTED_MEDIA_TYPE' }), undefined);
-  });
+  app.addContentTypeParser('*', emptyBodyParser);
   await app.register(multipart, {
     limits: { fileSize: options.maxBodySize, fieldSize: options.maxBodySize, parts: 1000 },
   });
@@ -119,6 +163,15 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   app.decorateRequest('ctx', null as unknown as RequestContext);
   // Callback style: a guest request (no token) then costs no promise at all.
   app.addHook('onRequest', (request, reply, done) => {
+    guard.track(request.raw, reply.raw);
+    // A request that arrives on a connection the server has half-closed (shutdown, a cut
+    // connection) cannot be answered: it is not processed either, so that the client, which sees
+    // the connection close without an answer, may send it again. Its body is read and dropped.
+    if (request.raw.socket.writableEnded) {
+      reply.hijack();
+      request.raw.resume();
+      return;
+    }
     reply.headers(SECURITY_HEADERS);
     if (request.headers.origin !== undefined) reply.header('access-control-allow-origin', '*');
     const token = extractToken(request.headers.authorization);
@@ -133,6 +186,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   });
   app.addHook('preHandler', (request, _reply, done) => {
     parseFields(request);
+    checkQueryText(request);
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {

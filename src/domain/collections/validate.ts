@@ -2,6 +2,8 @@ import type { Dialect } from '../../db/dialect.ts';
 import { fieldError, isApiError, type ErrorData } from '../../kernel/errors.ts';
 import { FilterError, validateRule } from '../../filter/index.ts';
 import { validateFieldsList } from './fields/list.ts';
+import { notInList } from './fields/errors.ts';
+import { OBJECT_KEY_NAMES } from './fields/options.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
 import { hasUniqueIndexOn, indexColumnNames, parseIndex } from '../../db/indexes.ts';
 import type { Collection, SchemaLookup } from '../../db/schema.ts';
@@ -80,8 +82,20 @@ export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
 }
 
 function validateFields(c: Collection, env: ValidateEnv): ErrorData[string] | undefined {
-  if (c.type === 'view') return undefined;
+  if (c.type === 'view') return viewFieldNameErrors(c);
   return validateFieldsList({ schema: env.schema, collection: c, original: env.original });
+}
+
+/**
+ * A view's fields are its query's columns, so they skip the field list checks; but a column
+ * aliased `__proto__` (or another name special to JavaScript objects) is refused all the same.
+ */
+function viewFieldNameErrors(c: Collection): ErrorData[string] | undefined {
+  const errors: ErrorData = {};
+  c.fields.forEach((f, i) => {
+    if (OBJECT_KEY_NAMES.includes(f.name)) errors[String(i)] = { name: notInList() };
+  });
+  return Object.keys(errors).length ? errors : undefined;
 }
 
 function validateRules(c: Collection, env: ValidateEnv, errors: ErrorData): void {

@@ -140,6 +140,10 @@ test('sortJsonKeys orders object keys at every depth, arrays untouched', () => {
 
 test('runeLength counts code points', () => {
   expect(runeLength('aé🔑')).toBe(3);
+  const codePoints = (s: string) => [...s].length;
+  for (const s of ['', 'plain ascii', '🔑'.repeat(100), 'é🔑x'.repeat(50), '\ud800', 'a\udc00b', '\ud83d\ud83d\ude00', '🔑\ud800']) {
+    expect(runeLength(s), JSON.stringify(s)).toBe(codePoints(s));
+  }
 });
 
 describe('Go regex patterns', () => {

@@ -79,6 +79,16 @@ export function toGoFloat(v: unknown): number {
   }
 }
 
+/**
+ * How a number field reads a client's value: as `toGoFloat`, except that a decimal beyond
+ * float64 ("1e400") reads as the ±Infinity Go's ParseFloat returns beside its range error, not
+ * as cast's 0, so that validation refuses it ("not a number") instead of storing 0 as
+ * PocketBase silently does.
+ */
+export function toInputFloat(v: unknown): number {
+  return typeof v === 'string' && DECIMAL_FLOAT.test(v) ? Number(v) : toGoFloat(v);
+}
+
 const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 
 /** `cast.ToBool`: non-zero numbers, and the strings Go's `strconv.ParseBool` reads as true. */
@@ -181,9 +191,26 @@ export function sortJsonKeys(v: unknown): unknown {
 /** UTF-8 length, which is what Go's `len(string)` measures. */
 export const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
 
-/** Number of code points, which is what Go's `len([]rune(s))` measures. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Number of code points, which is what Go's `len([]rune(s))` measures: UTF-16 units less one per
+ * surrogate pair. Text without surrogates (the regex engine finds out fast) is its length; other
+ * text is counted unit by unit, which is 5x faster than iterating code points (30 MB of text took
+ * 150 ms that way).
+ */
 export function runeLength(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
+  if (!SURROGATE.test(s)) return s.length;
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
   return n;
 }

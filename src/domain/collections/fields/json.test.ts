@@ -69,6 +69,10 @@ describe('json validate', () => {
     [{ required: true }, false, undefined, undefined],
     [{ maxSize: 5 }, [1, 2], undefined, undefined],
     [{ maxSize: 5 }, [1, 2, 3], 'validation_json_size_limit', 'The maximum allowed JSON size is 5 bytes.'],
+    // JSON cannot hold them (a form value "[1e400]" parses to them); stringify would store null.
+    [{}, [1, Infinity], 'validation_invalid_json', 'Must be a valid json value.'],
+    [{}, { a: { b: -Infinity } }, 'validation_invalid_json', 'Must be a valid json value.'],
+    [{}, NaN, 'validation_invalid_json', 'Must be a valid json value.'],
   ])('%j with %j -> %s', (options, value, code, message) => {
     const err = jsonField.validate(field('json', options), value as never, created);
     expect(err?.code).toBe(code);

@@ -5,6 +5,7 @@
  * their keys sorted, because PocketBase re-encodes them through a Go map.
  */
 import type { FieldDef } from '../../../db/schema.ts';
+import { fieldError } from '../../../kernel/errors.ts';
 import { byteLength, sortJsonKeys, toGoString } from './cast.ts';
 import { intRange, MAX_SAFE_JSON_INT, required, templateError } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, validateCommonOptions } from './options.ts';
@@ -32,8 +33,18 @@ function toJsonValue(raw: unknown): JsonValue {
   if (typeof raw === 'string') return parseJsonText(raw);
   if (typeof raw === 'bigint') return Number(raw);
   if (raw instanceof Uint8Array) return parseJsonText(toGoString(raw));
-  if (typeof raw === 'number' && !Number.isFinite(raw)) return null;
   return sortJsonKeys(raw) as JsonValue;
+}
+
+/**
+ * True when `v` holds a number JSON cannot (a form value "1e400" or "[1e400]" parses to Infinity,
+ * which JSON.stringify would store as null).
+ */
+export function hasNonFiniteNumber(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  for (const item of Array.isArray(v) ? v : Object.values(v)) if (hasNonFiniteNumber(item)) return true;
+  return false;
 }
 
 const isEmptyJson = (v: JsonValue): boolean =>
@@ -62,6 +73,7 @@ const handler = {
     if (size > maxSize) {
       return templateError('validation_json_size_limit', 'The maximum allowed JSON size is {{.maxSize}} bytes', { maxSize });
     }
+    if (hasNonFiniteNumber(value)) return fieldError('validation_invalid_json', 'Must be a valid json value.');
     return field.required && isEmptyJson(value) ? required() : undefined;
   },
   validateOptions: (field) =>

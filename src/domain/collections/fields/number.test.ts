@@ -11,7 +11,18 @@ describe('number normalize / decode / encode', () => {
     [true, 1],
     [null, 0],
     [[3], 0],
+    // Beyond float64: the infinity ParseFloat returns beside its range error, which validation
+    // refuses (PocketBase's cast stores 0).
+    ['1e400', Infinity],
+    ['-1e400', -Infinity],
+    ['1e-400', 0],
   ])('normalize %j -> %d', (raw, out) => expect(numberField.normalize(field('number'), raw)).toBe(out));
+
+  test('a modifier beyond float64 is not a number either', () => {
+    const f = field('number');
+    expect(numberField.applyModifier!(f, 1, 'add', '1e400')).toBe(Infinity);
+    expect(numberField.validate(f, Infinity, created)?.code).toBe('validation_not_a_number');
+  });
 
   test('round trip through the database', () => {
     const f = field('number');

@@ -1,6 +1,6 @@
 /** Number fields: float64 values; `min`/`max` are null when unset; `field+` / `field-` add and subtract. */
 import { fieldError, type FieldError } from '../../../kernel/errors.ts';
-import { toGoFloat } from './cast.ts';
+import { toGoFloat, toInputFloat } from './cast.ts';
 import { required, templateError } from './errors.ts';
 import { collectErrors, COMMON_OPTIONS, entry, validateCommonOptions } from './options.ts';
 import type { FieldHandler } from './types.ts';
@@ -21,7 +21,7 @@ const handler = {
   zero: () => 0,
   decode: (_field, dbValue) => toGoFloat(dbValue),
   encode: (_field, value) => value,
-  normalize: (_field, raw) => toGoFloat(raw),
+  normalize: (_field, raw) => toInputFloat(raw),
 
   validate(field, value) {
     if (!Number.isFinite(value)) {
@@ -48,8 +48,8 @@ const handler = {
   },
 
   applyModifier(_field, current, modifier, raw) {
-    if (modifier === 'add') return toGoFloat(current) + toGoFloat(raw);
-    if (modifier === 'subtract') return toGoFloat(current) - toGoFloat(raw);
+    if (modifier === 'add') return toGoFloat(current) + toInputFloat(raw);
+    if (modifier === 'subtract') return toGoFloat(current) - toInputFloat(raw);
     return current;
   },
 } satisfies FieldHandler<number>;

@@ -107,12 +107,20 @@ const NAME_PATTERN = /^\w+$/;
 /** Names that would clash with filter literals or the record's dynamic keys. */
 export const RESERVED_FIELD_NAMES: readonly string[] = ['null', 'true', 'false', '_rowid_', 'collectionId', 'collectionName', 'expand'];
 
+/**
+ * Names with a meaning of their own as JavaScript object keys, refused by Baton (PocketBase
+ * accepts them): records and request bodies are objects keyed by field name, where `__proto__`
+ * sets the prototype instead of a value (its values were silently dropped) and `constructor` or
+ * `prototype` shadow what code may expect there.
+ */
+export const OBJECT_KEY_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
 export function validateFieldName(name: string): FieldError | undefined {
   if (name === '') return required();
   return (
     lengthRule(name, 1, 100) ??
     (NAME_PATTERN.test(name) ? undefined : invalidFormat()) ??
-    (RESERVED_FIELD_NAMES.includes(name) ? notInList() : undefined) ??
+    (RESERVED_FIELD_NAMES.includes(name) || OBJECT_KEY_NAMES.includes(name) ? notInList() : undefined) ??
     (name.toLowerCase().includes('_via_')
       ? templateError('validation_found_via', 'The value cannot contain "_via_".')
       : undefined)
