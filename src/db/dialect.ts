@@ -62,6 +62,11 @@ export interface DialectCaps {
   readonly rowid: boolean;
   /** Text can hold the character U+0000 (not on PostgreSQL). */
   readonly nulInText: boolean;
+  /**
+   * INSERT/UPDATE … RETURNING (SQLite, PostgreSQL; MariaDB has it but MySQL does not, and one
+   * dialect serves both): a write hands back the stored row without a second query.
+   */
+  readonly returning: boolean;
 }
 
 /**
@@ -208,6 +213,8 @@ export interface Database extends Executor {
   transaction<T>(fn: (tx: Executor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** One statement in a transaction of its own (see `TransactionOptions`). */
   run(query: Sql, options?: TransactionOptions): Promise<RunResult>;
+  /** Like `run`, for a write that returns rows (`… RETURNING *`, where `caps.returning`). */
+  write<T = Record<string, unknown>>(query: Sql, shape?: RowShape, options?: TransactionOptions): Promise<T[]>;
   /**
    * Reads made for a client (a guest or a user; not a superuser, not Baton itself), so that a
    * costly client filter is cut off by the client statement budget instead of holding a

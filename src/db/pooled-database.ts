@@ -38,6 +38,10 @@ export abstract class PooledDatabase implements Database {
     return options.concurrent ? this.reader.run(query) : this.transaction((tx) => tx.run(query));
   }
 
+  write<T>(query: Sql, shape?: RowShape, options: TransactionOptions = {}): Promise<T[]> {
+    return options.concurrent ? this.reader.all<T>(query, shape) : this.transaction((tx) => tx.all<T>(query, shape));
+  }
+
   transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     // Concurrent writes go straight to the pool; the others queue here (so they don't each hold a
     // pooled connection while waiting) and then take the lock that orders them across processes.

@@ -263,6 +263,10 @@ export class FilterDatabase implements Database {
     return this.db.run(query);
   }
 
+  write<T = Record<string, unknown>>(query: Sql, shape?: RowShape): Promise<T[]> {
+    return this.db.write<T>(query, shape);
+  }
+
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     return this.db.transaction(fn);
   }

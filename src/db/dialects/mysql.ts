@@ -122,7 +122,7 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'mysql' as const;
-  readonly caps: DialectCaps = { transactionalDdl: false, rowid: false, nulInText: true };
+  readonly caps: DialectCaps = { transactionalDdl: false, rowid: false, nulInText: true, returning: false };
 
   quoteIdent(name: string): string {
     return `\`${name.replace(/`/g, '``')}\``;

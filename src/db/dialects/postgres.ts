@@ -40,7 +40,7 @@ export class PostgresDialect extends StandardSqlDialect implements Dialect {
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'postgres' as const;
-  readonly caps: DialectCaps = { transactionalDdl: true, rowid: false, nulInText: false };
+  readonly caps: DialectCaps = { transactionalDdl: true, rowid: false, nulInText: false, returning: true };
 
   quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;

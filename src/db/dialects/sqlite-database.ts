@@ -236,6 +236,10 @@ export class SqliteDatabase implements Database {
     return this.writes.run(() => this.writer.run(query));
   }
 
+  write<T>(query: Sql, shape?: RowShape): Promise<T[]> {
+    return this.writes.run(() => this.writer.all<T>(query, shape));
+  }
+
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     return this.writes.run(async () => {
       const conn = this.writer.conn;

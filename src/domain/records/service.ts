@@ -172,13 +172,14 @@ export class RecordService {
     }
     await this.validate(collection, change, opts);
     const values = await storedValues(collection, change);
+    let saved: RecordData | undefined;
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
-      await db.run(insertStatement(collection, values), { concurrent: true });
+      saved = await this.writeReturning(insertStatement(collection, values), collection);
     } catch (e) {
       throw saveError(db, e, CREATE_FAILED);
     }
-    const saved = await this.findWithRule(db, ctx, collection, String(change.data.id), null, true);
+    saved ??= await this.findWithRule(db, ctx, collection, String(change.data.id), null, true);
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
 
@@ -215,12 +216,13 @@ export class RecordService {
     const values = await storedValues(collection, change);
     const before = encodeRecord(collection, original);
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
+    let saved: RecordData | undefined;
     try {
-      if (Object.keys(changed).length) await db.run(updateStatement(collection, id, changed), { concurrent: true });
+      if (Object.keys(changed).length) saved = await this.writeReturning(updateStatement(collection, id, changed), collection);
     } catch (e) {
       throw saveError(db, e, UPDATE_FAILED);
     }
-    const saved = await this.findWithRule(db, ctx, collection, id, null, true);
+    saved ??= await this.findWithRule(db, ctx, collection, id, null, true);
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
 
@@ -288,6 +290,21 @@ export class RecordService {
     const condition = restricted ? ruleCondition(db, this.scope(ctx, collection, body, current), rule) : undefined;
     const row = await db.get(selectFrom(collection, and([idMatch, condition])), rowShape(collection));
     return row ? decodeRow(collection, row) : undefined;
+  }
+
+  /**
+   * Runs one INSERT or UPDATE of a record on its own (concurrently with other such writes) and,
+   * where the database can return the stored row with it, decodes that row: no second query to
+   * read back what was just written. Undefined where it cannot (the caller reads the row back).
+   */
+  private async writeReturning(statement: Sql, collection: Collection): Promise<RecordData | undefined> {
+    const { db } = this.deps;
+    if (!db.dialect.caps.returning) {
+      await db.run(statement, { concurrent: true });
+      return undefined;
+    }
+    const rows = await db.write(sql`${statement} RETURNING *`, rowShape(collection), { concurrent: true });
+    return rows[0] ? decodeRow(collection, rows[0]) : undefined;
   }
 
   /** Does `rule` hold for a record that is not stored yet? Checked on a one-row subquery. */

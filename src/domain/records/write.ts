@@ -220,7 +220,6 @@ export function insertStatement(collection: Collection, values: Record<string, u
 }
 
 /** Writes the given columns of one record (the id never changes). */
-/** Writes the given columns of one record (the id never changes). */
 export function updateStatement(collection: Collection, id: string, values: Record<string, unknown>): Sql {
   const sets = Object.keys(values).map((c) => sql`${ident(c)} = ${values[c]}`);
   return sql`UPDATE ${ident(collection.name)} SET ${join(sets)} WHERE ${ident('id')} = ${id}`;
