@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../kernel/errors.ts';
 import { parseFieldsParam, pickFields, pickFieldsFromList, type FieldsSelection } from '../domain/records/picker.ts';
+import { MAX_RESPONSE_BYTES } from '../domain/records/limits.ts';
+import { bodyPayload, listJson, recordJson, type JsonBody } from './response-json.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,8 +32,30 @@ export function sendJson(request: FastifyRequest, reply: FastifyReply, data: unk
   return reply.code(200).send(request.fields ? pickFields(data, request.fields) : data);
 }
 
-/** Like sendJson for paginated results: `fields` applies to each item, never to the envelope. */
-export function sendList<T extends { items: unknown[] }>(request: FastifyRequest, reply: FastifyReply, result: T): FastifyReply {
-  if (!request.fields) return reply.code(200).send(result);
-  return reply.code(200).send({ ...result, items: pickFieldsFromList(result.items, request.fields) });
+/**
+ * Sends one record (or anything shaped like one), narrowed by `fields`, serialised under
+ * `maxBytes` (response-json.ts): a larger body is the 400 that names the limit, never a 500.
+ */
+export function sendRecord(request: FastifyRequest, reply: FastifyReply, record: unknown, maxBytes = MAX_RESPONSE_BYTES): FastifyReply {
+  const picked = request.fields ? pickFields(record, request.fields) : record;
+  return sendBody(reply, recordJson(picked, maxBytes));
+}
+
+/**
+ * Paginated results, serialised item by item under `maxBytes`: `fields` applies to each item,
+ * never to the envelope.
+ */
+export function sendList<T extends { items: unknown[] }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: T,
+  maxBytes = MAX_RESPONSE_BYTES,
+): FastifyReply {
+  const items = request.fields ? pickFieldsFromList(result.items, request.fields) : result.items;
+  return sendBody(reply, listJson(result, items, maxBytes));
+}
+
+/** Fastify sends a string with a JSON content type as it is, without serialising it again. */
+function sendBody(reply: FastifyReply, body: JsonBody): FastifyReply {
+  return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(bodyPayload(body));
 }

@@ -15,9 +15,10 @@ import {
 } from './access.ts';
 import { decodeRow, encodeRecord, rowShape, zeroRecord, type RecordData } from './codec.ts';
 import { deleteRefError, deleteWithCascade } from './delete.ts';
-import { expandRecords, parseExpand } from './expand.ts';
+import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordInput } from './input.ts';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
 import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
 import { compileWhere, FilterError, type FilterPart } from '../../filter/index.ts';
 import {
@@ -49,6 +50,8 @@ export interface ReadOptions {
 export interface RecordServiceDeps {
   db: Database;
   schema: SchemaLookup;
+  /** Bounds on one response (DEFAULT_RESPONSE_LIMITS when absent). */
+  limits?: ResponseLimits;
 }
 
 const CREATE_FAILED = 'Failed to create record.';
@@ -56,7 +59,12 @@ const UPDATE_FAILED = 'Failed to update record.';
 
 /** Record use cases: list, view, create, update, delete, with API rules applied. No HTTP here. */
 export class RecordService {
-  constructor(private readonly deps: RecordServiceDeps) {}
+  /** The bounds every response of this service keeps (the HTTP layer applies the byte limit). */
+  readonly limits: ResponseLimits;
+
+  constructor(private readonly deps: RecordServiceDeps) {
+    this.limits = deps.limits ?? DEFAULT_RESPONSE_LIMITS;
+  }
 
   private collection(ref: string, message = 'Missing collection context.'): Collection {
     const c = this.deps.schema.find(ref);
@@ -341,7 +349,13 @@ export class RecordService {
     let expanded: Array<Record<string, unknown>> | undefined;
     if (tree) {
       try {
-        const env = { db: this.reader(ctx), schema: this.deps.schema, viewer: ctx.principal, request: requestInfoOf(ctx, {}, 'expand') };
+        const env = {
+          db: this.reader(ctx),
+          schema: this.deps.schema,
+          viewer: ctx.principal,
+          request: requestInfoOf(ctx, {}, 'expand'),
+          budget: expandBudget(this.limits.maxExpandedRecords),
+        };
         expanded = await expandRecords(env, collection, records, tree);
       } catch (e) {
         // An expansion cut off by the statement budget is a 400, like the query it belongs to.

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../kernel/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import { readRecordInput } from '../body.ts';
-import { sendJson, sendList } from '../respond.ts';
+import { sendList, sendRecord } from '../respond.ts';
 
 interface Params {
   collection: string;
@@ -26,30 +26,31 @@ export function recordRoutes(root: FastifyInstance, services: Services): void {
 function routes(api: FastifyInstance, services: Services): void {
   const base = '/collections/:collection/records';
   const { records } = services;
+  const { maxResponseBytes } = records.limits;
   // PocketBase reads a record body through RequestInfo and answers an unreadable one with the generic 400.
   const config = { invalidBodyMessage: 'Something went wrong while processing your request.' };
 
   api.get<{ Params: Params }>(base, async (request, reply) => {
     const q = request.ctx.query;
     const result = await records.list(request.ctx, request.params.collection, q);
-    return sendList(request, reply, result);
+    return sendList(request, reply, result, maxResponseBytes);
   });
 
   api.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
     const record = await records.view(request.ctx, request.params.collection, request.params.id, request.ctx.query);
-    return sendJson(request, reply, record);
+    return sendRecord(request, reply, record, maxResponseBytes);
   });
 
   api.post<{ Params: Params }>(base, { config }, async (request, reply) => {
     const input = await readRecordInput(request);
     const record = await records.create(request.ctx, request.params.collection, input, request.ctx.query);
-    return sendJson(request, reply, record);
+    return sendRecord(request, reply, record, maxResponseBytes);
   });
 
   api.patch<{ Params: Params }>(`${base}/:id`, { config }, async (request, reply) => {
     const input = await readRecordInput(request);
     const record = await records.update(request.ctx, request.params.collection, request.params.id, input, request.ctx.query);
-    return sendJson(request, reply, record);
+    return sendRecord(request, reply, record, maxResponseBytes);
   });
 
   api.delete<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
