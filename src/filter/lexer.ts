@@ -105,7 +105,11 @@ export function tokenize(src: string): Token[] {
     let out = '';
     while (i < n) {
       const ch = src[i++];
-      if (ch === q) return out;
+      if (ch === q) {
+        // A lone UTF-16 surrogate (`'\ud800'`) is not text any database stores faithfully.
+        if (LONE_SURROGATE.test(out)) fail(`invalid string starting at ${start}: a lone UTF-16 surrogate`);
+        return out;
+      }
       if (ch !== '\\' || i >= n) {
         out += ch;
         continue;
@@ -121,6 +125,8 @@ export function tokenize(src: string): Token[] {
     return fail(`unterminated string starting at ${start}`);
   }
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function validateIdentifier(name: string, pos: number): void {
   const last = name[name.length - 1];

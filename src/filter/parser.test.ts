@@ -35,6 +35,13 @@ describe('lexer', () => {
       .toEqual(["it's", 'say "hi"', String.raw`a\%b`, 'x"y', 'back\\slash', 'nl\n', 'nul\u0000!', 'end\\']);
   });
 
+  it('refuses a lone UTF-16 surrogate, escaped or not; a pair is one character', () => {
+    expect(() => tokenize(String.raw`'\ud800'`)).toThrow(/lone UTF-16 surrogate/);
+    expect(() => tokenize(String.raw`'x\udc00'`)).toThrow(/lone UTF-16 surrogate/);
+    expect(() => tokenize("'\ud800 unescaped'")).toThrow(/lone UTF-16 surrogate/);
+    expect(tokenize(String.raw`'\ud83d\ude00'`)[0].text).toBe('\u{1F600}');
+  });
+
   it('a backslash before the closing quote escapes it: the string is unterminated', () => {
     expect(() => tokenize(String.raw`"trailing\"`)).toThrow(/unterminated string/);
   });

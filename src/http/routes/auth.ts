@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { extractToken } from '../../domain/auth/tokens.ts';
 import type { Services } from '../../domain/services.ts';
 import { readRecordInput } from '../body.ts';
-import { sendJson } from '../respond.ts';
+import { sendRecord } from '../respond.ts';
 
 interface Params {
   collection: string;
@@ -16,7 +16,7 @@ export function superuserAuthRoutes(api: FastifyInstance, services: Services): v
     const result = await services.auth.authWithPassword(request.ctx, request.params.collection, body, {
       expand: request.ctx.query.expand,
     });
-    return sendJson(request, reply, result);
+    return sendRecord(request, reply, result);
   });
 
   api.post<{ Params: Params }>('/collections/:collection/auth-refresh', async (request, reply) => {
@@ -24,6 +24,6 @@ export function superuserAuthRoutes(api: FastifyInstance, services: Services): v
     const result = await services.auth.authRefresh(request.ctx, request.params.collection, token, {
       expand: request.ctx.query.expand,
     });
-    return sendJson(request, reply, result);
+    return sendRecord(request, reply, result);
   });
 }
