@@ -20,8 +20,8 @@ Flags:
   --force      migrate copy: replace the Baton already in the target
   --client-query-timeout  seconds a guest's or user's query may run (default ${DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_CLIENT_QUERY_TIMEOUT)
   --query-timeout         seconds a superuser's or Baton's own query may run (default ${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_QUERY_TIMEOUT)
-  --log-level  fatal|error|warn|info|debug|trace|silent (env BATON_LOG_LEVEL)
-  --dev        pretty, verbose logs
+  --log-level  fatal|error|warn|info|debug|trace|silent (default info; debug adds a line per request; env BATON_LOG_LEVEL)
+  --dev        verbose logs: a line per request (log level debug unless --log-level is given)
   -h, --help   show this help
 `;
 

@@ -15,3 +15,12 @@ describe('query timeouts', () => {
     expect(() => loadConfig({ queryTimeout: bad }, {})).toThrow(ConfigError);
   });
 });
+
+describe('log level', () => {
+  it('is info by default, debug (a line per request) with --dev unless given', () => {
+    expect(loadConfig({}, {}).logLevel).toBe('info');
+    expect(loadConfig({ dev: true }, {}).logLevel).toBe('debug');
+    expect(loadConfig({ dev: true, logLevel: 'warn' }, {}).logLevel).toBe('warn');
+    expect(loadConfig({}, { BATON_DEV: '1' }).logLevel).toBe('debug');
+  });
+});

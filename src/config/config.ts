@@ -51,7 +51,9 @@ export function parseHostPort(value: string): { host: string; port: number } {
 
 /** Validates once at start and freezes the result; nothing reads process.env after this. */
 export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
-  const logLevel = input.logLevel ?? env.BATON_LOG_LEVEL ?? DEFAULTS.logLevel;
+  const dev = input.dev ?? env.BATON_DEV === '1';
+  // `--dev` is verbose: one line per request (debug) unless a level is given.
+  const logLevel = input.logLevel ?? env.BATON_LOG_LEVEL ?? (dev ? 'debug' : DEFAULTS.logLevel);
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid log level "${logLevel}"`);
   const maxBodySize = Number(input.maxBodySize ?? env.BATON_MAX_BODY_SIZE ?? DEFAULTS.maxBodySize);
   if (!Number.isInteger(maxBodySize) || maxBodySize <= 0) throw new ConfigError('invalid max body size');
@@ -77,7 +79,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     logLevel: logLevel as Config['logLevel'],
     maxBodySize,
     queryTimeouts,
-    dev: input.dev ?? env.BATON_DEV === '1',
+    dev,
   };
   return Object.freeze(config);
 }
