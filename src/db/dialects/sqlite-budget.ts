@@ -41,14 +41,14 @@ export class StatementBudget {
     return 1;
   }
 
-  /** Runs `fn` (one statement, synchronously) with `ms` to spend in its guarded loops. */
-  within<T>(ms: number, fn: () => T): T {
+  /** Gives the statement about to run (synchronously) `ms` to spend in its guarded loops. */
+  start(ms: number): void {
     this.deadline = performance.now() + ms;
     this.calls = 0;
-    try {
-      return fn();
-    } finally {
-      this.deadline = Infinity;
-    }
+  }
+
+  /** The statement has ended: guards outside a budgeted statement never fail. */
+  stop(): void {
+    this.deadline = Infinity;
   }
 }

@@ -96,11 +96,23 @@ class ConnectionExecutor implements Executor {
   /** Runs a rendered statement; the raw driver result (rows, row, or run info). */
   execute(kind: Kind, s: RenderedStatement, budgetMs = this.guardedBudgetMs): unknown {
     const stmt = this.cache.get(s.text);
-    const run = () => (kind === 'all' ? stmt.all(...s.params) : kind === 'get' ? stmt.get(...s.params) : stmt.run(...s.params));
-    const result = s.guarded ? this.budget.within(budgetMs, run) : run();
+    if (!s.guarded) return this.step(kind, stmt, s.params);
+    this.budget.start(budgetMs);
+    try {
+      return this.step(kind, stmt, s.params);
+    } finally {
+      this.budget.stop();
+    }
+  }
+
+  /** One statement, no closure per call (the hot path). */
+  private step(kind: Kind, stmt: Statement, params: unknown[]): unknown {
+    if (kind === 'get') return stmt.get(...params);
+    if (kind === 'all') return stmt.all(...params);
+    const info = stmt.run(...params);
     // DDL changes the schema: statements prepared before it may be stale.
-    if (kind === 'run' && !stmt.reader && /^\s*(CREATE|ALTER|DROP)\b/i.test(stmt.source)) this.cache.clear();
-    return result;
+    if (!stmt.reader && /^\s*(CREATE|ALTER|DROP)\b/i.test(stmt.source)) this.cache.clear();
+    return info;
   }
 
   async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
