@@ -37,6 +37,8 @@ async function seededServer(): Promise<TestServer> {
   return server;
 }
 
+const demoId = () => server.baton.services.schema.find('demo')!.id;
+
 const TOO_EXPENSIVE = { status: 400, message: expect.stringContaining('too expensive'), data: {} };
 
 /** Runs `request` while probing /api/health every 10 ms; returns its result and the probes' latencies. */
@@ -97,6 +99,22 @@ describe('statement budget over HTTP', () => {
     const res = await api(server, 'GET', `/api/collections/demo/records?filter=${filter}&perPage=1`);
     expect(res.status).toBe(200);
     expect(res.body.totalItems).toBe(RECORDS);
+  });
+
+  // Last: it changes what the server knows of the data.
+  it('once the data statistics are measured, the estimate refuses the costly filter before it runs', async () => {
+    await server.baton.services.statistics.refresh();
+    // 60 records link to all 60; one more, written by an earlier test, links to none.
+    expect(server.baton.services.statistics.itemsPerRecord(demoId(), 'related')).toBeCloseTo((RECORDS * RECORDS) / (RECORDS + 1), 3);
+    expect(server.baton.services.statistics.records(demoId())).toBe(RECORDS + 1);
+    // About 60 x 60 x 60 related rows per record: refused at compile time, with PocketBase's generic 400.
+    const costly = encodeURIComponent(`related.related.related.title ?~ "zzzz"`);
+    const refused = await api(server, 'GET', `/api/collections/demo/records?filter=${costly}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).not.toContain('too expensive');
+    // One step, about 60 rows per record, stays within the budget of 100.
+    const cheap = encodeURIComponent(`related.title ?= "record 3"`);
+    expect((await api(server, 'GET', `/api/collections/demo/records?filter=${cheap}&perPage=1`)).status).toBe(200);
   });
 });
 

@@ -6,6 +6,10 @@ import { CollectionService } from '../domain/collections/service.ts';
 import { CollectionStore } from '../domain/collections/store.ts';
 import { initializeDataDirectory } from '../domain/collections/system.ts';
 import { RecordService } from '../domain/records/service.ts';
+import { CollectionStatistics } from '../domain/records/statistics.ts';
+
+/** How often the data statistics of the cost estimate are measured again. */
+const STATISTICS_REFRESH_MS = 10 * 60_000;
 import type { Services } from '../domain/services.ts';
 
 export interface OpenOptions {
@@ -47,20 +51,26 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     const schema = new CollectionStore();
     await schema.load(db);
     const collections = new CollectionService({ db, store: schema });
+    const statistics = new CollectionStatistics(db, schema, options.logger);
     await initializeDataDirectory(db, collections, schema);
     const services: Services = {
       db,
       schema,
       collections,
-      records: new RecordService({ db, schema }),
+      records: new RecordService({ db, schema, statistics }),
+      statistics,
       auth: new AuthService({ db, schema }),
     };
     options.logger.info({ dataDir: dir, database: databases.kind, collections: schema.all().length }, 'data directory opened');
+    statistics.start(STATISTICS_REFRESH_MS);
     return {
       services,
       dataDir: dir,
       databaseKind: databases.kind,
-      close: () => databases.close(),
+      close: async () => {
+        services.statistics.stop();
+        await databases.close();
+      },
     };
   } catch (e) {
     await databases.close();

@@ -40,6 +40,16 @@ export interface FilterEnv {
   params?: Record<string, unknown>;
   /** Clock for the date macros (tests). */
   now?: Date;
+  /** What the data holds, for the client cost estimate (absent: `FILTER_LIMITS.clientFanoutEstimate` per multi-valued step). */
+  statistics?: DataStatistics;
+}
+
+/** Cheap figures about the stored data, refreshed now and then (see domain/records/statistics.ts). */
+export interface DataStatistics {
+  /** Records of a collection, where known. */
+  records(collectionId: string): number | undefined;
+  /** Average items per record of a multi-valued field (relation, select, file), where known. */
+  itemsPerRecord(collectionId: string, field: string): number | undefined;
 }
 
 /** How `=`/`!=` treat NULL versus empty values (PocketBase's NullFallbackPreference). */

@@ -121,6 +121,24 @@ describe('client filter cost budget', () => {
       .toHaveProperty('message', tooCostly(729 * 3 - 729));
   });
 
+  it('uses the data\'s statistics where known: average items, capped by maxSelect; back-relations from record counts', () => {
+    const statistics = {
+      records: (id: string) => ({ c_users: 100, c_posts: 50, c_comments: 1000 })[id],
+      itemsPerRecord: (id: string, field: string) => ({ 'c_users/friends': 40, 'c_posts/tags': 2 })[`${id}/${field}`],
+    };
+    const cost = (filter: string) =>
+      compileWhereWithCost([{ filter, allowHiddenFields: false }], { dialect, schema, collection: posts, request: guest(), statistics }).clientCost;
+    expect(cost("tags.name ?= 'x'")).toBe(2); // the average, not the default 3
+    // users.friends averages 40 but holds at most 10 (maxSelect): 10 per step
+    expect(cost("author.friends.name ?= 'x'")).toBe(10);
+    expect(errorOf(() => compileFilter("author.friends.friends.friends.name ?= 'x'", envFor(posts, { ...client, statistics }))))
+      .toHaveProperty('message', tooCostly(1000));
+    // 1,000 comments over 50 posts: 20 per post
+    expect(cost("comments_via_post.message ?= 'x'")).toBe(20);
+    // unknown figures keep the default
+    expect(cost("labels:each ?= 'a'")).toBe(3);
+  });
+
   it('counts a uniquely indexed back-relation and single relations as one row per step', () => {
     // users.profiles_via_user has a unique index; author and user are single relations
     const filter = `${FRIENDS4} ?= 'x' && author.profiles_via_user.user.profiles_via_user.bio ?= 'hi'`;

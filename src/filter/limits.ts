@@ -49,9 +49,13 @@ export const FILTER_LIMITS = Object.freeze({
    */
   maxClientFilterCost: 100,
   /**
-   * Rows assumed per multi-valued step in that estimate: multi relation, back-relation without a
-   * unique index, `:each` of a multi-valued field, `@collection` (which the API only lets
-   * superusers use in filters). Single relations and uniquely indexed back-relations count 1.
+   * Rows assumed per multi-valued step in that estimate where the data's statistics say nothing
+   * (`FilterEnv.statistics`, domain/records/statistics.ts: a collection not measured yet, a test
+   * without them): multi relation, back-relation without a unique index, `:each` of a multi-valued
+   * field, `@collection` (which the API only lets superusers use in filters). Where they are known,
+   * a multi-valued field's step costs its average items per record, never more than its maxSelect,
+   * and a back-relation step its links spread over the target's records. Single relations and
+   * uniquely indexed back-relations count 1.
    */
   clientFanoutEstimate: 3,
   /** Sort fields per request, and length of one sort field (PocketBase's values). */

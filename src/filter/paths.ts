@@ -42,8 +42,32 @@ const ALLOWED = [
  */
 type MultiHop = (ctx: CompileContext, from: RowRef) => { joins: Sql[]; ref: RowRef; where?: Sql; fanout: number };
 
-/** Estimated rows per record of a step that can yield several (see `FILTER_LIMITS.maxClientFilterCost`). */
+/** Estimated rows per record of a step that can yield several, where the data says nothing (see `FILTER_LIMITS.maxClientFilterCost`). */
 const MANY = FILTER_LIMITS.clientFanoutEstimate;
+
+/**
+ * Estimated rows per record of a walk through the items of a multi-valued field: the data's
+ * average where statistics know it, never more than the field's `maxSelect` (which no stored
+ * record can exceed once validated), and at least 1.
+ */
+function itemsFanout(ctx: CompileContext, c: Collection, field: FieldDef): number {
+  const known = ctx.env.statistics?.itemsPerRecord(c.id, field.name);
+  const max = Number(field.maxSelect) > 1 ? Number(field.maxSelect) : Infinity;
+  return Math.max(1, Math.min(max, known ?? MANY));
+}
+
+/**
+ * Estimated records of `back` pointing at one record of `target` through `field`: on average,
+ * the links `back` holds (its records times their items) spread over `target`'s records.
+ */
+function backFanout(ctx: CompileContext, back: Collection, field: FieldDef, target: Collection): number {
+  const stats = ctx.env.statistics;
+  const backRows = stats?.records(back.id);
+  const targetRows = stats?.records(target.id);
+  if (backRows === undefined || targetRows === undefined) return MANY;
+  const links = backRows * (isMultiValue(field) ? itemsFanout(ctx, back, field) : 1);
+  return Math.max(1, links / Math.max(1, targetRows));
+}
 
 /** Walk state: where the current record's columns are in the shared scope and in the private chain. */
 export interface Walk {
@@ -91,11 +115,13 @@ const unknownField = (name: string): never => fail(`unknown field ${quote(name)}
  * collections that have a listRule, and then only rows that pass it: the rule is queued as a
  * constraint on the alias (PocketBase's list-rule joins).
  */
-export function sharedCollectionJoin(scope: Scope, key: string, parent: string | null, c: Collection, on: (alias: string) => Sql, fanout = 1): string {
+export function sharedCollectionJoin(
+  scope: Scope, key: string, parent: string | null, c: Collection, on: (alias: string) => Sql, fanout = 1, many = fanout > 1,
+): string {
   if (!scope.allowHiddenFields && c.listRule === null) {
     fail(`the fields of collection ${quote(c.name)} can only be filtered by superusers`);
   }
-  const alias = scope.ctx.sharedJoin(key, parent, c, (a) => leftJoin(sql`${ident(c.name)} AS ${ident(a)}`, on(a), fanout > 1 ? loopGuard(a) : undefined), fanout);
+  const alias = scope.ctx.sharedJoin(key, parent, c, (a) => leftJoin(sql`${ident(c.name)} AS ${ident(a)}`, on(a), many ? loopGuard(a) : undefined), fanout);
   if (listRuleApplies(scope, c)) scope.ctx.constraints.set(alias, c);
   return alias;
 }
@@ -142,7 +168,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
   const ids = col(w.main, field);
   let alias: string;
   if (multiple) {
-    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(ids, a, true), ALWAYS, eachGuard(a)), MANY);
+    const je = ctx.sharedJoin(`${key}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(ids, a, true), ALWAYS, eachGuard(a)), itemsFanout(ctx, w.collection, field));
     alias = sharedCollectionJoin(scope, key, je, target, (a) => sql`${ident(a, 'id')} = ${ident(je, 'value')}`);
   } else {
     alias = sharedCollectionJoin(scope, key, refJoin(w.main), target, (a) => sql`${ident(a, 'id')} = ${ids}`);
@@ -167,7 +193,7 @@ function relationHop(scope: Scope, w: Walk, field: FieldDef, target: Collection)
       ],
       ref: table(a, null),
       where: privateVisibility(scope, c, target, a),
-      fanout: MANY,
+      fanout: itemsFanout(c, w.collection, field),
     };
   };
   return { ...w, collection: target, main: table(alias, alias), mainKey: key, mmHops: [...w.mmHops, hop], multi: w.multi || multiple };
@@ -190,18 +216,18 @@ function backRelationHop(scope: Scope, w: Walk, prop: string): Walk | null {
   const multiple = isMultiValue(backField);
   // A single back-relation without a unique index can still match several records.
   const many = multiple || !hasUniqueIndexOn(back.indexes, backField.name);
-  const fanout = many ? MANY : 1;
+  const fanout = many ? backFanout(ctx, back, backField, w.collection) : 1;
   const key = `${w.mainKey}.${prop}`;
   const current = w.collection;
   let alias: string;
   let hop: MultiHop;
   if (!multiple) {
     const pointsAt = (a: string, id: Sql): Sql => sql`${ident(a, backField.name)} = ${id}`;
-    alias = sharedCollectionJoin(scope, key, refJoin(w.main), back, (a) => pointsAt(a, col(w.main, idField(current))), fanout);
+    alias = sharedCollectionJoin(scope, key, refJoin(w.main), back, (a) => pointsAt(a, col(w.main, idField(current))), fanout, many);
     hop = (c, from) => {
       const a = c.alias('m');
       return {
-        joins: [leftJoin(sql`${ident(back.name)} AS ${ident(a)}`, pointsAt(a, col(from, idField(current))), fanout > 1 ? loopGuard(a) : undefined)],
+        joins: [leftJoin(sql`${ident(back.name)} AS ${ident(a)}`, pointsAt(a, col(from, idField(current))), many ? loopGuard(a) : undefined)],
         ref: table(a, null),
         where: privateVisibility(scope, c, back, a),
         fanout,
@@ -312,11 +338,12 @@ export function finalize(scope: Scope, w: Walk, prop: string): Operand {
 
   if (modifier === 'each' && listLike) {
     const items = col(w.main, field);
-    const fanout = isMultiValue(field) ? MANY : 1;
-    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(items, a, isMultiValue(field)), ALWAYS, fanout > 1 ? eachGuard(a) : undefined), fanout);
+    const many = isMultiValue(field);
+    const fanout = many ? itemsFanout(ctx, w.collection, field) : 1;
+    const je = ctx.sharedJoin(`${w.mainKey}.${field.name}:each`, refJoin(w.main), null, (a) => leftJoin(d.jsonEach(items, a, many), ALWAYS, many ? eachGuard(a) : undefined), fanout);
     const eachHop: MultiHop = (c, from) => {
       const a = c.alias('m');
-      return { joins: [leftJoin(d.jsonEach(col(from, field), a, isMultiValue(field)), ALWAYS, fanout > 1 ? eachGuard(a) : undefined)], ref: table(a, null), fanout };
+      return { joins: [leftJoin(d.jsonEach(col(from, field), a, many), ALWAYS, many ? eachGuard(a) : undefined)], ref: table(a, null), fanout };
     };
     const ww = isMultiValue(field) ? { ...w, multi: true } : w;
     const valueOf = (ref: RowRef) => sql`${ident((ref as { alias: string }).alias, 'value')}`;

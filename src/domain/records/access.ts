@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/dialect.ts';
 import { ident, join, sql, type Sql } from '../../db/sql.ts';
 import { forbidden } from '../../kernel/errors.ts';
-import { compileFilter, type RequestInfo } from '../../filter/index.ts';
+import { compileFilter, type DataStatistics, type RequestInfo } from '../../filter/index.ts';
 import type { Collection, RuleName, SchemaLookup } from '../../db/schema.ts';
 import { isSuperuser, type RequestContext } from '../context.ts';
 import type { RecordData } from './codec.ts';
@@ -47,6 +47,8 @@ export interface FilterScope {
   tableAlias: string;
   request: RequestInfo;
   superuser: boolean;
+  /** For the client cost estimate (absent: its defaults). */
+  statistics?: DataStatistics;
 }
 
 /** The rule as a WHERE fragment, or undefined when it does not restrict (superuser or empty rule). */

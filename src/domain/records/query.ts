@@ -90,6 +90,7 @@ function clientEnv(db: Executor, scope: FilterScope): FilterEnv {
     tableAlias: scope.tableAlias,
     request: scope.request,
     allowHiddenFields: scope.superuser,
+    statistics: scope.statistics,
   };
 }
 

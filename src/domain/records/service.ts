@@ -20,7 +20,7 @@ import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordInput } from './input.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
 import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
-import { compileWhere, FilterError, type FilterPart } from '../../filter/index.ts';
+import { compileWhere, type DataStatistics, FilterError, type FilterPart } from '../../filter/index.ts';
 import {
   applyInput,
   checkOldPassword,
@@ -52,6 +52,8 @@ export interface RecordServiceDeps {
   schema: SchemaLookup;
   /** Bounds on one response (DEFAULT_RESPONSE_LIMITS when absent). */
   limits?: ResponseLimits;
+  /** Figures about the data for the client cost estimate (absent: its defaults). */
+  statistics?: DataStatistics;
 }
 
 const CREATE_FAILED = 'Failed to create record.';
@@ -79,6 +81,7 @@ export class RecordService {
       tableAlias: collection.name,
       request: requestInfoOf(ctx, body, 'default', current),
       superuser: isSuperuser(ctx),
+      statistics: this.deps.statistics,
     };
   }
 
@@ -97,7 +100,9 @@ export class RecordService {
     let order: Sql | undefined;
     try {
       compiled = parts.length
-        ? compileWhere(parts, { dialect: db.dialect, schema: scope.schema, collection, tableAlias: scope.tableAlias, request: scope.request })
+        ? compileWhere(parts, {
+          dialect: db.dialect, schema: scope.schema, collection, tableAlias: scope.tableAlias, request: scope.request, statistics: scope.statistics,
+        })
         : undefined;
       order = compileSort(db, scope, params.sort);
     } catch (e) {
