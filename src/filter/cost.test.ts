@@ -122,9 +122,11 @@ describe('client filter cost budget', () => {
   });
 
   it('uses the data\'s statistics where known: average items, capped by maxSelect; back-relations from record counts', () => {
+    const records: Record<string, number> = { c_users: 100, c_posts: 50, c_comments: 1000 };
+    const items: Record<string, number> = { 'c_users/friends': 40, 'c_posts/tags': 2 };
     const statistics = {
-      records: (id: string) => ({ c_users: 100, c_posts: 50, c_comments: 1000 })[id],
-      itemsPerRecord: (id: string, field: string) => ({ 'c_users/friends': 40, 'c_posts/tags': 2 })[`${id}/${field}`],
+      records: (id: string) => records[id],
+      itemsPerRecord: (id: string, field: string) => items[`${id}/${field}`],
     };
     const cost = (filter: string) =>
       compileWhereWithCost([{ filter, allowHiddenFields: false }], { dialect, schema, collection: posts, request: guest(), statistics }).clientCost;
