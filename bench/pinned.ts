@@ -2,8 +2,8 @@
 // conditions of issue 6 item 8. Both servers run at once, each pinned to core 0 (`taskset -c 0`);
 // the load generator (autocannon, bench/load-worker.ts) runs in its own process pinned to core 1;
 // 32 connections; 10,000 seeded records; SQLite only. Baton is `node bin/baton.js serve` with the
-// environment's BATON_* variables removed and no --log-level: logs as shipped (info, one line per
-// request), its stdout written to a file. The baseline is bench/baseline-fastify.ts (Fastify +
+// environment's BATON_* variables removed and no --log-level: logs as shipped (info: lifecycle and
+// errors; request lines are debug), its stdout written to a file. The baseline is bench/baseline-fastify.ts (Fastify +
 // better-sqlite3 on Baton's own URLs) or, with --baseline=http, bench/baseline.ts (node:http).
 // Per scenario (list, view, create, in that order: creates grow the tables) both get a warm-up,
 // then the rounds alternate which server goes first; each round gives a ratio Baton/baseline, and
@@ -324,7 +324,7 @@ async function main(): Promise<number> {
 
   const heading =
     `SQLite ${await sqliteVersion()}, ${SEED} seeded records, Node ${process.version}; Baton \`node bin/baton.js serve\` ` +
-    `(logs ${logLevel ? `at ${logLevel}` : 'as shipped: info, one line per request'}; ${(logBytes / 1e6).toFixed(0)} MB written to stdout, into a file) ` +
+    `(logs ${logLevel ? `at ${logLevel}` : 'as shipped: info, no line per request'}; ${(logBytes / 1e6).toFixed(0)} MB written to stdout, into a file) ` +
     `against ${baseTitle}; ${pin.note}; ${CONNECTIONS} connections; per request, a ${WARMUP} s warm-up each, then ${ROUNDS} rounds of ${DURATION} s ` +
     `alternating which server goes first. "Baton / baseline" is the median of the rounds' ratios of req/s; "per round" is Baton/baseline req/s; ` +
     `"CPU µs/req" is each server's CPU time (from /proc) per answered request, and "baseline / Baton CPU" the median of the rounds' ratios of it, ` +
