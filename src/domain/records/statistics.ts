@@ -4,6 +4,11 @@ import { ident, join, scanGuard, sql } from '../../db/sql.ts';
 import type { DataStatistics } from '../../filter/index.ts';
 import type { Logger } from '../../kernel/logger.ts';
 
+/** Records counted per collection at most. */
+const MAX_COUNTED = 1_000_000;
+/** Records whose multi-valued fields are averaged per collection. */
+const SAMPLE = 10_000;
+
 /**
  * Figures about the stored data for the client cost estimate (`FILTER_LIMITS.maxClientFilterCost`):
  * each collection's record count and, per multi-valued field, its average items per record. They
@@ -11,8 +16,8 @@ import type { Logger } from '../../kernel/logger.ts';
  * records hold dozens of links each is refused before it runs instead of being cut off by the
  * statement budget after it.
  *
- * Cheap to keep: one scan per collection (`COUNT(*)` and the average array lengths together), run
- * in the background at start and then every `refreshMs`, never on a request's path. Until a
+ * Cheap to keep: two bounded reads per collection (see `measure`), run in the background at start
+ * and then every `refreshMs`, never on a request's path. Until a
  * collection is measured, and for a collection created since, the estimate keeps its default.
  * Figures are averages: the statement budget, not the estimate, bounds a filter over data that is
  * skewed (one record with thousands of links among records with few).
@@ -84,17 +89,28 @@ export class CollectionStatistics implements DataStatistics {
     this.items = items;
   }
 
+  /**
+   * Bounded work whatever the table's size: records are counted up to `MAX_COUNTED` (past it the
+   * estimate needs no more precision), and averages are taken over the first `SAMPLE` records in
+   * storage order. Both statements are guarded: on SQLite a long one moves to a reader thread.
+   */
   private async measure(c: Collection, counts: Map<string, number>, items: Map<string, number>): Promise<void> {
-    const multi = c.fields.filter(isMultiValue);
+    const table = ident(c.name);
     const d = this.db.dialect;
-    const averages = multi.map((f, i) => sql`AVG(${d.jsonArrayLength(sql`${ident(f.name)}`, true)}) AS ${ident(`a${i}`)}`);
-    const shape: RowShape = Object.fromEntries([['n', 'number'], ...multi.map((_, i) => [`a${i}`, 'number'])]);
+    const counted = await this.db.get<{ n: number }>(
+      sql`SELECT COUNT(*) AS ${ident('n')} FROM (SELECT 1 AS ${ident('x')} FROM ${table} WHERE ${scanGuard(c.name)}${d.limitOffset(MAX_COUNTED, 0)}) AS ${ident('counted')}`,
+      { n: 'number' },
+    );
+    counts.set(c.id, Number(counted?.n ?? 0));
+    const multi = c.fields.filter(isMultiValue);
+    if (multi.length === 0) return;
+    const columns = multi.map((f) => sql`${ident(f.name)}`);
+    const averages = multi.map((f, i) => sql`AVG(${d.jsonArrayLength(sql`${ident('sample', f.name)}`, true)}) AS ${ident(`a${i}`)}`);
+    const shape: RowShape = Object.fromEntries(multi.map((_, i) => [`a${i}`, 'number']));
     const row = await this.db.get<Record<string, number | null>>(
-      // Guarded: on SQLite a scan of a large table moves to a reader thread (see SqlLoopGuard).
-      sql`SELECT ${join([sql`COUNT(*) AS ${ident('n')}`, ...averages])} FROM ${ident(c.name)} WHERE ${scanGuard(c.name)}`,
+      sql`SELECT ${join(averages)} FROM (SELECT ${join(columns)} FROM ${table} WHERE ${scanGuard(c.name)}${d.limitOffset(SAMPLE, 0)}) AS ${ident('sample')}`,
       shape,
     );
-    counts.set(c.id, Number(row?.n ?? 0));
     multi.forEach((f, i) => {
       const avg = row?.[`a${i}`];
       if (avg !== null && avg !== undefined) items.set(`${c.id}\u0000${f.name}`, Number(avg));
