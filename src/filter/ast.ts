@@ -37,6 +37,21 @@ export const baseOp = (op: Op): BaseOp => (isAnyOp(op) ? (op.slice(1) as BaseOp)
 const freeze = <T extends object>(node: T): T => Object.freeze(node);
 
 export const ident = (name: string): Ident => freeze({ kind: 'ident', name });
+
+/**
+ * Whether the expression costs each row a few comparisons of the row's own columns and constants
+ * only: no `~` (LIKE, whose cost grows with the pattern and the text), no function, no path
+ * through a relation or a JSON value, no modifier, no `@` name.
+ */
+export function comparesOwnColumnsOnly(e: Expr): boolean {
+  if (e.kind !== 'compare') return e.items.every(comparesOwnColumnsOnly);
+  return !e.op.includes('~') && plainOperand(e.left) && plainOperand(e.right);
+}
+
+function plainOperand(o: Operand): boolean {
+  if (o.kind === 'func') return false;
+  return o.kind !== 'ident' || !/[.:@]/.test(o.name);
+}
 export const macro = (name: MacroName): Macro => freeze({ kind: 'macro', name });
 export const str = (value: string): StringLit => freeze({ kind: 'string', value });
 export const num = (value: number): NumberLit => freeze({ kind: 'number', value });

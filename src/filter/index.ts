@@ -14,7 +14,7 @@
  * `Invalid filter: unknown field "titel"`. User values only ever reach SQL as bound parameters;
  * identifiers are checked against the schema and quoted by the dialect.
  */
-export { and, or, type Expr, type Comparison, type Operand as ExprOperand, type Op } from './ast.ts';
+export { and, comparesOwnColumnsOnly, or, type Expr, type Comparison, type Operand as ExprOperand, type Op } from './ast.ts';
 export { compileFilter, compileWhere, validateRule, type FilterPart, type WhereEnv } from './compile.ts';
 export { emptyRequestInfo, type DataStatistics, type FilterEnv, type RequestInfo } from './context.ts';
 export { FilterError } from './errors.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isApiError } from '../kernel/errors.ts';
-import { and, compare, func, ident, macro, num, or, placeholder, str } from './ast.ts';
+import { and, compare, comparesOwnColumnsOnly, func, ident, macro, num, or, placeholder, str } from './ast.ts';
 import { tokenize } from './lexer.ts';
 import { parseFilter } from './parser.ts';
 
@@ -151,5 +151,23 @@ describe('parser', () => {
 
   it('caches trees by text', () => {
     expect(parseFilter('cached = 1')).toBe(parseFilter('cached = 1'));
+  });
+});
+
+describe('comparesOwnColumnsOnly', () => {
+  it.each<[string, boolean]>([
+    ['(views > 500 && published = true)', true],
+    ["title = 'x' || (views >= 1 && status != null)", true],
+    ["created > @now && id = {:id}", true],
+    ["title ~ 'x'", false],
+    ["tags ?= 'a'", true],
+    ["tags ?~ 'a'", false],
+    ["author.name = 'x'", false],
+    ["data.a = 1", false],
+    ["tags:length > 1", false],
+    ["@request.auth.id = author", false],
+    ["strftime('%Y', created) = '2024'", false],
+  ])('%s: %s', (filter, expected) => {
+    expect(comparesOwnColumnsOnly(parseFilter(filter))).toBe(expected);
   });
 });

@@ -99,25 +99,32 @@ function clientEnv(db: Executor, scope: FilterScope): FilterEnv {
  * client chose (a filter or sort parameter), so it carries a loop guard per row of the table and
  * runs within its statement budget, however costly that turns out (see `SqlLoopGuard`).
  */
-export function selectFrom(collection: Collection, where: Sql | undefined, scanGuard = false): Sql {
+export function selectFrom(collection: Collection, where: Sql | undefined, scanGuard: ScanGuard = false): Sql {
   const table = ident(collection.name);
-  const condition = scanGuard ? guardedWhere(collection, where) : where;
+  const condition = scanGuard ? guardedWhere(collection, where, scanGuard) : where;
   return condition ? sql`SELECT ${table}.* FROM ${table} WHERE ${condition}` : sql`SELECT ${table}.* FROM ${table}`;
 }
 
-function guardedWhere(collection: Collection, where: Sql | undefined): Sql {
+/**
+ * Where a scan's loop guard goes: `true`, first, so it runs for every row; `'afterFilter'`, after
+ * the filter, so only the rows that pass it pay for it (a filter that compares a small table's own
+ * columns, whose scan is cheap and bounded; see RecordService.list). `false`: none.
+ */
+export type ScanGuard = boolean | 'afterFilter';
+
+function guardedWhere(collection: Collection, where: Sql | undefined, placement: ScanGuard): Sql {
   // Views have no row id: their rows are checked one by one.
   const guard = collection.type === 'view' ? loopGuard(collection.name) : scanGuard(collection.name);
-  // First, so it runs for every row: after the filter it would only see the rows that pass it.
-  return where ? sql`${guard} AND (${where})` : guard;
+  if (!where) return guard;
+  return placement === 'afterFilter' ? sql`(${where}) AND ${guard}` : sql`${guard} AND (${where})`;
 }
 
 /** The shape of `countFrom`'s row. */
 export const COUNT_SHAPE: RowShape = Object.freeze({ n: 'number' });
 
 /** `SELECT COUNT(*)`; `scanGuard` as for `selectFrom`. */
-export function countFrom(collection: Collection, where: Sql | undefined, scanGuard = false): Sql {
+export function countFrom(collection: Collection, where: Sql | undefined, scanGuard: ScanGuard = false): Sql {
   const table = ident(collection.name);
-  const condition = scanGuard ? guardedWhere(collection, where) : where;
+  const condition = scanGuard ? guardedWhere(collection, where, scanGuard) : where;
   return condition ? sql`SELECT COUNT(*) AS n FROM ${table} WHERE ${condition}` : sql`SELECT COUNT(*) AS n FROM ${table}`;
 }

@@ -19,8 +19,8 @@ import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordInput } from './input.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
-import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams } from './query.ts';
-import { compileWhere, type DataStatistics, FilterError, type FilterPart } from '../../filter/index.ts';
+import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams, type ScanGuard } from './query.ts';
+import { comparesOwnColumnsOnly, compileWhere, type DataStatistics, FilterError, type FilterPart, parseFilter } from '../../filter/index.ts';
 import {
   applyInput,
   checkOldPassword,
@@ -57,6 +57,11 @@ export interface RecordServiceDeps {
 }
 
 const CREATE_FAILED = 'Failed to create record.';
+/**
+ * Records up to which a scan filtered on the record's own columns is cheap enough for its guard
+ * to go after the filter: at a few tens of ns a row, a few ms.
+ */
+const SMALL_TABLE_RECORDS = 100_000;
 const UPDATE_FAILED = 'Failed to update record.';
 
 /** Record use cases: list, view, create, update, delete, with API rules applied. No HTTP here. */
@@ -114,7 +119,8 @@ export class RecordService {
     }
     const where = compiled && !compiled.isEmpty ? compiled : undefined;
     const filtered = !!params.filter?.trim();
-    let query = selectFrom(collection, where, filtered || order !== undefined);
+    const guard = filtered ? this.filterScanGuard(collection, params.filter!) : false;
+    let query = selectFrom(collection, where, guard || order !== undefined);
     if (order) query = sql`${query} ORDER BY ${order}`;
     query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
 
@@ -124,7 +130,7 @@ export class RecordService {
     try {
       [rows, count] = await Promise.all([
         reader.all(query, rowShape(collection)),
-        paging.skipTotal ? undefined : reader.get<{ n: number }>(countFrom(collection, where, filtered), COUNT_SHAPE),
+        paging.skipTotal ? undefined : reader.get<{ n: number }>(countFrom(collection, where, guard), COUNT_SHAPE),
       ]);
     } catch (e) {
       // A query the database refuses (e.g. a view whose source changed under it) is the client's
@@ -336,6 +342,18 @@ export class RecordService {
     const columns: Sql[] = Object.entries(values).map(([k, v]) => sql`${value(v, types.get(k))} AS ${ident(k)}`);
     const row = await db.get(sql`SELECT 1 AS ok FROM (SELECT ${join(columns)}) AS ${ident(collection.name)} WHERE ${condition}`);
     return row !== undefined;
+  }
+
+  /**
+   * How a client's filter guards its scan of the table (see `ScanGuard`): after the filter when
+   * the filter only compares the record's own columns and the table is known to be small, so that
+   * the scan's cost is bounded and the rows the filter turns away cost no guard (a guard on every
+   * row made a filtered count of 10,000 records half as slow again); first otherwise.
+   */
+  private filterScanGuard(collection: Collection, filter: string): ScanGuard {
+    const records = this.deps.statistics?.records(collection.id);
+    if (records === undefined || records > SMALL_TABLE_RECORDS) return true;
+    return comparesOwnColumnsOnly(parseFilter(filter)) ? 'afterFilter' : true;
   }
 
   /** Where reads for this request go: clients' reads run under the client statement budget. */
