@@ -42,16 +42,6 @@ function escapeLength(text: string, at: number): number {
   return low >= 0xdc00 && low <= 0xdfff ? 12 : -1;
 }
 
-/** True when `text` has a `\uXXXX` escape of an unpaired surrogate (escaped backslashes read as JSON reads them). */
-export function hasLoneSurrogateEscape(text: string): boolean {
-  for (let i = text.indexOf('\\'); i >= 0; i = text.indexOf('\\', i)) {
-    const length = escapeLength(text, i);
-    if (length < 0) return true;
-    i += length;
-  }
-  return false;
-}
-
 /**
  * The index of the quote closing a string, read from `at` (a backslash inside it) character by
  * character; -1 at a lone surrogate escape. Past the end of the text when it is never closed.

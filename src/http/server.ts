@@ -4,9 +4,8 @@ import { notFound } from '../kernel/errors.ts';
 import { GUEST, type Principal, type RequestContext } from '../domain/context.ts';
 import type { Services } from '../domain/services.ts';
 import { extractToken } from '../domain/auth/tokens.ts';
-import { FilterError } from '../filter/errors.ts';
 import { errorHandler, frameworkErrorHandler, SECURITY_HEADERS } from './errors.ts';
-import { hasLoneSurrogateEscape, jsonShapeFor, parseJsonBody } from './json.ts';
+import { jsonShapeFor, parseJsonBody } from './json.ts';
 import { emptyBodyParser, parseFormBody, textBodyParser } from './body.ts';
 import { ConnectionGuard } from './connections.ts';
 import { DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, type ConnectionLimits } from './limits.ts';
@@ -67,19 +66,6 @@ function requestContext(request: FastifyRequest, principal: Principal): RequestC
     query: flatQuery(request.query),
     logger: request.log,
   };
-}
-
-/**
- * Refuses a filter whose quoted text escapes a lone UTF-16 surrogate (`"\ud800"`): the filter
- * language decodes `\uXXXX` as JSON does, and such a string is not valid Unicode (the databases
- * store it as invalid UTF-8 or fail). Other query values cannot hold one: percent-decoding
- * replaces bad UTF-8. Only texts with a backslash are scanned.
- */
-function checkQueryText(request: FastifyRequest): void {
-  const filter = request.ctx.query.filter;
-  if (filter !== undefined && filter.includes('\\') && hasLoneSurrogateEscape(filter)) {
-    throw new FilterError('a string escapes a lone UTF-16 surrogate');
-  }
 }
 
 export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
@@ -186,8 +172,9 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     }, done);
   });
   app.addHook('preHandler', (request, _reply, done) => {
+    // A lone surrogate in `?filter` is refused by the filter's lexer, as in rules; other query
+    // values cannot hold one (percent-decoding replaces bad UTF-8).
     parseFields(request);
-    checkQueryText(request);
     done();
   });
   // One line per request at `debug` (`--dev` or `--log-level=debug`), as PocketBase prints
