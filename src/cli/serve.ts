@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import { buildServer } from '../http/server.ts';
 import { SHUTDOWN_GRACE_MS } from '../http/limits.ts';
 import { openBaton } from './wire.ts';
+import { STATISTICS_REFRESH_MS } from '../domain/records/statistics.ts';
 
 function createLogger(config: Config) {
   return pino({
@@ -25,6 +26,8 @@ export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
   const baton = await openBaton({ dataDir: config.dataDir, db: config.db, exclusive: true, queryTimeouts: config.queryTimeouts, logger });
   const server = await buildServer(baton.services, { maxBodySize: config.maxBodySize, logger });
+  // Only a serving process measures the data (the cost estimate's figures); CLI commands do not.
+  baton.services.statistics.start(STATISTICS_REFRESH_MS);
   try {
     await server.listen({ host: config.http.host, port: config.http.port });
   } catch (e) {

@@ -8,8 +8,6 @@ import { initializeDataDirectory } from '../domain/collections/system.ts';
 import { RecordService } from '../domain/records/service.ts';
 import { CollectionStatistics } from '../domain/records/statistics.ts';
 
-/** How often the data statistics of the cost estimate are measured again. */
-const STATISTICS_REFRESH_MS = 10 * 60_000;
 import type { Services } from '../domain/services.ts';
 
 export interface OpenOptions {
@@ -62,7 +60,6 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
       auth: new AuthService({ db, schema }),
     };
     options.logger.info({ dataDir: dir, database: databases.kind, collections: schema.all().length }, 'data directory opened');
-    statistics.start(STATISTICS_REFRESH_MS);
     return {
       services,
       dataDir: dir,

@@ -4,6 +4,8 @@ import { ident, join, scanGuard, sql } from '../../db/sql.ts';
 import type { DataStatistics } from '../../filter/index.ts';
 import type { Logger } from '../../kernel/logger.ts';
 
+/** How often `baton serve` measures the data again. */
+export const STATISTICS_REFRESH_MS = 10 * 60_000;
 /** Records counted per collection at most. */
 const MAX_COUNTED = 1_000_000;
 /** Records whose multi-valued fields are averaged per collection. */
