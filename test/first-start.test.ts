@@ -1,13 +1,17 @@
 // A fresh database or directory is initialised like PocketBase's, and a first start that was
 // interrupted half-way is finished by the next one, on every database.
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBaton } from '../src/cli/wire.ts';
 import { ident, sql } from '../src/db/sql.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
-import { createTestDatabase, type TestDatabase } from './support/databases.ts';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/databases.ts';
+import { fixtureDir, testFixture } from './support/fixture.ts';
+import { onlyIf } from './support/only-if.ts';
+import { auxiliaryLogs, pendingPocketBaseMigrations, POCKETBASE_LOGS_TABLE } from './support/pocketbase-migrations.ts';
 
 let database: TestDatabase;
 let dir: string;
@@ -78,6 +82,34 @@ describe('first start', () => {
       expect(baton.services.schema.all()).toHaveLength(SYSTEM.length);
     } finally {
       await baton.close();
+    }
+  });
+});
+
+// PocketBase opens a data directory only as SQLite files: what it checks there is read from them.
+onlyIf(TEST_DIALECT === 'sqlite', describe)('a fresh data directory, as PocketBase reads it', () => {
+  testFixture("PocketBase's own test data has nothing pending and the _logs indexes expected here", () => {
+    expect(pendingPocketBaseMigrations(fixtureDir())).toEqual([]);
+    expect(auxiliaryLogs(fixtureDir()).indexes).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.indexes));
+  });
+
+  it("records PocketBase's system migrations and builds _logs as its auxiliary migration does, so it runs none again", async () => {
+    const fresh = mkdtempSync(path.join(tmpdir(), 'baton-first-'));
+    try {
+      await (await openBaton({ dataDir: fresh, logger: silentLogger })).close();
+      expect(pendingPocketBaseMigrations(fresh)).toEqual([]);
+      const logs = auxiliaryLogs(fresh);
+      expect(logs.columns).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.columns));
+      expect(logs.indexes).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.indexes));
+
+      // A directory made before an index was added gets it on its next start.
+      const aux = new Database(path.join(fresh, 'auxiliary.db'));
+      aux.exec('DROP INDEX idx_logs_message');
+      aux.close();
+      await (await openBaton({ dataDir: fresh, logger: silentLogger })).close();
+      expect(auxiliaryLogs(fresh).indexes).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.indexes));
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
     }
   });
 });

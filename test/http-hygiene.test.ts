@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -22,93 +22,14 @@ import { sql } from '../src/db/sql.ts';
 import { api, startServer, type TestServer } from './support/baton.ts';
 import { freePort, ROOT } from './support/cli.ts';
 import { createTestDatabase } from './support/databases.ts';
+import { expectApiError, PARTIAL_POST, rawConnect, until, type RawConnection } from './support/raw-http.ts';
 
-const SECURITY = { 'x-xss-protection': '1; mode=block', 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN' };
 const GENERIC_400 = { data: {}, message: 'Something went wrong while processing your request.', status: 400 };
 const NOTES_FIELDS = [
   { name: 'title', type: 'text' },
   { name: 'n', type: 'number' },
   { name: 'data', type: 'json' },
 ];
-
-// ---- raw HTTP ----
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function parseResponse(text: string): RawResponse | undefined {
-  const end = text.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers, body: text.slice(end + 4) };
-}
-
-interface RawConnection {
-  socket: net.Socket;
-  /** Everything received so far. */
-  text(): string;
-  response(): RawResponse | undefined;
-  /** Resolves once the server has closed the connection: 'end' for a clean close, else the error code. */
-  closed: Promise<string>;
-  isClosed(): boolean;
-}
-
-/** A connection that writes exactly what a test says, to send partial or malformed requests. */
-async function rawConnect(url: string, data?: string | Buffer): Promise<RawConnection> {
-  const { hostname, port } = new URL(url);
-  const socket = net.connect({ host: hostname, port: Number(port) });
-  let received = '';
-  let done = false;
-  socket.on('data', (d) => (received += d.toString('latin1')));
-  socket.on('error', () => undefined); // reported through `closed`
-  const closed = new Promise<string>((resolve) => {
-    socket.once('end', () => resolve('end'));
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
-    socket.once('close', () => resolve('close'));
-  }).then((how) => {
-    done = true;
-    socket.destroy();
-    return how;
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  if (data !== undefined) socket.write(data);
-  onTestFinished(() => {
-    socket.destroy();
-  });
-  return { socket, text: () => received, response: () => parseResponse(received), closed, isClosed: () => done };
-}
-
-/** Polls until `condition` holds; fails after `ms`. */
-async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function expectApiError(res: RawResponse | undefined, status: number, message?: string): void {
-  expect(res, 'a response').toBeDefined();
-  expect(res!.status).toBe(status);
-  expect(res!.headers).toMatchObject(SECURITY);
-  expect(res!.headers['content-type']).toMatch(/^application\/json/);
-  const body = JSON.parse(res!.body);
-  expect(Object.keys(body).sort()).toEqual(['data', 'message', 'status']);
-  expect(body.status).toBe(status);
-  expect(body.data).toEqual({});
-  if (message) expect(body.message).toBe(message);
-}
 
 // ---- a server with shortened limits ----
 
@@ -139,8 +60,6 @@ async function startLimited(limits: Partial<ConnectionLimits>, maxBodySize = 1 <
     },
   };
 }
-
-const PARTIAL_POST = 'POST /api/collections/notes/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"title":';
 
 // ---- tests ----
 
@@ -365,6 +284,17 @@ describe('values that must not be stored', () => {
     const update = await su('PATCH', '/api/collections/notes', { fields: [...NOTES_FIELDS, { name, type: 'number' }] });
     expect(update.status).toBe(400);
     expect(update.body.data.fields[String(NOTES_FIELDS.length + 1)].name.code).toBe('validation_not_in_invalid');
+  });
+
+  it.each(['__proto__', 'constructor', 'Prototype', 'CONSTRUCTOR'])('%s is refused as a collection name, created or renamed', async (name) => {
+    const notInList = { name: { code: 'validation_not_in_invalid', message: 'Must not be in list.' } };
+    const created = await su('POST', '/api/collections', { name, type: 'base', fields: [{ name: 'title', type: 'text' }] });
+    expect(created.status).toBe(400);
+    expect(created.body).toEqual({ status: 400, message: 'Failed to create collection.', data: notInList });
+    const renamed = await su('PATCH', '/api/collections/notes', { name });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body).toEqual({ status: 400, message: 'Failed to update collection.', data: notInList });
+    expect((await su('GET', '/api/collections/notes')).status).toBe(200);
   });
 
   it('a view column aliased __proto__ is refused', async () => {

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyBaton, CopyError, type CopyReport } from '../src/cli/migrate-copy.ts';
+import { CopyError } from '../src/cli/migrate-copy-tables.ts';
+import { copyBaton, type CopyReport } from '../src/cli/migrate-copy.ts';
 import { openBaton } from '../src/cli/wire.ts';
 import { openDatabases } from '../src/db/open.ts';
 import { sql } from '../src/db/sql.ts';
@@ -15,8 +16,9 @@ import { silentLogger } from '../src/kernel/logger.ts';
 import { api } from './support/baton.ts';
 import { ROOT, run, tempDirs } from './support/cli.ts';
 import { createTestDatabase, TEST_DIALECT, TEST_SERVER_URLS, type TestDatabase } from './support/databases.ts';
-import { describeFixture, fixtureDir, hasFixture } from './support/fixture.ts';
+import { describeFixture, fixtureDir } from './support/fixture.ts';
 import { onlyIf } from './support/only-if.ts';
+import { auxiliaryLogs, pendingPocketBaseMigrations, POCKETBASE_LOGS_TABLE } from './support/pocketbase-migrations.ts';
 
 // PocketBase's own long-lived tokens for the fixture (see test/fixture.test.ts): valid only if the
 // tokenKeys and collection secrets survive the copy.
@@ -100,12 +102,10 @@ async function unavailable(kind: 'postgres' | 'mysql'): Promise<string | undefin
 // The SQLite run covers every server database; a dialect's own run covers only that one.
 const SERVER_KINDS = (['postgres', 'mysql'] as const).filter((k) => TEST_DIALECT === 'sqlite' || TEST_DIALECT === k);
 const skipReasons = new Map<string, string | undefined>();
-if (hasFixture()) {
-  for (const kind of SERVER_KINDS) {
-    const reason = await unavailable(kind);
-    skipReasons.set(kind, reason);
-    if (reason) console.log(`skipped: migrate copy to ${kind}: ${reason}`);
-  }
+for (const kind of SERVER_KINDS) {
+  const reason = await unavailable(kind);
+  skipReasons.set(kind, reason);
+  if (reason) console.log(`skipped: migrate copy to ${kind}: ${reason}`);
 }
 
 // Directory to directory involves no server database: it runs once, in the SQLite project.
@@ -284,6 +284,23 @@ for (const kind of SERVER_KINDS) {
       expect(res.stdout).toContain('copied users: 3/3 rows');
       expect(res.stdout).toMatch(/^_superusers +4 +4 +[0-9a-f]{16} +ok$/m);
       expect(res.stdout).toContain(`baton serve --db=${url} --dir=${dir}`);
+    });
+  });
+}
+
+// A directory written from a server database is one PocketBase opens as it is: no fixture needed.
+for (const kind of SERVER_KINDS) {
+  describe(`migrate copy from ${kind} to a directory`, () => {
+    it.skipIf(skipReasons.get(kind) !== undefined)('writes what PocketBase checks before its migrations, so it runs none again', async () => {
+      const url = await testDatabase(kind);
+      await (await openBaton({ dataDir: tempDir(), db: url, logger: silentLogger })).close();
+      const dir = path.join(tempDir(), 'copy');
+      const report = await copyBaton({ from: { url }, to: { dir }, log: () => undefined });
+      expect(report.ok).toBe(true);
+      expect(pendingPocketBaseMigrations(dir)).toEqual([]);
+      const logs = auxiliaryLogs(dir);
+      expect(logs.columns).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.columns));
+      expect(logs.indexes).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.indexes));
     });
   });
 }

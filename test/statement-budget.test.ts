@@ -132,6 +132,24 @@ describe(`statement budgets on ${TEST_DIALECT}`, () => {
     expect(db.dialect.classifyError(results[1])?.kind).toBe('busy');
   });
 
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: a statement once past its slice runs inline again once it comes back quick from a thread', async () => {
+    const { SqliteDatabase } = await import('../src/db/dialects/sqlite-database.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'baton-budget-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const db = new SqliteDatabase(path.join(dir, 'data.db'), { clientStatementTimeoutMs: 60_000 });
+    cleanups.push(() => db.close());
+    await db.run(sql`CREATE TABLE nums (id INTEGER PRIMARY KEY)`);
+    for (let i = 1; i <= 200; i++) await db.run(sql`INSERT INTO nums (id) VALUES (${i})`);
+    // One text, costly or cheap by its value: 200^3 guarded rows, then none.
+    const rows = (upTo: number) => sql`SELECT COUNT(*) AS n FROM nums a
+      JOIN nums b ON ${loopGuard('b')} JOIN nums c ON ${loopGuard('c')} WHERE a.id <= ${upTo} AND a.id + b.id + c.id > 0`;
+    await expect(db.forClients().get(rows(200), { n: 'number' })).resolves.toEqual({ n: 8_000_000 });
+    expect(db.slowStatements).toBe(1);
+    // Now it goes to a thread first; back well within the slice, it is no longer taken for slow.
+    await expect(db.forClients().get(rows(0), { n: 'number' })).resolves.toEqual({ n: 0 });
+    expect(db.slowStatements).toBe(0);
+  });
+
   onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: unguarded statements run to their end (Baton\'s own work has no loop guards)', async () => {
     const db = await openDatabase({ clientStatementTimeoutMs: 300 });
     const plain = sql`SELECT COUNT(*) AS n FROM nums a JOIN nums b ON 1=1 JOIN nums c ON 1=1`;

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULTS, loadConfig } from '../config/config.ts';
+import { ConfigError, DEFAULTS, loadConfig, NUMERIC_FLAGS, type ConfigInput } from '../config/config.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../db/timeouts.ts';
+import { DEFAULT_READER_THREADS } from '../db/dialects/sqlite-reader-pool.ts';
+import { DEFAULT_RESPONSE_LIMITS } from '../domain/records/limits.ts';
+import { STATISTICS_REFRESH_MS } from '../domain/records/statistics.ts';
+import { DEFAULT_CONNECTION_LIMITS, MAX_CONNECTIONS_CEILING, MAX_JSON_ITEMS } from '../http/limits.ts';
 import { isApiError } from '../kernel/errors.ts';
 
 const USAGE = `Baton: a complete application backend in one command.
@@ -23,6 +27,17 @@ Flags:
   --log-level  fatal|error|warn|info|debug|trace|silent (default info; debug adds a line per request; env BATON_LOG_LEVEL)
   --dev        verbose logs: a line per request (log level debug unless --log-level is given)
   -h, --help   show this help
+
+Limits of \`serve\` (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may have decimals):
+  --max-expanded-records  related records one record response may carry (default ${DEFAULT_RESPONSE_LIMITS.maxExpandedRecords})
+  --max-response-size     bytes of one record response (default ${DEFAULT_RESPONSE_LIMITS.maxResponseBytes}, 64 MiB)
+  --max-connections       connections held at once (default: below the open-files limit, at most ${MAX_CONNECTIONS_CEILING}; never above that limit allows)
+  --body-stall-timeout    seconds a request body may stop arriving before a 408 (default ${DEFAULT_CONNECTION_LIMITS.bodyStallTimeoutMs / 1000})
+  --max-json-items        JSON items per request body from guests and users (default ${MAX_JSON_ITEMS})
+  --shutdown-timeout      seconds a shutdown waits for requests under way (default ${DEFAULT_CONNECTION_LIMITS.shutdownGraceMs / 1000})
+  --shutdown-linger       seconds idle connections stay open once a shutdown begins (default ${DEFAULT_CONNECTION_LIMITS.shutdownLingerMs / 1000})
+  --sqlite-reader-threads threads for costly SQLite reads, per database file (default ${DEFAULT_READER_THREADS})
+  --statistics-interval   seconds between measurements of the data for the filter cost estimate (default ${STATISTICS_REFRESH_MS / 1000}; 0: never)
 `;
 
 /** Runs a CLI command and resolves to the process exit code. */
@@ -42,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
         'log-level': { type: 'string' },
         'query-timeout': { type: 'string' },
         'client-query-timeout': { type: 'string' },
+        ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
         dev: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -57,7 +73,11 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   try {
+    const numeric: ConfigInput = Object.fromEntries(
+      Object.entries(NUMERIC_FLAGS).map(([flag, key]) => [key, (values as Record<string, unknown>)[flag]]),
+    );
     const config = loadConfig({
+      ...numeric,
       http: values.http,
       dir: values.dir,
       db: values.db,

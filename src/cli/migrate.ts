@@ -1,7 +1,11 @@
-/** `baton migrate …`: moving a Baton between databases. The work is in `migrate-copy.ts`. */
+/** `baton migrate …`: moving a Baton between databases. The work is in `migrate-copy*.ts`. */
 import path from 'node:path';
 import { databaseKind } from '../db/open.ts';
-import { copyBaton, CopyError, type CopyEnd, type CopyReport, type ProgressSink, type TableCheck } from './migrate-copy.ts';
+import type { CopyEnd } from './migrate-copy-ends.ts';
+import type { ProgressSink } from './migrate-copy-plan.ts';
+import { CopyError } from './migrate-copy-tables.ts';
+import type { TableCheck } from './migrate-copy-verify.ts';
+import { copyBaton, type CopyReport } from './migrate-copy.ts';
 
 export const MIGRATE_USAGE = `Usage:
   baton migrate copy --from=DIR|URL --to=DIR|URL [--force]

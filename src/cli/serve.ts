@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
 import { buildServer } from '../http/server.ts';
-import { SHUTDOWN_GRACE_MS } from '../http/limits.ts';
-import { openBaton } from './wire.ts';
-import { STATISTICS_REFRESH_MS } from '../domain/records/statistics.ts';
+import { descriptorLimit, resolveConnectionLimits, type ConnectionLimits } from '../http/limits.ts';
+import { openBaton, type Baton } from './wire.ts';
 
 function createLogger(config: Config) {
   return pino({
@@ -21,13 +21,66 @@ function describeDatabase(config: Config, kind: string): string {
   return `${name} at ${u.host}${u.pathname}`;
 }
 
+/** What `serve` runs: the data directory opened and the server built from the configuration. */
+export interface Serving {
+  readonly baton: Baton;
+  /** Built, not yet listening. */
+  readonly server: FastifyInstance;
+  readonly limits: ConnectionLimits;
+}
+
+/**
+ * Opens the data directory and builds the server with every configured limit, as `serve` does,
+ * but does not listen. The connection limits are checked against the descriptor limit first, so
+ * a refused value opens nothing.
+ */
+export async function openServing(config: Config, logger: pino.Logger): Promise<Serving> {
+  const limits = resolveConnectionLimits(config.connections, descriptorLimit());
+  const baton = await openBaton({
+    dataDir: config.dataDir,
+    db: config.db,
+    exclusive: true,
+    queryTimeouts: config.queryTimeouts,
+    responseLimits: config.responseLimits,
+    sqliteReaderThreads: config.sqliteReaderThreads,
+    logger,
+  });
+  try {
+    const server = await buildServer(baton.services, { maxBodySize: config.maxBodySize, logger, limits, maxJsonItems: config.maxJsonItems });
+    // Only a serving process measures the data (the cost estimate's figures); CLI commands do not.
+    baton.services.statistics.start(config.statisticsIntervalMs);
+    return { baton, server, limits };
+  } catch (e) {
+    await baton.close();
+    throw e;
+  }
+}
+
+/**
+ * A graceful shutdown, as Go's Shutdown does for PocketBase: stop accepting connections, answer
+ * the requests under way, close idle connections, and wait; but idle connections are half-closed
+ * after `limits.shutdownLingerMs` rather than destroyed (connections.ts), so a request that was on
+ * its way is answered with `Connection: close` and none gets a reset. After
+ * `limits.shutdownGraceMs` what is left is cut. Only then is the database closed, so no request
+ * sees a closed handle.
+ */
+export async function shutDown({ baton, server, limits }: Serving): Promise<void> {
+  server.connections.drain();
+  const closed = server.close();
+  const cut = setTimeout(() => server.connections.destroyAll(), limits.shutdownGraceMs).unref();
+  try {
+    await closed;
+  } finally {
+    clearTimeout(cut);
+  }
+  await baton.close();
+}
+
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
-  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, exclusive: true, queryTimeouts: config.queryTimeouts, logger });
-  const server = await buildServer(baton.services, { maxBodySize: config.maxBodySize, logger });
-  // Only a serving process measures the data (the cost estimate's figures); CLI commands do not.
-  baton.services.statistics.start(STATISTICS_REFRESH_MS);
+  const serving = await openServing(config, logger);
+  const { baton, server } = serving;
   try {
     await server.listen({ host: config.http.host, port: config.http.port });
   } catch (e) {
@@ -44,23 +97,13 @@ export async function serve(config: Config): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down: waiting for in-flight requests');
-      // As Go's Shutdown does for PocketBase: stop accepting connections, answer the requests
-      // under way, close idle connections, and wait; but idle connections are half-closed after
-      // a short linger rather than destroyed (connections.ts), so a request that was on its way
-      // is answered with `Connection: close` and none gets a reset. After the grace period what
-      // is left is cut. Only then is the database closed, so no request sees a closed handle.
-      server.connections.drain();
-      const closed = server.close();
-      setTimeout(() => server.connections.destroyAll(), SHUTDOWN_GRACE_MS).unref();
-      closed
-        .then(() => baton.close())
-        .then(
-          () => resolve(0),
-          (e) => {
-            logger.error({ err: e }, 'shutdown failed');
-            resolve(1);
-          },
-        );
+      shutDown(serving).then(
+        () => resolve(0),
+        (e) => {
+          logger.error({ err: e }, 'shutdown failed');
+          resolve(1);
+        },
+      );
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -5,6 +5,7 @@ import { AuthService } from '../domain/auth/service.ts';
 import { CollectionService } from '../domain/collections/service.ts';
 import { CollectionStore } from '../domain/collections/store.ts';
 import { initializeDataDirectory } from '../domain/collections/system.ts';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../domain/records/limits.ts';
 import { RecordService } from '../domain/records/service.ts';
 import { CollectionStatistics } from '../domain/records/statistics.ts';
 
@@ -18,6 +19,10 @@ export interface OpenOptions {
   exclusive?: boolean;
   /** Statement budgets in milliseconds (see Config.queryTimeouts). */
   queryTimeouts?: { readonly client?: number; readonly system?: number };
+  /** Bounds on one record response over DEFAULT_RESPONSE_LIMITS (see Config.responseLimits). */
+  responseLimits?: Partial<ResponseLimits>;
+  /** Threads for costly SQLite reads (see Config.sqliteReaderThreads). */
+  sqliteReaderThreads?: number;
   logger: Logger;
 }
 
@@ -41,6 +46,7 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     exclusive: options.exclusive,
     statementTimeoutMs: options.queryTimeouts?.system,
     clientStatementTimeoutMs: options.queryTimeouts?.client,
+    readerThreads: options.sqliteReaderThreads,
   });
   const { data: db, aux } = databases;
   try {
@@ -50,14 +56,15 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     await schema.load(db);
     const collections = new CollectionService({ db, store: schema });
     const statistics = new CollectionStatistics(db, schema, options.logger);
+    const limits: ResponseLimits = Object.freeze({ ...DEFAULT_RESPONSE_LIMITS, ...options.responseLimits });
     await initializeDataDirectory(db, collections, schema);
     const services: Services = {
       db,
       schema,
       collections,
-      records: new RecordService({ db, schema, statistics }),
+      records: new RecordService({ db, schema, statistics, limits }),
       statistics,
-      auth: new AuthService({ db, schema }),
+      auth: new AuthService({ db, schema, limits }),
     };
     options.logger.info({ dataDir: dir, database: databases.kind, collections: schema.all().length }, 'data directory opened');
     return {

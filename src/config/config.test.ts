@@ -24,3 +24,56 @@ describe('log level', () => {
     expect(loadConfig({}, { BATON_DEV: '1' }).logLevel).toBe('debug');
   });
 });
+
+describe('serve limits', () => {
+  it('are absent by default: each layer keeps its own default', () => {
+    const config = loadConfig({}, {});
+    expect(config.responseLimits).toEqual({});
+    expect(config.connections).toEqual({});
+    expect([config.maxJsonItems, config.sqliteReaderThreads, config.statisticsIntervalMs]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('come from flags over BATON_* variables (an empty variable is unset), seconds in milliseconds', () => {
+    const config = loadConfig(
+      { maxExpandedRecords: '500', bodyStallTimeout: '2.5', shutdownLinger: '0' },
+      {
+        BATON_MAX_EXPANDED_RECORDS: '9',
+        BATON_MAX_RESPONSE_SIZE: '1048576',
+        BATON_MAX_CONNECTIONS: '300',
+        BATON_MAX_JSON_ITEMS: '',
+        BATON_SHUTDOWN_TIMEOUT: '20',
+        BATON_SQLITE_READER_THREADS: '4',
+        BATON_STATISTICS_INTERVAL: '0',
+      },
+    );
+    expect(config.responseLimits).toEqual({ maxExpandedRecords: 500, maxResponseBytes: 1 << 20 });
+    expect(config.connections).toEqual({ maxConnections: 300, bodyStallTimeoutMs: 2500, shutdownGraceMs: 20_000, shutdownLingerMs: 0 });
+    expect(config.maxJsonItems).toBeUndefined();
+    expect(config.sqliteReaderThreads).toBe(4);
+    expect(config.statisticsIntervalMs).toBe(0);
+    expect(Object.isFrozen(config.connections) && Object.isFrozen(config.responseLimits)).toBe(true);
+  });
+
+  it.each([
+    ['maxExpandedRecords', ['0', '-1', '1.5', '1e3', 'ten', '', '1000001']],
+    ['maxResponseSize', ['1023', '0x10000', String(2 ** 30 + 1)]],
+    ['maxConnections', ['0', '1000001', '+12']],
+    ['bodyStallTimeout', ['0', '-1', 'Infinity', '86401', '']],
+    ['maxJsonItems', ['0', '10000001']],
+    ['shutdownTimeout', ['0', 'soon']],
+    ['shutdownLinger', ['-0.5', '61']],
+    ['sqliteReaderThreads', ['0', '65', '2.0']],
+    ['statisticsInterval', ['0.5', '-1', '86401']],
+  ] as const)('%s refuses %j', (key, values) => {
+    for (const bad of values) {
+      expect(() => loadConfig({ [key]: bad }, {}), bad).toThrow(ConfigError);
+    }
+  });
+
+  it('names the flag and the variable in its message', () => {
+    expect(() => loadConfig({}, { BATON_SQLITE_READER_THREADS: '0' })).toThrow(
+      'invalid --sqlite-reader-threads (BATON_SQLITE_READER_THREADS) "0", expected a whole number from 1 to 64',
+    );
+    expect(() => loadConfig({ statisticsInterval: '0.1' }, {})).toThrow('expected 0 (off) or seconds from 1 to 86400');
+  });
+});

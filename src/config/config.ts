@@ -14,6 +14,28 @@ export interface Config {
    * database layer's defaults (db/timeouts.ts).
    */
   readonly queryTimeouts: { readonly client?: number; readonly system?: number };
+  /**
+   * Bounds on one record response (domain/records/limits.ts has the defaults and their reasons):
+   * related records under `expand`, and bytes.
+   */
+  readonly responseLimits: { readonly maxExpandedRecords?: number; readonly maxResponseBytes?: number };
+  /**
+   * What clients may hold of the HTTP server, and how a shutdown ends (http/limits.ts has the
+   * defaults). `maxConnections` is checked against the descriptor limit when the server starts
+   * (`resolveConnectionLimits`), since that is the process's, not the configuration's.
+   */
+  readonly connections: {
+    readonly maxConnections?: number;
+    readonly bodyStallTimeoutMs?: number;
+    readonly shutdownGraceMs?: number;
+    readonly shutdownLingerMs?: number;
+  };
+  /** JSON items per request body for guests and users (http/limits.ts, MAX_JSON_ITEMS). */
+  readonly maxJsonItems?: number;
+  /** Threads running costly SQLite reads, per database file (db/dialects/sqlite-reader-pool.ts: 2). */
+  readonly sqliteReaderThreads?: number;
+  /** How often `baton serve` measures the data for the cost estimate; 0: never (domain/records/statistics.ts: 10 min). */
+  readonly statisticsIntervalMs?: number;
   readonly dev: boolean;
 }
 
@@ -38,7 +60,81 @@ export interface ConfigInput {
   /** Seconds (decimals allowed). */
   queryTimeout?: string | number;
   clientQueryTimeout?: string | number;
+  maxExpandedRecords?: string | number;
+  /** Bytes. */
+  maxResponseSize?: string | number;
+  maxConnections?: string | number;
+  /** Seconds (decimals allowed), as are the shutdown ones and the statistics interval. */
+  bodyStallTimeout?: string | number;
+  maxJsonItems?: string | number;
+  shutdownTimeout?: string | number;
+  shutdownLinger?: string | number;
+  sqliteReaderThreads?: string | number;
+  statisticsInterval?: string | number;
   dev?: boolean;
+}
+
+/** A setting read as a number: its flag (without `--`), environment variable and bounds. */
+interface NumericSpec {
+  readonly flag: string;
+  readonly env: string;
+  /** `count`: a whole number; `seconds`: decimals allowed, returned in milliseconds. */
+  readonly unit: 'count' | 'seconds';
+  readonly min: number;
+  readonly max: number;
+  /** 0 is accepted besides [min, max], meaning "off". */
+  readonly zeroIsOff?: boolean;
+}
+
+/**
+ * The numeric settings. Bounds keep a typo from becoming an outage (a cap of 0 refuses every
+ * request) and timers within what setTimeout-style clocks hold (2^31 ms, about 24 days).
+ */
+const NUMERIC = {
+  maxExpandedRecords: { flag: 'max-expanded-records', env: 'BATON_MAX_EXPANDED_RECORDS', unit: 'count', min: 1, max: 1_000_000 },
+  // Below 1 KiB most record responses would be refused; past 1 GiB one response could take the process's memory.
+  maxResponseSize: { flag: 'max-response-size', env: 'BATON_MAX_RESPONSE_SIZE', unit: 'count', min: 1024, max: 1 << 30 },
+  // Also checked against the descriptor limit when the server starts (http/limits.ts).
+  maxConnections: { flag: 'max-connections', env: 'BATON_MAX_CONNECTIONS', unit: 'count', min: 1, max: 1_000_000 },
+  bodyStallTimeout: { flag: 'body-stall-timeout', env: 'BATON_BODY_STALL_TIMEOUT', unit: 'seconds', min: 0.001, max: 86_400 },
+  maxJsonItems: { flag: 'max-json-items', env: 'BATON_MAX_JSON_ITEMS', unit: 'count', min: 1, max: 10_000_000 },
+  shutdownTimeout: { flag: 'shutdown-timeout', env: 'BATON_SHUTDOWN_TIMEOUT', unit: 'seconds', min: 0.001, max: 86_400 },
+  shutdownLinger: { flag: 'shutdown-linger', env: 'BATON_SHUTDOWN_LINGER', unit: 'seconds', min: 0, max: 60 },
+  sqliteReaderThreads: { flag: 'sqlite-reader-threads', env: 'BATON_SQLITE_READER_THREADS', unit: 'count', min: 1, max: 64 },
+  // Each refresh reads every collection (bounded): more often than every second is a constant scan.
+  statisticsInterval: { flag: 'statistics-interval', env: 'BATON_STATISTICS_INTERVAL', unit: 'seconds', min: 1, max: 86_400, zeroIsOff: true },
+} as const satisfies Record<string, NumericSpec>;
+
+type NumericSetting = keyof typeof NUMERIC;
+
+/** The command-line options of the numeric settings, for the CLI's parser: `{ 'max-connections': 'maxConnections', … }`. */
+export const NUMERIC_FLAGS: Readonly<Record<string, NumericSetting>> = Object.freeze(
+  Object.fromEntries(Object.entries(NUMERIC).map(([key, spec]) => [spec.flag, key as NumericSetting])),
+);
+
+/**
+ * A numeric setting from its flag, else its environment variable (empty counts as unset), else
+ * undefined: the default of the layer that uses it.
+ */
+function numeric(key: NumericSetting, input: ConfigInput, env: NodeJS.ProcessEnv): number | undefined {
+  const spec: NumericSpec = NUMERIC[key];
+  const raw = input[key] ?? (env[spec.env] === '' ? undefined : env[spec.env]);
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const n = text === '' ? NaN : Number(text);
+  const valid = (spec.zeroIsOff === true && n === 0) || (n >= spec.min && n <= spec.max);
+  const off = spec.zeroIsOff ? '0 (off) or ' : '';
+  if (spec.unit === 'count') {
+    if (!/^\d+$/.test(text) || !valid) throw new ConfigError(`invalid --${spec.flag} (${spec.env}) "${raw}", expected ${off}a whole number from ${spec.min} to ${spec.max}`);
+    return n;
+  }
+  if (!valid) throw new ConfigError(`invalid --${spec.flag} (${spec.env}) "${raw}", expected ${off}seconds from ${spec.min} to ${spec.max}`);
+  return Math.round(n * 1000);
+}
+
+/** An object without its undefined members: spread over defaults, absent means the default. */
+function defined<T extends object>(o: T): T {
+  return Object.freeze(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T);
 }
 
 export function parseHostPort(value: string): { host: string; port: number } {
@@ -79,6 +175,19 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     logLevel: logLevel as Config['logLevel'],
     maxBodySize,
     queryTimeouts,
+    responseLimits: defined({
+      maxExpandedRecords: numeric('maxExpandedRecords', input, env),
+      maxResponseBytes: numeric('maxResponseSize', input, env),
+    }),
+    connections: defined({
+      maxConnections: numeric('maxConnections', input, env),
+      bodyStallTimeoutMs: numeric('bodyStallTimeout', input, env),
+      shutdownGraceMs: numeric('shutdownTimeout', input, env),
+      shutdownLingerMs: numeric('shutdownLinger', input, env),
+    }),
+    maxJsonItems: numeric('maxJsonItems', input, env),
+    sqliteReaderThreads: numeric('sqliteReaderThreads', input, env),
+    statisticsIntervalMs: numeric('statisticsInterval', input, env),
     dev,
   };
   return Object.freeze(config);

@@ -1,18 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeFixture, readFixtureDb } from '../../test/support/fixture.ts';
+import { hasUniqueIndexOn, parseIndex } from './indexes-parse.ts';
+import { conditionSql, formatIndex, numericLiteral, sqliteStringLiteral, type ConditionDialect } from './indexes-render.ts';
 import {
-  conditionSql,
-  formatIndex,
-  hasUniqueIndexOn,
   indexColumnNames,
   IndexRenderError,
-  numericLiteral,
-  parseIndex,
   resolveIndexColumn,
-  sqliteStringLiteral,
   type CompareOp,
-  type ConditionDialect,
   type IndexColumn,
   type IndexCondition,
   type IndexSpec,

@@ -22,6 +22,8 @@ export interface OpenDatabaseOptions {
   /** Statement budgets (db/timeouts.ts has the defaults). */
   statementTimeoutMs?: number;
   clientStatementTimeoutMs?: number;
+  /** SQLite only: threads for costly reads, per database file (see SqliteOptions). */
+  readerThreads?: number;
 }
 
 /** What kind of database a `--db` value names, or undefined when it is not one Baton knows. */
@@ -34,6 +36,7 @@ export function databaseKind(url: string): 'postgres' | 'mysql' | undefined {
 /** Opens the databases; drivers are loaded only for the kind asked for. */
 export async function openDatabases(options: OpenDatabaseOptions): Promise<Databases> {
   const budgets = { statementTimeoutMs: options.statementTimeoutMs, clientStatementTimeoutMs: options.clientStatementTimeoutMs };
+  const sqlite = { ...budgets, readerThreads: options.readerThreads };
   if (options.url) {
     const kind = databaseKind(options.url);
     if (kind === 'postgres') {
@@ -53,8 +56,8 @@ export async function openDatabases(options: OpenDatabaseOptions): Promise<Datab
   const lock = options.exclusive ? SqliteDirectoryLock.acquire(options.dataDir) : undefined;
   let data: Database | undefined;
   try {
-    data = new SqliteDatabase(path.join(options.dataDir, 'data.db'), budgets);
-    const aux = new SqliteDatabase(path.join(options.dataDir, 'auxiliary.db'), budgets);
+    data = new SqliteDatabase(path.join(options.dataDir, 'data.db'), sqlite);
+    const aux = new SqliteDatabase(path.join(options.dataDir, 'auxiliary.db'), sqlite);
     const opened = data;
     return {
       data: opened,

@@ -126,6 +126,7 @@ function identText(p: SqlIdent, renderer: SqlRenderer): string {
 }
 
 export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
+  if (fragment instanceof BoundSql) return fragment.template.renderWith(renderer, fragment.values);
   let text = '';
   const params: unknown[] = [];
   let guarded = false;
@@ -143,4 +144,59 @@ export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
     }
   }
   return { text, params, guarded };
+}
+
+/** Marks where a template's values go (see `SqlTemplate`). */
+const SLOT = Symbol('slot');
+
+/** A value slot of a `SqlTemplate`, optionally typed. */
+export const slot = (type?: ValueType): SqlValue => new SqlValue(SLOT, type);
+
+/**
+ * A statement built once whose values change from use to use: a hot path's fixed query, such as a
+ * record by id. Its text is rendered once per renderer (dialects are few and live as long as the
+ * process) and the same string is handed to the driver every time, so neither the fragments nor
+ * the text are built again, and a statement cache keyed by text finds it without hashing a new
+ * string. `bind` fills the slots in order.
+ */
+export class SqlTemplate {
+  private readonly slots: number[] = [];
+  private readonly texts = new Map<SqlRenderer, { text: string; guarded: boolean }>();
+
+  constructor(private readonly fragment: Sql) {
+    fragment.parts.forEach((p, i) => {
+      if (p instanceof SqlValue && p.value === SLOT) this.slots.push(i);
+    });
+  }
+
+  bind(...values: unknown[]): Sql {
+    if (values.length !== this.slots.length) throw new Error(`SqlTemplate: ${this.slots.length} values expected, got ${values.length}`);
+    const parts = this.fragment.parts.slice();
+    this.slots.forEach((at, i) => {
+      parts[at] = new SqlValue(values[i], (parts[at] as SqlValue).type);
+    });
+    return new BoundSql(parts, this, values);
+  }
+
+  /** What `render` gives for this template bound to `values`. */
+  renderWith(renderer: SqlRenderer, values: unknown[]): RenderedSql {
+    let done = this.texts.get(renderer);
+    if (!done) {
+      const { text, guarded } = render(new Sql(this.fragment.parts), renderer);
+      done = { text, guarded };
+      this.texts.set(renderer, done);
+    }
+    return { text: done.text, params: values, guarded: done.guarded };
+  }
+}
+
+/** A `SqlTemplate` with its values: renders from the template's text. */
+class BoundSql extends Sql {
+  constructor(
+    parts: readonly SqlPart[],
+    readonly template: SqlTemplate,
+    readonly values: unknown[],
+  ) {
+    super(parts);
+  }
 }

@@ -21,6 +21,23 @@ export const GUEST: Principal = Object.freeze({ kind: 'guest' });
 
 export const isSuperuser = (ctx: RequestContext): boolean => ctx.principal.kind === 'superuser';
 
+/**
+ * The same request seen as `principal` (e.g. the account a sign-in is for). Contexts may be class
+ * instances with lazy getters, so never copy one with a spread: that drops them.
+ */
+export function withPrincipal(ctx: RequestContext, principal: Principal): RequestContext {
+  return {
+    requestId: ctx.requestId,
+    principal,
+    method: ctx.method,
+    get headers() {
+      return ctx.headers;
+    },
+    query: ctx.query,
+    logger: ctx.logger,
+  };
+}
+
 /** A context for code paths that run outside HTTP (CLI, migrations, tests) with full rights. */
 export function systemContext(logger: Logger, principal: Principal = GUEST): RequestContext {
   return { requestId: 'system', principal, method: 'GET', headers: {}, query: {}, logger };

@@ -6,7 +6,7 @@ import {
   ALWAYS, type CompileContext, NULL_OPERAND, type Operand, type RowRef, type Scope, boolOperand, leftJoin, operand,
 } from './context.ts';
 import { fail, quote } from './errors.ts';
-import { hasUniqueIndexOn } from '../db/indexes.ts';
+import { hasUniqueIndexOn } from '../db/indexes-parse.ts';
 import { FILTER_LIMITS } from './limits.ts';
 import { requestPath } from './request.ts';
 import { columnValue } from './values.ts';

@@ -10,7 +10,7 @@ import { VALUE_TYPE_OF, type ColumnKind, type Database, type Dialect, type Execu
 import { postgresDialect } from '../db/dialects/postgres.ts';
 import { mysqlDialect } from '../db/dialects/mysql.ts';
 import { sqliteDialect } from '../db/dialects/sqlite.ts';
-import { parseIndex } from '../db/indexes.ts';
+import { parseIndex } from '../db/indexes-parse.ts';
 import { openDatabases } from '../db/open.ts';
 import { type Collection, type FieldDef, isMultiValue } from '../db/schema.ts';
 import { ident, join, raw, render, type Sql, sql, value } from '../db/sql.ts';

@@ -9,12 +9,35 @@ export interface JsonShapeLimits {
   maxItems: number;
 }
 
-const DEFAULT_SHAPE: JsonShapeLimits = Object.freeze({ maxDepth: MAX_JSON_DEPTH, maxItems: MAX_JSON_ITEMS });
-const SUPERUSER_SHAPE: JsonShapeLimits = Object.freeze({ maxDepth: MAX_JSON_DEPTH, maxItems: SUPERUSER_MAX_JSON_ITEMS });
+/** A server's JSON body limits: one for guests and users, one for superusers. */
+export interface JsonShapes {
+  readonly client: JsonShapeLimits;
+  readonly superuser: JsonShapeLimits;
+}
 
-/** The shape limits for a request's JSON: superusers import whole schemas, so they may send more items. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This server's JSON body limits (`jsonShapes`, set by server.ts). */
+    jsonShapes: JsonShapes;
+  }
+}
+
+/**
+ * The JSON body limits for a client item cap (`--max-json-items`). Superusers import whole
+ * schemas, so they may send more items: SUPERUSER_MAX_JSON_ITEMS, or the client cap if higher.
+ */
+export function jsonShapes(maxItems = MAX_JSON_ITEMS): JsonShapes {
+  return Object.freeze({
+    client: Object.freeze({ maxDepth: MAX_JSON_DEPTH, maxItems }),
+    superuser: Object.freeze({ maxDepth: MAX_JSON_DEPTH, maxItems: Math.max(maxItems, SUPERUSER_MAX_JSON_ITEMS) }),
+  });
+}
+
+const DEFAULT_SHAPE = jsonShapes().client;
+
+/** The shape limits for a request's JSON: its server's, for its principal. */
 export const jsonShapeFor = (request: FastifyRequest): JsonShapeLimits =>
-  request.ctx?.principal.kind === 'superuser' ? SUPERUSER_SHAPE : DEFAULT_SHAPE;
+  request.ctx?.principal.kind === 'superuser' ? request.server.jsonShapes.superuser : request.server.jsonShapes.client;
 
 /** JSON refused for its shape or its values rather than its syntax. */
 export class JsonBodyError extends SyntaxError {

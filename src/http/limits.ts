@@ -3,9 +3,11 @@
  * values are those of its `http.Server` (apis/serve.go, v0.39: ReadTimeout 5 min,
  * ReadHeaderTimeout 1 min, WriteTimeout 5 min, IdleTimeout unset); the others are Baton's own,
  * needed because one Node process serves every connection from one event loop and one
- * descriptor table.
+ * descriptor table. These are the defaults; `baton serve` takes some from its configuration
+ * (`resolveConnectionLimits`).
  */
 import { readFileSync } from 'node:fs';
+import { type Config, ConfigError } from '../config/config.ts';
 
 export interface ConnectionLimits {
   /**
@@ -53,6 +55,11 @@ export interface ConnectionLimits {
    */
   shutdownLingerMs: number;
   /**
+   * How long a shutdown waits for in-flight requests before cutting their connections (Baton's
+   * own, 10 s); the linger is part of it.
+   */
+  shutdownGraceMs: number;
+  /**
    * A connection the server has half-closed (FIN sent) is fully closed when the client closes its
    * side, or after this long.
    */
@@ -70,7 +77,8 @@ export const RESERVED_DESCRIPTORS = 128;
 /**
  * Upper bound on connections whatever the descriptor limit: every connection costs memory (a
  * parser, buffers), roughly 10-20 KB when idle, so 10,000 idle connections hold ~200 MB at most.
- * Should become configurable (realtime clients hold one connection each).
+ * Only the default stops there: `--max-connections` may go up to the descriptor bound (realtime
+ * clients hold one connection each).
  */
 export const MAX_CONNECTIONS_CEILING = 10_000;
 
@@ -99,8 +107,12 @@ export function descriptorLimit(): number | undefined {
  * common default soft limit) is assumed.
  */
 export function defaultMaxConnections(limit = descriptorLimit() ?? 1024): number {
-  const usable = Math.max(Math.floor(limit / 2), limit - RESERVED_DESCRIPTORS);
-  return Math.max(1, Math.min(MAX_CONNECTIONS_CEILING, usable));
+  return Math.min(MAX_CONNECTIONS_CEILING, connectionsBound(limit));
+}
+
+/** The most connections a descriptor limit leaves room for (see defaultMaxConnections). */
+function connectionsBound(limit: number): number {
+  return Math.max(1, Math.floor(limit / 2), limit - RESERVED_DESCRIPTORS);
 }
 
 export const DEFAULT_CONNECTION_LIMITS: Readonly<Omit<ConnectionLimits, 'maxConnections'>> = Object.freeze({
@@ -111,11 +123,35 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<Omit<ConnectionLimits, 'maxConn
   bodyStallTimeoutMs: 30_000,
   sweepIntervalMs: 1_000,
   shutdownLingerMs: 500,
+  shutdownGraceMs: 10_000,
   halfCloseTimeoutMs: 2_000,
 });
 
-/** How long a shutdown waits for in-flight requests before cutting their connections (Baton's own). */
-export const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * The connection limits `baton serve` runs with: the configured ones over the defaults, checked
+ * against each other and against this process's descriptor limit (`descriptorLimit()`; where it
+ * cannot be read, the default assumes 1,024 and a configured cap is held to the configuration's
+ * own bounds only). Throws a ConfigError, before anything is opened.
+ */
+export function resolveConnectionLimits(settings: Config['connections'], descriptors: number | undefined): ConnectionLimits {
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnections: defaultMaxConnections(descriptors ?? 1024), ...settings };
+  // A grace period shorter than the default linger, with no linger given, takes half of it as its linger.
+  if (settings.shutdownLingerMs === undefined) limits.shutdownLingerMs = Math.min(limits.shutdownLingerMs, Math.floor(limits.shutdownGraceMs / 2));
+  if (settings.maxConnections !== undefined && descriptors !== undefined && settings.maxConnections > connectionsBound(descriptors)) {
+    throw new ConfigError(
+      `invalid --max-connections ${settings.maxConnections}: this process may open ${descriptors} files (ulimit -n), ` +
+        `which leaves room for ${connectionsBound(descriptors)} connections once the databases' and files' descriptors are kept; ` +
+        'raise the limit or lower --max-connections',
+    );
+  }
+  // Past the grace period every connection is cut, so a linger as long would answer nothing more.
+  if (limits.shutdownLingerMs >= limits.shutdownGraceMs) {
+    throw new ConfigError(
+      `invalid --shutdown-linger ${limits.shutdownLingerMs / 1000}: it must be shorter than --shutdown-timeout (${limits.shutdownGraceMs / 1000} s)`,
+    );
+  }
+  return Object.freeze(limits);
+}
 
 /**
  * Deepest JSON nesting accepted in a request body: deeper documents would overflow the recursive
@@ -130,7 +166,8 @@ export const MAX_JSON_DEPTH = 512;
  * held the loop 5 s, 30 MB in one string ~0.1 s. At 100,000 items the costliest shapes measured
  * (objects in a JSON field, which the record is then built from, stored and sent back) held the
  * loop well under 100 ms on a loaded 2-core machine, and a JSON field still takes 100,000
- * numbers or short strings. Superusers import whole schemas, so they may send more.
+ * numbers or short strings. Superusers import whole schemas, so they may send more. The default of
+ * `--max-json-items` (json.ts, `jsonShapes`).
  */
 export const MAX_JSON_ITEMS = 100_000;
 export const SUPERUSER_MAX_JSON_ITEMS = 4_000_000;

@@ -5,7 +5,7 @@ import { GUEST, type Principal, type RequestContext } from '../domain/context.ts
 import type { Services } from '../domain/services.ts';
 import { extractToken } from '../domain/auth/tokens.ts';
 import { errorHandler, frameworkErrorHandler, SECURITY_HEADERS } from './errors.ts';
-import { jsonShapeFor, parseJsonBody } from './json.ts';
+import { jsonShapeFor, jsonShapes, parseJsonBody } from './json.ts';
 import { emptyBodyParser, parseFormBody, textBodyParser } from './body.ts';
 import { ConnectionGuard } from './connections.ts';
 import { DEFAULT_CONNECTION_LIMITS, defaultMaxConnections, type ConnectionLimits } from './limits.ts';
@@ -28,8 +28,10 @@ declare module 'fastify' {
 export interface HttpOptions {
   maxBodySize: number;
   logger: FastifyBaseLogger;
-  /** Overrides of the connection limits (limits.ts), for tests that cannot wait minutes. */
+  /** Overrides of the connection limits (limits.ts): `baton serve`'s configured ones, or a test's. */
   limits?: Partial<ConnectionLimits>;
+  /** JSON items per request body for guests and users (default MAX_JSON_ITEMS; see json.ts). */
+  maxJsonItems?: number;
 }
 
 /** Levels at which request lines are written (and so built). */
@@ -53,20 +55,34 @@ function flatHeaders(h: FastifyRequest['headers']): Record<string, string> {
   return out;
 }
 
-function requestContext(request: FastifyRequest, principal: Principal): RequestContext {
-  let headers: Record<string, string> | undefined;
-  return {
-    requestId: request.id,
-    principal,
-    method: request.method,
-    // Only rules that read @request.headers need these: build them on first use.
-    get headers() {
-      return (headers ??= flatHeaders(request.headers));
-    },
-    query: flatQuery(request.query),
-    logger: request.log,
-  };
+/**
+ * A request's context for the domain. A class rather than an object literal: the lazy `headers`
+ * getter lives on the prototype instead of being a closure made for every request.
+ */
+class HttpRequestContext implements RequestContext {
+  readonly requestId: string;
+  readonly method: string;
+  readonly query: Record<string, string>;
+  readonly logger: FastifyBaseLogger;
+  private flatHeaders: Record<string, string> | undefined;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    readonly principal: Principal,
+  ) {
+    this.requestId = request.id;
+    this.method = request.method;
+    this.query = flatQuery(request.query);
+    this.logger = request.log;
+  }
+
+  /** Only rules that read @request.headers need these: built on first use. */
+  get headers(): Record<string, string> {
+    return (this.flatHeaders ??= flatHeaders(this.request.headers));
+  }
 }
+
+const requestContext = (request: FastifyRequest, principal: Principal): RequestContext => new HttpRequestContext(request, principal);
 
 export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnections: defaultMaxConnections(), ...options.limits };
@@ -107,6 +123,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   const guard = new ConnectionGuard(app.server, limits);
   connections = guard;
   app.decorate('connections', guard);
+  app.decorate('jsonShapes', jsonShapes(options.maxJsonItems));
 
   // Bodies are read by body.ts (decoded as they arrive) and checked before any parsing: JSON for
   // depth, item count and escapes (json.ts), urlencoded for its number of values.

@@ -32,10 +32,17 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the CLI to completion, with `env` on top of this process's environment. */
-export function run(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+/**
+ * Runs the CLI to completion, with `env` on top of this process's environment; under
+ * `ulimit -n <descriptors>` when given.
+ */
+export function run(args: string[], env: Record<string, string> = {}, descriptors?: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn', ...env } });
+    const [command, argv] =
+      descriptors === undefined
+        ? [process.execPath, [BIN, ...args]]
+        : ['sh', ['-c', `ulimit -n ${descriptors} && exec "$0" "$@"`, process.execPath, BIN, ...args]];
+    const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

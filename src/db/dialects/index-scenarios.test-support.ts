@@ -6,7 +6,8 @@
  */
 import { expect } from 'vitest';
 import type { ColumnKind } from '../dialect.ts';
-import { type IndexSpec, parseIndex } from '../indexes.ts';
+import type { IndexSpec } from '../indexes.ts';
+import { parseIndex } from '../indexes-parse.ts';
 import { render, type Sql, type SqlRenderer } from '../sql.ts';
 
 /** The columns of table `t`, which every scenario indexes. */

@@ -37,18 +37,8 @@
  */
 import { createHash } from 'node:crypto';
 import { VALUE_TYPE_OF, type ColumnKind } from '../dialect.ts';
-import {
-  checkLiteral,
-  conditionSql,
-  functionSql,
-  indexedColumn,
-  orderSql,
-  resolveIndexColumn,
-  type ConditionDialect,
-  type IndexColumn,
-  type IndexOrder,
-  type IndexSpec,
-} from '../indexes.ts';
+import { indexedColumn, resolveIndexColumn, type IndexColumn, type IndexOrder, type IndexSpec } from '../indexes.ts';
+import { checkLiteral, conditionSql, functionSql, orderSql, type ConditionDialect } from '../indexes-render.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 
 

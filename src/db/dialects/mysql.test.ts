@@ -497,7 +497,7 @@ describe.skipIf(!available)('MySQL dialect on MariaDB, compared with SQLite', ()
     await my.run(sql`INSERT INTO _collections (name) VALUES ('dup')`);
     expect(d.classifyError(await failure(sql`INSERT INTO _collections (name) VALUES ('dup')`))).toEqual({ kind: 'unique', columns: ['name'] });
     // A partial unique index on an expression, emulated with a helper column, reports the column it reads.
-    const { parseIndex } = await import('../indexes.ts');
+    const { parseIndex } = await import('../indexes-parse.ts');
     const spec = parseIndex("CREATE UNIQUE INDEX idx_created_nocase ON items (created COLLATE NOCASE) WHERE created != ''")!;
     for (const s of d.createIndex(spec, 'items', Object.fromEntries(COLUMNS.map((c) => [c.name, c.kind])))) await my.run(s);
     try {

@@ -21,16 +21,8 @@
  * Note that index names share one namespace with tables in PostgreSQL.
  */
 import { VALUE_TYPE_OF, type ColumnKind } from '../dialect.ts';
-import {
-  checkLiteral,
-  conditionSql,
-  functionSql,
-  orderSql,
-  resolveIndexColumn,
-  type ConditionDialect,
-  type IndexColumn,
-  type IndexSpec,
-} from '../indexes.ts';
+import { resolveIndexColumn, type IndexColumn, type IndexSpec } from '../indexes.ts';
+import { checkLiteral, conditionSql, functionSql, orderSql, type ConditionDialect } from '../indexes-render.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 
 

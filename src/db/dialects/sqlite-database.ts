@@ -8,7 +8,7 @@ import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } fro
 import { WriteQueue } from '../write-queue.ts';
 import { sqliteDialect } from './sqlite.ts';
 import { isBudgetExceeded, StatementBudget } from './sqlite-budget.ts';
-import { SqliteReaderPool } from './sqlite-reader-pool.ts';
+import { DEFAULT_READER_THREADS, SqliteReaderPool } from './sqlite-reader-pool.ts';
 
 type Connection = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -22,7 +22,7 @@ export interface SqliteOptions {
   statementTimeoutMs?: number;
   /** The same for clients' reads (`forClients`) and for guarded statements in write transactions. */
   clientStatementTimeoutMs?: number;
-  /** Reader threads for costly reads (default 2). */
+  /** Reader threads for costly reads (default DEFAULT_READER_THREADS). */
   readerThreads?: number;
 }
 
@@ -169,21 +169,40 @@ class ReadExecutor implements Executor {
     private readonly writes: (query: Sql) => Promise<RunResult>,
   ) {}
 
-  async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    return normalizers.rows<T>((await this.read('all', query)) as Record<string, unknown>[], shape);
+  all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
+    try {
+      const s = prepareStatement(query);
+      if (this.inline(s)) return Promise.resolve(normalizers.rows<T>(this.main.execute('all', s, this.budgetMs) as Record<string, unknown>[], shape));
+      return this.read('all', s).then((rows) => normalizers.rows<T>(rows as Record<string, unknown>[], shape));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  async get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
-    return normalizers.row<T>((await this.read('get', query)) as Record<string, unknown> | undefined, shape);
+  get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
+    try {
+      const s = prepareStatement(query);
+      if (this.inline(s)) return Promise.resolve(normalizers.row<T>(this.main.execute('get', s, this.budgetMs) as Record<string, unknown> | undefined, shape));
+      return this.read('get', s).then((row) => normalizers.row<T>(row as Record<string, unknown> | undefined, shape));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * An unguarded read (most: a record by id, Baton's own) runs to its end on the main connection,
+   * right away: its promise is made settled, with no async step in between.
+   */
+  private inline(s: RenderedStatement): boolean {
+    return !s.guarded || !this.threads;
   }
 
   run(query: Sql): Promise<RunResult> {
     return this.writes(query);
   }
 
-  private async read(kind: 'all' | 'get', query: Sql): Promise<unknown> {
-    const s = prepareStatement(query);
-    if (!s.guarded || !this.threads) return this.main.execute(kind, s, this.budgetMs);
+  /** A guarded read: inline for a slice, then on a reader thread (see INLINE_SLICE_MS). */
+  private async read(kind: 'all' | 'get', s: RenderedStatement): Promise<unknown> {
     let spent = 0;
     if (!this.slow.has(s.text)) {
       const started = performance.now();
@@ -196,7 +215,13 @@ class ReadExecutor implements Executor {
         this.slow.add(s.text);
       }
     }
-    return this.threads.run(kind, s.text, s.params, this.budgetMs - spent);
+    const started = performance.now();
+    const result = await this.threads!.run(kind, s.text, s.params, this.budgetMs - spent);
+    // Past its slice once is not slow for ever: the slice may have been lost to a pause (garbage
+    // collection, the core taken by another process, a cold cache). A statement that comes back
+    // from a thread well within the slice, round trip and wait included, runs inline again.
+    if (performance.now() - started < INLINE_SLICE_MS / 2) this.slow.delete(s.text);
+    return result;
   }
 }
 
@@ -220,6 +245,8 @@ export class SqliteDatabase implements Database {
   private readonly reads: ReadExecutor;
   private readonly clientReads: ReadExecutor;
   private readonly writes = new WriteQueue();
+  /** Texts of guarded reads that ran past their slice on the main thread (see ReadExecutor). */
+  private readonly slow = new Set<string>();
 
   constructor(file: string, options: SqliteOptions = {}) {
     const timeout = options.busyTimeoutMs ?? 10_000;
@@ -229,11 +256,15 @@ export class SqliteDatabase implements Database {
     this.writer = new ConnectionExecutor(writerConn, clientBudget);
     this.reader = file === ':memory:' ? this.writer : new ConnectionExecutor(open(file, timeout), budget);
     this.threads =
-      file === ':memory:' ? undefined : new SqliteReaderPool({ file, size: options.readerThreads ?? 2, busyTimeoutMs: timeout });
+      file === ':memory:' ? undefined : new SqliteReaderPool({ file, size: options.readerThreads ?? DEFAULT_READER_THREADS, busyTimeoutMs: timeout });
     const write = (query: Sql) => this.run(query);
-    const slow = new Set<string>();
-    this.reads = new ReadExecutor(this.reader, this.threads, budget, slow, write);
-    this.clientReads = new ReadExecutor(this.reader, this.threads, clientBudget, slow, write);
+    this.reads = new ReadExecutor(this.reader, this.threads, budget, this.slow, write);
+    this.clientReads = new ReadExecutor(this.reader, this.threads, clientBudget, this.slow, write);
+  }
+
+  /** How many statement texts currently go straight to the reader threads (known to be slow). */
+  get slowStatements(): number {
+    return this.slow.size;
   }
 
   all<T>(query: Sql, shape?: RowShape): Promise<T[]> {

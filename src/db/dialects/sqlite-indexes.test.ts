@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseIndex } from '../indexes.ts';
+import { parseIndex } from '../indexes-parse.ts';
 import type { Sql } from '../sql.ts';
 import { checkScenario, ddlText, indexScenarios, KINDS, type Row } from './index-scenarios.test-support.ts';
 import { sqliteDialect } from './sqlite.ts';

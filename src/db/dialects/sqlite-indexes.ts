@@ -7,7 +7,8 @@
  * `numericLiteral`), not bound: SQLite refuses parameters in a partial index's WHERE clause.
  */
 import type { ColumnKind } from '../dialect.ts';
-import { formatIndex, type IndexSpec } from '../indexes.ts';
+import type { IndexSpec } from '../indexes.ts';
+import { formatIndex } from '../indexes-render.ts';
 import { ident, raw, sql, type Sql } from '../sql.ts';
 
 /** `CREATE [UNIQUE] INDEX` on `table` (the collection's current name, whatever the spec says). */

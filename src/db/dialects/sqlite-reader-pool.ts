@@ -1,7 +1,16 @@
 import { Worker } from 'node:worker_threads';
+
+/**
+ * Reader threads per database file unless configured (`--sqlite-reader-threads`): two costly
+ * reads run at once while the main thread keeps serving; a third waits for a thread, and is
+ * refused as busy if it waits its whole budget. More threads admit more costly reads at once,
+ * each taking a core from the event loop while it runs.
+ */
+export const DEFAULT_READER_THREADS = 2;
+
 export interface ReaderPoolOptions {
   file: string;
-  /** Threads, each with its own read-only connection. */
+  /** Threads, each with its own read-only connection: at least one. */
   size: number;
   busyTimeoutMs: number;
 }
@@ -38,7 +47,10 @@ export class SqliteReaderPool {
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly options: ReaderPoolOptions) {}
+  constructor(private readonly options: ReaderPoolOptions) {
+    // With no thread a costly read would wait in the queue forever.
+    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`reader threads: ${options.size}, expected a whole number of at least 1`);
+  }
 
   run<T>(kind: 'all' | 'get', text: string, params: unknown[], budgetMs: number): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));

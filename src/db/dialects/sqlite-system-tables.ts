@@ -29,6 +29,14 @@ export const SQLITE_DATA_TABLES = [
   )`,
 ];
 
+/**
+ * auxiliary.db: `_logs` with the indexes PocketBase's `1640988000_aux_init.go` creates. PocketBase
+ * records that migration in data.db's `_migrations` (as every system migration since v0.23) and
+ * applies it again only where auxiliary.db has no `_logs`; it never reads auxiliary.db's own
+ * `_migrations`, a leftover of the pre-v0.23 `logs.db` that upgraded directories still carry
+ * (Baton creates it empty, and `migrate copy` copies it between directories). The `updated`
+ * column is the pre-v0.23 one, which PocketBase's own test data still has; PocketBase ignores it.
+ */
 export const SQLITE_AUX_TABLES = [
   `CREATE TABLE IF NOT EXISTS \`_migrations\` (file VARCHAR(255) PRIMARY KEY NOT NULL, applied INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS \`_logs\` (
@@ -40,5 +48,6 @@ export const SQLITE_AUX_TABLES = [
     \`updated\` TEXT DEFAULT (strftime('%Y-%m-%d %H:%M:%fZ')) NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS idx_logs_level on `_logs` (`level`)',
+  'CREATE INDEX IF NOT EXISTS idx_logs_message on `_logs` (`message`)',
   'CREATE INDEX IF NOT EXISTS idx_logs_created_hour on `_logs` (strftime(\'%Y-%m-%d %H:00:00\', `created`))',
 ];

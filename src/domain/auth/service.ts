@@ -3,12 +3,13 @@ import { ident, sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, forbidden, notFound, unauthorized, type ErrorData } from '../../kernel/errors.ts';
 import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 
-import { GUEST, type Principal, type RequestContext } from '../context.ts';
+import { GUEST, type Principal, type RequestContext, withPrincipal } from '../context.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
 import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
 import { selectFrom } from '../records/query.ts';
 import { exportRecord } from '../records/export.ts';
-import { expandRecords, parseExpand } from '../records/expand.ts';
+import { expandBudget, expandRecords, parseExpand } from '../records/expand.ts';
+import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../records/limits.ts';
 import { verifyPassword } from './passwords.ts';
 import { isRefreshable, parseTokenClaims, signAuthToken, TokenType, verifyAuthToken } from './tokens.ts';
 
@@ -22,6 +23,8 @@ export interface AuthResponse {
 export interface AuthServiceDeps {
   db: Executor;
   schema: SchemaLookup;
+  /** Bounds on one response, as for record responses (DEFAULT_RESPONSE_LIMITS when absent). */
+  limits?: ResponseLimits;
 }
 
 /** Query options of an auth response, as for record responses. */
@@ -121,7 +124,7 @@ export class AuthService {
     const denied = () => forbidden("The request doesn't satisfy the collection requirements to authenticate.");
     if (rule === null) throw denied();
     // The rule sees the authenticating record as @request.auth.
-    const asRecord: RequestContext = { ...ctx, principal: { kind: 'record', collection, record } };
+    const asRecord = withPrincipal(ctx, { kind: 'record', collection, record });
     const condition = ruleCondition(this.deps.db, {
       schema: this.deps.schema,
       collection,
@@ -146,7 +149,13 @@ export class AuthService {
     const tree = parseExpand(options.expand);
     const expanded = tree
       ? await expandRecords(
-          { db: this.deps.db, schema: this.deps.schema, viewer, request: requestInfoOf({ ...ctx, principal: viewer }, {}, 'expand') },
+          {
+            db: this.deps.db,
+            schema: this.deps.schema,
+            viewer,
+            request: requestInfoOf(withPrincipal(ctx, viewer), {}, 'expand'),
+            budget: expandBudget((this.deps.limits ?? DEFAULT_RESPONSE_LIMITS).maxExpandedRecords),
+          },
           collection,
           [record],
           tree,

@@ -4,7 +4,8 @@ import { loadFieldsList } from './fields/list.ts';
 import { ensureSystemFields as ensureSystemFieldList } from './fields/system.ts';
 import { newAuthSecret } from '../auth/keys.ts';
 import { AUTH_OPTION_KEYS, collectionIdFor, defaultAuthOptions, TOKEN_OPTION_KEYS } from './defaults.ts';
-import { formatIndex, hasUniqueIndexOn, parseIndex } from '../../db/indexes.ts';
+import { hasUniqueIndexOn, parseIndex } from '../../db/indexes-parse.ts';
+import { formatIndex } from '../../db/indexes-render.ts';
 import { RULE_NAMES, type Collection, type CollectionType, type FieldDef } from '../../db/schema.ts';
 
 type Json = Record<string, unknown>;

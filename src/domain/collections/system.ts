@@ -8,7 +8,7 @@ import { silentLogger } from '../../kernel/logger.ts';
 import type { CollectionService } from './service.ts';
 
 /** PocketBase's system migrations; recorded so a data directory Baton creates is one PocketBase accepts as current. */
-const POCKETBASE_MIGRATIONS = [
+export const POCKETBASE_MIGRATIONS = [
   '1640988000_aux_init.go',
   '1640988000_init.go',
   '1717233556_v0.23_migrate.go',

@@ -2,7 +2,8 @@ import type { ColumnKind, ColumnSpec, Executor } from '../../db/dialect.ts';
 import { ident, join, sql } from '../../db/sql.ts';
 import { badRequest, fieldError, type ErrorData } from '../../kernel/errors.ts';
 import { columnKindOf } from './fields/registry.ts';
-import { indexColumnNames, parseIndex } from '../../db/indexes.ts';
+import { indexColumnNames } from '../../db/indexes.ts';
+import { parseIndex } from '../../db/indexes-parse.ts';
 import { withSavepoint } from '../../db/system-tables.ts';
 import type { Collection, FieldDef } from '../../db/schema.ts';
 

@@ -5,7 +5,8 @@ import { validateFieldsList } from './fields/list.ts';
 import { notInList } from './fields/errors.ts';
 import { OBJECT_KEY_NAMES } from './fields/options.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
-import { hasUniqueIndexOn, indexColumnNames, parseIndex } from '../../db/indexes.ts';
+import { indexColumnNames } from '../../db/indexes.ts';
+import { hasUniqueIndexOn, parseIndex } from '../../db/indexes-parse.ts';
 import type { Collection, SchemaLookup } from '../../db/schema.ts';
 
 const NAME_RE = /^\w+$/;
@@ -39,7 +40,12 @@ export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
   else if (c.name.length > 255) errors.name = fieldError('validation_length_out_of_range', 'The length must be between 1 and 255.');
   else if (!NAME_RE.test(c.name)) errors.name = fieldError('validation_match_invalid', 'Must be in a valid format.');
   else if (c.name.toLowerCase().includes('_via_')) errors.name = fieldError('validation_found_via', 'The value cannot contain "_via_".');
-  else if (others.some((o) => o.name.toLowerCase() === c.name.toLowerCase())) {
+  else if ((!original || original.name !== c.name) && OBJECT_KEY_NAMES.includes(c.name.toLowerCase())) {
+    // As for field names (fields/options.ts), and in any case since collections are found by
+    // name case-insensitively. Only on create or rename: a PocketBase directory that holds such a
+    // collection can still save its other settings.
+    errors.name = notInList();
+  } else if (others.some((o) => o.name.toLowerCase() === c.name.toLowerCase())) {
     errors.name = fieldError('validation_collection_name_exists', 'Collection name must be unique (case insensitive).');
   } else if (others.some((o) => o.id === c.name)) {
     errors.name = fieldError('validation_collection_name_id_duplicate', 'The name must not match an existing collection id.');

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/dialect.ts';
-import { splitTopLevel } from '../../db/indexes.ts';
+import { splitTopLevel } from '../../db/indexes-parse.ts';
 import { ApiError, fieldError } from '../../kernel/errors.ts';
 import { fieldDefaults } from './fields/registry.ts';
 import { generateFieldId } from './fields/options.ts';

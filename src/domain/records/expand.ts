@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/dialect.ts';
 import { ident, sql, type Sql } from '../../db/sql.ts';
-import { hasUniqueIndexOn } from '../../db/indexes.ts';
+import { hasUniqueIndexOn } from '../../db/indexes-parse.ts';
 import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
 import type { Principal } from '../context.ts';
 import type { RequestInfo } from '../../filter/index.ts';

@@ -23,25 +23,56 @@ export function exportRecord(
   options: ExportOptions,
   expand?: Record<string, unknown>,
 ): Record<string, unknown> {
-  const plan = planOf(collection);
   const isSuperuser = options.viewer.kind === 'superuser';
-  const isAuth = collection.type === 'auth';
   const out: Record<string, unknown> = {};
-  const order = expand ? [...plan.exportOrder, 'expand'].sort() : plan.exportOrder;
-  for (const key of order) {
-    if (key === 'collectionId') out.collectionId = collection.id;
-    else if (key === 'collectionName') out.collectionName = collection.name;
-    else if (key === 'expand') out.expand = expand;
-    else {
-      const def = plan.byName.get(key)!;
-      if (def.type === 'password') continue;
-      if (isAuth && AUTH_SECRETS.has(key)) continue;
-      if (def.hidden && !isSuperuser) continue;
-      if (isAuth && key === 'email' && !canSeeEmail(collection, data, options)) continue;
-      out[key] = data[key];
+  for (const entry of expand ? exportPlanOf(collection).withExpand : exportPlanOf(collection).keys) {
+    switch (entry.kind) {
+      case 'collectionId':
+        out.collectionId = collection.id;
+        break;
+      case 'collectionName':
+        out.collectionName = collection.name;
+        break;
+      case 'expand':
+        out.expand = expand;
+        break;
+      case 'hidden':
+        if (isSuperuser) out[entry.key] = data[entry.key];
+        break;
+      case 'email':
+        if (canSeeEmail(collection, data, options)) out[entry.key] = data[entry.key];
+        break;
+      default:
+        out[entry.key] = data[entry.key];
     }
   }
   return out;
+}
+
+/** What `exportRecord` writes for each key, in order: worked out once per collection. */
+interface ExportEntry {
+  readonly key: string;
+  readonly kind: 'collectionId' | 'collectionName' | 'expand' | 'field' | 'hidden' | 'email';
+}
+
+const exportPlans = new WeakMap<Collection, { keys: ExportEntry[]; withExpand: ExportEntry[] }>();
+
+function exportPlanOf(collection: Collection): { keys: ExportEntry[]; withExpand: ExportEntry[] } {
+  let plan = exportPlans.get(collection);
+  if (plan) return plan;
+  const codec = planOf(collection);
+  const isAuth = collection.type === 'auth';
+  const entry = (key: string): ExportEntry | undefined => {
+    if (key === 'collectionId' || key === 'collectionName' || key === 'expand') return { key, kind: key };
+    const def = codec.byName.get(key)!;
+    if (def.type === 'password' || (isAuth && AUTH_SECRETS.has(key))) return undefined;
+    if (def.hidden) return { key, kind: 'hidden' };
+    return { key, kind: isAuth && key === 'email' ? 'email' : 'field' };
+  };
+  const entries = (order: readonly string[]) => order.map(entry).filter((e): e is ExportEntry => e !== undefined);
+  plan = { keys: entries(codec.exportOrder), withExpand: entries([...codec.exportOrder, 'expand'].sort()) };
+  exportPlans.set(collection, plan);
+  return plan;
 }
 
 function canSeeEmail(collection: Collection, data: RecordData, options: ExportOptions): boolean {

@@ -2,7 +2,9 @@
  * Bounds on what one record response may cost, whatever the data holds. PocketBase has none of
  * these: there a guest list of 1,000 records with a four-level self-relation expand built a
  * 534 MB response (13-34 s of a frozen server, 2.4 GB of memory); five levels overflowed the
- * serializer's string. The values live here, together, so they can become configuration later.
+ * serializer's string. These are the defaults, with their reasons; `baton serve` takes others
+ * from `--max-expanded-records` and `--max-response-size` (config.ts) and passes them to the
+ * services that build responses (RecordService, AuthService).
  */
 import { badRequest } from '../../kernel/errors.ts';
 

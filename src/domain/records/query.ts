@@ -1,5 +1,5 @@
 import type { Executor, RowShape } from '../../db/dialect.ts';
-import { ident, join, loopGuard, raw, scanGuard, sql, type Sql } from '../../db/sql.ts';
+import { ident, join, loopGuard, raw, scanGuard, slot, sql, SqlTemplate, type Sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { compileFilter, compileSortTerm, type FilterEnv } from '../../filter/index.ts';
 import type { Collection } from '../../db/schema.ts';
@@ -103,6 +103,21 @@ export function selectFrom(collection: Collection, where: Sql | undefined, scanG
   const table = ident(collection.name);
   const condition = scanGuard ? guardedWhere(collection, where, scanGuard) : where;
   return condition ? sql`SELECT ${table}.* FROM ${table} WHERE ${condition}` : sql`SELECT ${table}.* FROM ${table}`;
+}
+
+const byIdTemplates = new WeakMap<Collection, SqlTemplate>();
+
+/**
+ * `SELECT` of the record with the id given to `bind`, as `selectFrom` with `id = ?` writes it,
+ * built and rendered once per collection (the view of a record by id is the hottest read).
+ */
+export function selectById(collection: Collection): SqlTemplate {
+  let template = byIdTemplates.get(collection);
+  if (!template) {
+    template = new SqlTemplate(selectFrom(collection, sql`${ident(collection.name, 'id')} = ${slot()}`));
+    byIdTemplates.set(collection, template);
+  }
+  return template;
 }
 
 /**

@@ -19,7 +19,7 @@ import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordInput } from './input.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
-import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams, type ScanGuard } from './query.ts';
+import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectById, selectFrom, type ListParams, type ScanGuard } from './query.ts';
 import { comparesOwnColumnsOnly, compileWhere, type DataStatistics, FilterError, type FilterPart, parseFilter } from '../../filter/index.ts';
 import {
   applyInput,
@@ -173,9 +173,9 @@ export class RecordService {
     const parsed = parseInput(collection, input, superuser);
     const opts = { isNew: true, source: input.source, canManage: superuser };
     const change = applyInput(collection, zeroRecord(collection), parsed, opts);
-    const body = this.ruleBody(input, parsed, change);
 
     if (!superuser) {
+      const body = this.ruleBody(input, parsed, change);
       // The rule runs against the record as it would be stored, before validation: a request the
       // rule rejects learns nothing about the data (PocketBase checks a dummy row the same way).
       const dummy = encodeRecord(collection, { ...change.data, password: '' });
@@ -303,11 +303,12 @@ export class RecordService {
     body?: Record<string, unknown>,
     current?: RecordData,
   ): Promise<RecordData | undefined> {
-    const idMatch = sql`${ident(collection.name, 'id')} = ${id}`;
     // The request scope is only built when a rule will actually be compiled (a hot path).
     const restricted = !bypass && !isSuperuser(ctx) && rule !== null && rule.trim() !== '';
-    const condition = restricted ? ruleCondition(db, this.scope(ctx, collection, body, current), rule) : undefined;
-    const row = await db.get(selectFrom(collection, and([idMatch, condition])), rowShape(collection));
+    const query = restricted
+      ? selectFrom(collection, and([sql`${ident(collection.name, 'id')} = ${id}`, ruleCondition(db, this.scope(ctx, collection, body, current), rule)]))
+      : selectById(collection).bind(id);
+    const row = await db.get(query, rowShape(collection));
     return row ? decodeRow(collection, row) : undefined;
   }
 
@@ -335,6 +336,8 @@ export class RecordService {
     rule: string | null,
   ): Promise<boolean> {
     const { db } = this.deps;
+    // An empty rule lets everyone in: no request scope to build, nothing to compile.
+    if (rule !== null && rule.trim() === '') return true;
     const condition = ruleCondition(db, this.scope(ctx, collection, body), rule);
     if (!condition) return true;
     // Typed, so databases that type a bare parameter as text compare each column as its field.

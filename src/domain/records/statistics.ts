@@ -4,7 +4,7 @@ import { ident, join, scanGuard, sql } from '../../db/sql.ts';
 import type { DataStatistics } from '../../filter/index.ts';
 import type { Logger } from '../../kernel/logger.ts';
 
-/** How often `baton serve` measures the data again. */
+/** How often `baton serve` measures the data again, unless configured (`--statistics-interval`). */
 export const STATISTICS_REFRESH_MS = 10 * 60_000;
 /** Records counted per collection at most. */
 const MAX_COUNTED = 1_000_000;
@@ -45,8 +45,13 @@ export class CollectionStatistics implements DataStatistics {
     return this.items.get(`${collectionId}\u0000${field}`);
   }
 
-  /** Measures now, then every `refreshMs` (an unref'd timer: it never keeps the process up). */
-  start(refreshMs: number): void {
+  /**
+   * Measures now, then every `refreshMs` (an unref'd timer: it never keeps the process up). 0
+   * measures nothing, ever: the estimate keeps its defaults rather than figures taken once at
+   * start, which would only grow staler.
+   */
+  start(refreshMs = STATISTICS_REFRESH_MS): void {
+    if (refreshMs <= 0) return;
     void this.refresh();
     this.timer ??= setInterval(() => void this.refresh(), refreshMs).unref();
   }

@@ -11,12 +11,14 @@ interface Params {
 /** Password login and token refresh for auth collections (superusers first; the full auth API comes later). */
 export function superuserAuthRoutes(api: FastifyInstance, services: Services): void {
   const config = { invalidBodyMessage: 'An error occurred while loading the submitted data.' };
+  // The auth record, with its expand, is a record response: the same byte limit.
+  const { maxResponseBytes } = services.records.limits;
   api.post<{ Params: Params }>('/collections/:collection/auth-with-password', { config }, async (request, reply) => {
     const { body } = await readRecordInput(request);
     const result = await services.auth.authWithPassword(request.ctx, request.params.collection, body, {
       expand: request.ctx.query.expand,
     });
-    return sendRecord(request, reply, result);
+    return sendRecord(request, reply, result, maxResponseBytes);
   });
 
   api.post<{ Params: Params }>('/collections/:collection/auth-refresh', async (request, reply) => {
@@ -24,6 +26,6 @@ export function superuserAuthRoutes(api: FastifyInstance, services: Services): v
     const result = await services.auth.authRefresh(request.ctx, request.params.collection, token, {
       expand: request.ctx.query.expand,
     });
-    return sendRecord(request, reply, result);
+    return sendRecord(request, reply, result, maxResponseBytes);
   });
 }

@@ -1,0 +1,88 @@
+/** The two ends of `baton migrate copy`: opening them, telling them apart, and what the target already holds. */
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { databaseKind, openDatabases, type Databases } from '../db/open.ts';
+import type { Collection } from '../db/schema.ts';
+import { AUX_MIGRATIONS, COLLECTIONS, CopyError, LOGS, loadCollections, MIGRATIONS, PARAMS, tableExists, type TableSpec } from './migrate-copy-tables.ts';
+
+/** One end of a copy: a data directory (SQLite, and the files' `storage/`) and/or a database URL. */
+export interface CopyEnd {
+  /** The data directory. Without `url` it holds the SQLite databases; with it, only `storage/`. */
+  dir?: string;
+  /** `postgres://…` or `mysql://…`. */
+  url?: string;
+}
+
+export interface OpenedEnd {
+  label: string;
+  kind: Databases['kind'];
+  dbs: Databases;
+  /** The files' directory, when known. */
+  dir?: string;
+  /** SQLite: `_logs` lives in a database of its own (auxiliary.db). */
+  separateAux: boolean;
+}
+
+/** `postgres://user:secret@host/db` shown as `postgres://user:***@host/db`. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+export async function openEnd(end: CopyEnd, role: 'source' | 'target'): Promise<OpenedEnd> {
+  const flag = role === 'source' ? '--from' : '--to';
+  const dir = end.dir ? path.resolve(end.dir) : undefined;
+  if (end.url) {
+    if (!databaseKind(end.url)) throw new CopyError(`${flag}: unsupported database URL ${displayUrl(end.url)} (expected postgres://… or mysql://…)`);
+    const dbs = await openDatabases({ url: end.url, dataDir: dir ?? process.cwd() });
+    return { label: displayUrl(end.url), kind: dbs.kind, dbs, dir, separateAux: false };
+  }
+  if (!dir) throw new CopyError(`${flag}: give a data directory or a database URL`);
+  if (role === 'source' && !existsSync(path.join(dir, 'data.db'))) throw new CopyError(`${flag}: ${dir} is not a data directory (no data.db)`);
+  let dbs: Databases;
+  try {
+    // Exclusive: a Baton serving this directory would change it under the copy.
+    dbs = await openDatabases({ dataDir: dir, exclusive: true });
+  } catch (e) {
+    if (e instanceof Error && /another Baton process/.test(e.message)) throw new CopyError(e.message);
+    throw e;
+  }
+  return { label: dir, kind: dbs.kind, dbs, dir, separateAux: dbs.aux !== dbs.data };
+}
+
+export const sameDir = (a: string, b: string): boolean => {
+  const real = (p: string) => (existsSync(p) ? realpathSync(p) : path.resolve(p));
+  return real(a) === real(b);
+};
+
+export function checkDistinct(from: CopyEnd, to: CopyEnd): void {
+  const sameUrl = (a: string, b: string) => {
+    try {
+      return new URL(a).toString() === new URL(b).toString();
+    } catch {
+      return a === b;
+    }
+  };
+  if (from.url && to.url && sameUrl(from.url, to.url)) throw new CopyError('--from and --to name the same database');
+  if (!from.url && !to.url && from.dir && to.dir && sameDir(from.dir, to.dir)) throw new CopyError('--from and --to name the same directory');
+}
+
+/** What Baton owns in the target: the system tables present and the collections its `_collections` lists. */
+export interface TargetContents {
+  system: TableSpec[];
+  collections: Collection[];
+}
+
+export async function inspectTarget(t: OpenedEnd): Promise<TargetContents> {
+  const candidates = [COLLECTIONS, PARAMS, MIGRATIONS, LOGS, ...(t.separateAux ? [AUX_MIGRATIONS] : [])];
+  const system: TableSpec[] = [];
+  for (const spec of candidates) if (await tableExists(spec.aux ? t.dbs.aux : t.dbs.data, spec.name)) system.push(spec);
+  return { system, collections: system.includes(COLLECTIONS) ? await loadCollections(t.dbs.data) : [] };
+}
+
+export const hasFiles = (dir: string): boolean => existsSync(dir) && readdirSync(dir).length > 0;
