@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import path from 'node:path';
 import { openBaton } from '../src/cli/wire.ts';
+import { isMfaRequired } from '../src/domain/auth/service.ts';
 import { systemContext } from '../src/domain/context.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 
@@ -108,6 +109,7 @@ export async function seed(dir: string, db?: string): Promise<{ token: string; i
   }
   const login = await auth.authWithPassword(ctx, '_superusers', { identity: 'bench@example.com', password: 'bench-password' });
   await baton.close();
+  if (isMfaRequired(login)) throw new Error('the bench superuser should not need MFA');
   return { token: login.token, ids };
 }
 

@@ -147,10 +147,23 @@ describeFixture('fixture: PocketBase tokens and password logins', () => {
     expect(wrong.status).toBe(400);
   });
 
-  it('logs users and clients in by email or username', async () => {
+  it('logs users and clients in by email or username; users has MFA on, so a password alone gets an MFA session', async () => {
     const pb = client();
-    const user = await pb.collection('users').authWithPassword('users75657', PASSWORD);
-    expect(user.record).toMatchObject({ id: '4q1xlclmfloku33', email: 'test@example.com', emailVisibility: false });
+    // As PocketBase's own "with mfa first auth check": 401 with the session id alone, no token.
+    const first = await api(server, 'POST', '/api/collections/users/auth-with-password', { body: { identity: 'users75657', password: PASSWORD } });
+    expect(first.status).toBe(401);
+    expect(Object.keys(first.body)).toEqual(['mfaId']);
+    expect(first.body.mfaId).toMatch(/^[a-z0-9]{15}$/);
+    const sdk = await pb.collection('users').authWithPassword('test@example.com', PASSWORD).catch((e) => e);
+    expect(sdk).toBeInstanceOf(ClientResponseError);
+    expect(sdk.status).toBe(401);
+    expect(pb.authStore.isValid).toBe(false);
+    // The second factor must be another method: a second password is refused.
+    const again = await api(server, 'POST', `/api/collections/users/auth-with-password?mfaId=${first.body.mfaId}`, {
+      body: { identity: 'users75657', password: PASSWORD },
+    });
+    expect(again.status).toBe(400);
+    expect(again.body.message).toBe('A different authentication method is required.');
     const byEmail = await pb.collection('clients').authWithPassword('test@example.com', PASSWORD);
     expect(byEmail.record).toMatchObject({ id: 'gk390qegs4y47wn', username: 'clients57772' });
     expect(byEmail.record).not.toHaveProperty('password');
@@ -197,10 +210,11 @@ describeFixture('fixture: PocketBase tokens and password logins', () => {
     const refreshed = await api(server, 'POST', '/api/collections/users/auth-refresh?expand=rel,missing', { token: PB_TOKENS.user });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.record.expand).toEqual({ rel: expect.objectContaining({ id: 'llvuca81nly1qls', collectionName: 'demo2' }) });
+    // users has MFA on: the sign-in with expand and fields is on clients.
     const login = await client()
-      .collection('users')
-      .authWithPassword('test@example.com', PASSWORD, { expand: 'rel', fields: 'token,record.id,record.expand.rel.title' });
-    expect(login.record).toEqual({ id: '4q1xlclmfloku33', expand: { rel: { title: 'test1' } } });
+      .collection('clients')
+      .authWithPassword('test@example.com', PASSWORD, { expand: 'missing', fields: 'token,record.id,record.username' });
+    expect(login.record).toEqual({ id: 'gk390qegs4y47wn', username: 'clients57772' });
     expect(typeof login.token).toBe('string');
   });
 });

@@ -9,10 +9,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   kernel: [],
   db: ['kernel'],
   filter: ['db', 'kernel'],
-  domain: ['filter', 'db', 'kernel'],
+  infra: ['kernel'],
+  domain: ['filter', 'db', 'infra', 'kernel'],
   config: ['kernel'],
   http: ['domain', 'filter', 'db', 'kernel', 'config'],
-  cli: ['http', 'domain', 'filter', 'db', 'kernel', 'config'],
+  cli: ['http', 'domain', 'filter', 'db', 'infra', 'kernel', 'config'],
 };
 
 function sourceFiles(dir: string): string[] {

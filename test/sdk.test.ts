@@ -1,9 +1,10 @@
 // The official `pocketbase` JS SDK, unchanged, against a real Baton listening on a random port.
-import PocketBase, { ClientResponseError, type CollectionModel } from 'pocketbase';
+import PocketBase, { type CollectionModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../src/domain/context.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 import { SUPERUSER, startServer, type TestServer } from './support/baton.ts';
+import { clientError } from './support/sdk.ts';
 
 let server: TestServer;
 let pb: PocketBase;
@@ -13,17 +14,6 @@ const authorIds: string[] = [];
 
 /** The import API takes partial collections (the server fills in defaults); the SDK types want whole ones. */
 const partial = (c: Record<string, unknown>) => c as unknown as CollectionModel;
-
-/** Runs `fn`, expects it to reject with a ClientResponseError, and returns that error. */
-async function clientError(fn: () => Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ClientResponseError);
-    return e as ClientResponseError;
-  }
-  throw new Error('expected a ClientResponseError, but the call succeeded');
-}
 
 beforeAll(async () => {
   server = await startServer();

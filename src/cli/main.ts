@@ -25,6 +25,7 @@ Flags:
   --client-query-timeout  seconds a guest's or user's query may run (default ${DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_CLIENT_QUERY_TIMEOUT)
   --query-timeout         seconds a superuser's or Baton's own query may run (default ${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_QUERY_TIMEOUT)
   --log-level  fatal|error|warn|info|debug|trace|silent (default info; debug adds a line per request; env BATON_LOG_LEVEL)
+  --password-hash  bcrypt|argon2id for new password hashes (default bcrypt, at the field's cost, which PocketBase reads; env BATON_PASSWORD_HASH)
   --dev        verbose logs: a line per request (log level debug unless --log-level is given)
   -h, --help   show this help
 
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
         'log-level': { type: 'string' },
         'query-timeout': { type: 'string' },
         'client-query-timeout': { type: 'string' },
+        'password-hash': { type: 'string' },
         ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
         dev: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -84,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       logLevel: values['log-level'],
       queryTimeout: values['query-timeout'],
       clientQueryTimeout: values['client-query-timeout'],
+      passwordHash: values['password-hash'],
       dev: values.dev,
     });
     // Commands are loaded on demand: `--help` or a bad flag should not load the whole server.

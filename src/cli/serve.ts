@@ -43,6 +43,7 @@ export async function openServing(config: Config, logger: pino.Logger): Promise<
     queryTimeouts: config.queryTimeouts,
     responseLimits: config.responseLimits,
     sqliteReaderThreads: config.sqliteReaderThreads,
+    passwordHash: config.passwordHash,
     logger,
   });
   try {

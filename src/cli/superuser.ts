@@ -16,7 +16,7 @@ export async function superuserCommand(config: Config, args: string[]): Promise<
     return 2;
   }
   const logger = pino({ level: 'warn' });
-  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, logger });
+  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger });
   try {
     const { records, schema, db } = baton.services;
     const collection = schema.find(SUPERUSERS)!;

@@ -1,6 +1,10 @@
 import { openDatabases } from '../db/open.ts';
 import { ensureAuxTables, ensureDataTables } from '../db/system-tables.ts';
 import type { Logger } from '../kernel/logger.ts';
+import { MemoryExpiringKeys } from '../infra/expiring-keys.ts';
+import { settingsMailer } from '../infra/settings-mailer.ts';
+import type { PasswordAlgorithm } from '../domain/auth/passwords.ts';
+import { EmailFlowService } from '../domain/auth/email-flows.ts';
 import { AuthService } from '../domain/auth/service.ts';
 import { CollectionService } from '../domain/collections/service.ts';
 import { CollectionStore } from '../domain/collections/store.ts';
@@ -8,6 +12,7 @@ import { initializeDataDirectory } from '../domain/collections/system.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../domain/records/limits.ts';
 import { RecordService } from '../domain/records/service.ts';
 import { CollectionStatistics } from '../domain/records/statistics.ts';
+import { SettingsService } from '../domain/settings/service.ts';
 
 import type { Services } from '../domain/services.ts';
 
@@ -23,6 +28,8 @@ export interface OpenOptions {
   responseLimits?: Partial<ResponseLimits>;
   /** Threads for costly SQLite reads (see Config.sqliteReaderThreads). */
   sqliteReaderThreads?: number;
+  /** How new passwords are hashed (see Config.passwordHash; default bcrypt at the field's cost). */
+  passwordHash?: PasswordAlgorithm;
   logger: Logger;
 }
 
@@ -58,13 +65,27 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     const statistics = new CollectionStatistics(db, schema, options.logger);
     const limits: ResponseLimits = Object.freeze({ ...DEFAULT_RESPONSE_LIMITS, ...options.responseLimits });
     await initializeDataDirectory(db, collections, schema);
+    const records = new RecordService({ db, schema, statistics, limits, passwordHash: options.passwordHash });
+    const settings = await SettingsService.open(db);
+    const mailer = settingsMailer(() => settings.get(), options.logger);
     const services: Services = {
       db,
       schema,
       collections,
-      records: new RecordService({ db, schema, statistics, limits }),
+      records,
       statistics,
-      auth: new AuthService({ db, schema, limits }),
+      settings,
+      auth: new AuthService({ db, schema, limits, records, passwordHash: options.passwordHash }),
+      mailer,
+      emailFlows: new EmailFlowService({
+        db,
+        schema,
+        records,
+        mailer,
+        appMeta: () => settings.get().meta,
+        locks: new MemoryExpiringKeys(),
+        logger: options.logger,
+      }),
     };
     options.logger.info({ dataDir: dir, database: databases.kind, collections: schema.all().length }, 'data directory opened');
     return {

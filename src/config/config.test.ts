@@ -77,3 +77,20 @@ describe('serve limits', () => {
     expect(() => loadConfig({ statisticsInterval: '0.1' }, {})).toThrow('expected 0 (off) or seconds from 1 to 86400');
   });
 });
+
+describe('password hash', () => {
+  it('defaults to bcrypt, as PocketBase hashes', () => {
+    expect(loadConfig({}, {}).passwordHash).toBe('bcrypt');
+    expect(loadConfig({}, { BATON_PASSWORD_HASH: '' }).passwordHash).toBe('bcrypt');
+  });
+
+  it('takes argon2id from the flag or the environment; the flag wins', () => {
+    expect(loadConfig({}, { BATON_PASSWORD_HASH: 'argon2id' }).passwordHash).toBe('argon2id');
+    expect(loadConfig({ passwordHash: 'argon2id' }, {}).passwordHash).toBe('argon2id');
+    expect(loadConfig({ passwordHash: 'bcrypt' }, { BATON_PASSWORD_HASH: 'argon2id' }).passwordHash).toBe('bcrypt');
+  });
+
+  it.each(['argon2', 'Bcrypt', 'scrypt', ''])('refuses %j', (bad) => {
+    expect(() => loadConfig({ passwordHash: bad }, {})).toThrow('invalid --password-hash (BATON_PASSWORD_HASH)');
+  });
+});

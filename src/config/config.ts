@@ -36,18 +36,26 @@ export interface Config {
   readonly sqliteReaderThreads?: number;
   /** How often `baton serve` measures the data for the cost estimate; 0: never (domain/records/statistics.ts: 10 min). */
   readonly statisticsIntervalMs?: number;
+  /**
+   * How new passwords are hashed: `bcrypt` at the password field's cost, as PocketBase does, so the
+   * data stays readable by PocketBase; or `argon2id`, which PocketBase cannot verify. Both verify.
+   */
+  readonly passwordHash: PasswordHash;
   readonly dev: boolean;
 }
 
 export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const PASSWORD_HASHES = ['bcrypt', 'argon2id'] as const;
+export type PasswordHash = (typeof PASSWORD_HASHES)[number];
 
 export const DEFAULTS = {
   http: '127.0.0.1:8090',
   dir: './baton_data',
   logLevel: 'info',
   maxBodySize: 32 << 20,
+  passwordHash: 'bcrypt',
 } as const;
 
 /** Flags win over BATON_* environment variables, which win over defaults. */
@@ -71,6 +79,8 @@ export interface ConfigInput {
   shutdownLinger?: string | number;
   sqliteReaderThreads?: string | number;
   statisticsInterval?: string | number;
+  /** `bcrypt` or `argon2id`. */
+  passwordHash?: string;
   dev?: boolean;
 }
 
@@ -164,6 +174,10 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     client: seconds('--client-query-timeout', input.clientQueryTimeout ?? env.BATON_CLIENT_QUERY_TIMEOUT),
     system: seconds('--query-timeout', input.queryTimeout ?? env.BATON_QUERY_TIMEOUT),
   });
+  const passwordHash = input.passwordHash ?? (env.BATON_PASSWORD_HASH || DEFAULTS.passwordHash);
+  if (!(PASSWORD_HASHES as readonly string[]).includes(passwordHash)) {
+    throw new ConfigError(`invalid --password-hash (BATON_PASSWORD_HASH) "${passwordHash}", expected ${PASSWORD_HASHES.join(' or ')}`);
+  }
   const db = input.db ?? (env.BATON_DB || undefined);
   if (db !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\/./i.test(db)) {
     throw new ConfigError(`invalid --db "${db.replace(/\/\/[^@/]*@/, '//…@')}", expected postgres://… or mysql://…`);
@@ -188,6 +202,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     maxJsonItems: numeric('maxJsonItems', input, env),
     sqliteReaderThreads: numeric('sqliteReaderThreads', input, env),
     statisticsIntervalMs: numeric('statisticsInterval', input, env),
+    passwordHash: passwordHash as PasswordHash,
     dev,
   };
   return Object.freeze(config);

@@ -93,9 +93,10 @@ export interface Dialect extends SqlRenderer {
   /**
    * Both sides of a comparison made comparable in the database the way SQLite compares them
    * (affinity: a number column against the text '5' compares numerically, against 'abc' as
-   * text …), with the type they are compared as. SQLite returns them unchanged.
+   * text …), with the type they are compared as. SQLite returns them unchanged. `equality`: only
+   * `=`/`!=` will compare them, which may allow a cheaper form.
    */
-  comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType };
+  comparable(left: TypedSql, right: TypedSql, equality?: boolean): { left: Sql; right: Sql; type: ExprType };
   /**
    * A value inside a JSON column or expression at a path of keys/indexes (an empty path: the whole
    * document), as a `dynamic` expression: JSON null is SQL NULL, and a value that is not valid
@@ -120,8 +121,11 @@ export interface Dialect extends SqlRenderer {
    * them at compile time (MySQL).
    */
   strftime(format: ConstSql, expr?: Sql, modifiers?: readonly ConstSql[]): Sql;
-  /** Great-circle distance in kilometres between two points given as lon/lat expressions. */
-  geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql;
+  /**
+   * Great-circle distance in kilometres between two points given as lon/lat expressions of any
+   * type, each converted to a number as SQLite converts it there (text by its leading number …).
+   */
+  geoDistance(lonA: TypedSql, latA: TypedSql, lonB: TypedSql, latB: TypedSql): Sql;
   /** An expression ordering rows randomly. */
   random(): Sql;
   /** The physical row order column for `@rowid` sorting; only where `caps.rowid`. */
@@ -175,6 +179,11 @@ export interface TypedSql {
   /** A table column: SQLite applies its affinity when comparing it (literals and expressions have none). */
   readonly column?: boolean;
   readonly constant?: { readonly value: unknown };
+  /**
+   * The operand is compared as `COALESCE(x, '')` (the `=`/`!=` of two operands that may be empty):
+   * NULL reads as '', and, being an expression, it has no affinity.
+   */
+  readonly orEmpty?: boolean;
 }
 
 /** An expression and, where it is a literal, its constant text. */

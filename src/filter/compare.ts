@@ -1,4 +1,5 @@
-import { join, raw, Sql, SqlValue, sql } from '../db/sql.ts';
+import { join, raw, Sql, SqlValue, sql, value } from '../db/sql.ts';
+import { sqliteNumberText } from '../db/dialects/affinity.ts';
 import type { Dialect, TypedSql } from '../db/dialect.ts';
 import { type BaseOp, type Op, baseOp, isAnyOp } from './ast.ts';
 import { type Compiled, type CompileContext, type MultiMatch, type Operand, operand, unionJoins } from './context.ts';
@@ -114,11 +115,11 @@ const EMPTY: TypedSql = { sql: raw("''"), type: 'text', constant: { value: '' } 
  */
 function equality(d: Dialect, equal: boolean, l: Operand, r: Operand): Sql {
   if (l.nullFallback === 'disabled' || r.nullFallback === 'disabled') {
-    const c = d.comparable(typed(l), typed(r));
+    const c = d.comparable(typed(l), typed(r), true);
     return d.nullSafeEqual(c.left, c.right, !equal);
   }
   const eq = (a: TypedSql, b: TypedSql) => {
-    const c = d.comparable(a, b);
+    const c = d.comparable(a, b, true);
     return equal ? sql`${c.left} = ${c.right}` : d.nullSafeEqual(c.left, c.right, true);
   };
   const isNull = (a: Sql) => (equal ? sql`${a} IS NULL` : sql`${a} IS NOT NULL`);
@@ -129,7 +130,9 @@ function equality(d: Dialect, equal: boolean, l: Operand, r: Operand): Sql {
   if (isKnownNonEmpty(l) || isKnownNonEmpty(r)) return eq(lEmpty ? EMPTY : typed(l), rEmpty ? EMPTY : typed(r));
   if (lEmpty) return sql`(${eq(EMPTY, typed(r))}${joiner}${isNull(r.sql)})`;
   if (rEmpty) return sql`(${eq(typed(l), EMPTY)}${joiner}${isNull(l.sql)})`;
-  const c = d.comparable(typed(l), typed(r));
+  // SQLite's form: COALESCE(l, '') = COALESCE(r, ''), where NULL reads as '' and no side keeps
+  // its column's affinity (the dialect makes the sides comparable with that in mind).
+  const c = d.comparable({ ...typed(l), orEmpty: true }, { ...typed(r), orEmpty: true }, true);
   if (c.type === 'text' || c.type === 'dynamic') {
     const coalesced = (x: Sql) => sql`COALESCE(${x}, '')`;
     return equal ? sql`${coalesced(c.left)} = ${coalesced(c.right)}` : d.nullSafeEqual(coalesced(c.left), coalesced(c.right), true);
@@ -138,9 +141,20 @@ function equality(d: Dialect, equal: boolean, l: Operand, r: Operand): Sql {
   return d.nullSafeEqual(c.left, c.right, !equal);
 }
 
+/**
+ * Both sides of `~` are read as text, as SQLite's LIKE reads them, by the dialect's cast; a whole
+ * number past 2^53 is bound as a REAL on SQLite (1e18 reads '1.0e+18'), where the cast of the
+ * other dialects would write an INTEGER's digits, so it is bound as that text.
+ */
+function likeText(d: Dialect, o: Operand): Sql {
+  const c = typed(o).constant?.value;
+  if (typeof c === 'number' && Number.isInteger(c) && !Number.isSafeInteger(c)) return sql`${value(sqliteNumberText(c, false), 'text')}`;
+  return d.cast(o.sql, o.type, 'text');
+}
+
 function like(d: Dialect, l: Operand, r: Operand, negate: boolean): Sql {
-  const left = d.cast(l.sql, l.type, 'text');
-  if (r.wrap.length === 0) return d.like(left, d.concat([raw("'%'"), d.cast(r.sql, r.type, 'text'), raw("'%'")]), negate);
+  const left = likeText(d, l);
+  if (r.wrap.length === 0) return d.like(left, d.concat([raw("'%'"), likeText(d, r), raw("'%'")]), negate);
   const targets = new Set<SqlValue>(r.wrap);
   const wrapped = new Sql(r.sql.parts.map((p) => (p instanceof SqlValue && targets.has(p) ? new SqlValue(likePattern(p.value), 'text') : p)));
   return d.like(left, wrapped, negate);

@@ -18,31 +18,42 @@ import { all, authAs, comments, data, envFor, FilterDatabase, guest, NOW, posts,
  * test-support's plus some with values where the databases' rules differ: numeric-looking text,
  * JSON scalars of every type, dates in other formats, dangling relation ids.
  *
- * The filters are type-consistent: each comparison takes both sides from one kind of value (text,
- * number, bool, a JSON path against one literal; see `Kinds`), through every relation path, the
- * `?`-operators, modifiers and `@request.*` values, plus `= ''` / `= null` on any field. Left out are
- * the families of comparisons where the dialects do not yet reproduce SQLite's results (known and
- * documented, to be fixed in the dialects), so this test says nothing about them:
- *  (a) a value read out of a JSON document (`data.x`, `data`, `loc.lon`) compared with anything but
- *      a literal of its own kind: numbers against text, JSON against JSON ordering, JSON against
- *      columns;
- *  (b) a number or bool column/expression compared with a text column or text expression (not a
- *      literal), and `=`/`!=` between a text operand and a number/bool operand, neither a literal;
- *  (c) geoDistance() with text, relation or JSON arguments (only numbers and number fields agree);
- *  (d) multi-value and JSON fields (tags, labels, files, data, loc) compared or `~`-matched as whole
- *      values: their JSON text differs (key order, spacing);
- *  (e) `~`/`!~` with a number or bool on either side (SQLite writes 0.0 as '0.0');
- *  (f) strftime() beyond: formats of %Y %m %d %H %M %S %j %w %W %u %e %F %T %R %k %% and literal
- *      text; time values in PocketBase's format ('YYYY-MM-DD HH:MM:SS.sssZ', 'YYYY-MM-DD'), date
- *      fields, numbers with 'unixepoch', @macros, 'now'; modifiers 'start of day|month|year',
- *      '+N days|hours|minutes|months|years' with whole N, 'weekday N'.
+ * The filters compare operands of one kind of value (text, number, bool; see `Kinds`) through every
+ * relation path, the `?`-operators, modifiers and `@request.*` values, `= ''` / `= null` on any
+ * field, and operands of different kinds, where SQLite's affinity and storage-class rules decide
+ * (db/dialects/affinity.ts):
+ *  (a) values read out of JSON documents (`data.x`, `data`, `loc.lon`) against literals and
+ *      request values of every kind (numeric-looking strings too) and against fields of every kind;
+ *  (b) numbers and booleans against text (columns, literals, expressions), and against each other;
+ *  (d) multi-value fields, JSON documents and geoPoints (tags, labels, files, data, loc) as whole
+ *      values: compared and `~`-matched as the JSON text SQLite holds. The documents' object keys
+ *      are sorted, as Baton writes a JSON body: a document sent as form text keeps its key order
+ *      on SQLite and MySQL but not in PostgreSQL's JSONB (docs/dialects.md);
+ *  (e) `~`/`!~` with a number or bool on either side (SQLite's text of a number: 0.5, 1.0e+20).
+ * Left out, where the dialects do not (yet) reproduce SQLite's results (documented in
+ * docs/dialects.md), so this test says nothing about them:
+ *  - geoDistance() read as text (in `~`, or against text): SQLite holds its result as a REAL, so
+ *    0 is '0.0', where the dialects write a whole number as an INTEGER;
+ *  - numbers of more than 13 significant digits read as text, a whole number past 2^53 in a JSON
+ *    document compared with the double nearest it, a text past the largest double compared with
+ *    that double on MySQL (the rows and literals hold no such pairs);
+ *  (f) strftime() where MySQL's translation (DATETIME, years 0000-9999) cannot follow SQLite:
+ *      years before 0000 (julian days below 1721059.5, so 'julianday'/'auto' on small numbers,
+ *      '-6000 years'), %J (its 16th digit), fractional months/years on '24:00' times, more than 3
+ *      decimals of seconds; and 'localtime'/'utc' (they read the server's time zone).
+ *      Checked: every format letter but %J, PocketBase's dates, 'T' separators, time zones,
+ *      time-only values, overflowing days, julian-day text, invalid text (NULL), modifiers 'start of
+ *      …', 'floor', 'ceiling', 'subsec', '±N unit' (fractional N for days to seconds), '±HH:MM…',
+ *      '±YYYY-MM-DD …', 'weekday N', unknown modifiers, numbers with 'unixepoch'.
+ * geoDistance() (formerly family c) takes any field: SQLite's text and JSON conversions are
+ * reproduced (Dialect.geoDistance).
  *
  * In the sqlite project there is nothing to compare: the file registers nothing there, so
  * vitest.config.ts leaves it out of that project (a file without tests is an error).
  * NUM_RUNS keeps the file under 10 s per server database; to hunt for differences, set
  * DIFFERENTIAL_RUNS (and DIFFERENTIAL_SEED to replay a failure's seed) and raise --testTimeout.
  */
-const NUM_RUNS = 3000;
+const NUM_RUNS = 2500;
 
 /** JSON-document fields of the schema (their string values are stored JSON-encoded). */
 const JSON_FIELDS: Record<string, readonly string[]> = { posts: ['data'] };
@@ -55,6 +66,8 @@ const extra: Record<string, Row[]> = {
   tags: [
     { id: 'g4', name: 'Red', color: '' },
     { id: 'g5', name: '5', color: 'blue' },
+    { id: 'g6', name: '12abc', color: ' -.5e1x' },
+    { id: 'g7', name: '1e400', color: '\t7 ' },
   ],
   posts: [
     { id: 'p5', title: '10', views: 2.5, published: true, author: 'u4', tags: ['g2', 'gX'], status: 'live', labels: ['b', 'c'], files: [], data: 'str', loc: { lon: -70.6, lat: -33.4 }, created: '2024-01-15' },
@@ -64,8 +77,10 @@ const extra: Record<string, Row[]> = {
     { id: 'p9', title: '1e2', views: 100, published: true, author: '', tags: ['g3', 'g3'], status: 'draft', labels: ['c', 'b', 'a'], files: [], data: '5', loc: { lon: -0.1, lat: 51.5 }, created: '2024-06-15 00:00:00.000Z' },
     { id: 'p10', title: 'É é', views: 0, published: false, author: 'u3', tags: ['g2'], status: 'live', labels: ['a'], files: [], data: 0, loc: { lon: 10, lat: 10 }, created: '2025-01-01 00:00:00.000Z' },
     { id: 'p11', title: '0', views: 10, published: true, author: 'u2', tags: ['g5'], status: 'draft', labels: [], files: [], data: { s: 5, a: 1, list: 'x' }, loc: { lon: 0, lat: 0 }, created: '2024-01-15 10:00:00Z' },
-    { id: 'p12', title: '-1', views: 5, published: false, author: 'u1', tags: [], status: '', labels: [], files: [], data: '', loc: { lon: 0, lat: 0 }, created: '2023-12-31' },
+    { id: 'p12', title: '-1', views: 5, published: false, author: 'u1', tags: ['g6', 'g7'], status: '', labels: [], files: [], data: '', loc: { lon: 0, lat: 0 }, created: '2023-12-31' },
     { id: 'p13', title: 'Hello', views: 1.5, published: true, author: 'u4', tags: ['g1', 'g4'], status: 'live', labels: ['c'], files: [], data: false, loc: { lon: 0, lat: 0 }, created: '2024-06-15 23:59:59.999Z' },
+    // Numbers at the edges of SQLite's INTEGER and of JavaScript's and SQLite's number texts.
+    { id: 'p14', title: '1e18', views: 1e18, published: false, author: 'u3', tags: ['g7'], status: 'live', labels: ['a', 'c'], files: [], data: { a: { b: 1234567890123456800, 10: 'x', 9: 'y' }, list: [1e21, 1e-7], s: -9007199254740992 }, loc: { lon: 0.1, lat: 1e-7 }, created: '2024-01-15 10:00:00.000Z' },
   ],
   comments: [
     { id: 'c4', post: 'p5', user: 'u4', message: '' },
@@ -78,34 +93,42 @@ const extra: Record<string, Row[]> = {
 /**
  * The rows for a database. test-support binds a string in a JSON column as is on SQLite (a legacy
  * bare value) and JSON-encoded elsewhere; here JSON strings are real JSON on both, as PocketBase
- * writes them.
+ * writes them, and object keys are sorted, as Baton writes a JSON body (a document sent as form
+ * text keeps its key order on SQLite and MySQL, which PostgreSQL's JSONB cannot: docs/dialects.md).
  */
 function rowsFor(sqlite: boolean): Record<string, Row[]> {
   const out: Record<string, Row[]> = {};
   for (const name of new Set([...Object.keys(data), ...Object.keys(extra)])) {
     out[name] = [...(data[name] ?? []), ...(extra[name] ?? [])].map((row) => {
-      if (!sqlite) return row;
       const copy = { ...row };
-      for (const f of JSON_FIELDS[name] ?? []) if (typeof copy[f] === 'string') copy[f] = JSON.stringify(copy[f]);
+      for (const f of JSON_FIELDS[name] ?? []) {
+        copy[f] = sortedKeys(copy[f]);
+        if (sqlite && typeof copy[f] === 'string') copy[f] = JSON.stringify(copy[f]);
+      }
       return copy;
     });
   }
   return out;
 }
 
+const sortedKeys = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(sortedKeys)
+  : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Row)[k])]))
+  : v;
+
 // ---- generated filters -------------------------------------------------------------------------
 
 /**
  * The operands of each collection by the kind of value they hold. A comparison takes both sides
- * from one kind (see the file comment for what is left out, and why).
+ * from one kind, or mixes kinds as families (a), (b), (d) and (e) of the file comment do.
  * - text: text, email, url, date, single select and single relation columns, on the record or
  *   through relations (single, multi, back-relations, @collection), their :lower, the items of
  *   multi-value fields (:each), and the request's text values;
  * - number: number columns, :length of multi-value fields, the request's numbers;
  * - bool: bool columns, the request's booleans;
- * - json: paths into JSON documents (json and geoPoint fields), compared with one literal;
- * - multi: multi-value fields and JSON documents as whole values (only `= ''`/`= null` and their
- *   negations: their JSON text differs between the databases);
+ * - json: paths into JSON documents (json and geoPoint fields), and json fields as a whole
+ *   (`data`: the document's value, a string unquoted);
+ * - multi: multi-value fields, JSON documents and geoPoints as whole values (their JSON text);
  * - dates: date columns, time values of strftime();
  * - numbers: number columns that geoDistance() takes as coordinates.
  */
@@ -181,24 +204,24 @@ const STRINGS = [
   '{}', '{"b":1}', '{"b": 1}', '"yes"', '2024', '2024-01-15', '2024-01-15 10:00:00.000Z', '2024-06-15', '2023-12-31 23:59:59.999Z', 'é', 'É',
   'now', 'garbage', 'GET', 'POST',
 ];
-/**
- * The strings compared with JSON values: none is the text of a JSON number, bool, null, object or
- * array. The documents hold values of every type under one path (`data.s` is 'yes' in one row,
- * 5 in another), so a string compared with a path meets its non-string values too; these strings
- * differ from them on every database, where '5' against the number 5 is family (a).
- */
-const JSON_STRINGS = STRINGS.filter((v) => !/^\s*[-+.\d]/.test(v) && !/^(true|false|null)$/i.test(v) && !/^[[{]/.test(v));
 const NUMBERS = [0, 1, -1, 2, 5, 7, 10, 100, 0.5, 2.5, -0.5, 1.5, 0.1, 42.69, 23.32, 2024, 10000000000, 1705312800, 2460000.5];
 const TEXT_MACROS = MACRO_NAMES.filter((m) => typeof macroValue(m, NOW) === 'string');
 const NUMBER_MACROS = MACRO_NAMES.filter((m) => typeof macroValue(m, NOW) === 'number');
 
 /** strftime(): the format letters, time values and modifiers the dialects reproduce (family f). */
-const FORMAT_PARTS = ['%Y', '%m', '%d', '%H', '%M', '%S', '%j', '%w', '%W', '%u', '%e', '%F', '%T', '%R', '%k', '%%', '-', ' ', ':', 'T', 'x', 'Day '];
+const FORMAT_PARTS = [
+  '%Y', '%m', '%d', '%H', '%M', '%S', '%f', '%s', '%j', '%w', '%W', '%U', '%V', '%G', '%g', '%u', '%e', '%F', '%T', '%R', '%k', '%I', '%l',
+  '%p', '%P', '%%', '-', ' ', ':', 'T', 'x', 'Day ',
+];
 /** Parts that read the date only: the clock ('now') cannot change them between the two queries. */
-const DATE_PARTS = FORMAT_PARTS.filter((f) => !/%[HMSTRk]/.test(f));
+const DATE_PARTS = FORMAT_PARTS.filter((f) => !/%[HMSTRkfsIlpP]/.test(f));
 const TIMES = [
   '2024-01-15', '2024-02-29', '2023-12-31', '2025-03-01', '1970-01-01', '2024-01-15 10:00:00.000Z', '2023-12-31 23:59:59.999Z',
   '2024-02-29 12:00:00.000Z', '2024-06-15 12:34:56.789Z', '2000-01-01 00:00:00.000Z', '1999-12-31 23:59:59.000Z',
+  // Time-only values (on 2000-01-01), the 'T' separator, time zones, overflowing days, julian days, invalid text.
+  '12:30', '12:30:45.5', '23:59:59.999Z', '12:30 +02:00', '2024-01-15T10:20', '2024-01-15T10:20:30Z', '2024-01-15 10:20:30+02:00',
+  '2024-01-15 10:20:30 -05:30', '2024-01-15 10:20:30 Z', '2024-02-30', '2023-02-29 10:00', '2460311.5', ' 2460311.25 ', '2024-13-01',
+  '2024-1-5', '2024/01/15', '12:60', 'abc', '', ' 2024-01-15', '2024-01-15 10:20 x',
 ];
 const UNITS = ['days', 'hours', 'minutes', 'months', 'years'];
 
@@ -208,9 +231,13 @@ const boolLit = fc.constantFrom('true', 'false').map(ident);
 const empty = fc.oneof(fc.constant(str('')), fc.constant(ident('null')));
 
 const modifier = fc.oneof(
-  fc.constantFrom('start of day', 'start of month', 'start of year'),
+  fc.constantFrom('start of day', 'start of month', 'start of year', 'floor', 'ceiling', 'subsec', 'START OF MONTH', 'start of week', 'bogus'),
   fc.tuple(fc.constantFrom('+', '-'), fc.constantFrom(0, 1, 2, 5, 13, 30, 400), fc.constantFrom(...UNITS)).map(([s, n, u]) => `${s}${n} ${u}`),
-  fc.integer({ min: 0, max: 6 }).map((n) => `weekday ${n}`),
+  // Fractional amounts of days, hours, minutes and seconds (fractional months and years: see the file comment).
+  fc.tuple(fc.constantFrom('+', '-', ''), fc.constantFrom(0.5, 1.25, 2.75, 0.001), fc.constantFrom('days', 'hours', 'minutes', 'seconds')).map(([s, n, u]) => `${s}${n} ${u}`),
+  // ±HH:MM[:SS[.SSS]] and ±YYYY-MM-DD[ HH:MM] shifts.
+  fc.constantFrom('+01:30', '-01:30', '+00:00:30.5', '-23:59:59.999', '+0001-02-03', '-0000-01-00 12:00', '+1:30'),
+  fc.integer({ min: 0, max: 7 }).map((n) => `weekday ${n}`),
 ).map(str);
 
 /** One operand kind per comparison; `?`-operators and relation paths come with the fields. */
@@ -221,6 +248,7 @@ function kindsFor(k: Kinds) {
   const timeValue = fc.oneof(
     fc.tuple(fc.oneof(fc.constantFrom(...TIMES).map(str), fc.constantFrom(...TEXT_MACROS).map(macro), field(k.dates)), modifiers)
       .map(([t, m]) => [t, ...m]),
+    // 'julianday' and 'auto' are left out: small numbers read as julian days are years before 0000 (see the file comment).
     fc.tuple(fc.oneof(numberLit, fc.constantFrom(...NUMBER_MACROS).map(macro), field(k.numbers)), modifiers)
       .map(([t, m]) => [t, str('unixepoch'), ...m]),
   );
@@ -229,7 +257,13 @@ function kindsFor(k: Kinds) {
     // The current time: each database reads its own clock, so only what changes at midnight.
     fc.tuple(format(DATE_PARTS), fc.boolean(), modifiers).map(([f, explicit, m]) => func('strftime', explicit ? [f, str('now'), ...m] : [f])),
   );
-  const geoArg = fc.oneof(numberLit, field(k.numbers));
+  // Any field: SQLite reads text and JSON by its own rules there (family c, reproduced by the dialects).
+  const geoArg = fc.oneof(
+    { weight: 3, arbitrary: numberLit },
+    { weight: 2, arbitrary: field(k.numbers) },
+    { weight: 3, arbitrary: field([...k.text, ...k.json, ...k.bool, ...k.multi]) },
+    { weight: 1, arbitrary: fc.constant(ident('null')) },
+  );
   const geo = fc.tuple(geoArg, geoArg, geoArg, geoArg).map((args) => func('geoDistance', args));
 
   const text: fc.Arbitrary<Operand> = fc.oneof(
@@ -239,19 +273,31 @@ function kindsFor(k: Kinds) {
     { weight: 1, arbitrary: fc.constant(placeholder('s')) },
     { weight: 2, arbitrary: strftime },
   );
-  const number: fc.Arbitrary<Operand> = fc.oneof(
+  // Numbers but geoDistance(), for the comparisons that read a number as text (families b, e):
+  // SQLite holds geoDistance()'s result as a REAL, so 0 is '0.0' there (see the file comment).
+  const plainNumber: fc.Arbitrary<Operand> = fc.oneof(
     { weight: 6, arbitrary: field(k.number) },
     { weight: 4, arbitrary: numberLit },
     { weight: 1, arbitrary: fc.constantFrom(...NUMBER_MACROS).map(macro) },
     { weight: 1, arbitrary: fc.constant(placeholder('n')) },
-    { weight: 1, arbitrary: geo },
   );
+  const number: fc.Arbitrary<Operand> = fc.oneof({ weight: 12, arbitrary: plainNumber }, { weight: 1, arbitrary: geo });
   const bool: fc.Arbitrary<Operand> = fc.oneof(
     { weight: 4, arbitrary: field(k.bool) },
     { weight: 3, arbitrary: boolLit },
     { weight: 1, arbitrary: fc.constant(placeholder('b')) },
   );
-  const jsonLiteral = fc.oneof(fc.constantFrom(...JSON_STRINGS).map(str), numberLit, boolLit);
+  // Families (a), (b), (d), (e): values of different kinds, compared by SQLite's rules (affinity.ts).
+  const literal: fc.Arbitrary<Operand> = fc.oneof(
+    { weight: 4, arbitrary: stringLit },
+    { weight: 3, arbitrary: numberLit },
+    { weight: 1, arbitrary: boolLit },
+    { weight: 1, arbitrary: fc.constantFrom(placeholder('s'), placeholder('n'), placeholder('b')) },
+  );
+  const column = field([...k.text, ...k.number, ...k.bool, ...k.json]);
+  const scalar = fc.oneof({ weight: 3, arbitrary: text }, { weight: 2, arbitrary: plainNumber }, { weight: 1, arbitrary: bool });
+  const ALL_OPS: readonly Op[] = [...COMPARE_OPS, ...ANY_OPS];
+  const LIKE_OPS: readonly Op[] = ['~', '!~', '?~', '?!~'];
 
   const ops = (list: readonly Op[]) => fc.constantFrom(...list);
   const ORDERED: readonly Op[] = ['=', '!=', '>', '>=', '<', '<=', '?=', '?!=', '?>', '?>=', '?<', '?<='];
@@ -266,7 +312,15 @@ function kindsFor(k: Kinds) {
     { weight: 6, arbitrary: pair(text, ops([...COMPARE_OPS, ...ANY_OPS]), text) },
     { weight: 3, arbitrary: pair(number, ops(ORDERED), number) },
     { weight: 1, arbitrary: pair(bool, ops(ORDERED), bool) },
-    { weight: 2, arbitrary: eitherSide(field(k.json), ops(EQUALITY), jsonLiteral) },
+    // (a) JSON values against literals of every kind and against fields of every kind.
+    { weight: 2, arbitrary: eitherSide(field(k.json), ops(ALL_OPS), literal) },
+    { weight: 2, arbitrary: eitherSide(field(k.json), ops(ALL_OPS), column) },
+    // (b) numbers and booleans against text, and against each other.
+    { weight: 2, arbitrary: eitherSide(fc.oneof(plainNumber, bool), ops(ALL_OPS), fc.oneof(text, plainNumber, bool)) },
+    // (d) multi-value fields, JSON documents and geoPoints as whole values (their JSON text).
+    { weight: 2, arbitrary: eitherSide(field(k.multi), ops(ALL_OPS), fc.oneof(scalar, field(k.multi), literal)) },
+    // (e) `~` with anything on either side.
+    { weight: 1, arbitrary: pair(fc.oneof(scalar, column), ops(LIKE_OPS), fc.oneof(scalar, column)) },
     // `= ''` and `= null` on any field: PocketBase's "empty" idioms.
     { weight: 2, arbitrary: eitherSide(anyField, ops(EQUALITY), empty) },
   );

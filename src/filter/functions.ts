@@ -92,7 +92,8 @@ function geoDistance(scope: Scope, args: readonly Node[], resolve: (n: Node) => 
     return resolve(a);
   });
   const d = scope.ctx.dialect;
-  const [lonA, latA, lonB, latB] = resolved.map((r) => d.cast(r.sql, r.type, 'number'));
+  // The dialect converts each argument as SQLite does in the formula (see Dialect.geoDistance).
+  const [lonA, latA, lonB, latB] = resolved.map((r) => ({ sql: r.sql, type: r.type }));
   return operand({
     sql: sql`${d.geoDistance(lonA, latA, lonB, latB)}`,
     type: 'number',

@@ -13,7 +13,9 @@ import { parseFields } from './respond.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { recordRoutes } from './routes/records.ts';
-import { superuserAuthRoutes } from './routes/auth.ts';
+import { authRoutes } from './routes/auth.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import { authEmailRoutes } from './routes/auth-email.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -225,7 +227,9 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       healthRoutes(api);
       collectionRoutes(api, services);
       recordRoutes(api, services);
-      superuserAuthRoutes(api, services);
+      authRoutes(api, services);
+      settingsRoutes(api, services);
+      authEmailRoutes(api, services);
     },
     { prefix: '/api' },
   );

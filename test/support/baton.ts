@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { openBaton, type Baton } from '../../src/cli/wire.ts';
 import { buildServer } from '../../src/http/server.ts';
+import { isMfaRequired } from '../../src/domain/auth/service.ts';
 import { systemContext } from '../../src/domain/context.ts';
-import { silentLogger } from '../../src/kernel/logger.ts';
+import { silentLogger, type Logger } from '../../src/kernel/logger.ts';
 import { createTestDatabase, TEST_DIALECT } from './databases.ts';
 import { fixtureDir } from './fixture.ts';
 
@@ -27,6 +28,8 @@ export interface StartOptions {
   maxBodySize?: number;
   /** Statement budgets in milliseconds (default: the database layer's). */
   queryTimeouts?: { client?: number; system?: number };
+  /** Where the server logs (default: nowhere); e.g. to read mails written to the log. */
+  logger?: Logger;
 }
 
 export const SUPERUSER = { email: 'root@example.com', password: 'correct-horse-battery' };
@@ -45,7 +48,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       const { copyBaton } = await import('../../src/cli/migrate-copy.ts');
       await copyBaton({ from: { dir: dataDir }, to: { url: database.url, dir: dataDir }, force: true, log: () => undefined });
     }
-    baton = await openBaton({ dataDir, db: database.url, queryTimeouts: options.queryTimeouts, logger: silentLogger });
+    baton = await openBaton({ dataDir, db: database.url, queryTimeouts: options.queryTimeouts, logger: options.logger ?? silentLogger });
   } catch (e) {
     // A server that never started leaves no database behind on the test server.
     await database.drop();
@@ -69,6 +72,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const login = options.fixture
     ? await auth.authWithPassword(ctx, '_superusers', { identity: 'test@example.com', password: '1234567890' })
     : await auth.authWithPassword(ctx, '_superusers', { identity: SUPERUSER.email, password: SUPERUSER.password });
+  if (isMfaRequired(login)) throw new Error('the test superuser should not need MFA');
 
   return {
     url,

@@ -1,10 +1,11 @@
-import { ApiError } from '../../kernel/errors.ts';
 import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
-import { StandardSqlDialect } from './standard.ts';
-import { comparableAsSqlite } from './affinity.ts';
+import { type HaversineArgs, StandardSqlDialect } from './standard.ts';
+import { type ClassParts, comparableAsSqlite, type StrictDialect } from './affinity.ts';
 import * as indexDdl from './mysql-indexes.ts';
+import { sqliteTextNumber } from './mysql-numbers.ts';
+import { mysqlStrftime } from './mysql-strftime.ts';
 import { MYSQL_AUX_TABLES, MYSQL_DATA_TABLES, MYSQL_TABLE_OPTIONS, ROW_ID_COLUMN, TEXT_COLLATION } from './mysql-system-tables.ts';
 
 /**
@@ -82,6 +83,42 @@ const asJsonArray = (expr: Sql): Sql =>
 const eachItem = (array: Sql, alias: string): Sql =>
   sql`JSON_TABLE(${array}, '$[*]' COLUMNS (${ident('value')} ${raw(JSON_TABLE_TEXT)} PATH '$')) AS ${ident(alias)}`;
 
+/**
+ * A number as SQLite writes it (affinity.ts's sqliteNumberText): a whole number in int64's range
+ * (an INTEGER in SQLite's NUMERIC column) as its digits, anything else by realText.
+ */
+const numberText = (x: Sql): Sql =>
+  collated(sql`(CASE WHEN ${x} = FLOOR(${x}) AND ABS(${x}) < 9223372036854775807e0 THEN CAST(CAST(${x} AS SIGNED) AS CHAR) ELSE ${realText(x)} END)`);
+
+/** An object or array (JSON_EXTRACT's text, spaced) as SQLite's json_extract writes it: compact. */
+const compactJson = (e: Sql): Sql => collated(sql`JSON_COMPACT(${e})`);
+
+/** Text in the collation of every other text (JSON_TABLE's and CONCAT's results may take the server's). */
+const collated = (e: Sql): Sql => sql`(CAST(${e} AS CHAR CHARACTER SET utf8mb4) COLLATE ${raw(TEXT_COLLATION)})`;
+
+/**
+ * A REAL as SQLite writes it: shortest round-trip digits in `%!.17g` layout, always with a '.'
+ * (100.0, 1.0e+20, 1.0e-05). MariaDB's text of a double has the shortest digits in a layout of its
+ * own ('1e20', '0.00001', '1.2345678901234568e16'): its digits and exponent are read out of it,
+ * each bound once through a one-row JSON_TABLE.
+ */
+const SHORT_TEXT = `VARCHAR(64) ${TEXT}`;
+
+function realText(x: Sql): Sql {
+  const s = raw('`_rt`.`s`');
+  const ip = sql`SUBSTRING_INDEX(SUBSTRING_INDEX(${s}, 'e', 1), '.', 1)`;
+  const fp = sql`IF(LOCATE('.', SUBSTRING_INDEX(${s}, 'e', 1)) > 0, SUBSTRING_INDEX(SUBSTRING_INDEX(${s}, 'e', 1), '.', -1), '')`;
+  const digits = sql`TRIM(TRAILING '0' FROM TRIM(LEADING '0' FROM CONCAT(${ip}, ${fp})))`;
+  const exp = sql`IF(LOCATE('e', ${s}) > 0, CAST(SUBSTRING_INDEX(${s}, 'e', -1) AS SIGNED) + CHAR_LENGTH(${ip}) - 1, IF(${ip} <> '0', CHAR_LENGTH(${ip}) - 1, -(CHAR_LENGTH(${fp}) - CHAR_LENGTH(TRIM(LEADING '0' FROM ${fp})) + 1)))`;
+  const d = raw('`_rd`.`d`');
+  const e = raw('`_rd`.`e`');
+  const layout = sql`(CASE WHEN ${e} < -4 OR ${e} > 16 THEN CONCAT(LEFT(${d}, 1), '.', IF(CHAR_LENGTH(${d}) > 1, SUBSTRING(${d}, 2), '0'), 'e', IF(${e} < 0, '-', '+'), IF(ABS(${e}) < 10, '0', ''), ABS(${e})) WHEN ${e} >= 0 THEN CONCAT(LEFT(RPAD(${d}, ${e} + 1, '0'), ${e} + 1), '.', IF(CHAR_LENGTH(${d}) > ${e} + 1, SUBSTRING(${d}, ${e} + 2), '0')) ELSE CONCAT('0.', REPEAT('0', -${e} - 1), ${d}) END)`;
+  const body = sql`(CASE WHEN ${s} IS NULL THEN NULL WHEN ${s} = '0' THEN '0.0' ELSE CONCAT(IF(${raw('`_rt`.`n`')} = 1, '-', ''), ${layout}) END)`;
+  const bound = sql`JSON_TABLE(JSON_OBJECT('s', CAST(ABS(${x}) AS CHAR), 'n', ${x} < 0), '$' COLUMNS (${ident('s')} ${raw(SHORT_TEXT)} PATH '$.s', ${ident('n')} INT PATH '$.n')) AS ${ident('_rt')}`;
+  const parsed = sql`JSON_TABLE(JSON_OBJECT('d', ${digits}, 'e', ${exp}), '$' COLUMNS (${ident('d')} ${raw(SHORT_TEXT)} PATH '$.d', ${ident('e')} INT PATH '$.e')) AS ${ident('_rd')}`;
+  return collated(sql`(SELECT ${body} FROM ${bound}, ${parsed})`);
+}
+
 const SYSTEM_TABLES = { data: MYSQL_DATA_TABLES.map(raw), aux: MYSQL_AUX_TABLES.map(raw) };
 
 /** mysql2's server errors carry the server's error number and SQLSTATE. */
@@ -117,12 +154,14 @@ const STATEMENT_ERRORS = new Set([
 const ASCII_LOWER_HEAD = 'REPLACE('.repeat(26);
 const ASCII_LOWER_TAIL = Array.from({ length: 26 }, (_, i) => `, '${String.fromCharCode(65 + i)}', '${String.fromCharCode(97 + i)}')`).join('');
 
-export class MysqlDialect extends StandardSqlDialect implements Dialect {
+export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
   protected readonly columnTypes = COLUMN_TYPES;
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'mysql' as const;
   readonly caps: DialectCaps = { transactionalDdl: false, rowid: false, nulInText: true, returning: false };
+  /** JSON columns hold the text Baton wrote, as SQLite's do. */
+  readonly jsonIsStoredText = true;
 
   quoteIdent(name: string): string {
     return `\`${name.replace(/`/g, '``')}\``;
@@ -145,8 +184,8 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
     return sql`${raw(ASCII_LOWER_HEAD)}${expr}${raw(ASCII_LOWER_TAIL)}`;
   }
 
-  comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType } {
-    return comparableAsSqlite(this, left, right);
+  comparable(left: TypedSql, right: TypedSql, equality = false): { left: Sql; right: Sql; type: ExprType } {
+    return comparableAsSqlite(this, left, right, equality);
   }
 
   /**
@@ -159,10 +198,12 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
     switch (to) {
       case 'text':
         if (from === 'dynamic') {
-          // json_extract() in SQLite: strings unquoted, true/false as 1/0, the rest as JSON text.
-          return sql`(CASE JSON_TYPE(${expr}) WHEN 'STRING' THEN CAST(JSON_UNQUOTE(${expr}) AS CHAR) WHEN 'BOOLEAN' THEN IF(${expr} = 'true', '1', '0') ELSE ${expr} END)`;
+          // json_extract() in SQLite: strings unquoted, true/false as 1/0, numbers as SQLite
+          // writes an INTEGER (digits only) or a REAL, the rest as (compact) JSON text.
+          return sql`(CASE JSON_TYPE(${expr}) WHEN 'STRING' THEN CAST(JSON_UNQUOTE(${expr}) AS CHAR) WHEN 'BOOLEAN' THEN IF(${expr} = 'true', '1', '0') WHEN 'INTEGER' THEN IF(${expr} REGEXP '^-?[0-9]{1,18}$' OR (${expr} REGEXP '^-?[0-9]{19}$' AND CAST(${expr} AS DECIMAL(20, 0)) BETWEEN -9223372036854775808 AND 9223372036854775807), ${expr}, ${realText(sql`CAST(${expr} AS DOUBLE)`)}) WHEN 'DOUBLE' THEN ${realText(sql`CAST(${expr} AS DOUBLE)`)} ELSE ${compactJson(expr)} END)`;
         }
         if (json) return expr;
+        if (from === 'number') return numberText(expr);
         return sql`CAST(${expr} AS CHAR)`;
       case 'number':
         if (json) return this.jsonScalar(expr, from, sql`CAST(${expr} AS DOUBLE)`);
@@ -178,6 +219,35 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
         if (from === 'text') return sql`(CASE WHEN JSON_VALID(${expr}) THEN ${expr} ELSE JSON_QUOTE(${expr}) END)`;
         return sql`CAST(${expr} AS CHAR)`;
     }
+  }
+
+  isNumericText(expr: Sql): Sql {
+    return sql`${expr} REGEXP ${raw(NUMERIC_TEXT_REGEXP)}`;
+  }
+
+  jsonParts(expr: Sql, numericText: boolean): ClassParts {
+    const t = sql`JSON_TYPE(${expr})`;
+    const s = sql`CAST(JSON_UNQUOTE(${expr}) AS CHAR)`;
+    const isNumber = sql`${t} IN ('INTEGER', 'DOUBLE', 'BOOLEAN')`;
+    const num = sql`IF(${t} = 'BOOLEAN', IF(${expr} = 'true', 1, 0), CAST(${expr} AS DOUBLE))`;
+    if (!numericText) {
+      return {
+        rank: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${isNumber} THEN 0 ELSE 1 END)`,
+        num: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${isNumber} THEN ${num} ELSE 0 END)`,
+        txt: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${isNumber} THEN '' WHEN ${t} = 'STRING' THEN ${s} ELSE ${compactJson(expr)} END)`,
+      };
+    }
+    // Against a NUMERIC column: a string that looks numeric is that number.
+    const numeric = sql`(${t} = 'STRING' AND ${this.isNumericText(s)})`;
+    return {
+      rank: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${isNumber} OR ${numeric} THEN 0 ELSE 1 END)`,
+      num: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${isNumber} THEN ${num} WHEN ${numeric} THEN ${this.cast(s, 'text', 'number')} ELSE 0 END)`,
+      txt: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${isNumber} OR ${numeric} THEN '' WHEN ${t} = 'STRING' THEN ${s} ELSE ${compactJson(expr)} END)`,
+    };
+  }
+
+  classRow(p: ClassParts): Sql {
+    return sql`(${p.rank}, ${p.num}, CAST(${p.txt} AS CHAR))`;
   }
 
   /** A JSON number as a number, true/false as 1/0, anything else NULL. */
@@ -216,15 +286,25 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
   }
 
   strftime(format: ConstSql, expr?: Sql, modifiers: readonly ConstSql[] = []): Sql {
-    const constant = (c: ConstSql, what: string): string => {
-      if (c.text === undefined) throw new ApiError(400, `Invalid filter: strftime() ${what} must be a constant string on MySQL`);
-      return c.text;
-    };
-    return compileStrftime(
-      constant(format, 'format'),
-      expr,
-      modifiers.map((m, i) => constant(m, `modifier ${i + 1}`)),
-    );
+    return mysqlStrftime(format, expr, modifiers);
+  }
+
+  protected override haversine(p: HaversineArgs): Sql {
+    // A difference past the largest double is an error here, infinity (so a NULL distance) in SQLite.
+    const overflows = (a: Sql, b: Sql) => sql`ABS(${b} / 2 - ${a} / 2) > 8.988465674311579e307`;
+    return sql`(CASE WHEN ${overflows(p.latA, p.latB)} OR ${overflows(p.lonA, p.lonB)} THEN NULL ELSE ${super.haversine(p)} END)`;
+  }
+
+  protected override geoNumber(arg: TypedSql, use: 'arithmetic' | 'math'): Sql {
+    const x = arg.sql;
+    switch (arg.type) {
+      case 'number': case 'bool': case 'null': return x;
+      // A JSON document is its text in SQLite, a JSON number a number: the text's number either way.
+      case 'text': case 'json': return sqliteTextNumber(x, use);
+      // A value out of a document: json_extract() gives numbers, 1/0, a string's text, an object's JSON text.
+      case 'dynamic':
+        return sql`(CASE WHEN ${x} IS NULL THEN NULL WHEN JSON_TYPE(${x}) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE') THEN CAST(${x} AS DOUBLE) WHEN JSON_TYPE(${x}) = 'BOOLEAN' THEN IF(${x} = 'true', 1, 0) WHEN JSON_TYPE(${x}) = 'STRING' THEN ${sqliteTextNumber(sql`CAST(JSON_UNQUOTE(${x}) AS CHAR)`, use)} ELSE ${raw(use === 'math' ? 'NULL' : '0')} END)`;
+    }
   }
 
   random(): Sql {
@@ -323,265 +403,3 @@ export class MysqlDialect extends StandardSqlDialect implements Dialect {
 }
 
 export const mysqlDialect = new MysqlDialect() satisfies Dialect;
-
-// ---------------------------------------------------------------- strftime
-//
-// SQLite's strftime(format, time, modifiers…) translated when the filter is compiled: the format
-// and the modifiers are constant text (the filter language takes only literals there), so they become
-// DATE_FORMAT and date arithmetic; only the time value is read at run time. A time value is a
-// DATETIME(6) holding whole milliseconds (SQLite's own precision), NULL where SQLite's would be
-// invalid. A value used more than once is bound once through a one-row JSON_TABLE (`bindOnce`),
-// so the SQL grows linearly with the number of modifiers. MariaDB's DATETIME holds years
-// 0000-9999 (SQLite: 0000-9999 too, and julian days before that).
-
-const DATETIME = 'DATETIME(6)';
-const EPOCH = raw("TIMESTAMP'1970-01-01 00:00:00'");
-/** 1970-01-01 as a julian day number in milliseconds (SQLite's internal clock). */
-const JD_EPOCH_MS = 210866760000000;
-const DAY_MS = 86_400_000;
-
-const DATE_RE = "'^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([[:space:]T]*(([01][0-9]|2[0-4]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?([[:space:]]*([Zz]|[-+](0[0-9]|1[0-4]):[0-5][0-9]))?[[:space:]]*)?)?$'";
-const TIME_RE = "'^([01][0-9]|2[0-4]):[0-5][0-9](:[0-5][0-9]([.][0-9]+)?)?([[:space:]]*([Zz]|[-+](0[0-9]|1[0-4]):[0-5][0-9]))?[[:space:]]*$'";
-const TIME_PART_RE = "'[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?'";
-const TZ_PART_RE = "'[-+][0-9]{2}:[0-9]{2}[[:space:]]*$'";
-
-/**
- * How the time value is read, as SQLite's first modifier may say: `default` takes date texts and
- * numbers as julian days; 'julianday'/'unixepoch' take numbers only; 'auto' guesses the number's unit.
- */
-type NumericMode = 'default' | 'julianday' | 'unixepoch' | 'auto';
-
-type DateOp =
-  | { kind: 'addMs'; ms: number }
-  | { kind: 'months'; n: number }
-  | { kind: 'startOf'; unit: 'day' | 'month' | 'year' }
-  | { kind: 'weekday'; n: number }
-  | { kind: 'floor' }
-  | { kind: 'subsec' };
-
-interface Xform {
-  limit: number;
-  ms: number;
-}
-
-// SQLite's aXformType: the largest amounts it accepts and the length of each unit.
-const XFORMS: Record<string, Xform> = {
-  second: { limit: 4.6427e14, ms: 1000 },
-  minute: { limit: 7.7379e12, ms: 60_000 },
-  hour: { limit: 1.2897e11, ms: 3_600_000 },
-  day: { limit: 5373485.0, ms: DAY_MS },
-  month: { limit: 176546.0, ms: 30 * DAY_MS },
-  year: { limit: 14713.0, ms: 365 * DAY_MS },
-};
-
-const PURE_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const SQLITE_SPACE = /^[ \t\n\v\f\r]+/;
-
-/** C's `(sqlite3_int64)(x + rounder)`: rounds half away from zero. */
-const roundAway = (x: number): number => Math.trunc(x + (x < 0 ? -0.5 : 0.5));
-
-/** Milliseconds of an `HH:MM[:SS[.fff]]` time as SQLite's parseHhMmSs reads it, or undefined. */
-function timeMs(text: string): number | undefined {
-  const m = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?[ \t\n\v\f\r]*$/.exec(text);
-  if (!m) return undefined;
-  const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  if (h > 24 || min > 59 || s > 59) return undefined;
-  const frac = Math.min(Number(`0.${m[4] ?? '0'}`), 0.999);
-  return h * 3_600_000 + min * 60_000 + Math.trunc((s + frac) * 1000 + 0.5);
-}
-
-/**
- * One modifier as SQLite's parseModifier reads it (case-insensitive, no surrounding spaces):
- * the operations it stands for, a numeric mode when it is the first one, or null where SQLite
- * refuses it (and strftime answers NULL).
- */
-function parseModifier(z: string, first: boolean): DateOp[] | NumericMode | null {
-  const lower = z.toLowerCase();
-  if (lower === 'unixepoch' || lower === 'auto' || lower === 'julianday') return first ? lower : null;
-  // The server runs in UTC: local time is UTC, as PostgreSQL's translation assumes too.
-  if (lower === 'localtime' || lower === 'utc' || lower === 'ceiling') return [];
-  if (lower === 'floor') return [{ kind: 'floor' }];
-  if (lower === 'subsec' || lower === 'subsecond') return [{ kind: 'subsec' }];
-  if (lower.startsWith('start of ')) {
-    const unit = lower.slice(9);
-    return unit === 'day' || unit === 'month' || unit === 'year' ? [{ kind: 'startOf', unit }] : null;
-  }
-  if (lower.startsWith('weekday ')) {
-    const r = Number(lower.slice(8).trim());
-    return PURE_NUMBER.test(lower.slice(8).trim()) && Number.isInteger(r) && r >= 0 && r < 7 ? [{ kind: 'weekday', n: r }] : null;
-  }
-  if (!/^[-+0-9]/.test(z)) return null;
-  let n = 1;
-  for (; n < z.length; n++) {
-    const c = z[n];
-    if (c === ':' || /[ \t\n\v\f\r]/.test(c)) break;
-    if (c === '-' && ((n === 5 && /^\d{4}$/.test(z.slice(1, 5))) || (n === 6 && /^\d{5}$/.test(z.slice(1, 6))))) break;
-  }
-  if (!PURE_NUMBER.test(z.slice(0, n))) return null;
-  const r = Number(z.slice(0, n));
-  const negative = z[0] === '-';
-  if (z[n] === ':') {
-    // ±HH:MM[:SS[.fff]]: a time of day added (whole days dropped, as SQLite does).
-    const ms = timeMs(/\d/.test(z[0]) ? z : z.slice(1));
-    return ms === undefined ? null : [{ kind: 'addMs', ms: (negative ? -1 : 1) * (ms % DAY_MS) }];
-  }
-  if (z[n] === '-') {
-    // ±YYYY-MM-DD[ HH:MM[:SS[.fff]]]: years and months as month arithmetic, then days and time.
-    const m = /^[-+](\d{4,5})-(\d{2})-(\d{2})(?:[ \t\n\v\f\r](.*))?$/.exec(z);
-    if (!m || (z[0] !== '+' && z[0] !== '-')) return null;
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (mo >= 12 || d >= 31) return null;
-    const sign = negative ? -1 : 1;
-    const ops: DateOp[] = [{ kind: 'months', n: sign * (y * 12 + mo) }, { kind: 'addMs', ms: sign * d * DAY_MS }];
-    if (m[4] !== undefined) {
-      const ms = timeMs(m[4]);
-      if (ms === undefined) return null;
-      // SQLite applies the sign to the time only when the year has four digits.
-      ops.push({ kind: 'addMs', ms: (negative && m[1].length === 4 ? -1 : 1) * (ms % DAY_MS) });
-    }
-    return ops;
-  }
-  const rest = z.slice(n).replace(SQLITE_SPACE, '');
-  if (rest.length < 3 || rest.length > 10) return null;
-  const unit = rest.toLowerCase().replace(/s$/, '');
-  const xform = Object.hasOwn(XFORMS, unit) ? XFORMS[unit] : undefined;
-  if (!xform || !(r > -xform.limit && r < xform.limit)) return null;
-  if (unit === 'month' || unit === 'year') {
-    const whole = Math.trunc(r);
-    const ops: DateOp[] = [{ kind: 'months', n: unit === 'year' ? whole * 12 : whole }];
-    if (r !== whole) ops.push({ kind: 'addMs', ms: roundAway((r - whole) * xform.ms) });
-    return ops;
-  }
-  return [{ kind: 'addMs', ms: roundAway(r * xform.ms) }];
-}
-
-/** Format letters DATE_FORMAT renders exactly as SQLite does. */
-const NATIVE_LETTERS: Readonly<Record<string, string>> = {
-  d: '%d', F: '%Y-%m-%d', H: '%H', I: '%h', j: '%j', m: '%m', M: '%i', p: '%p', R: '%H:%i', S: '%S', T: '%H:%i:%S',
-  U: '%U', V: '%v', G: '%x', w: '%w', Y: '%Y', '%': '%%',
-};
-
-const text = (e: Sql): Sql => sql`CAST(${e} AS CHAR)`;
-const micros = (ts: Sql): Sql => sql`TIMESTAMPDIFF(MICROSECOND, ${EPOCH}, ${ts})`;
-
-/** Format letters needing more than DATE_FORMAT. */
-const CUSTOM_LETTERS: Readonly<Record<string, (ts: Sql, subsec: boolean) => Sql>> = {
-  e: (ts) => sql`LPAD(DAY(${ts}), 2, ' ')`,
-  f: (ts) => sql`SUBSTR(DATE_FORMAT(${ts}, '%S.%f'), 1, 6)`,
-  g: (ts) => sql`RIGHT(DATE_FORMAT(${ts}, '%x'), 2)`,
-  // %.16g of the julian day: 16 significant digits are 9 decimals for every DATETIME year.
-  // (`+ 0e0` drops ROUND's fixed decimals, so the double prints in its shortest form, as %g does.)
-  J: (ts) => text(sql`ROUND((${micros(ts)} DIV 1000 + ${raw(String(JD_EPOCH_MS))}) / 86400000e0, 9) + 0e0`),
-  k: (ts) => sql`LPAD(HOUR(${ts}), 2, ' ')`,
-  l: (ts) => sql`LPAD(MOD(HOUR(${ts}) + 11, 12) + 1, 2, ' ')`,
-  P: (ts) => sql`LOWER(DATE_FORMAT(${ts}, '%p'))`,
-  s: (ts, subsec) => text(subsec ? sql`CAST(${micros(ts)} DIV 1000 / 1000 AS DECIMAL(20, 3))` : sql`FLOOR(${micros(ts)} / 1000000)`),
-  u: (ts) => text(sql`WEEKDAY(${ts}) + 1`),
-  W: (ts) => sql`LPAD(WEEK(${ts}, 5), 2, '0')`,
-};
-
-type FormatPiece = { native: string } | { custom: (ts: Sql, subsec: boolean) => Sql };
-
-/** The format as DATE_FORMAT runs and custom pieces, or null where SQLite answers NULL. */
-function parseFormat(format: string): FormatPiece[] | null {
-  const pieces: FormatPiece[] = [];
-  const native = (s: string) => {
-    const last = pieces[pieces.length - 1];
-    if (last && 'native' in last) last.native += s;
-    else pieces.push({ native: s });
-  };
-  for (let i = 0; i < format.length; i++) {
-    const c = format[i];
-    if (c !== '%') {
-      native(c);
-      continue;
-    }
-    const letter = format[++i];
-    if (letter !== undefined && Object.hasOwn(NATIVE_LETTERS, letter)) native(NATIVE_LETTERS[letter]);
-    else if (letter !== undefined && Object.hasOwn(CUSTOM_LETTERS, letter)) pieces.push({ custom: CUSTOM_LETTERS[letter] });
-    else return null;
-  }
-  return pieces;
-}
-
-/** Translates one strftime() call; `time` absent: 'now'. */
-function compileStrftime(format: string, time: Sql | undefined, modifiers: readonly string[]): Sql {
-  let aliases = 0;
-  /** `body(v)` with `value` computed once: a one-row JSON_TABLE binds it to `v`. */
-  const bindOnce = (value: Sql, type: string, body: (v: Sql) => Sql): Sql => {
-    const alias = `_bt${aliases++}`;
-    return sql`(SELECT ${body(sql`${ident(alias, 'v')}`)} FROM JSON_TABLE(JSON_ARRAY(${value}), '$[*]' COLUMNS (${ident('v')} ${raw(type)} PATH '$')) AS ${ident(alias)})`;
-  };
-
-  const pieces = parseFormat(format);
-  let mode: NumericMode = 'default';
-  let subsec = false;
-  const ops: DateOp[] = [];
-  for (const [i, m] of modifiers.entries()) {
-    const parsed = parseModifier(m, i === 0);
-    if (parsed === null) return raw('NULL');
-    if (typeof parsed === 'string') mode = parsed;
-    else ops.push(...parsed);
-  }
-  if (!pieces || (time === undefined && ops.length > 0)) return raw('NULL');
-
-  let ts = time === undefined ? sql`CAST(UTC_TIMESTAMP(3) AS ${raw(DATETIME)})` : bindOnce(time, JSON_TABLE_TEXT, (v) => parseTime(v, mode));
-  for (const [i, op] of ops.entries()) {
-    if (op.kind === 'subsec') subsec = true;
-    else if (op.kind !== 'floor') ts = applyOp(ts, op, ops[i + 1]?.kind === 'floor', bindOnce);
-  }
-  if (pieces.length === 0) return sql`(CASE WHEN ${ts} IS NULL THEN NULL ELSE '' END)`;
-  const render = (v: Sql) => {
-    const parts = pieces.map((p) => ('native' in p ? sql`DATE_FORMAT(${v}, ${p.native})` : p.custom(v, subsec)));
-    return parts.length === 1 ? parts[0] : sql`CONCAT(${join(parts)})`;
-  };
-  return pieces.length === 1 ? render(ts) : bindOnce(ts, DATETIME, render);
-}
-
-const startOfMonth = (v: Sql): Sql => sql`CAST(DATE_FORMAT(${v}, '%Y-%m-01') AS ${raw(DATETIME)})`;
-const int = (n: number): Sql => raw(BigInt(n).toString());
-
-function applyOp(ts: Sql, op: DateOp, floored: boolean, bindOnce: (value: Sql, type: string, body: (v: Sql) => Sql) => Sql): Sql {
-  switch (op.kind) {
-    case 'addMs':
-      return sql`DATE_ADD(${ts}, INTERVAL ${raw((BigInt(op.ms) * 1000n).toString())} MICROSECOND)`;
-    case 'startOf':
-      if (op.unit === 'day') return sql`CAST(DATE(${ts}) AS ${raw(DATETIME)})`;
-      return sql`CAST(DATE_FORMAT(${ts}, ${raw(op.unit === 'month' ? "'%Y-%m-01'" : "'%Y-01-01'")}) AS ${raw(DATETIME)})`;
-    case 'months':
-      // MySQL clamps Jan 31 + 1 month to Feb 29, which is SQLite's 'floor'; by default SQLite
-      // lets the day overflow into March: the month's start, plus the months, plus the offset.
-      if (floored) return sql`DATE_ADD(${ts}, INTERVAL ${int(op.n)} MONTH)`;
-      return bindOnce(ts, DATETIME, (v) =>
-        sql`DATE_ADD(DATE_ADD(${startOfMonth(v)}, INTERVAL ${int(op.n)} MONTH), INTERVAL TIMESTAMPDIFF(MICROSECOND, ${startOfMonth(v)}, ${v}) MICROSECOND)`,
-      );
-    case 'weekday':
-      return bindOnce(ts, DATETIME, (v) => sql`DATE_ADD(${v}, INTERVAL MOD(${int(op.n)} - DAYOFWEEK(${v}) + 8, 7) DAY)`);
-    default:
-      return ts;
-  }
-}
-
-/** A time value's text as SQLite reads it, as DATETIME(6); `v` is bound once. */
-function parseTime(v: Sql, mode: NumericMode): Sql {
-  const r = sql`CAST(TRIM(${v}) AS DOUBLE)`;
-  const fromMs = (ms: Sql) => sql`DATE_ADD(${EPOCH}, INTERVAL (${ms}) * 1000 MICROSECOND)`;
-  const julian = sql`CASE WHEN ${r} >= 0 AND ${r} < 5373484.5 THEN ${fromMs(sql`CAST(FLOOR(${r} * 86400000 + 0.5) AS SIGNED) - ${raw(String(JD_EPOCH_MS))}`)} END`;
-  const unix = sql`CASE WHEN ${r} * 1000 + ${raw(String(JD_EPOCH_MS))} >= 0 AND ${r} * 1000 + ${raw(String(JD_EPOCH_MS))} < 464269060800000 THEN ${fromMs(sql`CAST(FLOOR(${r} * 1000 + 0.5) AS SIGNED)`)} END`;
-  const numeric =
-    mode === 'unixepoch' ? unix
-    : mode !== 'auto' ? julian
-    : sql`CASE WHEN ${r} >= 0 AND ${r} < 5373484.5 THEN (${julian}) WHEN ${r} >= -210866760000 AND ${r} <= 253402300799 THEN (${unix}) END`;
-  const isNumber = sql`WHEN ${v} REGEXP ${raw(NUMERIC_TEXT_REGEXP)} THEN ${numeric}`;
-  // 'unixepoch' and 'julianday' read numbers only: SQLite refuses them after a date text.
-  if (mode === 'unixepoch' || mode === 'julianday') return sql`(CASE ${isNumber} END)`;
-  const tz = sql`REGEXP_SUBSTR(${v}, ${raw(TZ_PART_RE)})`;
-  const tzMinutes = sql`IF(${tz} = '', 0, (CAST(SUBSTR(${tz}, 2, 2) AS SIGNED) * 60 + CAST(SUBSTR(${tz}, 5, 2) AS SIGNED)) * IF(LEFT(${tz}, 1) = '-', -1, 1))`;
-  const at = (day: Sql, timeText: Sql) => {
-    const ms = sql`CAST(ROUND(TIME_TO_SEC(CAST(COALESCE(NULLIF(REGEXP_SUBSTR(${timeText}, ${raw(TIME_PART_RE)}), ''), '00:00') AS TIME(6))) * 1000) AS SIGNED)`;
-    return sql`DATE_ADD(${day}, INTERVAL (${ms} - ${tzMinutes} * 60000) * 1000 MICROSECOND)`;
-  };
-  // Day 31 of a 30-day month overflows into the next one, as in SQLite: the month's first day plus D-1 days.
-  const date = sql`DATE_ADD(CAST(CONCAT(SUBSTR(${v}, 1, 7), '-01') AS DATE), INTERVAL CAST(SUBSTR(${v}, 9, 2) AS UNSIGNED) - 1 DAY)`;
-  return sql`(CASE WHEN ${v} REGEXP ${raw(DATE_RE)} THEN ${at(date, sql`SUBSTR(${v}, 11)`)} WHEN ${v} REGEXP ${raw(TIME_RE)} THEN ${at(raw("DATE'2000-01-01'"), v)} WHEN LOWER(${v}) = 'now' THEN UTC_TIMESTAMP(3) ${isNumber} END)`;
-}

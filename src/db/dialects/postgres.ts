@@ -1,8 +1,9 @@
 import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
-import { StandardSqlDialect } from './standard.ts';
-import { comparableAsSqlite, NUMERIC_TEXT_PATTERN } from './affinity.ts';
+import { type HaversineArgs, StandardSqlDialect } from './standard.ts';
+import { type ClassParts, comparableAsSqlite, NUMERIC_TEXT_PATTERN, type StrictDialect } from './affinity.ts';
+import { POSTGRES_COMPARE_FUNCTIONS } from './postgres-compare-functions.ts';
 import * as indexDdl from './postgres-indexes.ts';
 import { POSTGRES_AUX_TABLES, POSTGRES_DATA_TABLES } from './postgres-system-tables.ts';
 
@@ -30,17 +31,33 @@ const COLUMN_TYPES: Record<ColumnKind, string> = {
 const PG_TYPES: Record<ValueType, string> = { text: 'text', number: 'float8', bool: 'boolean', json: 'jsonb' };
 const CASTS: Record<ValueType, string> = { text: '::text', number: '::float8', bool: '::boolean', json: '::jsonb' };
 
-const SYSTEM_TABLES = { data: POSTGRES_DATA_TABLES.map(raw), aux: POSTGRES_AUX_TABLES.map(raw) };
+const SYSTEM_TABLES = { data: [...POSTGRES_DATA_TABLES, ...POSTGRES_COMPARE_FUNCTIONS].map(raw), aux: POSTGRES_AUX_TABLES.map(raw) };
+
+/** `b - a` would pass the largest double (halves never do). */
+const overflows = (a: Sql, b: Sql): Sql => sql`abs(${b} / 2 - ${a} / 2) > 8.988465674311579e307`;
 
 /** A JSON value's SQL NULL for JSON null, so `data.a = null` matches as in SQLite. */
 const unNull = (e: Sql): Sql => sql`NULLIF(${e}, 'null'::jsonb)`;
 
-export class PostgresDialect extends StandardSqlDialect implements Dialect {
+/**
+ * A JSON value's text as SQLite's json_extract gives it: a string unquoted, true/false as 1/0,
+ * a number as SQLite writes an INTEGER (digits only, in int64's range) or a REAL (anything else,
+ * as SQLite's JSON parser reads it), objects and arrays as their compact JSON text.
+ */
+const jsonText = (e: Sql): Sql => {
+  const s = sql`(${e} #>> '{}')`;
+  const integer = sql`(${s} ~ '^-?[0-9]{1,18}$' OR (${s} ~ '^-?[0-9]{19}$' AND ${s}::numeric BETWEEN -9223372036854775808 AND 9223372036854775807))`;
+  return sql`(CASE jsonb_typeof(${e}) WHEN 'string' THEN ${s} WHEN 'boolean' THEN (CASE WHEN ${e} = 'true'::jsonb THEN '1' ELSE '0' END) WHEN 'number' THEN (CASE WHEN ${integer} THEN ${s} ELSE baton_real_text(${s}::float8) END) ELSE baton_json_text(${e}) END)`;
+};
+
+export class PostgresDialect extends StandardSqlDialect implements StrictDialect {
   protected readonly columnTypes = COLUMN_TYPES;
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'postgres' as const;
   readonly caps: DialectCaps = { transactionalDdl: true, rowid: false, nulInText: false, returning: true };
+  /** JSONB is not the text SQLite holds: `=`/`!=` compare JSON values (affinity.ts). */
+  readonly jsonIsStoredText = false;
 
   quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;
@@ -62,17 +79,42 @@ export class PostgresDialect extends StandardSqlDialect implements Dialect {
     return sql`LOWER((${expr}) COLLATE "C")`;
   }
 
-  override geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
-    // Rounding can push the haversine term a hair outside [0, 1]: SQLite's sqrt/asin answer NULL
-    // there, PostgreSQL's raise an error (a 500 a client filter could cause), so say NULL first.
-    const h = sql`(power(sin(radians(${latB} - ${latA}) / 2), 2) + cos(radians(${latA})) * cos(radians(${latB})) * power(sin(radians(${lonB} - ${lonA}) / 2), 2))`;
-    return sql`(CASE WHEN ${h} < 0 OR ${h} > 1 THEN NULL ELSE 6371 * 2 * asin(sqrt(${h})) END)`;
+  protected override haversine(p: HaversineArgs): Sql {
+    // Rounding can push the haversine term a hair outside [0, 1], and a difference of two huge
+    // numbers past the largest double: SQLite answers NULL (sqrt/asin out of their domain, the sine
+    // of infinity), PostgreSQL raises an error (a 500 a client filter could cause), so say NULL
+    // first. (A CASE whose condition folds to true never plans its other arms.)
+    const h = sql`(power(sin(radians(${p.latB} - ${p.latA}) / 2), 2) + cos(radians(${p.cosLatA})) * cos(radians(${p.cosLatB})) * power(sin(radians(${p.lonB} - ${p.lonA}) / 2), 2))`;
+    return sql`(CASE WHEN ${overflows(p.latA, p.latB)} OR ${overflows(p.lonA, p.lonB)} OR ${h} < 0 OR ${h} > 1 THEN NULL ELSE 6371 * 2 * asin(sqrt(${h})) END)`;
   }
 
-  comparable(left: TypedSql, right: TypedSql): { left: Sql; right: Sql; type: ExprType } {
-    return comparableAsSqlite(this, left, right);
+  protected override geoNumber(arg: TypedSql, use: 'arithmetic' | 'math'): Sql {
+    const x = arg.sql;
+    const whole = raw(use === 'math' ? 'TRUE' : 'FALSE');
+    // What SQLite reads as text and not as a number: 0 in a subtraction, NULL in radians().
+    const other = raw(use === 'math' ? 'NULL' : '0');
+    switch (arg.type) {
+      case 'number': return x;
+      case 'null': return sql`CAST(NULL AS float8)`;
+      case 'bool': return sql`(${x})::int::float8`;
+      case 'text': return sql`baton_text_number(${x}, ${whole})`;
+      // A whole JSON document: SQLite stores a JSON number as a number, anything else as its text.
+      case 'json': return sql`(CASE WHEN ${x} IS NULL THEN NULL WHEN jsonb_typeof(${x}) = 'number' THEN (${x} #>> '{}')::float8 ELSE ${other} END)`;
+      // A value out of a document: json_extract() gives numbers, 1/0, a string's text, an object's JSON text.
+      case 'dynamic':
+        return sql`(CASE jsonb_typeof(${x}) WHEN 'number' THEN (${x} #>> '{}')::float8 WHEN 'boolean' THEN (CASE WHEN ${x} = 'true'::jsonb THEN 1 ELSE 0 END) WHEN 'string' THEN baton_text_number(${x} #>> '{}', ${whole}) WHEN 'object' THEN ${other} WHEN 'array' THEN ${other} END)`;
+    }
   }
 
+  comparable(left: TypedSql, right: TypedSql, equality = false): { left: Sql; right: Sql; type: ExprType } {
+    return comparableAsSqlite(this, left, right, equality);
+  }
+
+  /**
+   * Conversions as SQLite makes them (see affinity.ts). A `json` value is a JSONB column or bound
+   * JSON, whose text is what SQLite holds (baton_json_text); a `dynamic` one (jsonValue) reads as
+   * json_extract gives it: strings unquoted, true/false as 1/0, numbers as SQLite writes them.
+   */
   cast(expr: Sql, from: ExprType, to: ValueType): Sql {
     if (from === to) return expr;
     // A bare NULL has no type PostgreSQL can pick an operator for (`NULL - NULL`).
@@ -80,24 +122,55 @@ export class PostgresDialect extends StandardSqlDialect implements Dialect {
     const json = from === 'json' || from === 'dynamic';
     switch (to) {
       case 'text':
-        if (json) return sql`(${expr} #>> '{}')`;
+        if (from === 'json') return sql`(CASE WHEN jsonb_typeof(${expr}) = 'string' THEN ${expr} #>> '{}' ELSE baton_json_text(${expr}, true) END)`;
+        if (from === 'dynamic') return jsonText(expr);
         if (from === 'bool') return sql`(CASE WHEN ${expr} THEN '1' WHEN NOT ${expr} THEN '0' END)`;
-        return sql`CAST(${expr} AS TEXT)`;
+        return sql`baton_number_text(${expr})`;
       case 'number':
         if (json) {
           return sql`(CASE jsonb_typeof(${expr}) WHEN 'number' THEN (${expr} #>> '{}')::float8 WHEN 'boolean' THEN (CASE WHEN ${expr} = 'true'::jsonb THEN 1 ELSE 0 END) END)`;
         }
         if (from === 'bool') return sql`(${expr})::int::float8`;
-        return sql`(CASE WHEN ${expr} ~ ${raw(`'${NUMERIC_TEXT_PATTERN}'`)} THEN (${expr})::float8 END)`;
+        return sql`(CASE WHEN ${this.isNumericText(expr)} THEN baton_text_real(${expr}) END)`;
       case 'bool':
         if (json) {
           return sql`(CASE jsonb_typeof(${expr}) WHEN 'boolean' THEN ${expr} = 'true'::jsonb WHEN 'number' THEN (${expr} #>> '{}')::float8 <> 0 END)`;
         }
         if (from === 'number') return sql`(${expr} <> 0)`;
-        return sql`(CASE WHEN ${expr} ~ ${raw(`'${NUMERIC_TEXT_PATTERN}'`)} THEN (${expr})::float8 <> 0 ELSE FALSE END)`;
+        return sql`(CASE WHEN ${this.isNumericText(expr)} THEN baton_text_real(${expr}) <> 0 ELSE FALSE END)`;
       case 'json':
         return sql`to_jsonb(${expr})`;
     }
+  }
+
+  isNumericText(expr: Sql): Sql {
+    return sql`${expr} ~ ${raw(`'${NUMERIC_TEXT_PATTERN}'`)}`;
+  }
+
+  jsonParts(expr: Sql, numericText: boolean): ClassParts {
+    const t = sql`jsonb_typeof(${expr})`;
+    const s = sql`(${expr} #>> '{}')`;
+    const num = sql`(${s})::float8`;
+    const bool = sql`(CASE WHEN ${expr} = 'true'::jsonb THEN 1 ELSE 0 END)`;
+    const other = sql`baton_json_text(${expr})`;
+    if (!numericText) {
+      return {
+        rank: sql`(CASE ${t} WHEN 'number' THEN 0 WHEN 'boolean' THEN 0 WHEN 'string' THEN 1 WHEN 'object' THEN 1 WHEN 'array' THEN 1 END)`,
+        num: sql`(CASE ${t} WHEN 'number' THEN ${num} WHEN 'boolean' THEN ${bool} WHEN 'string' THEN 0 WHEN 'object' THEN 0 WHEN 'array' THEN 0 END)`,
+        txt: sql`(CASE ${t} WHEN 'string' THEN ${s} WHEN 'object' THEN ${other} WHEN 'array' THEN ${other} WHEN 'number' THEN '' WHEN 'boolean' THEN '' END)`,
+      };
+    }
+    // Against a NUMERIC column: a string that looks numeric is that number.
+    const numeric = sql`(${t} = 'string' AND ${this.isNumericText(s)})`;
+    return {
+      rank: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${t} IN ('number', 'boolean') OR ${numeric} THEN 0 ELSE 1 END)`,
+      num: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${t} = 'number' THEN ${num} WHEN ${numeric} THEN baton_text_real(${s}) WHEN ${t} = 'boolean' THEN ${bool} ELSE 0 END)`,
+      txt: sql`(CASE WHEN ${expr} IS NULL THEN NULL WHEN ${t} IN ('number', 'boolean') OR ${numeric} THEN '' WHEN ${t} = 'string' THEN ${s} ELSE ${other} END)`,
+    };
+  }
+
+  classRow(p: ClassParts): Sql {
+    return sql`ROW(${p.rank}, (${p.num})::float8, (${p.txt})::text COLLATE "C")`;
   }
 
   jsonValue(expr: Sql, path: readonly string[]): Sql {

@@ -1,6 +1,16 @@
-import type { ColumnKind, ColumnSpec } from '../dialect.ts';
+import type { ColumnKind, ColumnSpec, TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql } from '../sql.ts';
+
+/** The numbers of the haversine formula (see `StandardSqlDialect.geoDistance`). */
+export interface HaversineArgs {
+  readonly lonA: Sql;
+  readonly latA: Sql;
+  readonly lonB: Sql;
+  readonly latB: Sql;
+  readonly cosLatA: Sql;
+  readonly cosLatB: Sql;
+}
 
 /**
  * The SQL the three databases write alike: column DDL, views, paging, the haversine formula.
@@ -83,9 +93,30 @@ export abstract class StandardSqlDialect {
     return sql`DROP VIEW IF EXISTS ${ident(name)}`;
   }
 
-  geoDistance(lonA: Sql, latA: Sql, lonB: Sql, latB: Sql): Sql {
-    // Haversine on a sphere of the Earth's mean radius (6371 km).
-    return sql`(6371 * 2 * asin(sqrt(power(sin(radians(${latB} - ${latA}) / 2), 2) + cos(radians(${latA})) * cos(radians(${latB})) * power(sin(radians(${lonB} - ${lonA}) / 2), 2))))`;
+  /**
+   * Haversine on a sphere of the Earth's mean radius (6371 km), as PocketBase writes it for SQLite:
+   * `radians(latB - latA)`, `cos(radians(latA))`, … SQLite reads a text or JSON argument two ways
+   * there, and the other dialects reproduce both (`geoNumber`): a subtraction takes the leading
+   * number of any text ('12abc' is 12, 'abc' 0), a math function only a text that is a number
+   * (else NULL, and so the distance).
+   */
+  geoDistance(lonA: TypedSql, latA: TypedSql, lonB: TypedSql, latB: TypedSql): Sql {
+    const [x1, y1, x2, y2] = [lonA, latA, lonB, latB].map((a) => this.geoNumber(a, 'arithmetic'));
+    return this.haversine({ lonA: x1, latA: y1, lonB: x2, latB: y2, cosLatA: this.geoNumber(latA, 'math'), cosLatB: this.geoNumber(latB, 'math') });
+  }
+
+  /** The formula over numbers: `cosLatA`/`cosLatB` are the latitudes read by `cos(radians(…))`. */
+  protected haversine(p: HaversineArgs): Sql {
+    return sql`(6371 * 2 * asin(sqrt(power(sin(radians(${p.latB} - ${p.latA}) / 2), 2) + cos(radians(${p.cosLatA})) * cos(radians(${p.cosLatB})) * power(sin(radians(${p.lonB} - ${p.lonA}) / 2), 2))))`;
+  }
+
+  /**
+   * A geoDistance() argument as the number SQLite computes with: `arithmetic` as an operand of
+   * `-` (text: its leading number), `math` as the argument of radians() (text: only a number).
+   * SQLite's own dialect passes the value as it is.
+   */
+  protected geoNumber(arg: TypedSql, _use: 'arithmetic' | 'math'): Sql {
+    return arg.sql;
   }
 
   limitOffset(limit: number, offset: number): Sql {

@@ -74,7 +74,9 @@ describeFixture('PocketBase bcrypt hashes', () => {
     // a bcrypt check at cost 13 takes ~0.6 s, so wrong passwords are tried on two rows only
     expect(await verifyPassword('1234567891', superusers[0].password)).toBe(false);
     expect(await verifyPassword(PB_TEST_PASSWORD + ' ', users[0].password)).toBe(false);
-    for (const r of rows) expect(needsRehash(r.password)).toBe(true);
+    // Under bcrypt (the default) PocketBase's hashes stay as they are; argon2id, opted in, upgrades them.
+    for (const r of rows) expect(needsRehash(r.password)).toBe(false);
+    for (const r of rows) expect(needsRehash(r.password, { algorithm: 'argon2id', cost: 10 })).toBe(true);
   });
 });
 

@@ -6,9 +6,13 @@ import {
   isRefreshable,
   parseTokenClaims,
   signAuthToken,
+  signEmailChangeToken,
+  signPasswordResetToken,
   signRecordToken,
+  signVerificationToken,
   TokenType,
   verifyAuthToken,
+  verifyEmailFlowToken,
   verifyRecordToken,
   type TokenClaims,
   type TokenCollection,
@@ -202,6 +206,55 @@ describe('signRecordToken for the other token types', () => {
     const record = authRecord();
     const token = await signRecordToken(record, collection, TokenType.emailChange, { id: 'evil', type: 'auth', newEmail: 'b@example.com' });
     expect(parseTokenClaims(token)).toMatchObject({ id: record.id, type: 'emailChange', newEmail: 'b@example.com' });
+  });
+});
+
+describe('email flow tokens', () => {
+  const signers = {
+    verification: (r: ReturnType<typeof authRecord>, c: TokenCollection) => signVerificationToken(r, c, { now: at('2030-01-01T00:00:00Z') }),
+    passwordReset: (r: ReturnType<typeof authRecord>, c: TokenCollection) => signPasswordResetToken(r, c, { now: at('2030-01-01T00:00:00Z') }),
+    emailChange: (r: ReturnType<typeof authRecord>, c: TokenCollection) =>
+      signEmailChangeToken(r, c, 'new@example.com', { now: at('2030-01-01T00:00:00Z') }),
+  } as const;
+
+  test.each([
+    ['verification', 86_400, ''],
+    ['passwordReset', 1_800, ''],
+    ['emailChange', 1_800, ',"newEmail":"new@example.com"'],
+  ] as const)('%s: PocketBase\'s claims and the collection\'s duration', async (type, duration, extra) => {
+    const token = await signers[type](authRecord(), authCollection());
+    const exp = Date.UTC(2030, 0, 1) / 1000 + duration;
+    expect(decodePayloadText(token)).toBe(
+      `{"collectionId":"pbc_test_users","email":"a@example.com","exp":${exp},"id":"abcdefghij12345"${extra},"type":"${type}"}`,
+    );
+  });
+
+  test('each type is refused where another is expected, the auth type included', async () => {
+    const collection = authCollection();
+    const record = authRecord();
+    const now = at('2030-01-01T00:10:00Z');
+    const tokens = {
+      verification: await signers.verification(record, collection),
+      passwordReset: await signers.passwordReset(record, collection),
+      emailChange: await signers.emailChange(record, collection),
+    };
+    for (const [made, token] of Object.entries(tokens)) {
+      for (const expected of [TokenType.verification, TokenType.passwordReset, TokenType.emailChange] as const) {
+        const claims = await verifyEmailFlowToken(token, record, collection, expected, { now });
+        expect(claims === undefined, `${made} token checked as ${expected}`).toBe(made !== expected);
+      }
+      expect(await verifyAuthToken(token, record, collection, { now })).toBeUndefined();
+    }
+    const login = await signAuthToken(record, collection, { now: at('2030-01-01T00:00:00Z') });
+    expect(await verifyEmailFlowToken(login, record, collection, TokenType.passwordReset, { now })).toBeUndefined();
+  });
+
+  test('a new tokenKey (password or email changed) revokes them', async () => {
+    const collection = authCollection();
+    const record = authRecord();
+    const token = await signPasswordResetToken(record, collection);
+    expect(await verifyEmailFlowToken(token, record, collection, TokenType.passwordReset)).toBeDefined();
+    expect(await verifyEmailFlowToken(token, { ...record, tokenKey: newTokenKey() }, collection, TokenType.passwordReset)).toBeUndefined();
   });
 });
 

@@ -141,6 +141,42 @@ export function signAuthToken(record: TokenSubject, collection: TokenCollection,
   return signRecordToken(record, collection, TokenType.auth, { [TokenClaim.refreshable]: refreshable }, rest);
 }
 
+/** What the email tokens read of a record besides its id and tokenKey: the email they were sent to. */
+export interface EmailTokenSubject extends TokenSubject {
+  readonly email?: unknown;
+}
+
+const emailOf = (record: EmailTokenSubject): string => (typeof record.email === 'string' ? record.email : '');
+
+/** A verification token (confirm-verification): `{collectionId, email, exp, id, type: 'verification'}`. */
+export function signVerificationToken(record: EmailTokenSubject, collection: TokenCollection, options: SignOptions = {}): Promise<string> {
+  return signRecordToken(record, collection, TokenType.verification, { [TokenClaim.email]: emailOf(record) }, options);
+}
+
+/** A password reset token (confirm-password-reset): `{collectionId, email, exp, id, type: 'passwordReset'}`. */
+export function signPasswordResetToken(record: EmailTokenSubject, collection: TokenCollection, options: SignOptions = {}): Promise<string> {
+  return signRecordToken(record, collection, TokenType.passwordReset, { [TokenClaim.email]: emailOf(record) }, options);
+}
+
+/**
+ * An email change token (confirm-email-change): `{collectionId, email, exp, id, newEmail, type:
+ * 'emailChange'}`, `email` being the current address.
+ */
+export function signEmailChangeToken(
+  record: EmailTokenSubject,
+  collection: TokenCollection,
+  newEmail: string,
+  options: SignOptions = {},
+): Promise<string> {
+  return signRecordToken(
+    record,
+    collection,
+    TokenType.emailChange,
+    { [TokenClaim.email]: emailOf(record), [TokenClaim.newEmail]: newEmail },
+    options,
+  );
+}
+
 /**
  * Reads a token's claims WITHOUT checking its signature, to learn which record and collection to
  * load before verifying. Undefined for anything that is not a JWT with non-empty string `id`,
@@ -162,6 +198,21 @@ export function parseTokenClaims(token: string, options: VerifyOptions = {}): To
   }
   if (!timeClaimsValid(claims, nowSeconds(options.now))) return undefined;
   return Object.freeze(claims) as TokenClaims;
+}
+
+/**
+ * One claim of a token, read with no check at all (signature, time): PocketBase checks that an
+ * email token carries its `email` / `newEmail` claim before verifying it, and reports a missing
+ * claim as an error of its own. Never trust the value for anything else. Undefined when the token
+ * is not a JWT.
+ */
+export function readUncheckedClaim(token: string, name: string): unknown {
+  if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) return undefined;
+  try {
+    return decodeJwt(token)[name];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -202,6 +253,17 @@ export function verifyAuthToken(
   options: VerifyOptions = {},
 ): Promise<TokenClaims | undefined> {
   return verifyRecordToken(token, record, collection, TokenType.auth, options);
+}
+
+/** `verifyRecordToken` for the email flows' tokens; a token of any other type is refused. */
+export function verifyEmailFlowToken(
+  token: string,
+  record: TokenSubject,
+  collection: TokenCollection,
+  type: typeof TokenType.verification | typeof TokenType.passwordReset | typeof TokenType.emailChange,
+  options: VerifyOptions = {},
+): Promise<TokenClaims | undefined> {
+  return verifyRecordToken(token, record, collection, type, options);
 }
 
 /**

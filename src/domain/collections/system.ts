@@ -6,6 +6,7 @@ import { nowString } from '../../kernel/time.ts';
 import { systemContext } from '../context.ts';
 import { silentLogger } from '../../kernel/logger.ts';
 import type { CollectionService } from './service.ts';
+import { defaultSettings, storedSettings } from '../settings/model.ts';
 
 /** PocketBase's system migrations; recorded so a data directory Baton creates is one PocketBase accepts as current. */
 export const POCKETBASE_MIGRATIONS = [
@@ -114,38 +115,6 @@ function systemCollections(): Array<Record<string, unknown>> {
   ];
 }
 
-/** Default application settings, stored as PocketBase's `_params` row `settings`. */
-function defaultSettings(): Record<string, unknown> {
-  const s3 = { enabled: false, bucket: '', region: '', endpoint: '', accessKey: '', forcePathStyle: false };
-  return {
-    superuserIPs: [],
-    smtp: { enabled: false, port: 587, host: 'smtp.example.com', username: '', password: '', authMethod: '', tls: false, localName: '' },
-    backups: { cron: '', cronMaxKeep: 3, s3 },
-    s3,
-    meta: {
-      accentColor: '#1055c9',
-      appName: 'Acme',
-      appURL: 'http://localhost:8090',
-      senderName: 'Support',
-      senderAddress: 'support@example.com',
-      hideControls: false,
-    },
-    rateLimits: {
-      rules: [
-        { label: '*:auth', audience: '', duration: 3, maxRequests: 2 },
-        { label: '*:create', audience: '', duration: 5, maxRequests: 20 },
-        { label: '/api/batch', audience: '', duration: 1, maxRequests: 3 },
-        { label: '/api/', audience: '', duration: 10, maxRequests: 300 },
-      ],
-      excludedIPs: [],
-      enabled: false,
-    },
-    trustedProxy: { headers: [], useLeftmostIP: false },
-    batch: { enabled: false, maxRequests: 50, timeout: 3, maxBodySize: 0 },
-    logs: { maxDays: 5, minLevel: 0, logIP: true, logAuthId: false },
-  };
-}
-
 /**
  * Creates the system collections and settings of a fresh data directory or database. One that
  * already has them (made by Baton or by PocketBase: both record their migrations) is left as it
@@ -163,7 +132,7 @@ export async function initializeDataDirectory(db: Database, collections: Collect
     const hasSettings = await tx.get(sql`SELECT 1 AS ok FROM _params WHERE id = 'settings'`);
     if (!hasSettings) {
       await tx.run(
-        sql`INSERT INTO _params (id, value, created, updated) VALUES ('settings', ${JSON.stringify(defaultSettings())}, ${now}, ${now})`,
+        sql`INSERT INTO _params (id, value, created, updated) VALUES ('settings', ${JSON.stringify(storedSettings(defaultSettings()))}, ${now}, ${now})`,
       );
     }
     for (const file of [...POCKETBASE_MIGRATIONS, BATON_INIT]) await recordMigration(tx, file);

@@ -5,6 +5,7 @@ import { validateFieldsList } from './fields/list.ts';
 import { notInList } from './fields/errors.ts';
 import { OBJECT_KEY_NAMES } from './fields/options.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
+import { validateAuthOptions } from './auth-options.ts';
 import { indexColumnNames } from '../../db/indexes.ts';
 import { hasUniqueIndexOn, parseIndex } from '../../db/indexes-parse.ts';
 import type { Collection, SchemaLookup } from '../../db/schema.ts';
@@ -75,6 +76,10 @@ export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
 
   // A view's fields come from its query, so its rules are checked again once they are known.
   if (!errors.fields && !(c.type === 'view' && c.fields.length === 0)) validateRules(c, env, errors);
+  if (c.type === 'auth') {
+    validateAuthOptions(c, errors);
+    validateMfaRule(c, env, errors);
+  }
   const indexErrors = validateIndexes(c, others);
   if (indexErrors) errors.indexes = indexErrors;
   if (original?.system) {
@@ -120,19 +125,33 @@ function validateRules(c: Collection, env: ValidateEnv, errors: ErrorData): void
   }
   for (const [name, rule] of rules) {
     if (errors[name] || rule === null || rule === undefined || rule === '') continue;
-    if (typeof rule !== 'string') {
-      errors[name] = fieldError('validation_invalid_rule', 'Invalid rule. Raw error: the rule must be a string or null.');
-      continue;
-    }
-    try {
-      validateRule(rule, { dialect: env.dialect, schema: env.schema, collection: c, tableAlias: c.name });
-    } catch (e) {
-      if (!isApiError(e)) throw e;
-      // The bare reason: the FilterError message repeats an "Invalid rule:" prefix.
-      const reason = e instanceof FilterError ? e.reason : e.message;
-      errors[name] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${reason.replace(/\.$/, '')}.`);
-    }
+    checkRule(c, env, name, rule, errors);
   }
+}
+
+/** Sets `errors[name]` when `rule` does not parse or resolve against `c`. */
+function checkRule(c: Collection, env: ValidateEnv, name: string, rule: unknown, errors: ErrorData): void {
+  if (typeof rule !== 'string') {
+    errors[name] = fieldError('validation_invalid_rule', 'Invalid rule. Raw error: the rule must be a string or null.');
+    return;
+  }
+  try {
+    validateRule(rule, { dialect: env.dialect, schema: env.schema, collection: c, tableAlias: c.name });
+  } catch (e) {
+    if (!isApiError(e)) throw e;
+    // The bare reason: the FilterError message repeats an "Invalid rule:" prefix.
+    const reason = e instanceof FilterError ? e.reason : e.message;
+    errors[name] = fieldError('validation_invalid_rule', `Invalid rule. Raw error: ${reason.replace(/\.$/, '')}.`);
+  }
+}
+
+/** `mfa.rule`, when MFA is on and no other option is wrong, must be a valid rule (nested under `mfa`). */
+function validateMfaRule(c: Collection, env: ValidateEnv, errors: ErrorData): void {
+  const mfa = c.options.mfa as { enabled?: unknown; rule?: unknown } | undefined;
+  if (errors.mfa || mfa?.enabled !== true || typeof mfa.rule !== 'string' || mfa.rule === '') return;
+  const found: ErrorData = {};
+  checkRule(c, env, 'rule', mfa.rule, found);
+  if (found.rule) errors.mfa = { rule: found.rule };
 }
 
 function validateIndexes(c: Collection, others: readonly Collection[]): ErrorData[string] | undefined {

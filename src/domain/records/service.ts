@@ -1,7 +1,8 @@
 import { translateDbError, isStatementError } from '../../db/errors.ts';
 import type { Database, Executor } from '../../db/dialect.ts';
 import { ident, join, sql, type Sql, value } from '../../db/sql.ts';
-import { ApiError, badRequest, notFound } from '../../kernel/errors.ts';
+import { ApiError, badRequest, fieldError, notFound } from '../../kernel/errors.ts';
+import type { PasswordAlgorithm } from '../auth/passwords.ts';
 import { fieldValueType, SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { isSuperuser, type RequestContext } from '../context.ts';
 import {
@@ -54,6 +55,8 @@ export interface RecordServiceDeps {
   limits?: ResponseLimits;
   /** Figures about the data for the client cost estimate (absent: its defaults). */
   statistics?: DataStatistics;
+  /** How new passwords are hashed (Config.passwordHash); absent: bcrypt at the field's cost. */
+  passwordHash?: PasswordAlgorithm;
 }
 
 const CREATE_FAILED = 'Failed to create record.';
@@ -190,7 +193,8 @@ export class RecordService {
       }
     }
     await this.validate(collection, change, opts);
-    const values = await storedValues(collection, change);
+    if (collection.type === 'auth') await this.assertAuthIdFree(collection, String(change.data.id));
+    const values = await storedValues(collection, change, this.deps.passwordHash);
     let saved: RecordData | undefined;
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
@@ -232,7 +236,7 @@ export class RecordService {
     await this.validate(collection, change, opts, UPDATE_FAILED);
     // Only the columns this update changes are written, so a concurrent update of other fields
     // (made while this one awaited validation or hashing) is not overwritten with stale values.
-    const values = await storedValues(collection, change);
+    const values = await storedValues(collection, change, this.deps.passwordHash);
     const before = encodeRecord(collection, original);
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
     let saved: RecordData | undefined;
@@ -310,6 +314,21 @@ export class RecordService {
       : selectById(collection).bind(id);
     const row = await db.get(query, rowShape(collection));
     return row ? decodeRow(collection, row) : undefined;
+  }
+
+  /**
+   * An auth record's id must not be taken in another auth collection either (PocketBase's loose
+   * cross-check): a rule that compares `@request.auth.id` with a relation then cannot be met by an
+   * account of another collection that happens to share the id. Its own collection's primary key
+   * covers the rest.
+   */
+  private async assertAuthIdFree(collection: Collection, id: string): Promise<void> {
+    for (const other of this.deps.schema.all()) {
+      if (other.type !== 'auth' || other.id === collection.id) continue;
+      if (await this.deps.db.get(selectById(other).bind(id), rowShape(other))) {
+        throw badRequest(CREATE_FAILED, { id: fieldError('validation_invalid_auth_id', 'Invalid or duplicated auth record id.') });
+      }
+    }
   }
 
   /**

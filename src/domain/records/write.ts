@@ -3,7 +3,7 @@ import type { Executor } from '../../db/dialect.ts';
 import { ident, join, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, isApiError, type ErrorData, type FieldError } from '../../kernel/errors.ts';
 import { nowString } from '../../kernel/time.ts';
-import { hashPassword, verifyPassword } from '../auth/passwords.ts';
+import { collectionPasswordHashing, hashPassword, verifyPassword, type PasswordAlgorithm } from '../auth/passwords.ts';
 import { inferFormField } from '../collections/fields/cast.ts';
 import { applyModifier, normalizeValue } from '../collections/fields/registry.ts';
 import { missingRelationCollection, missingRelationRecords, relationIdsToCheck } from '../collections/fields/relation.ts';
@@ -207,10 +207,17 @@ export async function validateRelations(
   }
 }
 
-/** Encodes the record for storage, hashing a newly submitted password. */
-export async function storedValues(collection: Collection, change: AppliedChange): Promise<Record<string, unknown>> {
+/**
+ * Encodes the record for storage, hashing a newly submitted password with the configured
+ * algorithm (bcrypt by default, at the password field's cost, as PocketBase does).
+ */
+export async function storedValues(
+  collection: Collection,
+  change: AppliedChange,
+  algorithm: PasswordAlgorithm = 'bcrypt',
+): Promise<Record<string, unknown>> {
   const data = { ...change.data };
-  if (change.newPassword !== undefined) data.password = await hashPassword(change.newPassword);
+  if (change.newPassword !== undefined) data.password = await hashPassword(change.newPassword, collectionPasswordHashing(collection, algorithm));
   return encodeRecord(collection, data);
 }
 
