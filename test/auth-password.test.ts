@@ -63,6 +63,28 @@ describe('auth-with-password on any auth collection', () => {
     expect(wrong.body).toEqual(unknown.body);
   });
 
+  it('an unknown identity takes as long as a wrong password (medians of sign-in requests)', async () => {
+    // Cost 10, PocketBase's default: a check takes tens of ms, an unanswered lookup well under one.
+    await authCollection('timing', {});
+    const time = async (identity: string) => {
+      const started = performance.now();
+      const res = await signIn('timing', { identity, password: 'wrong-password-1' });
+      expect(res.status).toBe(400);
+      return performance.now() - started;
+    };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      wrong.push(await time('ann@timing.io'));
+      unknown.push(await time(`nobody${i}@timing.io`));
+    }
+    const ratio = median(unknown) / median(wrong);
+    // Without the dummy check an unknown identity answered in a small fraction of the time.
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+
   it('checks authRule with the request as it came: @request.context is "password", @request.auth the sender', async () => {
     await authCollection('nopassword', { authRule: '@request.context != "password"' });
     const refused = await signIn('nopassword', { identity: 'ann@nopassword.io', password: PASSWORD });
@@ -207,6 +229,25 @@ describe('MFA', () => {
     expect((await su('GET', `/api/collections/_mfas/records/${fresh.body.mfaId}`)).status).toBe(200);
   });
 
+  it('the periodic clean-up drops expired sessions of every collection, and keeps the others', async () => {
+    await authCollection('sweep', { mfa: { enabled: true, duration: 60, rule: '' }, otp: { enabled: true } });
+    const old = await signIn('sweep', { identity: 'ann@sweep.io', password: PASSWORD });
+    const fresh = await signIn('sweep', { identity: 'ann@sweep.io', password: PASSWORD });
+    await server.baton.services.db.run(sql`UPDATE ${ident('_mfas')} SET ${ident('created')} = ${'2020-01-01 00:00:00.000Z'} WHERE ${ident('id')} = ${old.body.mfaId}`);
+    // As `baton serve` runs it (hourly there), on a short timer.
+    const { auth } = server.baton.services;
+    auth.startCleanup(20);
+    try {
+      for (let i = 0; i < 100 && (await su('GET', `/api/collections/_mfas/records/${old.body.mfaId}`)).status !== 404; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      auth.stop();
+    }
+    expect((await su('GET', `/api/collections/_mfas/records/${old.body.mfaId}`)).status).toBe(404);
+    expect((await su('GET', `/api/collections/_mfas/records/${fresh.body.mfaId}`)).status).toBe(200);
+  });
+
   it('mfa.rule picks who is asked; the others sign in with a password alone', async () => {
     await authCollection('someguarded', { mfa: { enabled: true, duration: 600, rule: 'nick = "boss"' }, otp: { enabled: true } }, { nick: 'boss' });
     await createRecord(server, 'someguarded', { email: 'eve@someguarded.io', username: 'eve', nick: 'staff', password: PASSWORD, passwordConfirm: PASSWORD });
@@ -226,7 +267,7 @@ describe('auth-methods', () => {
       password: { identityFields: ['email', 'username'], enabled: true },
       oauth2: { providers: [], enabled: false },
       mfa: { enabled: true, duration: 900 },
-      otp: { enabled: false, duration: 0 },
+      otp: { enabled: true, duration: 180 },
       authProviders: null,
       usernamePassword: true,
       emailPassword: true,
@@ -237,5 +278,52 @@ describe('auth-methods', () => {
     const fields = await api(server, 'GET', '/api/collections/methods/auth-methods?fields=password');
     expect(fields.body).toEqual({ password: { identityFields: ['email', 'username'], enabled: true } });
     expect((await api(server, 'GET', '/api/collections/nosuchcollection/auth-methods')).status).toBe(404);
+  });
+});
+
+describe('impersonation and token types', () => {
+  it('a superuser gets a token of the record that auth-refresh does not renew; others are refused', async () => {
+    const ann = await authCollection('actors', {});
+    const res = await su('POST', `/api/collections/actors/impersonate/${ann.id}`, { duration: 120 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.record.id).toBe(ann.id);
+    const claims = JSON.parse(Buffer.from(res.body.token.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ id: ann.id, type: 'auth', refreshable: false });
+    expect(claims.exp - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(120);
+    const refreshed = await api(server, 'POST', '/api/collections/actors/auth-refresh', { token: res.body.token });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.token).toBe(res.body.token);
+
+    const asGuest = await api(server, 'POST', `/api/collections/actors/impersonate/${ann.id}`, { body: {} });
+    expect(asGuest.status).toBe(401);
+    const asUser = await api(server, 'POST', `/api/collections/actors/impersonate/${ann.id}`, { body: {}, token: res.body.token });
+    expect(asUser).toMatchObject({ status: 403, body: { message: 'The authorized record is not allowed to perform this action.' } });
+    expect((await su('POST', '/api/collections/actors/impersonate/nosuchrecord00', {})).status).toBe(404);
+    expect((await su('POST', `/api/collections/actors/impersonate/${ann.id}`, { duration: -1 })).status).toBe(400);
+  });
+
+  it('a token of another type, alg none, a forged or an expired token is no auth token', async () => {
+    const ann = await authCollection('tokentypes', {});
+    const collection = server.baton.services.schema.find('tokentypes')!;
+    const stored = await server.baton.services.db.get<Record<string, unknown>>(sql`SELECT * FROM ${ident('tokentypes')} WHERE ${ident('id')} = ${ann.id}`);
+    const record = { id: ann.id, tokenKey: stored!.tokenKey, email: stored!.email };
+    const { signAuthToken, signPasswordResetToken, signVerificationToken, signRecordToken, TokenType } = await import('../src/domain/auth/tokens.ts');
+    const whoAmI = async (token: string) => (await api(server, 'GET', `/api/collections/tokentypes/records/${ann.id}`, { token })).status;
+    // The collection's rules: only the record itself may view it, so a 200 means the token counted.
+    await su('PATCH', '/api/collections/tokentypes', { viewRule: 'id = @request.auth.id' });
+    expect(await whoAmI(await signAuthToken(record, collection))).toBe(200);
+    expect(await whoAmI(await signPasswordResetToken(record, collection))).toBe(404);
+    expect(await whoAmI(await signVerificationToken(record, collection))).toBe(404);
+    expect(await whoAmI(await signRecordToken(record, collection, TokenType.file, {}))).toBe(404);
+    expect(await whoAmI(await signAuthToken(record, collection, { now: new Date(Date.now() - 10 * 86_400_000), duration: 60 }))).toBe(404);
+    const good = await signAuthToken(record, collection);
+    const [, payload] = good.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+    expect(await whoAmI(none)).toBe(404);
+    const forged = `${good.slice(0, good.lastIndexOf('.'))}.${Buffer.from('forged-signature').toString('base64url')}`;
+    expect(await whoAmI(forged)).toBe(404);
+    // A token of another auth collection with the same id does not count either.
+    const other = server.baton.services.schema.find('users')!;
+    expect(await whoAmI(await signAuthToken(record, other))).toBe(404);
   });
 });

@@ -72,7 +72,8 @@ async function answers(dataDir: string, db?: string): Promise<Record<string, { s
       const res = await api({ url }, 'GET', r.path, { token: r.token });
       out[r.path] = { status: res.status, body: res.body };
     }
-    // clients: the fixture's users has MFA on, and its first factor would add a _mfas row.
+    // clients: the fixture's users has MFA on, and its first factor would add a _mfas row. The
+    // sign-in does record its origin (_authOrigins), as in PocketBase.
     const login = await api({ url }, 'POST', '/api/collections/clients/auth-with-password', {
       body: { identity: 'test@example.com', password: '1234567890' },
     });
@@ -174,7 +175,12 @@ for (const kind of SERVER_KINDS) {
       const back = path.join(tempDir(), 'back');
       const returned = await copyBaton({ from: { url }, to: { dir: back }, log: () => undefined });
       expect(returned.ok).toBe(true);
-      expect(checksums(returned, 'target')).toEqual(checksums(there, 'source'));
+      expect(checksums(returned, 'target')).toEqual(checksums(returned, 'source'));
+      // Full circle: the same data as the fixture, but for what the sign-in in `answers` wrote on
+      // the server (its origin in _authOrigins, as PocketBase records one too).
+      const { _authOrigins: _a, ...roundTrip } = checksums(returned, 'target');
+      const { _authOrigins: _b, ...original } = checksums(there, 'source');
+      expect(roundTrip).toEqual(original);
       expect(await answers(back)).toEqual(before);
     });
 

@@ -146,7 +146,10 @@ describe(`statement budgets on ${TEST_DIALECT}`, () => {
     await expect(db.forClients().get(rows(200), { n: 'number' })).resolves.toEqual({ n: 8_000_000 });
     expect(db.slowStatements).toBe(1);
     // Now it goes to a thread first; back well within the slice, it is no longer taken for slow.
-    await expect(db.forClients().get(rows(0), { n: 'number' })).resolves.toEqual({ n: 0 });
+    // (On a loaded machine one round trip may take longer than half the slice: a few tries.)
+    for (let i = 0; i < 20 && db.slowStatements > 0; i++) {
+      await expect(db.forClients().get(rows(0), { n: 'number' })).resolves.toEqual({ n: 0 });
+    }
     expect(db.slowStatements).toBe(0);
   });
 

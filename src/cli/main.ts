@@ -14,6 +14,7 @@ Usage:
   baton superuser upsert|create EMAIL PASSWORD [--dir=...] [--db=URL]
   baton superuser update EMAIL PASSWORD [--dir=...] [--db=URL]
   baton superuser delete EMAIL [--dir=...] [--db=URL]
+  baton superuser otp EMAIL [--dir=...] [--db=URL]   (a one-time password, printed)
   baton migrate copy --from=DIR|URL --to=DIR|URL [--force]   (details: baton migrate help)
 
 Flags:

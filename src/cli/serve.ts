@@ -21,6 +21,9 @@ function describeDatabase(config: Config, kind: string): string {
   return `${name} at ${u.host}${u.pathname}`;
 }
 
+/** How often expired OTPs and MFA sessions are deleted (PocketBase: an hourly job). */
+const AUTH_CLEANUP_INTERVAL_MS = 60 * 60_000;
+
 /** What `serve` runs: the data directory opened and the server built from the configuration. */
 export interface Serving {
   readonly baton: Baton;
@@ -50,6 +53,7 @@ export async function openServing(config: Config, logger: pino.Logger): Promise<
     const server = await buildServer(baton.services, { maxBodySize: config.maxBodySize, logger, limits, maxJsonItems: config.maxJsonItems });
     // Only a serving process measures the data (the cost estimate's figures); CLI commands do not.
     baton.services.statistics.start(config.statisticsIntervalMs);
+    baton.services.auth.startCleanup(AUTH_CLEANUP_INTERVAL_MS);
     return { baton, server, limits };
   } catch (e) {
     await baton.close();
@@ -62,10 +66,11 @@ export async function openServing(config: Config, logger: pino.Logger): Promise<
  * the requests under way, close idle connections, and wait; but idle connections are half-closed
  * after `limits.shutdownLingerMs` rather than destroyed (connections.ts), so a request that was on
  * its way is answered with `Connection: close` and none gets a reset. After
- * `limits.shutdownGraceMs` what is left is cut. Only then is the database closed, so no request
- * sees a closed handle.
+ * `limits.shutdownGraceMs` what is left is cut. Then mails still being sent are waited for, until
+ * that same grace has passed. Only then is the database closed, so no request sees a closed handle.
  */
 export async function shutDown({ baton, server, limits }: Serving): Promise<void> {
+  const deadline = Date.now() + limits.shutdownGraceMs;
   server.connections.drain();
   const closed = server.close();
   const cut = setTimeout(() => server.connections.destroyAll(), limits.shutdownGraceMs).unref();
@@ -74,7 +79,25 @@ export async function shutDown({ baton, server, limits }: Serving): Promise<void
   } finally {
     clearTimeout(cut);
   }
+  // Mails that answered requests send in the background (verification, password reset) are
+  // handed to the mail server before the process ends, within what is left of the same grace.
+  if (!(await settlesBy(Promise.all([baton.services.emailFlows.idle(), baton.services.auth.idle()]), deadline))) {
+    server.log.warn('shutdown: mails still being sent when the shutdown timeout passed are dropped');
+  }
   await baton.close();
+}
+
+/** Whether `task` settles (either way) before `deadline` (epoch milliseconds). */
+async function settlesBy(task: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), false);
+  });
+  try {
+    return await Promise.race([task.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */

@@ -6,11 +6,12 @@ import { SUPERUSERS } from '../db/schema.ts';
 import { systemContext } from '../domain/context.ts';
 import { openBaton } from './wire.ts';
 
-const USAGE = 'usage: baton superuser upsert|create|update EMAIL PASSWORD | delete EMAIL';
+const USAGE = 'usage: baton superuser upsert|create|update EMAIL PASSWORD | delete EMAIL | otp EMAIL';
 
 /** `baton superuser …`: manages superuser accounts directly in the data directory. */
 export async function superuserCommand(config: Config, args: string[]): Promise<number> {
   const [action, email, password] = args;
+  if (action === 'otp') return otpCommand(config, email);
   if (!action || !email || (action !== 'delete' && !password) || !['upsert', 'create', 'update', 'delete'].includes(action)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -39,6 +40,38 @@ export async function superuserCommand(config: Config, args: string[]): Promise<
       process.stdout.write(`Created superuser ${email}.\n`);
     }
     return 0;
+  } finally {
+    await baton.close();
+  }
+}
+
+/**
+ * `baton superuser otp EMAIL`: a one-time password for a superuser, printed rather than mailed
+ * (a way in when the password is lost and no mail goes out); `_superusers` must allow OTP sign-in.
+ */
+async function otpCommand(config: Config, email: string | undefined): Promise<number> {
+  if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
+    process.stderr.write('invalid or missing email address\n');
+    return 2;
+  }
+  const logger = pino({ level: 'warn' });
+  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger });
+  try {
+    const { schema, db, auth } = baton.services;
+    const collection = schema.find(SUPERUSERS)!;
+    const row = await db.get<{ id: string }>(sql`SELECT ${ident('id')} AS id FROM ${ident(SUPERUSERS)} WHERE ${ident('email')} = ${email}`);
+    if (!row) {
+      process.stderr.write(`superuser with email "${email}" doesn't exist\n`);
+      return 1;
+    }
+    try {
+      const { otpId, code, duration } = await auth.otp.issue(collection, { id: row.id }, logger);
+      process.stdout.write(`Created an OTP for superuser ${email}:\n  id:    ${otpId}\n  code:  ${code}\n  valid: ${duration} s\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      return 1;
+    }
   } finally {
     await baton.close();
   }

@@ -2,6 +2,7 @@ import { openDatabases } from '../db/open.ts';
 import { ensureAuxTables, ensureDataTables } from '../db/system-tables.ts';
 import type { Logger } from '../kernel/logger.ts';
 import { MemoryExpiringKeys } from '../infra/expiring-keys.ts';
+import { MemoryRateLimiter } from '../infra/rate-limit.ts';
 import { settingsMailer } from '../infra/settings-mailer.ts';
 import type { PasswordAlgorithm } from '../domain/auth/passwords.ts';
 import { EmailFlowService } from '../domain/auth/email-flows.ts';
@@ -75,7 +76,11 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
       records,
       statistics,
       settings,
-      auth: new AuthService({ db, schema, limits, records, passwordHash: options.passwordHash }),
+      rateLimiter: new MemoryRateLimiter(),
+      auth: new AuthService({
+        superuserIPs: () => settings.get().superuserIPs,
+        db, schema, limits, records, passwordHash: options.passwordHash, mailer, appMeta: () => settings.get().meta, logger: options.logger,
+      }),
       mailer,
       emailFlows: new EmailFlowService({
         db,
@@ -94,6 +99,7 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
       databaseKind: databases.kind,
       close: async () => {
         services.statistics.stop();
+        services.auth.stop();
         await databases.close();
       },
     };

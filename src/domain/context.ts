@@ -15,6 +15,11 @@ export interface RequestContext {
   readonly headers: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
   readonly logger: Logger;
+  /**
+   * The client's address (PocketBase's RealIP: a trusted proxy header when configured, else the
+   * socket's); '' outside HTTP (CLI, Baton's own writes), where there is no client.
+   */
+  readonly realIp: string;
 }
 
 export const GUEST: Principal = Object.freeze({ kind: 'guest' });
@@ -35,10 +40,13 @@ export function withPrincipal(ctx: RequestContext, principal: Principal): Reques
     },
     query: ctx.query,
     logger: ctx.logger,
+    get realIp() {
+      return ctx.realIp;
+    },
   };
 }
 
 /** A context for code paths that run outside HTTP (CLI, migrations, tests) with full rights. */
 export function systemContext(logger: Logger, principal: Principal = GUEST): RequestContext {
-  return { requestId: 'system', principal, method: 'GET', headers: {}, query: {}, logger };
+  return { requestId: 'system', principal, method: 'GET', headers: {}, query: {}, logger, realIp: '' };
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/dialect.ts';
 import type { Mailer } from '../infra/mailer.ts';
+import type { RateLimiter } from '../infra/rate-limit.ts';
 import type { EmailFlowService } from './auth/email-flows.ts';
 import type { AuthService } from './auth/service.ts';
 import type { CollectionService } from './collections/service.ts';
@@ -23,4 +24,6 @@ export interface Services {
   readonly statistics: CollectionStatistics;
   /** The application settings (PocketBase's `_params` row): `settings.get()` for the current ones. */
   readonly settings: SettingsService;
+  /** Request counters for `settings.rateLimits` (in memory; one process). */
+  readonly rateLimiter: RateLimiter;
 }

@@ -16,6 +16,8 @@ import { recordRoutes } from './routes/records.ts';
 import { authRoutes } from './routes/auth.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { authEmailRoutes } from './routes/auth-email.ts';
+import { realIp } from './real-ip.ts';
+import { RequestGuards } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,10 +69,12 @@ class HttpRequestContext implements RequestContext {
   readonly query: Record<string, string>;
   readonly logger: FastifyBaseLogger;
   private flatHeaders: Record<string, string> | undefined;
+  private clientIp: string | undefined;
 
   constructor(
     private readonly request: FastifyRequest,
     readonly principal: Principal,
+    private readonly settings: Services['settings'],
   ) {
     this.requestId = request.id;
     this.method = request.method;
@@ -82,9 +86,12 @@ class HttpRequestContext implements RequestContext {
   get headers(): Record<string, string> {
     return (this.flatHeaders ??= flatHeaders(this.request.headers));
   }
-}
 
-const requestContext = (request: FastifyRequest, principal: Principal): RequestContext => new HttpRequestContext(request, principal);
+  /** Only the guards (superuser IPs, rate limits) and sign-ins read it: found on first use. */
+  get realIp(): string {
+    return (this.clientIp ??= realIp(this.request, this.settings.get().trustedProxy));
+  }
+}
 
 export async function buildServer(services: Services, options: HttpOptions): Promise<FastifyInstance> {
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnections: defaultMaxConnections(), ...options.limits };
@@ -156,7 +163,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   // PocketBase does by default. That wildcard policy is one response header plus this preflight
   // answer; it is written here rather than with @fastify/cors, whose extra per-request hook cost
   // ~3.5% of view throughput (measured A/B, docs/performance.md) for options Baton does not use.
-  app.options('*', (request, reply) => {
+  app.options('*', { config: { rateLimit: false } }, (request, reply) => {
     void reply
       .code(204)
       .header('access-control-allow-origin', '*')
@@ -167,6 +174,14 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   });
 
   app.decorateRequest('ctx', null as unknown as RequestContext);
+  const requestContext = (request: FastifyRequest, principal: Principal): RequestContext =>
+    new HttpRequestContext(request, principal, services.settings);
+  // The superuser IP allowlist and the rate limits (rate-limit.ts), once the principal is known.
+  const guards = new RequestGuards(services);
+  app.addHook('onClose', (_app, done) => {
+    guards.close();
+    done();
+  });
   // Callback style: a guest request (no token) then costs no promise at all.
   app.addHook('onRequest', (request, reply, done) => {
     guard.track(request.raw, reply.raw);
@@ -183,11 +198,11 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     const token = extractToken(request.headers.authorization);
     if (!token) {
       request.ctx = requestContext(request, GUEST);
-      return done();
+      return guards.admit(request, done);
     }
     services.auth.authenticate(token).then((principal) => {
       request.ctx = requestContext(request, principal);
-      done();
+      guards.admit(request, done);
     }, done);
   });
   app.addHook('preHandler', (request, _reply, done) => {

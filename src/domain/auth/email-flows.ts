@@ -24,8 +24,10 @@ import { isEmailAddress } from '../collections/fields/domains.ts';
 import { invalidEmail, lengthRule, notInList, required, valuesMismatch } from '../collections/fields/errors.ts';
 import { systemContext, type RequestContext } from '../context.ts';
 import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
+import { selectFrom } from '../records/query.ts';
 import type { RecordService } from '../records/service.ts';
 import { renderRecordEmail, type AppMeta, type RecordTemplateName } from './email-templates.ts';
+import { identityMatch, uniqueIndexOn } from './identity.ts';
 import { verifyPassword } from './passwords.ts';
 import {
   parseTokenClaims,
@@ -257,11 +259,14 @@ export class EmailFlowService {
     return (await verifyEmailFlowToken(token, record, collection, type)) ? { collection, record } : undefined;
   }
 
+  /**
+   * PocketBase's `FindAuthRecordByEmail`: case-insensitive when the email's UNIQUE index is
+   * `COLLATE NOCASE`, exact otherwise (with or without an index).
+   */
   private async findByEmail(collection: Collection, email: string): Promise<RecordData | undefined> {
-    const row = await this.deps.db.get(
-      sql`SELECT * FROM ${ident(collection.name)} WHERE ${ident('email')} = ${email} LIMIT 1`,
-      rowShape(collection),
-    );
+    const { db } = this.deps;
+    const index = uniqueIndexOn(collection, 'email') ?? { column: 'email', nocase: false };
+    const row = await db.get(sql`${selectFrom(collection, identityMatch(db.dialect, collection, index, email))} LIMIT 1`, rowShape(collection));
     return row ? decodeRow(collection, row) : undefined;
   }
 

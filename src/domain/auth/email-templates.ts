@@ -73,7 +73,7 @@ function fieldText(type: string, v: unknown): string {
 }
 
 /** Go's html.EscapeString. */
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/[<>&'"]/g, (c) => HTML_ESCAPES[c]);
 }
 const HTML_ESCAPES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&#34;' };

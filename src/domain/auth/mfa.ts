@@ -109,7 +109,7 @@ export class MfaSessions {
   }
 
   /** First factors of the collection older than `duration`: they can no longer be completed. */
-  private async dropExpired(collection: Collection, durationSeconds: number): Promise<void> {
+  async dropExpired(collection: Collection, durationSeconds: number): Promise<void> {
     const cutoff = formatDate(new Date(Date.now() - durationSeconds * 1000));
     await this.deps.db.run(
       sql`DELETE FROM ${ident(MFAS)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('created')} < ${cutoff}`,

@@ -2,9 +2,9 @@ import type { Executor } from '../../db/dialect.ts';
 import { ident, sql } from '../../db/sql.ts';
 import { badRequest, fieldError, forbidden, notFound, unauthorized, type ErrorData } from '../../kernel/errors.ts';
 import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
-import { parseIndex } from '../../db/indexes-parse.ts';
 import type { RequestInfo } from '../../filter/index.ts';
-import { GUEST, isSuperuser, type Principal, type RequestContext, withPrincipal } from '../context.ts';
+import { GUEST, isSuperuser, systemContext, type Principal, type RequestContext, withPrincipal } from '../context.ts';
+import { randomString } from '../../kernel/ids.ts';
 import type { RecordService } from '../records/service.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
 import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
@@ -12,12 +12,20 @@ import { selectFrom } from '../records/query.ts';
 import { exportRecord } from '../records/export.ts';
 import { expandBudget, expandRecords, parseExpand } from '../records/expand.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../records/limits.ts';
+import type { Mailer } from '../../infra/mailer.ts';
+import { silentLogger, type Logger } from '../../kernel/logger.ts';
+import type { AppMeta } from './email-templates.ts';
+import { identityMatch, uniqueIndexOn } from './identity.ts';
 import { type AuthMethod, MfaSessions, mfaOptions, type MfaRequired } from './mfa.ts';
+import { OtpService, otpOptions } from './otp.ts';
+import { AuthOrigins } from './auth-origins.ts';
 import { type PasswordAlgorithm, verifyPassword } from './passwords.ts';
 import { unknownIdentityCost } from './unknown-identity.ts';
+import { ipListMatcher } from '../settings/network.ts';
 import { isRefreshable, parseTokenClaims, signAuthToken, TokenType, verifyAuthToken } from './tokens.ts';
 
 const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const RANDOM_PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface AuthResponse {
   record: Record<string, unknown>;
@@ -33,6 +41,13 @@ export interface AuthServiceDeps {
   records: RecordService;
   /** How new passwords are hashed (Config.passwordHash): the cost an unknown identity pays follows it. */
   passwordHash?: PasswordAlgorithm;
+  /** `settings.superuserIPs` as they are now: a superuser signs in only from these (none: anywhere). */
+  superuserIPs?: () => readonly string[];
+  /** Mails OTP codes (absent: request-otp cannot mail, e.g. in CLI commands). */
+  mailer?: Mailer;
+  /** `settings.meta` as it is now, for the OTP mail's placeholders. */
+  appMeta?: () => AppMeta | Promise<AppMeta>;
+  logger?: Logger;
 }
 
 export type { MfaRequired } from './mfa.ts';
@@ -76,28 +91,49 @@ function mfaIdOf(ctx: RequestContext, login: { mfaId?: unknown }): string {
   return typeof login.mfaId === 'string' ? login.mfaId : '';
 }
 
-/**
- * The single-column UNIQUE index on `field`, if any, and whether it compares case-insensitively
- * (`COLLATE NOCASE`): PocketBase identifies a record only by such a field.
- */
-function uniqueIndexOn(collection: Collection, field: string): { column: string; nocase: boolean } | undefined {
-  const wanted = field.toLowerCase();
-  for (const text of collection.indexes) {
-    const spec = parseIndex(text);
-    const column = spec?.unique && spec.columns.length === 1 ? spec.columns[0] : undefined;
-    if (column?.kind !== 'column' || column.name.toLowerCase() !== wanted) continue;
-    const def = collection.fields.find((f) => f.name.toLowerCase() === wanted);
-    if (def) return { column: def.name, nocase: column.collate === 'nocase' };
-  }
-  return undefined;
-}
-
 /** Token verification and password login. The full auth API (OTP, OAuth2, MFA …) builds on this. */
 export class AuthService {
   private readonly mfa: MfaSessions;
+  /** One-time passwords (request-otp, auth-with-otp, `baton superuser otp`). */
+  readonly otp: OtpService;
+  private readonly origins: AuthOrigins;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: AuthServiceDeps) {
-    this.mfa = new MfaSessions({ db: deps.db, records: deps.records, system: () => this.systemPrincipal() });
+    const system = () => this.systemPrincipal();
+    this.mfa = new MfaSessions({ db: deps.db, records: deps.records, system });
+    this.otp = new OtpService({ db: deps.db, records: deps.records, mailer: deps.mailer, appMeta: deps.appMeta, logger: deps.logger ?? silentLogger, system });
+    this.origins = new AuthOrigins({ db: deps.db, records: deps.records, mailer: deps.mailer, appMeta: deps.appMeta, system });
+  }
+
+  /**
+   * Deletes the OTPs and MFA sessions past their collection's duration, in every auth collection
+   * (PocketBase runs this hourly; `baton serve` does too). New ones also clear their collection's.
+   */
+  async dropExpired(): Promise<void> {
+    for (const collection of this.deps.schema.all()) {
+      if (collection.type !== 'auth') continue;
+      await this.otp.dropExpired(collection, otpOptions(collection).duration);
+      await this.mfa.dropExpired(collection, mfaOptions(collection).duration);
+    }
+  }
+
+  /** Runs `dropExpired` every `intervalMs` on an unref'd timer (`baton serve`: hourly, as PocketBase). */
+  startCleanup(intervalMs: number): void {
+    const logger = this.deps.logger ?? silentLogger;
+    this.sweeper ??= setInterval(() => {
+      this.dropExpired().catch((e: unknown) => logger.warn({ err: e }, 'expired OTPs and MFA sessions not cleaned up'));
+    }, intervalMs).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** Resolves once the mails under way (OTP codes, sign-in alerts) are out or failed. */
+  async idle(): Promise<void> {
+    await Promise.all([this.otp.idle(), this.origins.idle()]);
   }
 
   /** Baton acting as a superuser, for its own writes of system records. */
@@ -121,9 +157,9 @@ export class AuthService {
   }
 
   /** PocketBase's 404s: an unknown collection, then one that is not an auth collection. */
-  private authCollection(ref: string): Collection {
+  private authCollection(ref: string, unknown = 'Missing or invalid collection context.'): Collection {
     const c = this.deps.schema.find(ref);
-    if (!c) throw notFound('Missing or invalid collection context.');
+    if (!c) throw notFound(unknown);
     if (c.type !== 'auth') throw notFound('Missing or invalid auth collection context.');
     return c;
   }
@@ -145,8 +181,7 @@ export class AuthService {
       if (field === 'email' && !EMAIL_RE.test(identity)) continue;
       const index = uniqueIndexOn(collection, field);
       if (!index) continue;
-      const column = sql`${ident(collection.name, index.column)}`;
-      const match = index.nocase ? sql`${db.dialect.lower(column)} = ${db.dialect.lower(sql`${identity}`)}` : sql`${column} = ${identity}`;
+      const match = identityMatch(db.dialect, collection, index, identity);
       const row = await db.get(sql`${selectFrom(collection, match)} LIMIT 1`, rowShape(collection));
       if (row) return decodeRow(collection, row);
     }
@@ -190,8 +225,71 @@ export class AuthService {
   }
 
   /**
+   * `impersonate/{id}` (superusers only): a token of the record that `auth-refresh` will not
+   * renew, living `duration` seconds (0: the collection's auth token duration). No sign-in: no
+   * authRule or MFA, as in PocketBase.
+   */
+  async impersonate(ctx: RequestContext, ref: string, id: string, body: { duration?: unknown }, options: AuthResponseOptions = {}): Promise<AuthResponse> {
+    if (ctx.principal.kind === 'guest') throw unauthorized('The request requires valid record authorization token.');
+    if (!isSuperuser(ctx)) throw forbidden('The authorized record is not allowed to perform this action.');
+    const collection = this.authCollection(ref, 'Missing or invalid auth collection context.');
+    const duration = body.duration === undefined || body.duration === null ? 0 : body.duration;
+    if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 0) {
+      throw badRequest('An error occurred while validating the submitted data.', {
+        duration: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.'),
+      });
+    }
+    const record = await this.findById(collection, id);
+    if (!record) throw notFound();
+    const token = await signAuthToken(record, collection, { refreshable: false, duration });
+    return this.response(ctx, collection, record, token, options);
+  }
+
+  /** `request-otp`: mails a code to the account with this email; an id either way. */
+  async requestOtp(ctx: RequestContext, ref: string, body: { email?: unknown }): Promise<{ otpId: string }> {
+    const collection = this.authCollection(ref);
+    return this.otp.request(ctx, collection, body, (email) => this.findByIdentity(collection, email, ['email']));
+  }
+
+  /** `auth-with-otp`: the code from the mail signs the record in (or is MFA's other factor). */
+  async authWithOtp(
+    ctx: RequestContext,
+    ref: string,
+    body: { otpId?: unknown; password?: unknown; mfaId?: unknown },
+    options: AuthResponseOptions = {},
+  ): Promise<AuthResponse | MfaRequired> {
+    const collection = this.authCollection(ref);
+    const { record, sentToOwner } = await this.otp.consume(ctx, collection, body, (id) => this.findById(collection, id));
+    let signedIn = record;
+    if (sentToOwner && record.verified !== true) signedIn = await this.verifiedByOtp(ctx, collection, record);
+    const info = requestInfoOf(ctx, { ...body }, 'otp');
+    return this.signIn(ctx, collection, signedIn, 'otp', info, mfaIdOf(ctx, body), options);
+  }
+
+  /**
+   * A code that reached the record's own address proves it: the record becomes verified. Without
+   * MFA it also gets a random password, as in PocketBase, so whoever may have registered the
+   * address before its owner (and set the password) is locked out. A failed save is only logged.
+   */
+  private async verifiedByOtp(ctx: RequestContext, collection: Collection, record: RecordData): Promise<RecordData> {
+    const body: Record<string, unknown> = { verified: true };
+    if (!mfaOptions(collection).enabled) {
+      const password = randomString(30, RANDOM_PASSWORD_ALPHABET);
+      Object.assign(body, { password, passwordConfirm: password });
+    }
+    try {
+      const system = { ...systemContext(ctx.logger, this.systemPrincipal()), requestId: ctx.requestId };
+      await this.deps.records.update(system, collection.id, String(record.id), { body, source: 'json' });
+      return (await this.findById(collection, String(record.id))) ?? record;
+    } catch (e) {
+      ctx.logger.error({ err: e, collection: collection.name }, 'could not mark the record verified after its OTP sign-in');
+      return record;
+    }
+  }
+
+  /**
    * What every sign-in method ends with, as PocketBase's auth response: the superuser's allowed
-   * IPs (not yet), the collection's authRule, then MFA, then the token and record.
+   * IPs, the collection's authRule, then MFA, then the token and record.
    */
   private async signIn(
     ctx: RequestContext,
@@ -202,9 +300,13 @@ export class AuthService {
     mfaId: string,
     options: AuthResponseOptions,
   ): Promise<AuthResponse | MfaRequired> {
+    // A context without a client (CLI, Baton's own calls) has no address to check.
+    const allowedIps = collection.name === SUPERUSERS && ctx.realIp ? (this.deps.superuserIPs?.() ?? []) : [];
+    if (allowedIps.length && !ipListMatcher(allowedIps)(ctx.realIp)) throw forbidden();
     await this.assertAuthRule(ctx, collection, record, info);
     const pending = await this.mfa.check(ctx, collection, record, method, mfaId, (rule, i) => this.ruleHolds(collection, record, rule, i), info);
     if (pending) return pending;
+    await this.origins.signedIn(ctx, collection, record);
     return this.response(ctx, collection, record, await signAuthToken(record, collection), options);
   }
 
@@ -215,13 +317,13 @@ export class AuthService {
     const password = passwordAuth.enabled === true;
     const identityFields = password ? [...(passwordAuth.identityFields ?? [])] : [];
     const mfa = mfaOptions(collection);
+    const otp = otpOptions(collection);
     return {
       password: { identityFields, enabled: password },
       // Baton has no OAuth2 providers yet: none is offered, whatever the collection's options say.
       oauth2: { providers: [], enabled: false },
       mfa: { enabled: mfa.enabled, duration: mfa.enabled ? mfa.duration : 0 },
-      // OTP sign-in is not served yet either.
-      otp: { enabled: false, duration: 0 },
+      otp: { enabled: otp.enabled, duration: otp.enabled ? otp.duration : 0 },
       // PocketBase's pre-0.23 keys, still sent for older SDKs.
       authProviders: null,
       usernamePassword: password && identityFields.includes('username'),

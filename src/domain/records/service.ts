@@ -246,7 +246,19 @@ export class RecordService {
       throw saveError(db, e, UPDATE_FAILED);
     }
     saved ??= await this.findWithRule(db, ctx, collection, id, null, true);
+    if (collection.type === 'auth' && 'password' in changed) await this.forgetSessions(collection, id);
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
+  }
+
+  /**
+   * A new password ends more than the tokens (its tokenKey changed with it): the record's open MFA
+   * sessions and known sign-in origins go too, as in PocketBase, so the next sign-in from any
+   * device starts over and alerts again.
+   */
+  private async forgetSessions(collection: Collection, recordId: string): Promise<void> {
+    for (const table of ['_mfas', '_authOrigins']) {
+      await this.deps.db.run(sql`DELETE FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${recordId}`);
+    }
   }
 
   async delete(ctx: RequestContext, ref: string, id: string): Promise<void> {

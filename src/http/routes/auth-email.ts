@@ -21,11 +21,12 @@ export function authEmailRoutes(api: FastifyInstance, services: Services): void 
   // requester's token first too.
   const collectionOnly: Check = (request) => void flows.authCollection(request.params.collection);
   const ownRecord: Check = (request) => void flows.emailChangeRequester(request.ctx, request.params.collection);
-  const route = (action: string, flow: Flow, check: Check = collectionOnly) =>
+  // `tag`: PocketBase's rate-limit tag of the route (apis/record_auth.go).
+  const route = (action: string, tag: string, flow: Flow, check: Check = collectionOnly) =>
     api.post<{ Params: Params }>(
       `/collections/:collection/${action}`,
       {
-        config: { invalidBodyMessage: 'An error occurred while loading the submitted data.' },
+        config: { invalidBodyMessage: 'An error occurred while loading the submitted data.', rateLimit: { tags: [tag] } },
         onRequest: (request, _reply, done) => {
           try {
             check(request);
@@ -41,10 +42,10 @@ export function authEmailRoutes(api: FastifyInstance, services: Services): void 
         return reply.code(204).send();
       },
     );
-  route('request-verification', flows.requestVerification);
-  route('confirm-verification', flows.confirmVerification);
-  route('request-password-reset', flows.requestPasswordReset);
-  route('confirm-password-reset', flows.confirmPasswordReset);
-  route('request-email-change', flows.requestEmailChange, ownRecord);
-  route('confirm-email-change', flows.confirmEmailChange);
+  route('request-verification', 'requestVerification', flows.requestVerification);
+  route('confirm-verification', 'confirmVerification', flows.confirmVerification);
+  route('request-password-reset', 'requestPasswordReset', flows.requestPasswordReset);
+  route('confirm-password-reset', 'confirmPasswordReset', flows.confirmPasswordReset);
+  route('request-email-change', 'requestEmailChange', flows.requestEmailChange, ownRecord);
+  route('confirm-email-change', 'confirmEmailChange', flows.confirmEmailChange);
 }

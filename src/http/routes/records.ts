@@ -29,31 +29,34 @@ function routes(api: FastifyInstance, services: Services): void {
   const { maxResponseBytes } = records.limits;
   // PocketBase reads a record body through RequestInfo and answers an unreadable one with the generic 400.
   const config = { invalidBodyMessage: 'Something went wrong while processing your request.' };
+  // PocketBase's rate-limit tags (apis/record_crud.go); a write to a view is its 400, never counted.
+  const read = (tag: string) => ({ config: { rateLimit: { tags: [tag] } } });
+  const write = (tag: string) => ({ config: { ...config, rateLimit: { tags: [tag], refusesViews: true } } });
 
-  api.get<{ Params: Params }>(base, async (request, reply) => {
+  api.get<{ Params: Params }>(base, read('list'), async (request, reply) => {
     const q = request.ctx.query;
     const result = await records.list(request.ctx, request.params.collection, q);
     return sendList(request, reply, result, maxResponseBytes);
   });
 
-  api.get<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+  api.get<{ Params: Params }>(`${base}/:id`, read('view'), async (request, reply) => {
     const record = await records.view(request.ctx, request.params.collection, request.params.id, request.ctx.query);
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 
-  api.post<{ Params: Params }>(base, { config }, async (request, reply) => {
+  api.post<{ Params: Params }>(base, write('create'), async (request, reply) => {
     const input = await readRecordInput(request);
     const record = await records.create(request.ctx, request.params.collection, input, request.ctx.query);
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 
-  api.patch<{ Params: Params }>(`${base}/:id`, { config }, async (request, reply) => {
+  api.patch<{ Params: Params }>(`${base}/:id`, write('update'), async (request, reply) => {
     const input = await readRecordInput(request);
     const record = await records.update(request.ctx, request.params.collection, request.params.id, input, request.ctx.query);
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 
-  api.delete<{ Params: Params }>(`${base}/:id`, async (request, reply) => {
+  api.delete<{ Params: Params }>(`${base}/:id`, { config: { rateLimit: { tags: ['delete'], refusesViews: true } } }, async (request, reply) => {
     await records.delete(request.ctx, request.params.collection, request.params.id);
     return reply.code(204).send();
   });

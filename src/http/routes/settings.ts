@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../domain/services.ts';
+import { sendTestEmail } from '../../domain/settings/test-email.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { requireSuperuser, sendJson } from '../respond.ts';
 
@@ -22,8 +23,8 @@ function jsonBody(request: FastifyRequest): unknown {
 }
 
 /**
- * PocketBase's settings API; superusers only. POST /settings/test/email waits for the mailer;
- * POST /settings/apple/generate-client-secret for OAuth2.
+ * PocketBase's settings API; superusers only. POST /settings/test/email waits for the mailer.
+ * Not served yet: POST /settings/apple/generate-client-secret (OAuth2).
  */
 export function settingsRoutes(api: FastifyInstance, services: Services): void {
   const { settings } = services;
@@ -35,6 +36,10 @@ export function settingsRoutes(api: FastifyInstance, services: Services): void {
     scope.patch('/settings', { config }, async (request, reply) => {
       await settings.update(request.ctx, jsonBody(request));
       return sendJson(request, reply, settings.masked());
+    });
+    scope.post('/settings/test/email', { config }, async (request, reply) => {
+      await sendTestEmail({ schema: services.schema, mailer: services.mailer, meta: settings.get().meta }, jsonBody(request));
+      return reply.code(204).send();
     });
     scope.post('/settings/test/s3', { config }, async (request, reply) => {
       await settings.testS3(request.ctx, jsonBody(request));
