@@ -14,7 +14,8 @@ import {
   ruleCondition,
   type FilterScope,
 } from './access.ts';
-import { decodeRow, encodeRecord, rowShape, zeroRecord, type RecordData } from './codec.ts';
+import { decodeRow, encodeRecord, planOf, rowShape, zeroRecord, type RecordData } from './codec.ts';
+import { autogenerateText } from '../collections/fields/text.ts';
 import { deleteRefError, deleteWithCascade } from './delete.ts';
 import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
@@ -234,6 +235,7 @@ export class RecordService {
     }
     await checkOldPassword(parsed, change, original, opts.canManage);
     await this.validate(collection, change, opts, UPDATE_FAILED);
+    const dropExternalAuths = await this.verifiedUpgrade(collection, id, original, change.data);
     // Only the columns this update changes are written, so a concurrent update of other fields
     // (made while this one awaited validation or hashing) is not overwritten with stale values.
     const values = await storedValues(collection, change, this.deps.passwordHash);
@@ -247,6 +249,7 @@ export class RecordService {
     }
     saved ??= await this.findWithRule(db, ctx, collection, id, null, true);
     if (collection.type === 'auth' && 'password' in changed) await this.forgetSessions(collection, id);
+    if (dropExternalAuths) await this.deleteRecordRows('_externalAuths', collection, id);
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
 
@@ -256,9 +259,28 @@ export class RecordService {
    * device starts over and alerts again.
    */
   private async forgetSessions(collection: Collection, recordId: string): Promise<void> {
-    for (const table of ['_mfas', '_authOrigins']) {
-      await this.deps.db.run(sql`DELETE FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${recordId}`);
-    }
+    for (const table of ['_mfas', '_authOrigins']) await this.deleteRecordRows(table, collection, recordId);
+  }
+
+  /** The rows of a system table (`_mfas`, `_externalAuths` …) that belong to the record. */
+  private async deleteRecordRows(table: string, collection: Collection, recordId: string): Promise<void> {
+    await this.deps.db.run(sql`DELETE FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${recordId}`);
+  }
+
+  /**
+   * An auth record becoming verified that has OAuth2 links (`_externalAuths`) loses them, and its
+   * sessions (a new tokenKey), as in PocketBase: links made before the address was proven may be
+   * someone else's, who registered it first. True when the links are to be deleted after the save.
+   */
+  private async verifiedUpgrade(collection: Collection, id: string, original: RecordData, next: RecordData): Promise<boolean> {
+    if (collection.type !== 'auth' || original.verified === true || next.verified !== true) return false;
+    const links = await this.deps.db.get(
+      sql`SELECT 1 AS found FROM ${ident('_externalAuths')} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${id} LIMIT 1`,
+    );
+    if (!links) return false;
+    const tokenKey = planOf(collection).byName.get('tokenKey');
+    if (tokenKey) next.tokenKey = autogenerateText(tokenKey);
+    return true;
   }
 
   async delete(ctx: RequestContext, ref: string, id: string): Promise<void> {
