@@ -201,6 +201,10 @@ describe('geoDistance', () => {
     ['geoDistance(loc.lon, loc.lat, 2.35, 48.85) < 1', ['p3']],
     ['geoDistance(loc.lon, loc.lat, loc.lon, loc.lat) < 0.001', ['p1', 'p2', 'p3', 'p4']],
     ['geoDistance(2.35, 48.85, 23.32, 42.69) > 1000', ['p1', 'p2', 'p3', 'p4']],
+    // Angles at the bottom of the double range: SQLite's arithmetic rounds them to 0, and so must
+    // PostgreSQL's, which raises an underflow error for such products instead.
+    ['geoDistance(0, {:tiny}, 0, 0) = 0', ['p1', 'p2', 'p3', 'p4'], { params: { tiny: -2.2250738585072014e-308 } }],
+    ['geoDistance({:tiny}, 0, 0, {:tiny}) = 0', ['p1', 'p2', 'p3', 'p4'], { params: { tiny: 2.2250738585072014e-308 } }],
   ]);
 });
 

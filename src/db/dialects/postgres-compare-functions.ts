@@ -107,6 +107,13 @@ export const POSTGRES_COMPARE_FUNCTIONS = [
   // The same, with a fast way for the usual multi-value field, an array of strings without a
   // backslash (so every '"' delimits a string): JSONB's text but for the space after each comma.
   // (Not STRICT, so it is inlined; baton_json_text_any is, so NULL gives NULL.)
+  // geoDistance's angles with a magnitude under 1e-100 degrees read as 0: PostgreSQL raises an
+  // underflow error where a product or quotient of non-zero doubles rounds to 0 (SQLite, in C,
+  // quietly gives 0), and with every angle 0 or past 1e-100 no step of the haversine gets there.
+  // The distance moves by under 1e-96 km.
+  `CREATE OR REPLACE FUNCTION baton_no_tiny(x float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT CASE WHEN abs(x) < 1e-100 THEN 0::float8 ELSE x END
+  $fn$`,
   `CREATE OR REPLACE FUNCTION baton_json_text(j jsonb, geo boolean DEFAULT false) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
     SELECT CASE WHEN jsonb_typeof(j) = 'array' AND j::text ~ '^\\[("[^"\\\\]*"(, "[^"\\\\]*")*)?\\]$' THEN replace(j::text, '", "', '","')
       ELSE baton_json_text_any(j, geo) END

@@ -84,7 +84,8 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
     // numbers past the largest double: SQLite answers NULL (sqrt/asin out of their domain, the sine
     // of infinity), PostgreSQL raises an error (a 500 a client filter could cause), so say NULL
     // first. (A CASE whose condition folds to true never plans its other arms.)
-    const h = sql`(power(sin(radians(${p.latB} - ${p.latA}) / 2), 2) + cos(radians(${p.cosLatA})) * cos(radians(${p.cosLatB})) * power(sin(radians(${p.lonB} - ${p.lonA}) / 2), 2))`;
+    // Tiny angles read as 0 (baton_no_tiny): PostgreSQL refuses a float underflow that SQLite rounds to 0.
+    const h = sql`(power(sin(radians(baton_no_tiny(${p.latB} - ${p.latA})) / 2), 2) + cos(radians(baton_no_tiny(${p.cosLatA}))) * cos(radians(baton_no_tiny(${p.cosLatB}))) * power(sin(radians(baton_no_tiny(${p.lonB} - ${p.lonA})) / 2), 2))`;
     return sql`(CASE WHEN ${overflows(p.latA, p.latB)} OR ${overflows(p.lonA, p.lonB)} OR ${h} < 0 OR ${h} > 1 THEN NULL ELSE 6371 * 2 * asin(sqrt(${h})) END)`;
   }
 
