@@ -72,9 +72,27 @@ export function compileWhereWithCost(parts: readonly FilterPart[], env: WhereEnv
  */
 function refuseNulValues(where: Sql): void {
   for (const p of where.parts) {
-    if (p instanceof SqlValue && typeof p.value === 'string' && p.value.includes('\u0000')) {
+    if (p instanceof SqlValue && typeof p.value === 'string' && holdsNul(p.value, p.type === 'json')) {
       fail('text values cannot contain NUL (U+0000) characters on this database');
     }
+  }
+}
+
+/** Whether the text, or (bound as JSON) any string of the JSON it holds, contains U+0000. */
+function holdsNul(text: string, json: boolean): boolean {
+  if (text.includes('\u0000')) return true;
+  if (!json || !text.includes('\\u0000')) return false;
+  // The escape may spell a NUL or a backslash followed by "u0000": only parsing tells.
+  const walk = (v: unknown): boolean =>
+    typeof v === 'string'
+      ? v.includes('\u0000')
+      : Array.isArray(v)
+        ? v.some(walk)
+        : v !== null && typeof v === 'object' && Object.entries(v).some(([k, x]) => k.includes('\u0000') || walk(x));
+  try {
+    return walk(JSON.parse(text));
+  } catch {
+    return false;
   }
 }
 

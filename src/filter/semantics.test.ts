@@ -311,3 +311,15 @@ describe('client filters without hidden-field access', () => {
     ["strftime('%Y', email) = '' && email ~ 'bob'", [], client],
   ], users);
 });
+
+describe('U+0000 in a value bound as JSON', () => {
+  it('is the filter\'s 400 where text cannot hold it (PostgreSQL), and matches nothing elsewhere', async () => {
+    // A request value compared with a multi-value field is bound as JSON text, where the NUL is
+    // the escape \u0000: the check must look inside it (the property test found it raw).
+    const found = matching(db, posts, '@request.query.q = tags', { request: guest({ query: { q: 'a\u0000b' } }) });
+    if (db.dialect.caps.nulInText) expect(await found).toEqual([]);
+    else await expect(found).rejects.toMatchObject({ status: 400 });
+    // A backslash followed by "u0000" is no NUL: it compiles and runs everywhere.
+    expect(await matching(db, posts, '@request.query.q = tags', { request: guest({ query: { q: 'a\\u0000b' } }) })).toEqual([]);
+  });
+});
