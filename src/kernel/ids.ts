@@ -38,6 +38,11 @@ export function randomString(length: number, alphabet = LOWER_ALNUM): string {
 /** PocketBase's default record id: 15 characters of [a-z0-9]. */
 export const newRecordId = (): string => randomString(15);
 
+const MIXED_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A password nobody knows (30 mixed-case letters and digits), set where PocketBase sets a random one. */
+export const randomPassword = (): string => randomString(30, MIXED_ALNUM);
+
 const ID_RE = /^[a-z0-9]+$/;
 export const isDefaultRecordId = (id: string): boolean => id.length === 15 && ID_RE.test(id);
 

@@ -70,11 +70,6 @@ export class AuthOrigins {
     }
   }
 
-  /** Every origin of the record goes (its password changed: every device signs in anew). */
-  async forget(collection: Collection, recordId: string): Promise<void> {
-    await this.deps.db.run(sql`DELETE FROM ${ident(AUTH_ORIGINS)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${recordId}`);
-  }
-
   /** Resolves once the alert mails under way are out (or failed). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.sending]);

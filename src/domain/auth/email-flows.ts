@@ -18,7 +18,7 @@ import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.
 import type { ExpiringKeys } from '../../infra/expiring-keys.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import { badRequest, forbidden, isApiError, notFound, unauthorized, type ErrorData, type FieldError } from '../../kernel/errors.ts';
-import { randomString } from '../../kernel/ids.ts';
+import { randomPassword } from '../../kernel/ids.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import { isEmailAddress } from '../collections/fields/domains.ts';
 import { invalidEmail, lengthRule, notInList, required, valuesMismatch } from '../collections/fields/errors.ts';
@@ -62,7 +62,6 @@ const LOAD_FAILED = 'An error occurred while loading the submitted data.';
 const VALIDATION_FAILED = 'An error occurred while validating the submitted data.';
 const SUPERUSERS_VERIFIED = 'All superusers are verified by default.';
 const SUPERUSERS_CHANGE_EMAIL = 'All superusers can change their emails directly.';
-const RANDOM_PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 const tokenInvalid = () => ({ code: 'validation_invalid_token', message: 'Invalid or expired token.' });
 const tokenCollectionMismatch = () => ({
@@ -139,7 +138,7 @@ export class EmailFlowService {
       const change: Record<string, unknown> = { verified: true };
       // As PocketBase does (and as after an OTP login): should password auth be enabled later,
       // a password set by whoever registered the address before its owner confirmed it is void.
-      if (!passwordAuthEnabled(collection)) Object.assign(change, randomPassword());
+      if (!passwordAuthEnabled(collection)) Object.assign(change, randomPasswordBody());
       await this.save(collection, record!, change, 'An error occurred while saving the verified state.');
     }
     this.deps.locks.delete(`@limitVerificationEmail_${collection.id}${record!.id}`);
@@ -324,7 +323,7 @@ function throwIfInvalid(errors: Record<string, FieldError | undefined>): void {
 const passwordAuthEnabled = (collection: Collection): boolean =>
   (collection.options.passwordAuth as { enabled?: boolean } | undefined)?.enabled === true;
 
-function randomPassword(): { password: string; passwordConfirm: string } {
-  const password = randomString(30, RANDOM_PASSWORD_ALPHABET);
+function randomPasswordBody(): { password: string; passwordConfirm: string } {
+  const password = randomPassword();
   return { password, passwordConfirm: password };
 }

@@ -144,7 +144,6 @@ export class OtpService {
     else if (code.length > 71) errors.password = fieldError('validation_length_out_of_range', 'The length must be between 1 and 71.');
     if (Object.keys(errors).length) throw badRequest('An error occurred while validating the submitted data.', errors);
 
-    const system = this.system(ctx);
     const row = await this.find(otpId);
     const created = row ? Date.parse(String(row.created).replace(' ', 'T')) : NaN;
     if (!row || row.collectionRef !== collection.id || !(Date.now() - created <= options.duration * 1000)) throw invalidOtp();

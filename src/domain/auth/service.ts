@@ -4,7 +4,7 @@ import { badRequest, fieldError, forbidden, notFound, unauthorized, type ErrorDa
 import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import type { RequestInfo } from '../../filter/index.ts';
 import { GUEST, isSuperuser, systemContext, type Principal, type RequestContext, withPrincipal } from '../context.ts';
-import { randomString } from '../../kernel/ids.ts';
+import { randomPassword } from '../../kernel/ids.ts';
 import type { RecordService } from '../records/service.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
 import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
@@ -25,7 +25,6 @@ import { ipListMatcher } from '../settings/network.ts';
 import { isRefreshable, parseTokenClaims, signAuthToken, TokenType, verifyAuthToken } from './tokens.ts';
 
 const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const RANDOM_PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 export interface AuthResponse {
   record: Record<string, unknown>;
@@ -274,7 +273,7 @@ export class AuthService {
   private async verifiedByOtp(ctx: RequestContext, collection: Collection, record: RecordData): Promise<RecordData> {
     const body: Record<string, unknown> = { verified: true };
     if (!mfaOptions(collection).enabled) {
-      const password = randomString(30, RANDOM_PASSWORD_ALPHABET);
+      const password = randomPassword();
       Object.assign(body, { password, passwordConfirm: password });
     }
     try {
