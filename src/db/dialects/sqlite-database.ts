@@ -215,13 +215,13 @@ class ReadExecutor implements Executor {
         this.slow.add(s.text);
       }
     }
-    const started = performance.now();
-    const result = await this.threads!.run(kind, s.text, s.params, this.budgetMs - spent);
+    const { rows, ms } = await this.threads!.run(kind, s.text, s.params, this.budgetMs - spent);
     // Past its slice once is not slow for ever: the slice may have been lost to a pause (garbage
-    // collection, the core taken by another process, a cold cache). A statement that comes back
-    // from a thread well within the slice, round trip and wait included, runs inline again.
-    if (performance.now() - started < INLINE_SLICE_MS / 2) this.slow.delete(s.text);
-    return result;
+    // collection, the core taken by another process, a cold cache), or its values made it costly
+    // once. A statement that ran well within the slice on its thread (its own time, the queue and
+    // the messages left out) runs inline again.
+    if (ms < INLINE_SLICE_MS / 2) this.slow.delete(s.text);
+    return rows;
   }
 }
 

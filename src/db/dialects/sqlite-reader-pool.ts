@@ -15,6 +15,12 @@ export interface ReaderPoolOptions {
   busyTimeoutMs: number;
 }
 
+/** A read's rows, and how long the statement itself ran on its thread (queue and messages left out). */
+export interface ReaderResult {
+  readonly rows: unknown;
+  readonly ms: number;
+}
+
 interface Job {
   readonly id: number;
   readonly kind: 'all' | 'get';
@@ -22,7 +28,7 @@ interface Job {
   readonly params: unknown[];
   readonly budgetMs: number;
   readonly queuedAt: number;
-  resolve(rows: unknown): void;
+  resolve(result: ReaderResult): void;
   reject(e: Error): void;
 }
 
@@ -52,10 +58,10 @@ export class SqliteReaderPool {
     if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`reader threads: ${options.size}, expected a whole number of at least 1`);
   }
 
-  run<T>(kind: 'all' | 'get', text: string, params: unknown[], budgetMs: number): Promise<T> {
+  run(kind: 'all' | 'get', text: string, params: unknown[], budgetMs: number): Promise<ReaderResult> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
-    return new Promise<T>((resolve, reject) => {
-      const job: Job = { id: ++this.nextId, kind, text, params, budgetMs, queuedAt: performance.now(), resolve: resolve as (rows: unknown) => void, reject };
+    return new Promise<ReaderResult>((resolve, reject) => {
+      const job: Job = { id: ++this.nextId, kind, text, params, budgetMs, queuedAt: performance.now(), resolve, reject };
       this.queue.push(job);
       this.dispatch();
     });
@@ -99,12 +105,12 @@ export class SqliteReaderPool {
     const worker = new Worker(WORKER_URL, { workerData: { file: this.options.file, busyTimeoutMs: this.options.busyTimeoutMs } });
     const reader: Reader = { worker, job: undefined };
     worker.unref();
-    worker.on('message', (msg: { id: number; rows?: unknown; error?: { name?: string; message: string; code?: string } }) => {
+    worker.on('message', (msg: { id: number; rows?: unknown; ms?: number; error?: { name?: string; message: string; code?: string } }) => {
       const job = reader.job;
       if (!job || job.id !== msg.id) return;
       reader.job = undefined;
       if (msg.error) job.reject(Object.assign(new Error(msg.error.message), { name: msg.error.name ?? 'Error', code: msg.error.code }));
-      else job.resolve(msg.rows);
+      else job.resolve({ rows: msg.rows, ms: msg.ms ?? 0 });
       this.dispatch();
     });
     // A thread that dies (it could not open the file, or ran out of memory) fails its job and is
