@@ -62,12 +62,13 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     await ensureAuxTables(aux);
     const schema = new CollectionStore();
     await schema.load(db);
-    const collections = new CollectionService({ db, store: schema });
+    const settings = await SettingsService.open(db);
+    // Rate limit labels name collections: a rename rewrites them in the same transaction.
+    const collections = new CollectionService({ db, store: schema, renameFollowers: [settings] });
     const statistics = new CollectionStatistics(db, schema, options.logger);
     const limits: ResponseLimits = Object.freeze({ ...DEFAULT_RESPONSE_LIMITS, ...options.responseLimits });
     await initializeDataDirectory(db, collections, schema);
     const records = new RecordService({ db, schema, statistics, limits, passwordHash: options.passwordHash });
-    const settings = await SettingsService.open(db);
     const mailer = settingsMailer(() => settings.get(), options.logger);
     const services: Services = {
       db,

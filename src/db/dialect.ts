@@ -82,8 +82,18 @@ export interface Dialect extends SqlRenderer {
   // ---- expressions used by the filter compiler and record queries ----
   /** Case-insensitive LIKE with `\` as escape character; both sides are read as text. */
   like(left: Sql, right: Sql, negate: boolean): Sql;
-  /** The text of `expr` lower-cased. */
+  /** The text of `expr` with ASCII letters lower-cased, as SQLite's LOWER() (and NOCASE) fold; other letters stay. */
   lower(expr: Sql): Sql;
+  /**
+   * A lookup by key through a unique index `createIndex` made on `table` (the only table the
+   * query reads): rows whose key column, which holds text, equals `value`, compared as the
+   * index compares it: ASCII letters folded for `COLLATE NOCASE`, exactly as SQLite's NOCASE
+   * (never LOWER() of both sides, which no index answers); exactly otherwise. Written so the
+   * database reads the index instead of the table, a partial index's WHERE included: the caller
+   * makes sure that every row with that key lies inside it (`whereAdmitsKey`), and the result is
+   * then exactly those rows.
+   */
+  indexLookup(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>, value: string): Sql;
   /**
    * `expr` (of type `from`) as a value of type `to`, the way SQLite converts it when comparing
    * with a `to` value (a number compared with text compares as text …). SQLite itself converts

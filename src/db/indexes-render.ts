@@ -3,7 +3,8 @@
  * the canonical text `_collections.indexes` stores. No database binds parameters in CREATE INDEX,
  * so literals are checked and spliced here.
  */
-import { IndexRenderError, type CompareOp, type IndexColumn, type IndexCondition, type IndexOperand, type IndexSpec } from './indexes.ts';
+import { VALUE_TYPE_OF, type ColumnKind } from './dialect.ts';
+import { IndexRenderError, resolveIndexColumn, type CompareOp, type IndexCollation, type IndexColumn, type IndexCondition, type IndexOperand, type IndexSpec } from './indexes.ts';
 import { ident, join, raw, render, sql, type Sql, type SqlRenderer, type ValueType } from './sql.ts';
 
 // ---------------------------------------------------------------- rendering shared by dialects
@@ -144,6 +145,18 @@ export function conditionSql(cond: IndexCondition, d: ConditionDialect): Sql {
       return join(parts, cond.kind === 'and' ? ' AND ' : ' OR ');
     }
   }
+}
+
+/**
+ * The column a lookup through `spec` compares (`Dialect.indexLookup`), as `columnKinds` spells it:
+ * the index's only entry, a plain column holding text. Anything else is the caller's mistake.
+ */
+export function lookupKey(spec: IndexSpec, columnKinds: Readonly<Record<string, ColumnKind>>): { name: string; collate?: IndexCollation } {
+  const entry = spec.columns.length === 1 ? spec.columns[0] : undefined;
+  if (entry?.kind !== 'column') throw new IndexRenderError(`index ${spec.name} has no single column to look up by`);
+  const name = resolveIndexColumn(entry.name, columnKinds);
+  if (VALUE_TYPE_OF[columnKinds[name]] !== 'text') throw new IndexRenderError(`index ${spec.name}: column "${name}" does not hold text`);
+  return { name, collate: entry.collate };
 }
 
 // ---------------------------------------------------------------- canonical text

@@ -11,6 +11,7 @@ import {
   type IndexColumn,
   type IndexCondition,
   type IndexSpec,
+  whereAdmitsKey,
 } from './indexes.ts';
 import { ident, render, sql } from './sql.ts';
 
@@ -310,5 +311,25 @@ describe('hasUniqueIndexOn', () => {
     ['CREATE UNIQUE INDEX idx ON t (lower(post))', false],
   ])('%s -> %s', (idx, expected) => {
     expect(hasUniqueIndexOn([idx], 'post')).toBe(expected);
+  });
+});
+
+describe('whereAdmitsKey', () => {
+  const admits = (index: string, value: string, nocase: boolean) => whereAdmitsKey(parseIndex(index)!, value, nocase);
+
+  it.each([
+    ['no WHERE', 'CREATE UNIQUE INDEX u ON t (email)', 'a@b.c', false, true],
+    ["PocketBase's `email != ''`", "CREATE UNIQUE INDEX u ON t (email) WHERE email != ''", 'a@b.c', false, true],
+    ['the empty value outside it', "CREATE UNIQUE INDEX u ON t (email COLLATE NOCASE) WHERE email != ''", '', true, false],
+    ['a literal on the left, another spelling of the column', "CREATE UNIQUE INDEX u ON t (email) WHERE '' <> EMAIL", 'x', false, true],
+    ['a literal NOCASE-equal to the value', "CREATE UNIQUE INDEX u ON t (email COLLATE NOCASE) WHERE email != 'X'", 'x', true, false],
+    ['the same literal for an exact key', "CREATE UNIQUE INDEX u ON t (email) WHERE email != 'X'", 'x', false, true],
+    ['IS NOT NULL', 'CREATE UNIQUE INDEX u ON t (email) WHERE email IS NOT NULL', 'x', false, true],
+    ['a condition on another column', "CREATE UNIQUE INDEX u ON t (email) WHERE email != '' AND verified = 1", 'x', false, false],
+    ['OR with one admitting branch', "CREATE UNIQUE INDEX u ON t (email) WHERE verified = 1 OR email != ''", 'x', false, true],
+    ['NOT', "CREATE UNIQUE INDEX u ON t (email) WHERE NOT (email = '')", 'x', false, false],
+    ['a composite key', "CREATE UNIQUE INDEX u ON t (email, n) WHERE email != ''", 'x', false, false],
+  ])('%s', (_what, index, value, nocase, expected) => {
+    expect(admits(index, value, nocase)).toBe(expected);
   });
 });

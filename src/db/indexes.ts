@@ -79,3 +79,40 @@ export function resolveIndexColumn<K>(name: string, columnKinds: Readonly<Record
   if (matches.length !== 1) throw new IndexRenderError(`unknown column "${name}"`);
   return matches[0];
 }
+
+/** ASCII letters folded, nothing else: how SQLite's NOCASE collation compares text. */
+const foldAscii = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+/**
+ * Whether every row whose single key column equals `value` (compared with ASCII letters folded
+ * when `nocase`, as NOCASE compares; exactly otherwise) lies inside the index's WHERE, so that a
+ * lookup through the partial index finds all the rows a plain comparison would. True without a
+ * WHERE. Decided from the condition's shape alone, and false when unsure: `col != 'lit'` with a
+ * literal the value cannot equal (PocketBase's own `email != ''`), `col IS NOT NULL`, and AND/OR
+ * of those.
+ */
+export function whereAdmitsKey(spec: IndexSpec, value: string, nocase: boolean): boolean {
+  const entry = spec.columns.length === 1 ? spec.columns[0] : undefined;
+  if (entry?.kind !== 'column') return false;
+  const key = entry.name.toLowerCase();
+  const isKey = (o: IndexOperand) => o.kind === 'column' && o.name.toLowerCase() === key;
+  const same = (a: string, b: string) => (nocase ? foldAscii(a) === foldAscii(b) : a === b);
+  const admits = (cond: IndexCondition): boolean => {
+    switch (cond.kind) {
+      case 'compare': {
+        if (cond.op !== '!=') return false;
+        const literal = isKey(cond.left) ? cond.right : isKey(cond.right) ? cond.left : undefined;
+        return literal?.kind === 'string' && !same(literal.value, value);
+      }
+      case 'isNull':
+        return cond.negated && isKey(cond.operand);
+      case 'and':
+        return cond.conditions.every(admits);
+      case 'or':
+        return cond.conditions.some(admits);
+      case 'not':
+        return false;
+    }
+  };
+  return spec.where === null || admits(spec.where);
+}

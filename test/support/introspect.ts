@@ -6,6 +6,7 @@
  * DATABASE()). Names are always bound, never spliced.
  */
 import type { Database, RowShape } from '../../src/db/dialect.ts';
+import { indexLookupKeyName } from '../../src/db/dialects/mysql-indexes.ts';
 import { ident, sql, value, type Sql } from '../../src/db/sql.ts';
 
 export interface ColumnInfo {
@@ -126,11 +127,14 @@ export async function tableIndexes(db: Database, table: string): Promise<IndexIn
         INDEX_SHAPE,
       );
       break;
-    case 'mysql':
-      // The dialect's own keys: the invisible row-order primary key and the unique key on `id`
-      // (what a primary key is on the other databases).
-      out = (await mysqlIndexes(db, table)).filter((i) => i.name !== 'PRIMARY' && i.name !== 'id');
+    case 'mysql': {
+      // The dialect's own keys: the invisible row-order primary key, the unique key on `id`
+      // (what a primary key is on the other databases) and the lookup twins of unique keys.
+      const all = await mysqlIndexes(db, table);
+      const twins = new Set(all.filter((i) => i.unique).map((i) => indexLookupKeyName(i.name)));
+      out = all.filter((i) => i.name !== 'PRIMARY' && i.name !== 'id' && !twins.has(i.name));
       break;
+    }
   }
   return out.sort((a, b) => byCodeUnits(a.name, b.name));
 }

@@ -6,7 +6,7 @@ import { IndexRenderError } from '../indexes.ts';
 import { parseIndex } from '../indexes-parse.ts';
 import type { Sql, SqlRenderer } from '../sql.ts';
 import { checkScenario, ddlText, indexScenarios, KINDS, serverInsert } from './index-scenarios.test-support.ts';
-import { createIndexSql, dropIndexSql, indexHelperColumnName, mysqlStringLiteral } from './mysql-indexes.ts';
+import { createIndexSql, dropIndexSql, indexHelperColumnName, indexLookupKeyName, mysqlStringLiteral } from './mysql-indexes.ts';
 
 // MySQL's quoting; the MySQL dialect renders the same way.
 const MYSQL: SqlRenderer = { quoteIdent: (n) => `\`${n.replace(/`/g, '``')}\``, placeholder: () => '?' };
@@ -19,7 +19,11 @@ const EMPTY = "CONVERT(X'' USING utf8mb4) COLLATE utf8mb4_nopad_bin";
 
 describe('MySQL index DDL', () => {
   it('indexes plain columns directly, with prefixes on TEXT columns of non-unique keys', () => {
-    expect(create('CREATE UNIQUE INDEX u ON old (email, n DESC)')).toEqual(['ALTER TABLE `t` ADD UNIQUE INDEX `u` (`email`, `n` DESC)']);
+    // A unique key over TEXT is a hash MariaDB cannot read by: its prefixed twin serves lookups.
+    expect(create('CREATE UNIQUE INDEX u ON old (email, n DESC)')).toEqual([
+      'ALTER TABLE `t` ADD UNIQUE INDEX `u` (`email`, `n` DESC), ADD INDEX `_idx_u_lookup` (`email`(255), `n` DESC)',
+    ]);
+    expect(create('CREATE UNIQUE INDEX u ON t (created, n)')).toEqual(['ALTER TABLE `t` ADD UNIQUE INDEX `u` (`created`, `n`)']);
     expect(create("CREATE INDEX i ON t (email, tags, created, id, n) WHERE email != ''")).toEqual([
       'ALTER TABLE `t` ADD INDEX `i` (`email`(192), `tags`(192), `created`, `id`, `n`)',
     ]);
@@ -30,19 +34,19 @@ describe('MySQL index DDL', () => {
     expect(create('CREATE UNIQUE INDEX u ON t (email COLLATE NOCASE DESC, n COLLATE NOCASE, upper(title))')).toEqual([
       `ALTER TABLE \`t\` ADD COLUMN \`_idx_u_1\` ${LONGTEXT} GENERATED ALWAYS AS (LOWER(\`email\`)) VIRTUAL INVISIBLE, ` +
         `ADD COLUMN \`_idx_u_3\` ${LONGTEXT} GENERATED ALWAYS AS (upper(\`title\`)) VIRTUAL INVISIBLE, ` +
-        'ADD UNIQUE INDEX `u` (`_idx_u_1` DESC, `n`, `_idx_u_3`)',
+        'ADD UNIQUE INDEX `u` (`_idx_u_1` DESC, `n`, `_idx_u_3`), ADD INDEX `_idx_u_lookup` (`_idx_u_1`(192) DESC, `n`, `_idx_u_3`(192))',
     ]);
     expect(create("CREATE UNIQUE INDEX u ON t (email COLLATE NOCASE, n) WHERE email != '' AND verified = 1")).toEqual([
       `ALTER TABLE \`t\` ADD COLUMN \`_idx_u_1\` ${LONGTEXT} GENERATED ALWAYS AS (IF(\`email\` != ${EMPTY} AND \`verified\` = 1, LOWER(\`email\`), NULL)) VIRTUAL INVISIBLE, ` +
         `ADD COLUMN \`_idx_u_2\` DOUBLE GENERATED ALWAYS AS (IF(\`email\` != ${EMPTY} AND \`verified\` = 1, \`n\`, NULL)) VIRTUAL INVISIBLE, ` +
-        'ADD UNIQUE INDEX `u` (`_idx_u_1`, `_idx_u_2`)',
+        'ADD UNIQUE INDEX `u` (`_idx_u_1`, `_idx_u_2`), ADD INDEX `_idx_u_lookup` (`_idx_u_1`(255), `_idx_u_2`)',
     ]);
   });
 
   it('drops the index and every helper column it may have had', () => {
     expect(drop('CREATE INDEX i ON t (email, n)')).toEqual(['ALTER TABLE `t` DROP INDEX IF EXISTS `i`']);
     expect(drop("CREATE UNIQUE INDEX u ON t (email, n) WHERE email != ''")).toEqual([
-      'ALTER TABLE `t` DROP INDEX IF EXISTS `u`, DROP COLUMN IF EXISTS `_idx_u_1`, DROP COLUMN IF EXISTS `_idx_u_2`',
+      'ALTER TABLE `t` DROP INDEX IF EXISTS `u`, DROP INDEX IF EXISTS `_idx_u_lookup`, DROP COLUMN IF EXISTS `_idx_u_1`, DROP COLUMN IF EXISTS `_idx_u_2`',
     ]);
     expect(drop('CREATE INDEX i ON t (email, n COLLATE NOCASE, lower(title))')).toEqual([
       'ALTER TABLE `t` DROP INDEX IF EXISTS `i`, DROP COLUMN IF EXISTS `_idx_i_2`, DROP COLUMN IF EXISTS `_idx_i_3`',
@@ -55,6 +59,9 @@ describe('MySQL index DDL', () => {
     expect(indexHelperColumnName(long, 2)).toBe(indexHelperColumnName(long, 2));
     expect(indexHelperColumnName(long, 2).length).toBeLessThanOrEqual(64);
     expect(indexHelperColumnName(long, 2)).not.toBe(indexHelperColumnName(`${'x'.repeat(69)}y`, 2));
+    expect(indexLookupKeyName('idx_email')).toBe('_idx_idx_email_lookup');
+    expect(indexLookupKeyName(long).length).toBeLessThanOrEqual(64);
+    expect(indexLookupKeyName(long)).not.toBe(indexLookupKeyName(`${'x'.repeat(69)}y`));
   });
 
   it('mysqlStringLiteral hex-encodes the UTF-8 text with a binary collation', () => {

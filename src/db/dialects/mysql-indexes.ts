@@ -20,7 +20,9 @@
  * - Non-unique keys on TEXT-like columns (and text helpers) get a prefix length, shared so the
  *   key stays within InnoDB's 3072 bytes. Unique keys get none: a prefix would make values that
  *   only share their start collide. MariaDB (10.4+) enforces such keys with a hidden hash
- *   ("long unique", `USING HASH`); that is what makes UNIQUE on TEXT work at all.
+ *   ("long unique", `USING HASH`); that is what makes UNIQUE on TEXT work at all. The optimizer
+ *   cannot read rows through that hash, so such a key gets a plain, prefixed twin over the same
+ *   parts (`_idx_<index>_lookup`) for lookups (`indexLookupSql`).
  * - Everything is one ALTER TABLE, so a UNIQUE index refused over duplicate values leaves no
  *   helper column behind: MySQL commits DDL statement by statement, not with the transaction.
  *
@@ -38,8 +40,8 @@
 import { createHash } from 'node:crypto';
 import { VALUE_TYPE_OF, type ColumnKind } from '../dialect.ts';
 import { indexedColumn, resolveIndexColumn, type IndexColumn, type IndexOrder, type IndexSpec } from '../indexes.ts';
-import { checkLiteral, conditionSql, functionSql, orderSql, type ConditionDialect } from '../indexes-render.ts';
-import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { checkLiteral, conditionSql, functionSql, lookupKey, orderSql, type ConditionDialect } from '../indexes-render.ts';
+import { ident, join, raw, sql, value as bound, type Sql, type ValueType } from '../sql.ts';
 
 
 /** Kinds stored as TEXT/LONGTEXT/JSON, which a non-unique key can only hold by a prefix. */
@@ -73,17 +75,25 @@ export function mysqlStringLiteral(value: string): Sql {
   return raw(`CONVERT(X'${Buffer.from(value, 'utf8').toString('hex')}' USING utf8mb4) COLLATE utf8mb4_nopad_bin`);
 }
 
-/**
- * The helper column for key part `position` of an index: `_idx_<index>_<n>`, derived from the
- * index name alone so dropIndexSql finds it again; shortened with a hash to fit MySQL's 64
- * characters.
- */
-export function indexHelperColumnName(indexName: string, position: number): string {
-  const plain = `_idx_${indexName}_${position + 1}`;
+/** `_idx_<index>_<suffix>`, shortened with a hash to fit MySQL's 64 characters. */
+function nameFromIndex(indexName: string, suffix: string): string {
+  const plain = `_idx_${indexName}_${suffix}`;
   if (plain.length <= 64) return plain;
   const hash = createHash('sha256').update(indexName).digest('hex').slice(0, 10);
-  return `_idx_${indexName.slice(0, 40)}_${hash}_${position + 1}`;
+  return `_idx_${indexName.slice(0, 40)}_${hash}_${suffix}`;
 }
+
+/**
+ * The helper column for key part `position` of an index: `_idx_<index>_<n>`, derived from the
+ * index name alone so dropIndexSql finds it again.
+ */
+export const indexHelperColumnName = (indexName: string, position: number): string => nameFromIndex(indexName, String(position + 1));
+
+/**
+ * The readable twin of a unique index (see `createIndexSql`): `_idx_<index>_lookup`, derived from
+ * the index name alone, like the helper columns; index names have a namespace of their own.
+ */
+export const indexLookupKeyName = (indexName: string): string => nameFromIndex(indexName, 'lookup');
 
 type Columns = Readonly<Record<string, ColumnKind>>;
 
@@ -98,6 +108,18 @@ function conditionDialect(columnKinds: Columns): ConditionDialect {
 /** Whether the entry may need a helper column, from the spec alone (so dropping needs no kinds). */
 const mayNeedHelper = (spec: IndexSpec, entry: IndexColumn): boolean =>
   (spec.unique && spec.where !== null) || entry.kind === 'expression' || entry.collate === 'nocase' || entry.collate === 'rtrim';
+
+/**
+ * What a key part computes from its column, when not the column itself: the function of an
+ * expression entry, LOWER for NOCASE and RTRIM for RTRIM (text only, as in SQLite).
+ */
+function keyFunction(entry: IndexColumn, type: ValueType): ((value: Sql) => Sql) | undefined {
+  if (entry.kind === 'expression') return (value) => sql`${functionSql(entry.fn)}(${value})`;
+  if (type !== 'text' && type !== 'json') return undefined;
+  if (entry.collate === 'nocase') return (value) => sql`LOWER(${value})`;
+  if (entry.collate === 'rtrim') return (value) => sql`RTRIM(${value})`;
+  return undefined;
+}
 
 interface KeyPart {
   column: Sql;
@@ -114,14 +136,8 @@ export function createIndexSql(spec: IndexSpec, table: string, columnKinds: Colu
     const name = resolveIndexColumn(indexedColumn(entry), columnKinds);
     const kind = columnKinds[name];
     const col = sql`${ident(name)}`;
-    let type = VALUE_TYPE_OF[kind];
-    const textual = type === 'text' || type === 'json';
-    let value: Sql | undefined;
-    if (entry.kind === 'expression') {
-      value = sql`${functionSql(entry.fn)}(${col})`;
-      type = 'text';
-    } else if (textual && entry.collate === 'nocase') value = sql`LOWER(${col})`;
-    else if (textual && entry.collate === 'rtrim') value = sql`RTRIM(${col})`;
+    const type = entry.kind === 'expression' ? 'text' : VALUE_TYPE_OF[kind];
+    let value = keyFunction(entry, VALUE_TYPE_OF[kind])?.(col);
     if (where) value = sql`IF(${where}, ${value ?? col}, NULL)`;
     if (!value) return { column: col, long: LONG_TEXT_KINDS.has(kind), order: entry.order };
     const helper = sql`${ident(indexHelperColumnName(spec.name, i))}`;
@@ -130,9 +146,13 @@ export function createIndexSql(spec: IndexSpec, table: string, columnKinds: Colu
   });
   const longParts = parts.filter((p) => p.long).length;
   const prefix = raw(`(${Math.min(MAX_PREFIX, Math.floor(PREFIX_BUDGET / Math.max(1, longParts)))})`);
-  const keys = parts.map((p) => sql`${p.column}${!spec.unique && p.long ? prefix : raw('')}${orderSql(p.order)}`);
-  const index = sql`ADD ${raw(spec.unique ? 'UNIQUE INDEX' : 'INDEX')} ${ident(spec.name)} (${join(keys)})`;
-  return [sql`ALTER TABLE ${ident(table)} ${join([...helpers, index])}`];
+  const keys = (prefixed: boolean) => join(parts.map((p) => sql`${p.column}${prefixed && p.long ? prefix : raw('')}${orderSql(p.order)}`));
+  const indexes = [sql`ADD ${raw(spec.unique ? 'UNIQUE INDEX' : 'INDEX')} ${ident(spec.name)} (${keys(!spec.unique)})`];
+  // A unique key with a TEXT part is a long unique key, which MariaDB enforces through a hash it
+  // cannot read rows by (MDEV-34880): every lookup by it would scan the table. A plain twin over
+  // the same parts, prefixed, is what serves lookups (`indexLookupSql`).
+  if (spec.unique && longParts > 0) indexes.push(sql`ADD INDEX ${ident(indexLookupKeyName(spec.name))} (${keys(true)})`);
+  return [sql`ALTER TABLE ${ident(table)} ${join([...helpers, ...indexes])}`];
 }
 
 /** Drops the index and whatever helper columns it may have had, in one statement. */
@@ -140,5 +160,25 @@ export function dropIndexSql(spec: IndexSpec, table: string): Sql[] {
   const helpers = spec.columns.flatMap((entry, i) =>
     mayNeedHelper(spec, entry) ? [sql`DROP COLUMN IF EXISTS ${ident(indexHelperColumnName(spec.name, i))}`] : [],
   );
-  return [sql`ALTER TABLE ${ident(table)} ${join([sql`DROP INDEX IF EXISTS ${ident(spec.name)}`, ...helpers])}`];
+  const twin = spec.unique ? [sql`DROP INDEX IF EXISTS ${ident(indexLookupKeyName(spec.name))}`] : [];
+  return [sql`ALTER TABLE ${ident(table)} ${join([sql`DROP INDEX IF EXISTS ${ident(spec.name)}`, ...twin, ...helpers])}`];
+}
+
+/**
+ * `Dialect.indexLookup`. The key is compared where the index keeps it, the helper column of a
+ * NOCASE, RTRIM or partial unique key (MariaDB never matches an expression to a generated column),
+ * and read through the index's twin. The helper holds NULL outside a partial index's WHERE, so
+ * those rows never match. The helper's LOWER() also folds non-ASCII letters, so the key only
+ * narrows the rows down; the exact comparison (ASCII letters folded, `asciiLower`, as NOCASE
+ * compares) decides.
+ */
+export function indexLookupSql(spec: IndexSpec, table: string, columnKinds: Columns, value: string, asciiLower: (e: Sql) => Sql): Sql {
+  const key = lookupKey(spec, columnKinds);
+  const col = sql`${ident(table, key.name)}`;
+  const v = sql`${bound(value, 'text')}`;
+  const equal = key.collate === 'nocase' ? sql`${asciiLower(col)} = ${asciiLower(v)}` : sql`${col} = ${v}`;
+  const keyed = keyFunction(spec.columns[0], VALUE_TYPE_OF[columnKinds[key.name]]);
+  if (!keyed && !(spec.unique && spec.where)) return equal;
+  const helper = sql`${ident(table, indexHelperColumnName(spec.name, 0))}`;
+  return sql`(${helper} = ${keyed ? keyed(v) : v} AND ${equal})`;
 }

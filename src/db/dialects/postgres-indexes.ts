@@ -22,8 +22,8 @@
  */
 import { VALUE_TYPE_OF, type ColumnKind } from '../dialect.ts';
 import { resolveIndexColumn, type IndexColumn, type IndexSpec } from '../indexes.ts';
-import { checkLiteral, conditionSql, functionSql, orderSql, type ConditionDialect } from '../indexes-render.ts';
-import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { checkLiteral, conditionSql, functionSql, lookupKey, orderSql, type ConditionDialect } from '../indexes-render.ts';
+import { ident, join, raw, sql, value as bound, type Sql, type ValueType } from '../sql.ts';
 
 
 /**
@@ -39,10 +39,10 @@ export function postgresStringLiteral(value: string): Sql {
 
 type Columns = Readonly<Record<string, ColumnKind>>;
 
-/** The column's exact name and value type. */
-function columnOf(name: string, columnKinds: Columns): { col: Sql; type: ValueType } {
+/** The column's exact name (qualified by `table` when given) and value type. */
+function columnOf(name: string, columnKinds: Columns, table?: string): { col: Sql; type: ValueType } {
   const exact = resolveIndexColumn(name, columnKinds);
-  return { col: sql`${ident(exact)}`, type: VALUE_TYPE_OF[columnKinds[exact]] };
+  return { col: sql`${table === undefined ? ident(exact) : ident(table, exact)}`, type: VALUE_TYPE_OF[columnKinds[exact]] };
 }
 
 /**
@@ -52,6 +52,9 @@ function columnOf(name: string, columnKinds: Columns): { col: Sql; type: ValueTy
  */
 const asText = (col: Sql, type: ValueType): Sql => (type === 'text' ? sql`${col} COLLATE "C"` : sql`${col}::text COLLATE "C"`);
 
+/** The key of a NOCASE entry; `indexLookupSql` compares the same expression, so the index serves it. */
+const nocaseKey = (col: Sql, type: ValueType): Sql => sql`lower(${asText(col, type)})`;
+
 function entrySql(entry: IndexColumn, columnKinds: Columns): Sql {
   const order = orderSql(entry.order);
   if (entry.kind === 'expression') {
@@ -60,17 +63,17 @@ function entrySql(entry: IndexColumn, columnKinds: Columns): Sql {
   }
   const { col, type } = columnOf(entry.name, columnKinds);
   const textual = type === 'text' || type === 'json';
-  if (textual && entry.collate === 'nocase') return sql`(lower(${asText(col, type)}))${order}`;
+  if (textual && entry.collate === 'nocase') return sql`(${nocaseKey(col, type)})${order}`;
   if (textual && entry.collate === 'rtrim') return sql`(rtrim(${asText(col, type)}))${order}`;
   return sql`${col}${order}`;
 }
 
-function conditionDialect(columnKinds: Columns): ConditionDialect {
+function conditionDialect(columnKinds: Columns, table?: string): ConditionDialect {
   return {
     string: postgresStringLiteral,
     typeOf: (name) => columnOf(name, columnKinds).type,
     column(name, against) {
-      const { col, type } = columnOf(name, columnKinds);
+      const { col, type } = columnOf(name, columnKinds, table);
       if (type === 'json' && against !== 'null') return sql`(${asText(col, type)})`;
       // SQLite stores booleans as 0/1 and compares them with numbers as such.
       if (type === 'bool' && against === 'number') return sql`CAST(${col} AS INTEGER)`;
@@ -89,4 +92,19 @@ export function createIndexSql(spec: IndexSpec, table: string, columnKinds: Colu
 
 export function dropIndexSql(spec: IndexSpec, _table: string): Sql[] {
   return [sql`DROP INDEX IF EXISTS ${ident(spec.name)}`];
+}
+
+/**
+ * `Dialect.indexLookup`: a NOCASE key compared as the index computes it, `lower(col COLLATE "C")`
+ * (ASCII letters only, as NOCASE), and a partial index's WHERE rendered as in CREATE INDEX,
+ * literals spliced: PostgreSQL uses a partial index only when it can prove the query implies the
+ * index's predicate, which a bound parameter under a generic plan never lets it.
+ */
+export function indexLookupSql(spec: IndexSpec, table: string, columnKinds: Columns, value: string): Sql {
+  const key = lookupKey(spec, columnKinds);
+  const { col, type } = columnOf(key.name, columnKinds, table);
+  const v = sql`${bound(value, 'text')}`;
+  const equal = key.collate === 'nocase' ? sql`${nocaseKey(col, type)} = ${nocaseKey(v, 'text')}` : sql`${col} = ${v}`;
+  if (!spec.where) return equal;
+  return sql`(${equal} AND (${conditionSql(spec.where, conditionDialect(columnKinds, table))}))`;
 }

@@ -8,8 +8,8 @@
  */
 import type { ColumnKind } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
-import { formatIndex } from '../indexes-render.ts';
-import { ident, raw, sql, type Sql } from '../sql.ts';
+import { conditionSql, formatIndex, lookupKey, sqliteStringLiteral } from '../indexes-render.ts';
+import { ident, raw, sql, value as bound, type Sql } from '../sql.ts';
 
 /** `CREATE [UNIQUE] INDEX` on `table` (the collection's current name, whatever the spec says). */
 export function createIndexSql(spec: IndexSpec, table: string, _columnKinds: Readonly<Record<string, ColumnKind>>): Sql[] {
@@ -21,4 +21,20 @@ export function createIndexSql(spec: IndexSpec, table: string, _columnKinds: Rea
 
 export function dropIndexSql(spec: IndexSpec, _table: string): Sql[] {
   return [sql`DROP INDEX IF EXISTS ${ident(spec.name)}`];
+}
+
+/**
+ * `Dialect.indexLookup`: the comparison in the index's own collation (`= ? COLLATE NOCASE` is
+ * what a NOCASE key answers; `LOWER(col) = LOWER(?)` reads no index), and a partial index's WHERE
+ * as the index states it, literals spliced, since SQLite uses a partial index only for a query
+ * whose WHERE contains its condition.
+ */
+export function indexLookupSql(spec: IndexSpec, table: string, columnKinds: Readonly<Record<string, ColumnKind>>, value: string): Sql {
+  const key = lookupKey(spec, columnKinds);
+  const col = sql`${ident(table, key.name)}`;
+  const v = sql`${bound(value, 'text')}`;
+  const equal = key.collate === 'nocase' ? sql`${col} = ${v} COLLATE NOCASE` : sql`${col} = ${v}`;
+  if (!spec.where) return equal;
+  const where = conditionSql(spec.where, { string: sqliteStringLiteral, column: (name) => sql`${ident(table, name)}` });
+  return sql`(${equal} AND (${where}))`;
 }

@@ -23,6 +23,7 @@ export abstract class StandardSqlDialect {
   protected abstract readonly indexDdl: {
     createIndexSql(spec: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[];
     dropIndexSql(spec: IndexSpec, table: string): Sql[];
+    indexLookupSql(spec: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>, value: string, asciiLower: (e: Sql) => Sql): Sql;
   };
   /** CREATE statements of the system tables (`*-system-tables.ts`). */
   protected abstract readonly systemTableStatements: { readonly data: readonly Sql[]; readonly aux: readonly Sql[] };
@@ -33,6 +34,14 @@ export abstract class StandardSqlDialect {
 
   dropIndex(index: IndexSpec, table: string): Sql[] {
     return this.indexDdl.dropIndexSql(index, table);
+  }
+
+  /** The text of `expr` with ASCII letters lower-cased (`Dialect.lower`). */
+  abstract lower(expr: Sql): Sql;
+
+  /** Rendered beside the index DDL, so the lookup compares what the index keeps. */
+  indexLookup(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>, value: string): Sql {
+    return this.indexDdl.indexLookupSql(index, table, columns, value, (e) => this.lower(e));
   }
 
   systemTables(): { readonly data: readonly Sql[]; readonly aux: readonly Sql[] } {

@@ -35,9 +35,22 @@ const COLLECTIONS_TABLE: Collection = Object.freeze(
   }),
 );
 
+/**
+ * Something outside the schema that names collections and follows their renames (the rate limit
+ * labels of the settings), inside the transaction of the schema change, so that a change that
+ * fails renames nothing anywhere.
+ */
+export interface CollectionRenameFollower {
+  /** Rewrites what names collection `from` to name `to`, in `tx`; may refuse with an ApiError. */
+  collectionRenamed(tx: Executor, from: string, to: string): Promise<void>;
+  /** Once the change committed or rolled back: reads again what is stored. */
+  reload(): Promise<unknown>;
+}
+
 export interface CollectionServiceDeps {
   db: Database;
   store: CollectionStore;
+  renameFollowers?: readonly CollectionRenameFollower[];
 }
 
 const withReplaced = (list: readonly Collection[], c: Collection, previousId?: string) => [
@@ -274,14 +287,39 @@ export class CollectionService {
   }
 
   /**
-   * A schema change, applied as one unit: in one transaction where the database rolls DDL back;
-   * elsewhere (MySQL) through shadow tables swapped in at the end (see shadow-ddl.ts).
+   * A schema change, applied as one unit (`applyAtomically`); the rename followers then read
+   * again what it left stored, whether it committed or not.
    */
   private async applyChange(
     changes: readonly PlannedChange[],
     removed: readonly Collection[],
     schema: SchemaLookup,
     opts: { after?: (tx: Executor) => Promise<void>; progress?: { applying?: Collection } } = {},
+  ): Promise<void> {
+    const renames = changes.some((p) => p.previous && p.previous.name !== p.next.name);
+    try {
+      await this.applyAtomically(changes, removed, schema, opts);
+    } finally {
+      if (renames) for (const follower of this.deps.renameFollowers ?? []) await follower.reload();
+    }
+  }
+
+  /** Tells the rename followers that `p` renamed its collection, in the change's transaction. */
+  private async followRename(tx: Executor, p: PlannedChange): Promise<void> {
+    if (!p.previous || p.previous.name === p.next.name) return;
+    for (const follower of this.deps.renameFollowers ?? []) await follower.collectionRenamed(tx, p.previous.name, p.next.name);
+  }
+
+  /**
+   * The change in one transaction where the database rolls DDL back; elsewhere (MySQL) through
+   * shadow tables swapped in at the end (see shadow-ddl.ts). Renames are followed right after
+   * the collection's own row is written, in the same transaction.
+   */
+  private async applyAtomically(
+    changes: readonly PlannedChange[],
+    removed: readonly Collection[],
+    schema: SchemaLookup,
+    opts: { after?: (tx: Executor) => Promise<void>; progress?: { applying?: Collection } },
   ): Promise<void> {
     const { after, progress = {} } = opts;
     const { db } = this.deps;
@@ -295,6 +333,7 @@ export class CollectionService {
         for (const p of changes) {
           progress.applying = p.next;
           await this.apply(tx, p.next, p.previous, schema);
+          await this.followRename(tx, p);
         }
         if (after) await after(tx);
       });
@@ -310,7 +349,10 @@ export class CollectionService {
       },
       writeRows: async (tx) => {
         for (const r of removed) await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
-        for (const p of changes) await this.writeRow(tx, p.next, p.previous);
+        for (const p of changes) {
+          await this.writeRow(tx, p.next, p.previous);
+          await this.followRename(tx, p);
+        }
         if (after) await after(tx);
       },
     });

@@ -20,7 +20,8 @@ async function dropIndexes(tx: Executor, c: Collection): Promise<void> {
   }
 }
 
-const columnKinds = (c: Collection): Record<string, ColumnKind> => Object.fromEntries(c.fields.map((f) => [f.name, specOf(f).kind]));
+/** The kind of each column of the collection's table, by field name. */
+export const columnKindsOf = (c: Collection): Record<string, ColumnKind> => Object.fromEntries(c.fields.map((f) => [f.name, specOf(f).kind]));
 
 /**
  * Creates the collection's indexes. A statement the database refuses (a UNIQUE index over
@@ -29,7 +30,7 @@ const columnKinds = (c: Collection): Record<string, ColumnKind> => Object.fromEn
  */
 async function createIndexes(tx: Executor, c: Collection, table = c.name): Promise<void> {
   const errors: ErrorData = {};
-  const kinds = columnKinds(c);
+  const kinds = columnKindsOf(c);
   for (const [i, s] of c.indexes.entries()) {
     const parsed = parseIndex(s);
     if (!parsed) continue;

@@ -5,7 +5,7 @@ import { nowString } from '../../kernel/time.ts';
 import { sentenize } from '../collections/fields/errors.ts';
 import type { RequestContext } from '../context.ts';
 import { decodeOnto, SettingsDecodeError } from './decode.ts';
-import { cloneSettings, defaultSettings, freezeSettings, maskedSettings, SETTINGS_SHAPE, storedSettings, type Settings } from './model.ts';
+import { cloneSettings, defaultSettings, freezeSettings, maskedSettings, SETTINGS_SHAPE, storedSettings, type RateLimitRule, type Settings } from './model.ts';
 import { checkS3Filesystem, S3CheckError } from './s3-check.ts';
 import { s3TestErrors, validateSettings } from './validate.ts';
 
@@ -42,6 +42,18 @@ async function writeSettings(db: Executor, settings: Settings, exists: boolean):
   const now = nowString();
   if (exists) await db.run(sql`UPDATE _params SET value = ${value}, updated = ${now} WHERE id = ${SETTINGS_ID}`);
   else await db.run(sql`INSERT INTO _params (id, value, created, updated) VALUES (${SETTINGS_ID}, ${value}, ${now}, ${now})`);
+}
+
+/**
+ * The rules whose label is `<from>:<tag>` relabelled `<to>:<tag>`, as PocketBase does when a
+ * collection is renamed (core/settings_model.go, its OnCollectionUpdate hook): prefix matched
+ * exactly, case included; other labels (`*:<tag>`, paths, a bare tag equal to the name) stay.
+ * Undefined when no label changes.
+ */
+function renamedRateLimitRules(rules: readonly RateLimitRule[], from: string, to: string): RateLimitRule[] | undefined {
+  const prefix = `${from}:`;
+  if (!rules.some((r) => r.label.startsWith(prefix))) return undefined;
+  return rules.map((r) => (r.label.startsWith(prefix) ? { ...r, label: `${to}:${r.label.slice(prefix.length)}` } : { ...r }));
 }
 
 /**
@@ -124,6 +136,22 @@ export class SettingsService {
     });
     this.replace(saved);
     return this.current;
+  }
+
+  /**
+   * Relabels the rate limit rules of collection `from`, now named `to`, in the stored settings,
+   * inside `tx`: the transaction that renames the collection, so a rename that fails changes
+   * neither. The copy in memory follows at the next `reload()`, once `tx` has ended.
+   */
+  async collectionRenamed(tx: Executor, from: string, to: string): Promise<void> {
+    const stored = await readSettings(tx);
+    const rules = stored && renamedRateLimitRules(stored.rateLimits.rules, from, to);
+    if (!stored || !rules) return;
+    stored.rateLimits.rules = rules;
+    // A label may now clash with a stale one already naming `to`: refused, like any invalid save.
+    const errors = validateSettings(stored);
+    if (Object.keys(errors).length) throw badRequest(SAVE_FAILED, errors);
+    await writeSettings(tx, stored, true);
   }
 
   /**
