@@ -85,6 +85,25 @@ describe('auth-with-password on any auth collection', () => {
     expect(ratio).toBeLessThan(2);
   });
 
+  it('holds an identity\'s password sign-ins back after 10 failures, whoever sends them; other identities go on', async () => {
+    await authCollection('lockout', {});
+    await createRecord(server, 'lockout', { email: 'bob@lockout.io', password: PASSWORD, passwordConfirm: PASSWORD });
+    for (let i = 0; i < 10; i++) {
+      // From many addresses: the per-IP limits (off by default) would not see one guesser.
+      const res = await api(server, 'POST', '/api/collections/lockout/auth-with-password', {
+        body: { identity: i % 2 ? 'ann@lockout.io' : 'ANN@lockout.io', password: `guess-${i}` },
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      });
+      expect(res.status).toBe(400);
+    }
+    const held = await signIn('lockout', { identity: 'ann@lockout.io', password: PASSWORD });
+    expect(held).toMatchObject({ status: 429, body: { status: 429, message: 'Too many failed sign-in attempts, please try again later.', data: {} } });
+    expect((await signIn('lockout', { identity: 'bob@lockout.io', password: PASSWORD })).status).toBe(200);
+    // Unknown identities are counted alike: the 429 tells nothing about who has an account.
+    for (let i = 0; i < 10; i++) await signIn('lockout', { identity: 'ghost@lockout.io', password: `guess-${i}` });
+    expect((await signIn('lockout', { identity: 'ghost@lockout.io', password: PASSWORD })).status).toBe(429);
+  });
+
   it('checks authRule with the request as it came: @request.context is "password", @request.auth the sender', async () => {
     await authCollection('nopassword', { authRule: '@request.context != "password"' });
     const refused = await signIn('nopassword', { identity: 'ann@nopassword.io', password: PASSWORD });

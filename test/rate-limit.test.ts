@@ -21,9 +21,11 @@ const settings = async (patch: Record<string, unknown>, headers?: Record<string,
 };
 const rule = (label: string, maxRequests: number, audience = '', duration = 60) => ({ label, audience, duration, maxRequests });
 const limits = (rules: unknown[], extra: Record<string, unknown> = {}) => settings({ rateLimits: { enabled: true, rules, ...extra } });
+let guesses = 0;
+/** A wrong password for a new identity each time: the per-identity bound (failed-sign-ins.ts) stays out of these tests. */
 const wrongPassword = (collection = 'users', headers?: Record<string, string>) =>
   api(server, 'POST', `/api/collections/${collection}/auth-with-password`, {
-    body: { identity: 'nobody@example.com', password: 'wrong-password' },
+    body: { identity: `nobody${++guesses}@example.com`, password: 'wrong-password' },
     headers,
   });
 /** Statuses of `n` sequential requests. */

@@ -13,6 +13,7 @@ import { parseFields } from './respond.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { recordRoutes } from './routes/records.ts';
+import { oauth2Routes } from './routes/oauth2.ts';
 import { authRoutes } from './routes/auth.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { authEmailRoutes } from './routes/auth-email.ts';
@@ -243,6 +244,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       collectionRoutes(api, services);
       recordRoutes(api, services);
       authRoutes(api, services);
+      oauth2Routes(api);
       settingsRoutes(api, services);
       authEmailRoutes(api, services);
     },

@@ -43,6 +43,9 @@ const MIXED_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 /** A password nobody knows (30 mixed-case letters and digits), set where PocketBase sets a random one. */
 export const randomPassword = (): string => randomString(30, MIXED_ALNUM);
 
+/** Mixed-case letters and digits, as PocketBase's `security.RandomString` (OAuth2 states, PKCE verifiers). */
+export const randomAlphanumeric = (length: number): string => randomString(length, MIXED_ALNUM);
+
 const ID_RE = /^[a-z0-9]+$/;
 export const isDefaultRecordId = (id: string): boolean => id.length === 15 && ID_RE.test(id);
 

@@ -7,16 +7,18 @@
  *
  * Codes are stored hashed (the `_otps.password` field, bcrypt cost 8), live `otp.duration`
  * seconds and are single-use: a successful sign-in deletes its row first, whatever follows (MFA,
- * authRule). Guessing is bounded: a row that took MAX_ATTEMPTS wrong codes is deleted, so an
- * 8-digit code gives an attacker 5 tries in 10^8 per mail (PocketBase limits 5 tries per IP and
- * 3 minutes instead; with a code deleted after 5, rotating addresses does not help).
+ * authRule). Guessing is bounded twice: as in PocketBase, a record takes at most 5 attempts in
+ * 3 minutes whatever the code or the client's address (then 429); and beyond PocketBase, a row
+ * that took MAX_ATTEMPTS wrong codes is deleted, so an 8-digit code gives an attacker 5 tries in
+ * 10^8 per mail however long they wait.
  */
 import { randomInt } from 'node:crypto';
 import { ident, sql } from '../../db/sql.ts';
 import type { Executor } from '../../db/dialect.ts';
 import type { Collection } from '../../db/schema.ts';
 import type { Mailer } from '../../infra/mailer.ts';
-import { badRequest, fieldError, forbidden, type ErrorData } from '../../kernel/errors.ts';
+import { ApiError, badRequest, fieldError, forbidden, type ErrorData } from '../../kernel/errors.ts';
+import { MemoryRateLimiter, type RateLimiter } from '../../infra/rate-limit.ts';
 import { newRecordId } from '../../kernel/ids.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import { formatDate } from '../../kernel/time.ts';
@@ -31,6 +33,8 @@ export const OTPS = '_otps';
 
 /** Wrong codes a row takes before it is deleted. */
 export const MAX_ATTEMPTS = 5;
+/** Attempts per record and window, whatever the code (PocketBase's `@pb_otp_` rule: 5 in 180 s). */
+const RECORD_ATTEMPTS = { maxRequests: 5, durationMs: 180_000 };
 /** Unexpired codes a record may hold before a request re-answers the newest (PocketBase: 9). */
 const MAX_PENDING = 9;
 const DIGITS = '1234567890';
@@ -59,6 +63,8 @@ export interface OtpDeps {
   logger: Logger;
   /** A superuser principal for Baton's own writes to `_otps`. */
   system: () => Principal;
+  /** Counts attempts per record (a memory store of its own unless given; several nodes share one). */
+  attemptLimiter?: RateLimiter;
 }
 
 const disabled = () => forbidden('The collection is not configured to allow OTP authentication.');
@@ -77,7 +83,11 @@ export class OtpService {
   /** Mails still being sent (request-otp answers before its mail is out). */
   private readonly sending = new Set<Promise<void>>();
 
-  constructor(private readonly deps: OtpDeps) {}
+  private readonly recordAttempts: RateLimiter;
+
+  constructor(private readonly deps: OtpDeps) {
+    this.recordAttempts = deps.attemptLimiter ?? new MemoryRateLimiter();
+  }
 
   /** `request-otp`: the id to sign in with; a random one for an unknown email. */
   async request(ctx: RequestContext, collection: Collection, body: { email?: unknown }, findByEmail: (email: string) => Promise<RecordData | undefined>): Promise<{ otpId: string }> {
@@ -149,6 +159,10 @@ export class OtpService {
     if (!row || row.collectionRef !== collection.id || !(Date.now() - created <= options.duration * 1000)) throw invalidOtp();
     const record = await findById(String(row.recordRef));
     if (!record) throw invalidOtp();
+    const { maxRequests, durationMs } = RECORD_ATTEMPTS;
+    if (!(await this.recordAttempts.hit(`${collection.id}/${String(record.id)}`, maxRequests, durationMs)).allowed) {
+      throw new ApiError(429, 'Too many attempts, please try again later with a new OTP.');
+    }
     if (!(await verifyPassword(code, String(row.password ?? '')))) {
       const failures = (this.attempts.get(otpId) ?? 0) + 1;
       if (failures >= MAX_ATTEMPTS) {

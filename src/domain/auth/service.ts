@@ -4,7 +4,7 @@ import { badRequest, fieldError, forbidden, notFound, unauthorized, type ErrorDa
 import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import type { RequestInfo } from '../../filter/index.ts';
 import { GUEST, isSuperuser, systemContext, type Principal, type RequestContext, withPrincipal } from '../context.ts';
-import { randomPassword } from '../../kernel/ids.ts';
+import { randomAlphanumeric, randomPassword } from '../../kernel/ids.ts';
 import type { RecordService } from '../records/service.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
 import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
@@ -19,8 +19,13 @@ import { identityMatch, uniqueIndexOn } from './identity.ts';
 import { type AuthMethod, MfaSessions, mfaOptions, type MfaRequired } from './mfa.ts';
 import { OtpService, otpOptions } from './otp.ts';
 import { AuthOrigins } from './auth-origins.ts';
+import { OAuth2Flow, type OAuth2Login, oauth2Options } from './oauth2/flow.ts';
+import { createOAuth2Provider } from './oauth2/providers.ts';
+import type { OAuth2Provider, OAuth2ProviderConfig, OAuth2User } from './oauth2/types.ts';
+import { createHash } from 'node:crypto';
 import { type PasswordAlgorithm, verifyPassword } from './passwords.ts';
 import { unknownIdentityCost } from './unknown-identity.ts';
+import { FailedSignIns } from './failed-sign-ins.ts';
 import { ipListMatcher } from '../settings/network.ts';
 import { isRefreshable, parseTokenClaims, signAuthToken, TokenType, verifyAuthToken } from './tokens.ts';
 
@@ -29,6 +34,8 @@ const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export interface AuthResponse {
   record: Record<string, unknown>;
   token: string;
+  /** OAuth2 sign-ins: the provider's account (PocketBase's `meta`). */
+  meta?: Record<string, unknown>;
 }
 
 export interface AuthServiceDeps {
@@ -47,6 +54,24 @@ export interface AuthServiceDeps {
   /** `settings.meta` as it is now, for the OTP mail's placeholders. */
   appMeta?: () => AppMeta | Promise<AppMeta>;
   logger?: Logger;
+  /** Failed password sign-ins per identity (its own memory store unless given). */
+  failedSignIns?: FailedSignIns;
+  /** Sets up an OAuth2 provider from a collection's entry (createOAuth2Provider unless given). */
+  oauth2Providers?: (config: OAuth2ProviderConfig) => OAuth2Provider;
+}
+
+/** One provider of `auth-methods`: where the client sends the user, with the state and PKCE pair it keeps. */
+export interface AuthMethodProvider {
+  name: string;
+  displayName: string;
+  logo: string;
+  state: string;
+  authURL: string;
+  /** PocketBase's pre-0.23 spelling of authURL. */
+  authUrl: string;
+  codeVerifier: string;
+  codeChallenge: string;
+  codeChallengeMethod: string;
 }
 
 export type { MfaRequired } from './mfa.ts';
@@ -54,10 +79,10 @@ export type { MfaRequired } from './mfa.ts';
 /** The answer of `auth-methods`, in PocketBase's shape. */
 export interface AuthMethods {
   password: { identityFields: string[]; enabled: boolean };
-  oauth2: { providers: unknown[]; enabled: boolean };
+  oauth2: { providers: AuthMethodProvider[]; enabled: boolean };
   mfa: { enabled: boolean; duration: number };
   otp: { enabled: boolean; duration: number };
-  authProviders: unknown[] | null;
+  authProviders: AuthMethodProvider[] | null;
   usernamePassword: boolean;
   emailPassword: boolean;
 }
@@ -96,6 +121,8 @@ export class AuthService {
   /** One-time passwords (request-otp, auth-with-otp, `baton superuser otp`). */
   readonly otp: OtpService;
   private readonly origins: AuthOrigins;
+  private readonly oauth2: OAuth2Flow;
+  private readonly failures: FailedSignIns;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: AuthServiceDeps) {
@@ -103,6 +130,16 @@ export class AuthService {
     this.mfa = new MfaSessions({ db: deps.db, records: deps.records, system });
     this.otp = new OtpService({ db: deps.db, records: deps.records, mailer: deps.mailer, appMeta: deps.appMeta, logger: deps.logger ?? silentLogger, system });
     this.origins = new AuthOrigins({ db: deps.db, records: deps.records, mailer: deps.mailer, appMeta: deps.appMeta, system });
+    this.failures = deps.failedSignIns ?? new FailedSignIns();
+    this.oauth2 = new OAuth2Flow({
+      db: deps.db,
+      records: deps.records,
+      system,
+      findById: (c, id) => this.findById(c, id),
+      findByEmail: (c, email) => this.findByIdentity(c, email, ['email']),
+      providers: deps.oauth2Providers,
+      logger: deps.logger ?? silentLogger,
+    });
   }
 
   /**
@@ -212,15 +249,32 @@ export class AuthService {
     }
     if (Object.keys(errors).length) throw badRequest('An error occurred while validating the submitted data.', errors);
 
+    this.failures.assertAllowed(collection.id, identity);
     const candidates = identityField ? [identityField] : [...identityFields].sort((a, b) => (a === 'email' ? -1 : b === 'email' ? 1 : 0));
     const record = await this.findByIdentity(collection, identity, candidates);
     // Unknown identities (and accounts without a password) pay for a check costed like the
     // collection's real hashes, so timing does not reveal who has an account.
     const hash = record ? String(record.password ?? '') : '';
     const ok = await verifyPassword(password, hash, hash ? undefined : await unknownIdentityCost(this.deps.db, collection, this.deps.passwordHash));
-    if (!record || !ok) throw badRequest('Failed to authenticate.');
+    if (!record || !ok) {
+      await this.failures.failed(collection.id, identity);
+      throw badRequest('Failed to authenticate.');
+    }
     const info = requestInfoOf(ctx, loginBody(login), 'password');
     return this.signIn(ctx, collection, record, 'password', info, mfaIdOf(ctx, login), options);
+  }
+
+  /**
+   * `auth-with-oauth2`: the provider's code signs in the record linked to its account (or the
+   * one with its verified email, or a new one from `createData`); the answer carries the
+   * provider's account as `meta`, with `isNew`.
+   */
+  async authWithOAuth2(ctx: RequestContext, ref: string, login: OAuth2Login, options: AuthResponseOptions = {}): Promise<AuthResponse | MfaRequired> {
+    const collection = this.authCollection(ref);
+    const { record, user, isNew } = await this.oauth2.account(ctx, collection, login);
+    const info = requestInfoOf(ctx, { ...login } as Record<string, unknown>, 'oauth2');
+    const result = await this.signIn(ctx, collection, record, 'oauth2', info, mfaIdOf(ctx, login), options);
+    return isMfaRequired(result) ? result : { ...result, meta: oauth2Meta(user, isNew) };
   }
 
   /**
@@ -309,22 +363,37 @@ export class AuthService {
     return this.response(ctx, collection, record, await signAuthToken(record, collection), options);
   }
 
-  /** `auth-methods`: which sign-in methods the collection offers, in PocketBase's shape. */
-  authMethods(ref: string): AuthMethods {
+  /**
+   * `auth-methods`: which sign-in methods the collection offers, in PocketBase's shape. Each OAuth2
+   * provider comes with a fresh state and PKCE pair; one that cannot be set up (a discovery that
+   * fails) is left out and logged, as PocketBase skips it.
+   */
+  async authMethods(ref: string): Promise<AuthMethods> {
     const collection = this.authCollection(ref);
     const passwordAuth = (collection.options.passwordAuth ?? {}) as { enabled?: boolean; identityFields?: string[] };
     const password = passwordAuth.enabled === true;
     const identityFields = password ? [...(passwordAuth.identityFields ?? [])] : [];
     const mfa = mfaOptions(collection);
     const otp = otpOptions(collection);
+    const oauth2 = oauth2Options(collection);
+    const providers: AuthMethodProvider[] = [];
+    if (oauth2.enabled) {
+      const setUp = this.deps.oauth2Providers ?? createOAuth2Provider;
+      for (const config of oauth2.providers) {
+        try {
+          providers.push(await authMethodProvider(setUp(config)));
+        } catch (e) {
+          this.deps.logger?.debug({ err: e, provider: config.name }, 'OAuth2 provider left out of auth-methods');
+        }
+      }
+    }
     return {
       password: { identityFields, enabled: password },
-      // Baton has no OAuth2 providers yet: none is offered, whatever the collection's options say.
-      oauth2: { providers: [], enabled: false },
+      oauth2: { providers, enabled: oauth2.enabled },
       mfa: { enabled: mfa.enabled, duration: mfa.enabled ? mfa.duration : 0 },
       otp: { enabled: otp.enabled, duration: otp.enabled ? otp.duration : 0 },
-      // PocketBase's pre-0.23 keys, still sent for older SDKs.
-      authProviders: null,
+      // PocketBase's pre-0.23 keys, still sent for older SDKs (its providers without the logo).
+      authProviders: oauth2.enabled ? providers.map((p) => ({ ...p, logo: '' })) : null,
       usernamePassword: password && identityFields.includes('username'),
       emailPassword: password && identityFields.includes('email'),
     };
@@ -398,3 +467,38 @@ export class AuthService {
   }
 }
 
+/** A provider's entry of `auth-methods`: its authorization URL with a new state and, with PKCE, an S256 pair. */
+async function authMethodProvider(provider: OAuth2Provider): Promise<AuthMethodProvider> {
+  const state = randomAlphanumeric(30);
+  const codeVerifier = provider.pkce ? randomAlphanumeric(43) : '';
+  const codeChallenge = provider.pkce ? createHash('sha256').update(codeVerifier).digest('base64url') : '';
+  const authURL = await provider.authURL({ state, codeChallenge: codeChallenge || undefined });
+  return {
+    name: provider.name,
+    displayName: provider.displayName || provider.name,
+    logo: provider.logo,
+    state,
+    authURL,
+    authUrl: authURL,
+    codeVerifier,
+    codeChallenge,
+    codeChallengeMethod: provider.pkce ? 'S256' : '',
+  };
+}
+
+/** PocketBase's `meta` of an OAuth2 sign-in: the provider's account, keys sorted as Go sorts a map's. */
+function oauth2Meta(user: OAuth2User, isNew: boolean): Record<string, unknown> {
+  return {
+    accessToken: user.accessToken,
+    avatarURL: user.avatarURL,
+    avatarUrl: user.avatarURL,
+    email: user.email,
+    expiry: user.expiry,
+    id: user.id,
+    isNew,
+    name: user.name,
+    rawUser: user.rawUser,
+    refreshToken: user.refreshToken,
+    username: user.username,
+  };
+}

@@ -13,6 +13,8 @@ import { parseIndex } from '../../db/indexes-parse.ts';
 import type { Collection } from '../../db/schema.ts';
 import { TOKEN_OPTION_KEYS } from './defaults.ts';
 import { lengthRule, maxThreshold, minThreshold, required, templateError } from './fields/errors.ts';
+import { isUrl } from './fields/domains.ts';
+import { isKnownOAuth2Provider } from '../auth/oauth2/providers.ts';
 
 type Json = Record<string, unknown>;
 type Nested = Record<string, FieldError | Json | undefined>;
@@ -118,12 +120,18 @@ export function validateAuthOptions(c: Collection, errors: ErrorData): void {
       const name = str(provider.name);
       const entry: Nested = {};
       if (name === '') entry.name = required();
-      else if (seen.has(name)) {
+      else if (!isKnownOAuth2Provider(name)) {
+        entry.name = templateError('validation_missing_provider', 'Invalid or missing provider with name {{.name}}.', { name });
+      } else if (seen.has(name)) {
         entry.name = templateError('validation_duplicated_provider', 'the provider {{.name}} is already registered', { name });
       }
       seen.add(name);
       if (str(provider.clientId) === '') entry.clientId = required();
       if (str(provider.clientSecret) === '') entry.clientSecret = required();
+      for (const key of ['authURL', 'tokenURL', 'userInfoURL']) {
+        const url = str(provider[key]);
+        if (url !== '' && !isUrl(url)) entry[key] = fieldError('validation_is_url', 'Must be a valid URL.');
+      }
       if (Object.keys(entry).length) providers[String(i)] = entry as Json;
     });
     if (Object.keys(providers).length) found.oauth2 = { providers: providers as Json };

@@ -44,12 +44,30 @@ function mergeAuthOptions(base: Json, input: Json): Json {
     const value = input[key];
     if ((TOKEN_OPTION_KEYS as readonly string[]).includes(key) && isObject(value)) {
       out[key] = { ...(isObject(base[key]) ? base[key] : {}), ...value };
+    } else if (key === 'oauth2' && isObject(value) && isObject(base[key])) {
+      out[key] = mergeOAuth2(base[key] as Json, value);
     } else if (isObject(value) && isObject(base[key])) {
       out[key] = { ...(base[key] as Json), ...value };
     } else {
       out[key] = value;
     }
   }
+  return out;
+}
+
+/**
+ * The `oauth2` options over `base`: the collection's JSON never shows a provider's clientSecret,
+ * so a provider sent back without one keeps the secret it had under its name.
+ */
+function mergeOAuth2(base: Json, input: Json): Json {
+  const out: Json = { ...base, ...input };
+  if (!Array.isArray(input.providers)) return out;
+  const before = Array.isArray(base.providers) ? base.providers.filter(isObject) : [];
+  out.providers = input.providers.map((p) => {
+    if (!isObject(p) || (typeof p.clientSecret === 'string' && p.clientSecret !== '')) return p;
+    const kept = before.find((b) => b.name === p.name)?.clientSecret;
+    return kept === undefined ? p : { ...p, clientSecret: kept };
+  });
   return out;
 }
 

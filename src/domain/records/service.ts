@@ -49,6 +49,11 @@ export interface ReadOptions {
   expand?: string;
 }
 
+export interface CreateOptions extends ReadOptions {
+  /** `@request.context` for the create and manage rules ('default' unless a sign-in creates: 'oauth2'). */
+  requestContext?: string;
+}
+
 export interface RecordServiceDeps {
   db: Database;
   schema: SchemaLookup;
@@ -83,12 +88,12 @@ export class RecordService {
     return c;
   }
 
-  private scope(ctx: RequestContext, collection: Collection, body?: Record<string, unknown>, current?: RecordData): FilterScope {
+  private scope(ctx: RequestContext, collection: Collection, body?: Record<string, unknown>, current?: RecordData, context = 'default'): FilterScope {
     return {
       schema: this.deps.schema,
       collection,
       tableAlias: collection.name,
-      request: requestInfoOf(ctx, body, 'default', current),
+      request: requestInfoOf(ctx, body, context, current),
       superuser: isSuperuser(ctx),
       statistics: this.deps.statistics,
     };
@@ -168,7 +173,7 @@ export class RecordService {
     return (await this.export(ctx, collection, [record], options.expand))[0];
   }
 
-  async create(ctx: RequestContext, ref: string, input: RecordInput, options: ReadOptions = {}): Promise<Record<string, unknown>> {
+  async create(ctx: RequestContext, ref: string, input: RecordInput, options: CreateOptions = {}): Promise<Record<string, unknown>> {
     const { db } = this.deps;
     const collection = this.collection(ref, 'Missing or invalid collection context.');
     if (collection.type === 'view') throw badRequest('Unsupported collection type.');
@@ -186,10 +191,11 @@ export class RecordService {
       // Security: the rules see verified=false whatever was sent, or a manageRule trusting
       // `verified` could be met by sending verified=true.
       if (collection.type === 'auth') dummy.verified = false;
-      const allowed = await this.dummyMatches(ctx, collection, dummy, body, collection.createRule);
+      const context = options.requestContext;
+      const allowed = await this.dummyMatches(ctx, collection, dummy, body, collection.createRule, context);
       if (!allowed) throw badRequest(CREATE_FAILED);
       if (collection.type === 'auth' && collection.options.manageRule) {
-        opts.canManage = await this.dummyMatches(ctx, collection, dummy, body, collection.options.manageRule as string);
+        opts.canManage = await this.dummyMatches(ctx, collection, dummy, body, collection.options.manageRule as string, context);
         if (opts.canManage) grantManageAccess(change);
       }
     }
@@ -387,11 +393,12 @@ export class RecordService {
     values: Record<string, unknown>,
     body: Record<string, unknown>,
     rule: string | null,
+    context?: string,
   ): Promise<boolean> {
     const { db } = this.deps;
     // An empty rule lets everyone in: no request scope to build, nothing to compile.
     if (rule !== null && rule.trim() === '') return true;
-    const condition = ruleCondition(db, this.scope(ctx, collection, body), rule);
+    const condition = ruleCondition(db, this.scope(ctx, collection, body, undefined, context), rule);
     if (!condition) return true;
     // Typed, so databases that type a bare parameter as text compare each column as its field.
     const types = new Map(collection.fields.map((f) => [f.name, fieldValueType(f)]));

@@ -9,7 +9,7 @@ interface Params {
   collection: string;
 }
 
-/** Sign-in (password, OTP), token refresh, impersonation and the list of sign-in methods, for every auth collection. */
+/** Sign-in (password, OTP, OAuth2), token refresh, impersonation and the list of sign-in methods, for every auth collection. */
 export function authRoutes(api: FastifyInstance, services: Services): void {
   const config = { invalidBodyMessage: 'An error occurred while loading the submitted data.' };
   // PocketBase's rate-limit tags per route (apis/record_auth.go): `users:auth` … then `*:auth` ….
@@ -22,6 +22,13 @@ export function authRoutes(api: FastifyInstance, services: Services): void {
       expand: request.ctx.query.expand,
     });
     // A first factor of MFA: PocketBase answers 401 with the session id alone, not an error body.
+    if (isMfaRequired(result)) return reply.code(401).send({ mfaId: result.mfaId });
+    return sendRecord(request, reply, result, maxResponseBytes);
+  });
+
+  api.post<{ Params: Params }>('/collections/:collection/auth-with-oauth2', { config: tagged('authWithOAuth2', 'auth') }, async (request, reply) => {
+    const { body } = await readRecordInput(request);
+    const result = await services.auth.authWithOAuth2(request.ctx, request.params.collection, body, { expand: request.ctx.query.expand });
     if (isMfaRequired(result)) return reply.code(401).send({ mfaId: result.mfaId });
     return sendRecord(request, reply, result, maxResponseBytes);
   });
@@ -48,7 +55,7 @@ export function authRoutes(api: FastifyInstance, services: Services): void {
   });
 
   api.get<{ Params: Params }>('/collections/:collection/auth-methods', { config: { rateLimit: { tags: ['listAuthMethods'] } } }, async (request, reply) => {
-    return sendJson(request, reply, services.auth.authMethods(request.params.collection));
+    return sendJson(request, reply, await services.auth.authMethods(request.params.collection));
   });
 
   api.post<{ Params: Params }>('/collections/:collection/auth-refresh', { config: { rateLimit: { tags: ['authRefresh'] } } }, async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../domain/services.ts';
 import { sendTestEmail } from '../../domain/settings/test-email.ts';
+import { appleClientSecret } from '../../domain/auth/oauth2/apple-secret.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { requireSuperuser, sendJson } from '../respond.ts';
 
@@ -22,10 +23,7 @@ function jsonBody(request: FastifyRequest): unknown {
   return body;
 }
 
-/**
- * PocketBase's settings API; superusers only. POST /settings/test/email waits for the mailer.
- * Not served yet: POST /settings/apple/generate-client-secret (OAuth2).
- */
+/** PocketBase's settings API; superusers only. POST /settings/test/email waits for the mailer. */
 export function settingsRoutes(api: FastifyInstance, services: Services): void {
   const { settings } = services;
   api.register(async (scope) => {
@@ -41,6 +39,9 @@ export function settingsRoutes(api: FastifyInstance, services: Services): void {
       await sendTestEmail({ schema: services.schema, mailer: services.mailer, meta: settings.get().meta }, jsonBody(request));
       return reply.code(204).send();
     });
+    scope.post('/settings/apple/generate-client-secret', { config }, async (request, reply) =>
+      sendJson(request, reply, await appleClientSecret(jsonBody(request))),
+    );
     scope.post('/settings/test/s3', { config }, async (request, reply) => {
       await settings.testS3(request.ctx, jsonBody(request));
       return reply.code(204).send();
