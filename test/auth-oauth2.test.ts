@@ -208,6 +208,21 @@ describe('auth-with-oauth2', () => {
     expect(old.status).toBe(400);
   });
 
+  it('gives sign-ups and claimed records a random password the field\'s own pattern does not apply to, as PocketBase', async () => {
+    // A pattern no random password meets: the sign-up and the claim must not trip on it.
+    await oauthCollection('om_strict', {
+      fields: [text('name'), text('nick', { max: 20 }), { name: 'password', type: 'password', required: true, min: 8, max: 71, pattern: '^.*[!@#].*$', hidden: true, cost: 10 }],
+    });
+    account = { sub: 'acct-strict', email: 'strict@oauth.test', email_verified: true };
+    const signedUp = await signIn(new PocketBase(server.url), 'om_strict');
+    expect(signedUp.meta?.isNew).toBe(true);
+    const squatter = await createRecord(server, 'om_strict', { email: 'taken@oauth.test', password: 'squat!pass', passwordConfirm: 'squat!pass' });
+    account = { sub: 'acct-taken', email: 'taken@oauth.test', email_verified: true };
+    const claimed = await signIn(new PocketBase(server.url), 'om_strict');
+    expect(claimed.record.id).toBe(squatter.id);
+    expect((await clientError(() => new PocketBase(server.url).collection('om_strict').authWithPassword('taken@oauth.test', 'squat!pass'))).status).toBe(400);
+  });
+
   it('links the signed-in requester\'s own record, keeping its password', async () => {
     await oauthCollection('om_own');
     const me = await createRecord(server, 'om_own', { email: 'me@app.test', password: 'my-password-1', passwordConfirm: 'my-password-1' });
@@ -281,12 +296,27 @@ describe('the oauth2 options', () => {
     account = { sub: 'acct-opts', email: 'opts@oauth.test', email_verified: true };
     expect((await signIn(new PocketBase(server.url), 'om_opts')).meta?.id).toBe('acct-opts');
 
+    // Pointed at another token endpoint, the entry does not take the old secret along.
+    const moved = await su('PATCH', `/api/collections/${c.id}`, {
+      oauth2: { ...view.oauth2, providers: [{ ...view.oauth2.providers[0], tokenURL: 'https://elsewhere.test/token' }] },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.data.oauth2.providers['0'].clientSecret.code).toBe('validation_required');
+
     const bad = await su('PATCH', `/api/collections/${c.id}`, {
       oauth2: { enabled: true, providers: [{ ...oidc(), name: 'myspace' }, { ...oidc(), name: 'oidc2', tokenURL: 'not a url' }] },
     });
     expect(bad.status).toBe(400);
     expect(bad.body.data.oauth2.providers['0'].name.code).toBe('validation_missing_provider');
     expect(bad.body.data.oauth2.providers['1'].tokenURL.code).toBe('validation_is_url');
+
+    // A provider PocketBase has and Baton lacks keeps a PocketBase collection valid; it is not offered.
+    const pocketbaseOnly = await su('PATCH', `/api/collections/${c.id}`, {
+      oauth2: { enabled: true, providers: [oidc(), { ...oidc(), name: 'facebook' }] },
+    });
+    expect(pocketbaseOnly.status).toBe(200);
+    const methods = (await api(server, 'GET', '/api/collections/om_opts/auth-methods')).body;
+    expect(methods.oauth2.providers.map((p: { name: string }) => p.name)).toEqual(['oidc']);
   });
 });
 
@@ -339,11 +369,11 @@ describeFixture('OAuth2 on PocketBase\'s test data', () => {
 
   it('a linked but unverified account signs in through its provider, keeps only that link and loses its password', async () => {
     const fsu = (method: string, path: string, body?: unknown) => api(fixture, method, path, { token: fixture.superuserToken, body });
-    // users' google entry (client secret hidden) pointed at the loopback provider; its secret stays.
+    // users' google entry pointed at the loopback provider (a new token endpoint takes a secret
+    // of its own); the gitlab entry is sent back as the API showed it, and keeps its secret.
     const users = (await fsu('GET', '/api/collections/users')).body;
-    const providers = users.oauth2.providers.map((p: Record<string, unknown>) =>
-      p.name === 'google' ? { ...p, authURL: `${provider.issuer.url}/authorize`, tokenURL: `${provider.issuer.url}/token`, userInfoURL: `${provider.issuer.url}/userinfo` } : p,
-    );
+    const loopback = { authURL: `${provider.issuer.url}/authorize`, tokenURL: `${provider.issuer.url}/token`, userInfoURL: `${provider.issuer.url}/userinfo` };
+    const providers = users.oauth2.providers.map((p: Record<string, unknown>) => (p.name === 'google' ? { ...p, ...loopback, clientSecret: 'loopback-secret' } : p));
     expect((await fsu('PATCH', '/api/collections/users', { oauth2: { ...users.oauth2, providers } })).status).toBe(200);
     const hash = async () =>
       (await fixture.baton.services.db.get<{ password: string }>(sql`SELECT ${ident('password')} FROM ${ident('users')} WHERE ${ident('id')} = ${'4q1xlclmfloku33'}`))!.password;

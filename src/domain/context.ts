@@ -50,3 +50,8 @@ export function withPrincipal(ctx: RequestContext, principal: Principal): Reques
 export function systemContext(logger: Logger, principal: Principal = GUEST): RequestContext {
   return { requestId: 'system', principal, method: 'GET', headers: {}, query: {}, logger, realIp: '' };
 }
+
+/** Baton's own writes on behalf of a request (as `principal`, usually a superuser), logged under its id. */
+export function systemContextFor(ctx: RequestContext, principal: Principal): RequestContext {
+  return { ...systemContext(ctx.logger, principal), requestId: ctx.requestId };
+}

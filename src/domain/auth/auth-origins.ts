@@ -12,7 +12,7 @@ import type { Executor } from '../../db/dialect.ts';
 import type { Collection } from '../../db/schema.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import { formatDate } from '../../kernel/time.ts';
-import { systemContext, type Principal, type RequestContext } from '../context.ts';
+import { systemContextFor, type Principal, type RequestContext } from '../context.ts';
 import type { RecordData } from '../records/codec.ts';
 import type { RecordService } from '../records/service.ts';
 import { escapeHtml, renderRecordEmail, type AppMeta } from './email-templates.ts';
@@ -49,7 +49,7 @@ export class AuthOrigins {
     try {
       const userAgent = ctx.headers['user-agent'] ?? '';
       const print = fingerprint(ctx.realIp, userAgent);
-      const system = { ...systemContext(ctx.logger, this.deps.system()), requestId: ctx.requestId };
+      const system = systemContextFor(ctx, this.deps.system());
       const rows = await this.deps.db.all<{ id: string; fingerprint: string }>(
         sql`SELECT ${ident('id')}, ${ident('fingerprint')} FROM ${ident(AUTH_ORIGINS)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${String(record.id)} ORDER BY ${ident('created')} DESC, ${ident('id')} DESC`,
       );

@@ -18,7 +18,6 @@ import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.
 import type { ExpiringKeys } from '../../infra/expiring-keys.ts';
 import type { Mailer } from '../../infra/mailer.ts';
 import { badRequest, forbidden, isApiError, notFound, unauthorized, type ErrorData, type FieldError } from '../../kernel/errors.ts';
-import { randomPassword } from '../../kernel/ids.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import { isEmailAddress } from '../collections/fields/domains.ts';
 import { invalidEmail, lengthRule, notInList, required, valuesMismatch } from '../collections/fields/errors.ts';
@@ -135,11 +134,10 @@ export class EmailFlowService {
     }
     throwIfInvalid({ token: tokenError });
     if (record!.verified !== true) {
-      const change: Record<string, unknown> = { verified: true };
       // As PocketBase does (and as after an OTP login): should password auth be enabled later,
       // a password set by whoever registered the address before its owner confirmed it is void.
-      if (!passwordAuthEnabled(collection)) Object.assign(change, randomPasswordBody());
-      await this.save(collection, record!, change, 'An error occurred while saving the verified state.');
+      const random = !passwordAuthEnabled(collection);
+      await this.save(collection, record!, { verified: true }, 'An error occurred while saving the verified state.', random);
     }
     this.deps.locks.delete(`@limitVerificationEmail_${collection.id}${record!.id}`);
   }
@@ -275,11 +273,11 @@ export class EmailFlowService {
   }
 
   /** Saves through the records API with full rights; its validation errors come back under `message`. */
-  private async save(collection: Collection, record: RecordData, body: Record<string, unknown>, message: string): Promise<void> {
+  private async save(collection: Collection, record: RecordData, body: Record<string, unknown>, message: string, randomPassword = false): Promise<void> {
     const superusers = this.deps.schema.find(SUPERUSERS)!;
     const ctx = systemContext(this.deps.logger, { kind: 'superuser', collection: superusers, record: {} });
     try {
-      await this.deps.records.update(ctx, collection.id, String(record.id), { body, source: 'json' });
+      await this.deps.records.update(ctx, collection.id, String(record.id), { body, source: 'json', randomPassword });
     } catch (e) {
       if (isApiError(e) && e.status < 500) throw badRequest(message, e.data);
       throw e;
@@ -322,8 +320,3 @@ function throwIfInvalid(errors: Record<string, FieldError | undefined>): void {
 
 const passwordAuthEnabled = (collection: Collection): boolean =>
   (collection.options.passwordAuth as { enabled?: boolean } | undefined)?.enabled === true;
-
-function randomPasswordBody(): { password: string; passwordConfirm: string } {
-  const password = randomPassword();
-  return { password, passwordConfirm: password };
-}

@@ -13,7 +13,7 @@ import { formatDate } from '../../kernel/time.ts';
 import type { RequestInfo } from '../../filter/index.ts';
 import type { RecordService } from '../records/service.ts';
 import type { RecordData } from '../records/codec.ts';
-import { systemContext, type Principal, type RequestContext } from '../context.ts';
+import { systemContextFor, type Principal, type RequestContext } from '../context.ts';
 
 export const MFAS = '_mfas';
 
@@ -117,6 +117,6 @@ export class MfaSessions {
   }
 
   private systemContext(ctx: RequestContext): RequestContext {
-    return { ...systemContext(ctx.logger, this.deps.system()), requestId: ctx.requestId };
+    return systemContextFor(ctx, this.deps.system());
   }
 }

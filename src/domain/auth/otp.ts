@@ -23,7 +23,7 @@ import { newRecordId } from '../../kernel/ids.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import { formatDate } from '../../kernel/time.ts';
 import { isEmailAddress } from '../collections/fields/domains.ts';
-import { systemContext, type Principal, type RequestContext } from '../context.ts';
+import { systemContext, systemContextFor, type Principal, type RequestContext } from '../context.ts';
 import type { RecordData } from '../records/codec.ts';
 import type { RecordService } from '../records/service.ts';
 import { renderRecordEmail, type AppMeta } from './email-templates.ts';
@@ -228,6 +228,6 @@ export class OtpService {
   }
 
   private system(ctx: RequestContext): RequestContext {
-    return { ...systemContext(ctx.logger, this.deps.system()), requestId: ctx.requestId };
+    return systemContextFor(ctx, this.deps.system());
   }
 }

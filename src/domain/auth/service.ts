@@ -3,8 +3,8 @@ import { ident, sql } from '../../db/sql.ts';
 import { badRequest, fieldError, forbidden, notFound, unauthorized, type ErrorData } from '../../kernel/errors.ts';
 import { SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import type { RequestInfo } from '../../filter/index.ts';
-import { GUEST, isSuperuser, systemContext, type Principal, type RequestContext, withPrincipal } from '../context.ts';
-import { randomAlphanumeric, randomPassword } from '../../kernel/ids.ts';
+import { GUEST, isSuperuser, systemContextFor, type Principal, type RequestContext, withPrincipal } from '../context.ts';
+import { randomAlphanumeric } from '../../kernel/ids.ts';
 import type { RecordService } from '../records/service.ts';
 import { and, requestInfoOf, ruleCondition } from '../records/access.ts';
 import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
@@ -20,7 +20,6 @@ import { type AuthMethod, MfaSessions, mfaOptions, type MfaRequired } from './mf
 import { OtpService, otpOptions } from './otp.ts';
 import { AuthOrigins } from './auth-origins.ts';
 import { OAuth2Flow, type OAuth2Login, oauth2Options } from './oauth2/flow.ts';
-import { createOAuth2Provider } from './oauth2/providers.ts';
 import type { OAuth2Provider, OAuth2ProviderConfig, OAuth2User } from './oauth2/types.ts';
 import { createHash } from 'node:crypto';
 import { type PasswordAlgorithm, verifyPassword } from './passwords.ts';
@@ -325,14 +324,10 @@ export class AuthService {
    * address before its owner (and set the password) is locked out. A failed save is only logged.
    */
   private async verifiedByOtp(ctx: RequestContext, collection: Collection, record: RecordData): Promise<RecordData> {
-    const body: Record<string, unknown> = { verified: true };
-    if (!mfaOptions(collection).enabled) {
-      const password = randomPassword();
-      Object.assign(body, { password, passwordConfirm: password });
-    }
     try {
-      const system = { ...systemContext(ctx.logger, this.systemPrincipal()), requestId: ctx.requestId };
-      await this.deps.records.update(system, collection.id, String(record.id), { body, source: 'json' });
+      const system = systemContextFor(ctx, this.systemPrincipal());
+      const input = { body: { verified: true }, source: 'json' as const, randomPassword: !mfaOptions(collection).enabled };
+      await this.deps.records.update(system, collection.id, String(record.id), input);
       return (await this.findById(collection, String(record.id))) ?? record;
     } catch (e) {
       ctx.logger.error({ err: e, collection: collection.name }, 'could not mark the record verified after its OTP sign-in');
@@ -378,14 +373,18 @@ export class AuthService {
     const oauth2 = oauth2Options(collection);
     const providers: AuthMethodProvider[] = [];
     if (oauth2.enabled) {
-      const setUp = this.deps.oauth2Providers ?? createOAuth2Provider;
-      for (const config of oauth2.providers) {
-        try {
-          providers.push(await authMethodProvider(setUp(config)));
-        } catch (e) {
-          this.deps.logger?.debug({ err: e, provider: config.name }, 'OAuth2 provider left out of auth-methods');
-        }
-      }
+      // At once: a provider's discovery may take up to its timeout, and the others need not wait.
+      const entries = await Promise.all(
+        oauth2.providers.map(async (config) => {
+          try {
+            return await authMethodProvider(this.oauth2.provider(config));
+          } catch (e) {
+            this.deps.logger?.debug({ err: e, provider: config.name }, 'OAuth2 provider left out of auth-methods');
+            return undefined;
+          }
+        }),
+      );
+      for (const entry of entries) if (entry) providers.push(entry);
     }
     return {
       password: { identityFields, enabled: password },

@@ -14,7 +14,7 @@ import type { Collection } from '../../db/schema.ts';
 import { TOKEN_OPTION_KEYS } from './defaults.ts';
 import { lengthRule, maxThreshold, minThreshold, required, templateError } from './fields/errors.ts';
 import { isUrl } from './fields/domains.ts';
-import { isKnownOAuth2Provider } from '../auth/oauth2/providers.ts';
+import { isAcceptedOAuth2ProviderName } from '../auth/oauth2/providers.ts';
 
 type Json = Record<string, unknown>;
 type Nested = Record<string, FieldError | Json | undefined>;
@@ -120,10 +120,10 @@ export function validateAuthOptions(c: Collection, errors: ErrorData): void {
       const name = str(provider.name);
       const entry: Nested = {};
       if (name === '') entry.name = required();
-      else if (!isKnownOAuth2Provider(name)) {
+      else if (!isAcceptedOAuth2ProviderName(name)) {
         entry.name = templateError('validation_missing_provider', 'Invalid or missing provider with name {{.name}}.', { name });
       } else if (seen.has(name)) {
-        entry.name = templateError('validation_duplicated_provider', 'the provider {{.name}} is already registered', { name });
+        entry.name = templateError('validation_duplicated_provider', 'The provider {{.name}} is already registered.', { name });
       }
       seen.add(name);
       if (str(provider.clientId) === '') entry.clientId = required();

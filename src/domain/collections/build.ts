@@ -57,16 +57,19 @@ function mergeAuthOptions(base: Json, input: Json): Json {
 
 /**
  * The `oauth2` options over `base`: the collection's JSON never shows a provider's clientSecret,
- * so a provider sent back without one keeps the secret it had under its name.
+ * so a provider sent back without one keeps the secret it had under its name, as long as its
+ * client id and token endpoint are the same: a secret never follows an entry pointed elsewhere.
  */
 function mergeOAuth2(base: Json, input: Json): Json {
   const out: Json = { ...base, ...input };
   if (!Array.isArray(input.providers)) return out;
   const before = Array.isArray(base.providers) ? base.providers.filter(isObject) : [];
+  const same = (a: unknown, b: unknown) => (a ?? '') === (b ?? '');
   out.providers = input.providers.map((p) => {
     if (!isObject(p) || (typeof p.clientSecret === 'string' && p.clientSecret !== '')) return p;
-    const kept = before.find((b) => b.name === p.name)?.clientSecret;
-    return kept === undefined ? p : { ...p, clientSecret: kept };
+    const old = before.find((b) => b.name === p.name);
+    if (!old || !same(old.clientId, p.clientId) || !same(old.tokenURL, p.tokenURL)) return p;
+    return old.clientSecret === undefined ? p : { ...p, clientSecret: old.clientSecret };
   });
   return out;
 }

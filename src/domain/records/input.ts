@@ -8,6 +8,12 @@ import { planOf } from './codec.ts';
 export interface RecordInput {
   body: Record<string, unknown>;
   source: 'json' | 'form';
+  /**
+   * Baton sets a password nobody knows (auth records; PocketBase's SetRandomPassword): on
+   * create, only when the body has none. The password field's own checks (length, pattern) do not
+   * apply to it, as in PocketBase, so a strict pattern cannot make the write fail.
+   */
+  randomPassword?: boolean;
 }
 
 export interface ParsedInput {

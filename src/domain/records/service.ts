@@ -1,5 +1,6 @@
 import { translateDbError, isStatementError } from '../../db/errors.ts';
 import type { Database, Executor } from '../../db/dialect.ts';
+import { randomPassword } from '../../kernel/ids.ts';
 import { ident, join, sql, type Sql, value } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, notFound } from '../../kernel/errors.ts';
 import type { PasswordAlgorithm } from '../auth/passwords.ts';
@@ -179,8 +180,10 @@ export class RecordService {
     if (collection.type === 'view') throw badRequest('Unsupported collection type.');
     assertRuleAllows(ctx, collection, 'createRule');
     const superuser = isSuperuser(ctx);
+    const random = input.randomPassword === true && collection.type === 'auth' && !('password' in input.body);
+    if (random) input = withRandomPassword(input);
     const parsed = parseInput(collection, input, superuser);
-    const opts = { isNew: true, source: input.source, canManage: superuser };
+    const opts = { isNew: true, source: input.source, canManage: superuser, randomPassword: random };
     const change = applyInput(collection, zeroRecord(collection), parsed, opts);
 
     if (!superuser) {
@@ -227,8 +230,10 @@ export class RecordService {
     const superuser = isSuperuser(ctx);
     const original = await this.findWithRule(db, ctx, collection, id, null, true);
     if (!original) throw notFound();
+    const random = input.randomPassword === true && collection.type === 'auth';
+    if (random) input = withRandomPassword(input);
     const parsed = parseInput(collection, input, superuser);
-    const opts = { isNew: false, source: input.source, original, canManage: superuser };
+    const opts = { isNew: false, source: input.source, original, canManage: superuser, randomPassword: random };
     const change = applyInput(collection, original, parsed, opts);
     const body = this.ruleBody(input, parsed, change);
     if (!superuser) {
@@ -454,4 +459,10 @@ export class RecordService {
       exportRecord(collection, r, { viewer: ctx.principal, canManage: canManage || !!managed?.has(String(r.id)) }, expanded?.[i]),
     );
   }
+}
+
+/** The input with a password nobody knows (RecordInput.randomPassword). */
+function withRandomPassword(input: RecordInput): RecordInput {
+  const password = randomPassword();
+  return { ...input, body: { ...input.body, password, passwordConfirm: password } };
 }

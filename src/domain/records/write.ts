@@ -20,6 +20,8 @@ export interface ApplyOptions {
   original?: RecordData;
   /** The caller may change verified/email/password freely (superuser or manageRule). */
   canManage: boolean;
+  /** The new password is one Baton generated (RecordInput.randomPassword): its field's checks are skipped. */
+  randomPassword?: boolean;
 }
 
 export interface AppliedChange {
@@ -152,7 +154,7 @@ export function validateRecord(collection: Collection, change: AppliedChange, op
   for (const { def, handler } of planOf(collection).fields) {
     let err: FieldError | undefined;
     if (def.type === 'password') {
-      if (change.newPassword === undefined) continue;
+      if (change.newPassword === undefined || opts.randomPassword) continue;
       err = handler.validate(def, change.newPassword, { isNew: opts.isNew });
     } else {
       err = handler.validate(def, change.data[def.name], { isNew: opts.isNew, original: opts.original?.[def.name] });

@@ -111,16 +111,19 @@ function discordProfile(user: Record<string, unknown>): Profile {
 const discordLegacyName = (username: string, discriminator: string): string =>
   discriminator !== '' && discriminator !== '0' ? `${username}#${discriminator}` : username;
 
-/** Microsoft Graph's `mail`; replaced per `extra.idTokenEmailClaim` (readMicrosoftAccount). */
+/** Microsoft Graph's profile; the email comes from the ID token (readMicrosoftAccount). */
 const microsoftProfile = (user: Record<string, unknown>): Profile => ({
   id: text(user.id),
   name: text(user.displayName),
   username: '',
-  email: text(user.mail),
+  email: '',
   avatarURL: '',
 });
 
-/** Apple sends the name only with the first redirect; the sign-in flow fills it in from there. */
+/**
+ * Apple sends the user's name only once, in its first redirect (form_post), never in the ID
+ * token: it reaches auth-with-oauth2 only through the popup flow's redirect, once realtime serves it.
+ */
 const appleProfile = (claims: Record<string, unknown>): Profile => ({
   id: text(claims.sub),
   name: text(claims.name),
@@ -144,6 +147,9 @@ function isRfc3339Date(value: unknown): boolean {
  * unverified `mail` set by another tenant's admin cannot take over an account. An unknown mode
  * yields no email (PocketBase falls back to `mail`): a misspelt safety setting must not turn it off.
  */
+/** The email claim an entry without `extra.idTokenEmailClaim` reads (see readMicrosoftAccount). */
+export const MICROSOFT_DEFAULT_EMAIL_CLAIM = 'any_verified';
+
 const MICROSOFT_EMAIL_CLAIMS: Readonly<Record<string, (claims: IdTokenClaims) => string>> = {
   any_verified: (claims) => verifiedPrimaryEmail(claims) || edovEmail(claims),
   verified_primary_email: (claims) => verifiedPrimaryEmail(claims),
@@ -208,13 +214,14 @@ async function githubPrimaryEmail(context: AccountContext): Promise<string> {
 
 /**
  * Graph's profile, with the email per `extra.idTokenEmailClaim` taken from the token response's ID
- * token when one is set (no ID token: no email, as PocketBase). Unlike PocketBase the ID token is
- * verified first (id-token.ts); one that fails is an error, not a quietly missing email.
+ * token (no ID token: no email, as PocketBase). Unlike PocketBase, an entry without the setting
+ * reads `any_verified`, not Graph's `mail`: any tenant's admin can set `mail` to any address, and
+ * the sign-in links accounts by email. The ID token is verified first (id-token.ts); one that
+ * fails is an error, not a quietly missing email.
  */
 export const readMicrosoftAccount: AccountReader = async (context) => {
   const account = await fromUserInfo(microsoftProfile)(context);
-  const mode = text(context.extra.idTokenEmailClaim);
-  if (!mode) return account;
+  const mode = text(context.extra.idTokenEmailClaim) || MICROSOFT_DEFAULT_EMAIL_CLAIM;
   const pick = Object.hasOwn(MICROSOFT_EMAIL_CLAIMS, mode) ? MICROSOFT_EMAIL_CLAIMS[mode] : undefined;
   if (!pick || !context.tokens.idToken) return withEmail(account, '');
   return withEmail(account, pick(await context.verifiedIdToken()));

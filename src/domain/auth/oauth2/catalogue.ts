@@ -22,8 +22,6 @@ export interface ProviderDefinition {
   readonly order: number;
   readonly pkce: boolean;
   readonly scopes: readonly string[];
-  /** Scopes asked for besides `scopes`, depending on the entry's `extra` (Microsoft's `openid`). */
-  readonly extraScopes?: (extra: Readonly<Record<string, unknown>>) => readonly string[];
   readonly authURL: string;
   readonly tokenURL: string;
   readonly userInfoURL: string;
@@ -83,9 +81,8 @@ const DEFINITIONS: readonly ProviderDefinition[] = [
     name: 'microsoft',
     displayName: 'Microsoft',
     order: 3,
-    scopes: ['User.Read'],
-    // An ID token (for its email claims) comes only with `openid`.
-    extraScopes: (extra) => (typeof extra.idTokenEmailClaim === 'string' && extra.idTokenEmailClaim !== '' ? ['openid'] : []),
+    // `openid` for the ID token whose claims give the email (accounts.ts readMicrosoftAccount).
+    scopes: ['User.Read', 'openid'],
     authURL: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
     tokenURL: 'https://login.microsoftonline.com/common/oauth2/v2.0/token',
     userInfoURL: 'https://graph.microsoft.com/v1.0/me',
@@ -139,3 +136,16 @@ export function oauth2ProviderCatalogue(): OAuth2ProviderInfo[] {
 export const isKnownOAuth2Provider = (name: string): boolean => BY_NAME.has(name);
 
 export const providerDefinition = (name: string): ProviderDefinition | undefined => BY_NAME.get(name);
+
+/**
+ * Providers PocketBase v0.39 has and Baton does not (yet). A collection from a PocketBase data
+ * directory may list them: its options stay valid so the collection can still be saved, but
+ * such a provider is left out of auth-methods and cannot sign anyone in.
+ */
+const POCKETBASE_ONLY = new Set([
+  'bitbucket', 'box', 'facebook', 'gitea', 'gitee', 'instagram', 'kakao', 'lark', 'linear', 'livechat', 'mailcow',
+  'monday', 'notion', 'patreon', 'planningcenter', 'spotify', 'strava', 'trakt', 'twitch', 'twitter', 'vk', 'wakatime', 'yandex',
+]);
+
+/** A provider name a collection may hold: Baton's, or PocketBase's (see POCKETBASE_ONLY). */
+export const isAcceptedOAuth2ProviderName = (name: string): boolean => BY_NAME.has(name) || POCKETBASE_ONLY.has(name);

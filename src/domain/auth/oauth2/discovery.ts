@@ -14,7 +14,7 @@ import { OAuth2ProviderError } from './types.ts';
 
 export interface OidcMetadata {
   readonly issuer: string;
-  /** Each '' when the document has none (or not an http(s) URL). */
+  /** Each '' when the document has none (or not an http(s) URL; not https under an https issuer). */
   readonly authorizationEndpoint: string;
   readonly tokenEndpoint: string;
   readonly userInfoEndpoint: string;
@@ -75,17 +75,21 @@ async function readMetadata(fetchImpl: Fetch, issuer: string): Promise<OidcMetad
     [oauth.allowInsecureRequests]: url.protocol === 'http:',
   });
   const document = await oauth.processDiscoveryResponse(url, response);
+  // An https issuer's endpoints must be https too: an http jwks_uri would let anyone on the path
+  // swap the keys and forge ID tokens. (An http issuer is the operator's own choice.)
+  const secure = url.protocol === 'https:';
   return {
     issuer: document.issuer,
-    authorizationEndpoint: endpoint(document.authorization_endpoint),
-    tokenEndpoint: endpoint(document.token_endpoint),
-    userInfoEndpoint: endpoint(document.userinfo_endpoint),
-    jwksURI: endpoint(document.jwks_uri),
+    authorizationEndpoint: endpoint(document.authorization_endpoint, secure),
+    tokenEndpoint: endpoint(document.token_endpoint, secure),
+    userInfoEndpoint: endpoint(document.userinfo_endpoint, secure),
+    jwksURI: endpoint(document.jwks_uri, secure),
   };
 }
 
-function endpoint(value: unknown): string {
+/** An endpoint of the document: an http(s) URL, https only when `secure`; '' otherwise. */
+function endpoint(value: unknown, secure: boolean): string {
   if (typeof value !== 'string' || !URL.canParse(value)) return '';
   const { protocol } = new URL(value);
-  return protocol === 'https:' || protocol === 'http:' ? value : '';
+  return protocol === 'https:' || (!secure && protocol === 'http:') ? value : '';
 }

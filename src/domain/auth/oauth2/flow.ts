@@ -9,9 +9,8 @@ import type { Executor } from '../../../db/dialect.ts';
 import type { Collection } from '../../../db/schema.ts';
 import { ident, sql } from '../../../db/sql.ts';
 import { ApiError, badRequest, fieldError, forbidden, isApiError, notFound, type ErrorData } from '../../../kernel/errors.ts';
-import { randomPassword } from '../../../kernel/ids.ts';
 import type { Logger } from '../../../kernel/logger.ts';
-import { systemContext, type Principal, type RequestContext } from '../../context.ts';
+import { systemContextFor, type Principal, type RequestContext } from '../../context.ts';
 import { SUPERUSERS } from '../../../db/schema.ts';
 import { validatePlainText } from '../../collections/fields/text.ts';
 import type { RecordData } from '../../records/codec.ts';
@@ -40,10 +39,11 @@ export interface OAuth2Options {
   mappedFields: { id: string; name: string; username: string; avatarURL: string };
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 export function oauth2Options(collection: Collection): OAuth2Options {
   const o = (collection.options.oauth2 ?? {}) as Partial<Record<keyof OAuth2Options, unknown>>;
   const mapped = (o.mappedFields ?? {}) as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
   return {
     enabled: o.enabled === true,
     providers: (Array.isArray(o.providers) ? o.providers : []).map((p) => providerConfig(p as Record<string, unknown>)),
@@ -52,7 +52,6 @@ export function oauth2Options(collection: Collection): OAuth2Options {
 }
 
 function providerConfig(p: Record<string, unknown>): OAuth2ProviderConfig {
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
   return {
     name: text(p.name),
     clientId: text(p.clientId),
@@ -95,9 +94,13 @@ const EXCHANGE_TIMEOUT_MS = 30_000;
 export class OAuth2Flow {
   constructor(private readonly deps: OAuth2FlowDeps) {}
 
+  /** Sets up a provider from a collection's entry (a broken entry throws). */
+  provider(config: OAuth2ProviderConfig): OAuth2Provider {
+    return (this.deps.providers ?? createOAuth2Provider)(config);
+  }
+
   /** The provider's entry the login names, checked as PocketBase's form checks it. */
-  private parse(collection: Collection, options: OAuth2Options, login: OAuth2Login) {
-    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  private parse(options: OAuth2Options, login: OAuth2Login) {
     const createData = login.createData;
     if (createData !== undefined && createData !== null && (typeof createData !== 'object' || Array.isArray(createData))) {
       throw badRequest(LOAD_FAILED);
@@ -125,7 +128,7 @@ export class OAuth2Flow {
   async account(ctx: RequestContext, collection: Collection, login: OAuth2Login): Promise<OAuth2Account> {
     const options = oauth2Options(collection);
     if (!options.enabled) throw forbidden('The collection is not configured to allow OAuth2 authentication.');
-    const form = this.parse(collection, options, login);
+    const form = this.parse(options, login);
     const user = await this.fetchUser(ctx, form.config, form);
 
     const linked = await this.findLink(collection, form.config.name, user.id);
@@ -144,6 +147,8 @@ export class OAuth2Flow {
     try {
       if (!record) return { record: await this.register(ctx, collection, options, user, form), user, isNew: true };
       const { record: current, linksDropped } = await this.claim(ctx, collection, record, user);
+      // A concurrent sign-in of the same account may have made the link meanwhile: the unique
+      // index refuses the second, and that sign-in fails ("Failed to authenticate."); a retry finds it.
       if (!linked || linksDropped) await this.link(ctx, collection, current, form.config.name, user.id);
       return { record: current, user, isNew: false };
     } catch (e) {
@@ -159,7 +164,7 @@ export class OAuth2Flow {
   private async fetchUser(ctx: RequestContext, config: OAuth2ProviderConfig, form: { code: string; codeVerifier: string; redirectURL: string }) {
     let provider: OAuth2Provider;
     try {
-      provider = (this.deps.providers ?? createOAuth2Provider)(config);
+      provider = this.provider(config);
     } catch (e) {
       ctx.logger.error({ err: e, provider: config.name }, 'OAuth2 provider setup failed');
       throw new ApiError(500, `Failed to init provider ${config.name}`);
@@ -167,7 +172,7 @@ export class OAuth2Flow {
     try {
       return await provider.exchange({
         code: form.code,
-        codeVerifier: provider.pkce ? form.codeVerifier : '',
+        codeVerifier: form.codeVerifier,
         redirectURL: form.redirectURL,
         signal: AbortSignal.timeout(this.deps.exchangeTimeoutMs ?? EXCHANGE_TIMEOUT_MS),
       });
@@ -180,9 +185,8 @@ export class OAuth2Flow {
   }
 
   private async findLink(collection: Collection, provider: string, providerId: string) {
-    const t = EXTERNAL_AUTHS;
     return this.deps.db.get<{ id: string; recordRef: string }>(
-      sql`SELECT ${ident('id')}, ${ident('recordRef')} FROM ${ident(t)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('provider')} = ${provider} AND ${ident('providerId')} = ${providerId} LIMIT 1`,
+      sql`SELECT ${ident('id')}, ${ident('recordRef')} FROM ${ident(EXTERNAL_AUTHS)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('provider')} = ${provider} AND ${ident('providerId')} = ${providerId} LIMIT 1`,
       { id: 'text', recordRef: 'text' },
     );
   }
@@ -204,22 +208,22 @@ export class OAuth2Flow {
     const body = { ...form.createData };
     if (typeof body.email !== 'string' || body.email === '') body.email = user.email;
     const mapped = options.mappedFields;
-    if (mapped.id && !(mapped.id in body)) body[mapped.id] = user.id;
-    if (mapped.name && !(mapped.name in body)) body[mapped.name] = user.name;
-    if (mapped.username && !(mapped.username in body) && (await this.usernameFree(collection, mapped.username, user.username))) {
+    // Only what createData itself holds counts as sent (never a name such as `constructor`).
+    const sent = (name: string) => Object.hasOwn(body, name);
+    if (mapped.id && !sent(mapped.id)) body[mapped.id] = user.id;
+    if (mapped.name && !sent(mapped.name)) body[mapped.name] = user.name;
+    if (mapped.username && !sent(mapped.username) && (await this.usernameFree(collection, mapped.username, user.username))) {
       body[mapped.username] = user.username;
     }
-    if (mapped.avatarURL && !(mapped.avatarURL in body) && user.avatarURL) {
+    if (mapped.avatarURL && !sent(mapped.avatarURL) && user.avatarURL) {
       const field = collection.fields.find((f) => f.name === mapped.avatarURL);
       // A file field would take the downloaded image; Baton stores no files yet (files issue).
       if (field?.type === 'file') ctx.logger.info({ collection: collection.name }, 'OAuth2 avatar not stored: file fields take no uploads yet');
       else if (field) body[mapped.avatarURL] = user.avatarURL;
     }
-    if (!('password' in body)) {
-      const password = randomPassword();
-      Object.assign(body, { password, passwordConfirm: password });
-    }
-    const created = await this.deps.records.create(ctx, collection.id, { body, source: 'json' }, { requestContext: 'oauth2' });
+    // A random password unless createData sets one, exempt from the field's own checks (PocketBase's).
+    const input = { body, source: 'json' as const, randomPassword: true };
+    const created = await this.deps.records.create(ctx, collection.id, input, { requestContext: 'oauth2' });
     const id = String(created.id);
     // PocketBase creates, verifies and links in one transaction; here a failure after the
     // create deletes the record again, so a failed sign-in leaves nothing behind.
@@ -256,6 +260,7 @@ export class OAuth2Flow {
    * registered by someone other than the address's owner: its password is replaced (unless it is
    * the requester's own) and its other links dropped, so only this provider's account keeps a
    * way in. An empty email takes the provider's; a matching (or empty) one becomes verified.
+   * The record is saved first: should that fail, nothing has changed; the links go after it.
    */
   private async claim(ctx: RequestContext, collection: Collection, record: RecordData, user: OAuth2User) {
     const p = ctx.principal;
@@ -263,22 +268,19 @@ export class OAuth2Flow {
     const id = String(record.id);
     const change: Record<string, unknown> = {};
     const linksDropped = record.verified !== true;
-    if (linksDropped) {
-      if (!own) {
-        const password = randomPassword();
-        Object.assign(change, { password, passwordConfirm: password });
-      }
-      await this.deps.db.run(
-        sql`DELETE FROM ${ident(EXTERNAL_AUTHS)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${id}`,
-      );
-    }
     const email = String(record.email ?? '');
     if (email === '' && user.email) change.email = user.email;
     const nextEmail = (change.email as string | undefined) ?? email;
     if (record.verified !== true && (nextEmail === '' || nextEmail === user.email)) change.verified = true;
-    if (Object.keys(change).length === 0) return { record, linksDropped };
-    await this.saveAsSystem(ctx, collection, id, change);
-    return { record: (await this.deps.findById(collection, id)) ?? record, linksDropped };
+    const newPassword = linksDropped && !own;
+    if (Object.keys(change).length > 0 || newPassword) await this.saveAsSystem(ctx, collection, id, change, newPassword);
+    if (linksDropped) {
+      await this.deps.db.run(
+        sql`DELETE FROM ${ident(EXTERNAL_AUTHS)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${id}`,
+      );
+    }
+    const current = Object.keys(change).length > 0 || newPassword ? await this.deps.findById(collection, id) : record;
+    return { record: current ?? record, linksDropped };
   }
 
   /** Links the record to the provider's account. */
@@ -289,8 +291,8 @@ export class OAuth2Flow {
     }));
   }
 
-  private async saveAsSystem(ctx: RequestContext, collection: Collection, id: string, body: Record<string, unknown>) {
-    await this.asBaton(() => this.deps.records.update(this.systemContext(ctx), collection.id, id, { body, source: 'json' }));
+  private async saveAsSystem(ctx: RequestContext, collection: Collection, id: string, body: Record<string, unknown>, randomPassword = false) {
+    await this.asBaton(() => this.deps.records.update(this.systemContext(ctx), collection.id, id, { body, source: 'json', randomPassword }));
   }
 
   /**
@@ -306,6 +308,6 @@ export class OAuth2Flow {
   }
 
   private systemContext(ctx: RequestContext): RequestContext {
-    return { ...systemContext(ctx.logger, this.deps.system()), requestId: ctx.requestId };
+    return systemContextFor(ctx, this.deps.system());
   }
 }

@@ -132,9 +132,15 @@ describe('microsoft', () => {
   const tenantIdToken = (claims: Record<string, unknown>) =>
     onIdTokenClaims(mock, (c) => Object.assign(c, { tid: tenant, iss: `https://login.microsoftonline.com/${tenant}/v2.0` }, claims));
 
-  it("maps Graph's id and displayName, and its mail by default (PocketBase's behaviour)", async () => {
+  it("maps Graph's id and displayName; by default the email is a verified one from the ID token, never Graph's mail", async () => {
+    // Any tenant's admin can set `mail` to any address (PocketBase's default trusts it): a
+    // sign-in linking accounts by that address could take over someone else's.
     answerUserInfo(mock, graphUser);
-    expect(account(await signIn(entry()))).toEqual({ id: graphUser.id, name: 'Megan Bowen', username: '', email: 'megan@contoso.example', avatarURL: '' });
+    tenantIdToken({ email: 'megan@contoso.example', xms_edov: false });
+    expect(account(await signIn(entry()))).toEqual({ id: graphUser.id, name: 'Megan Bowen', username: '', email: '', avatarURL: '' });
+    answerUserInfo(mock, graphUser);
+    tenantIdToken({ verified_primary_email: 'megan@contoso.example' });
+    expect(account(await signIn(entry())).email).toBe('megan@contoso.example');
   });
 
   it.each([

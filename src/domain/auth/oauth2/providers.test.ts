@@ -76,7 +76,7 @@ describe('authURL', () => {
   it.each([
     ['apple', 'https://appleid.apple.com/auth/authorize', 'name email'],
     ['google', 'https://accounts.google.com/o/oauth2/v2/auth', 'https://www.googleapis.com/auth/userinfo.profile https://www.googleapis.com/auth/userinfo.email'],
-    ['microsoft', 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize', 'User.Read'],
+    ['microsoft', 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize', 'User.Read openid'],
     ['github', 'https://github.com/login/oauth/authorize', 'read:user user:email'],
     ['gitlab', 'https://gitlab.com/oauth/authorize', 'read_user'],
     ['discord', 'https://discord.com/api/oauth2/authorize', 'identify email'],
@@ -109,11 +109,9 @@ describe('authURL', () => {
     expect(url).toBe('https://git.example.com/oauth/authorize?tenant=a&client_id=baton-client&response_type=code&scope=read_user&state=s&redirect_uri=');
   });
 
-  it('asks Microsoft for an ID token (openid) only when an ID token email claim is configured', async () => {
+  it('always asks Microsoft for an ID token (openid): the email comes from its claims', async () => {
     const plain = await createOAuth2Provider(providerEntry('microsoft')).authURL({ state: 's' });
-    expect(queryOf(plain).scope).toBe('User.Read');
-    const withClaim = await createOAuth2Provider(providerEntry('microsoft', { extra: { idTokenEmailClaim: 'verified_primary_email' } })).authURL({ state: 's' });
-    expect(queryOf(withClaim).scope).toBe('User.Read openid');
+    expect(queryOf(plain).scope).toBe('User.Read openid');
   });
 
   it('refuses a generic OIDC entry with neither an authorization endpoint nor an issuer', async () => {

@@ -15,7 +15,7 @@ import { verifyIdToken } from './id-token.ts';
 import { exchangeCode, type TokenSet } from './token-exchange.ts';
 import { type AuthURLOptions, type ExchangeOptions, type OAuth2Provider, type OAuth2ProviderConfig, OAuth2ProviderError, type OAuth2User } from './types.ts';
 
-export { isKnownOAuth2Provider, oauth2ProviderCatalogue } from './catalogue.ts';
+export { isAcceptedOAuth2ProviderName, isKnownOAuth2Provider, oauth2ProviderCatalogue } from './catalogue.ts';
 
 export interface CreateOAuth2ProviderOptions {
   /** The HTTP client for every request of the provider (default: the global fetch). */
@@ -47,9 +47,9 @@ interface Endpoints {
 }
 
 /**
- * A provider for a collection's entry. Throws a plain Error for a name the catalogue does not know:
- * the flow checks `isKnownOAuth2Provider` first, so that is a broken schema (a 500, as PocketBase
- * answers when a provider cannot be set up).
+ * A provider for a collection's entry. Throws a plain Error for a name the catalogue does not know
+ * (one of PocketBase's that Baton lacks, see isAcceptedOAuth2ProviderName): auth-methods leaves it
+ * out and auth-with-oauth2 answers 500, as PocketBase does when a provider cannot be set up.
  */
 export function createOAuth2Provider(config: OAuth2ProviderConfig, options: CreateOAuth2ProviderOptions = {}): OAuth2Provider {
   const definition = providerDefinition(config.name);
@@ -70,7 +70,7 @@ export function createOAuth2Provider(config: OAuth2ProviderConfig, options: Crea
 
 function settingsOf(definition: ProviderDefinition, config: OAuth2ProviderConfig): Settings {
   const extra = config.extra ?? {};
-  const scopes = [...definition.scopes, ...(definition.extraScopes?.(extra) ?? [])];
+  const scopes = definition.scopes;
   const configuredIssuers = stringList(extra.issuers);
   return {
     definition,
