@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Entry point: runs the TypeScript sources through tsx's loader, so the CLI works right after
-// `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Entry point: runs the compiled build (dist/, made by `npm ci` or `npm run build` from src/).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const cli = new URL('../dist/cli.mjs', import.meta.url);
+if (!existsSync(cli)) {
+  console.error('baton: the compiled build is missing (dist/cli.mjs); run `npm ci` or `npm run build` first');
+  process.exit(1);
+}
+const { main } = await import(cli.href);
 process.exitCode = await main(process.argv.slice(2));

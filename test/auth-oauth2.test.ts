@@ -6,13 +6,14 @@
 // around it.
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { importSPKI, jwtVerify } from 'jose';
-import { OAuth2Server } from 'oauth2-mock-server';
+import type { OAuth2Server } from 'oauth2-mock-server';
 import PocketBase from 'pocketbase';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ident, sql } from '../src/db/sql.ts';
 import { api, startServer, type TestServer } from './support/baton.ts';
 import { createCollection, createRecord, text } from './support/builders.ts';
 import { clientError } from './support/sdk.ts';
+import { startOAuth2Provider } from './support/oauth2.ts';
 import { describeFixture } from './support/fixture.ts';
 
 const REDIRECT = 'http://app.test/oauth2-callback';
@@ -71,12 +72,7 @@ async function links(recordId: string): Promise<Array<{ provider: string; provid
 }
 
 beforeAll(async () => {
-  provider = new OAuth2Server();
-  await provider.issuer.keys.generate('RS256');
-  await provider.start(0, '127.0.0.1');
-  provider.service.on('beforeUserinfo', (res) => {
-    res.body = account;
-  });
+  provider = await startOAuth2Provider(() => account);
   server = await startServer();
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 // `node bin/baton.js …` as child processes: serve, graceful shutdown, superuser management, flags.
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -88,6 +88,33 @@ describe('cli: flags', () => {
     expect(notDir).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: ENOTDIR: .*\n$/) });
     expect(notDb).toMatchObject({ code: 1, stderr: 'error: file is not a database\n' });
     expect(notDb.stdout).not.toContain('Server started');
+  });
+
+  it('--version prints the package version; each command has its own --help with its flags and defaults', async () => {
+    const version = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')).version;
+    const [v, serveHelp, superuserHelp, migrateHelp] = await Promise.all([
+      run(['--version']), run(['serve', '--help']), run(['superuser', '-h']), run(['migrate', '--help']),
+    ]);
+    expect(v).toMatchObject({ code: 0, stdout: `baton ${version}\n` });
+    expect(serveHelp.code).toBe(0);
+    expect(serveHelp.stdout).toMatch(/--http\s+host:port to listen on \(default 127\.0\.0\.1:8090/);
+    expect(serveHelp.stdout).toContain('--max-connections');
+    expect(superuserHelp.stdout).toContain('baton superuser otp EMAIL');
+    expect(superuserHelp.stdout).not.toContain('--max-connections');
+    expect(migrateHelp.stdout).toContain('baton migrate copy --from=DIR|URL --to=DIR|URL');
+  });
+
+  it('a flag the command does not take, or an extra argument, exits 2 naming it, with that command\'s usage', async () => {
+    const [foreign, extra, extraSu] = await Promise.all([
+      run(['serve', '--from=somewhere']),
+      run(['serve', 'now']),
+      run(['superuser', 'delete', 'a@b.io', 'oops']),
+    ]);
+    expect(foreign).toMatchObject({ code: 2, stderr: expect.stringContaining('baton serve takes no --from flag') });
+    expect(foreign.stderr).toContain('Usage: baton serve');
+    expect(extra).toMatchObject({ code: 2, stderr: expect.stringContaining('baton serve: unexpected argument "now"') });
+    expect(extraSu).toMatchObject({ code: 2, stderr: expect.stringContaining('unexpected argument "oops"') });
+    expect(extraSu.stderr).toContain('baton superuser delete EMAIL');
   });
 
   it('an unknown command or flag exits 2', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULTS, loadConfig, NUMERIC_FLAGS, type ConfigInput } from '../config/config.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../db/timeouts.ts';
@@ -6,31 +7,39 @@ import { DEFAULT_RESPONSE_LIMITS } from '../domain/records/limits.ts';
 import { STATISTICS_REFRESH_MS } from '../domain/records/statistics.ts';
 import { DEFAULT_CONNECTION_LIMITS, MAX_CONNECTIONS_CEILING, MAX_JSON_ITEMS } from '../http/limits.ts';
 import { isApiError } from '../kernel/errors.ts';
+import { MIGRATE_USAGE } from './migrate-usage.ts';
 
 const USAGE = `Baton: a complete application backend in one command.
 
 Usage:
-  baton serve [--http=${DEFAULTS.http}] [--dir=${DEFAULTS.dir}] [--db=URL]
-  baton superuser upsert|create EMAIL PASSWORD [--dir=...] [--db=URL]
-  baton superuser update EMAIL PASSWORD [--dir=...] [--db=URL]
+  baton serve [flags]                     serve the API (baton serve --help for its flags)
+  baton superuser upsert|create|update EMAIL PASSWORD [--dir=...] [--db=URL]
   baton superuser delete EMAIL [--dir=...] [--db=URL]
   baton superuser otp EMAIL [--dir=...] [--db=URL]   (a one-time password, printed)
-  baton migrate copy --from=DIR|URL --to=DIR|URL [--force]   (details: baton migrate help)
+  baton migrate copy --from=DIR|URL --to=DIR|URL [--force]   (baton migrate --help)
+
+Flags of every command:
+  -h, --help     show the command's help
+  -v, --version  print Baton's version
+`;
+
+const DATA_FLAGS = `  --dir        data directory: files, and the SQLite database unless --db is given (default ${DEFAULTS.dir}; env BATON_DIR)
+  --db         postgres://user@host:5432/name or mysql://user@host:3306/name (env BATON_DB)
+  --password-hash  bcrypt|argon2id for new password hashes (default bcrypt, at the field's cost, which PocketBase reads; env BATON_PASSWORD_HASH)
+`;
+
+const SERVE_USAGE = `Usage: baton serve [flags]
+
+Serves the API on the data directory (SQLite) or the database --db names.
 
 Flags:
-  --http       host:port to listen on (env BATON_HTTP)
-  --dir        data directory: files, and the SQLite database unless --db is given (env BATON_DIR)
-  --db         postgres://user@host:5432/name or mysql://user@host:3306/name (env BATON_DB)
-  --from, --to migrate copy: a data directory or a database URL
-  --force      migrate copy: replace the Baton already in the target
-  --client-query-timeout  seconds a guest's or user's query may run (default ${DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_CLIENT_QUERY_TIMEOUT)
+  --http       host:port to listen on (default ${DEFAULTS.http}; env BATON_HTTP)
+${DATA_FLAGS}  --client-query-timeout  seconds a guest's or user's query may run (default ${DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_CLIENT_QUERY_TIMEOUT)
   --query-timeout         seconds a superuser's or Baton's own query may run (default ${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_QUERY_TIMEOUT)
   --log-level  fatal|error|warn|info|debug|trace|silent (default info; debug adds a line per request; env BATON_LOG_LEVEL)
-  --password-hash  bcrypt|argon2id for new password hashes (default bcrypt, at the field's cost, which PocketBase reads; env BATON_PASSWORD_HASH)
   --dev        verbose logs: a line per request (log level debug unless --log-level is given)
-  -h, --help   show this help
 
-Limits of \`serve\` (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may have decimals):
+Limits (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may have decimals):
   --max-expanded-records  related records one record response may carry (default ${DEFAULT_RESPONSE_LIMITS.maxExpandedRecords})
   --max-response-size     bytes of one record response (default ${DEFAULT_RESPONSE_LIMITS.maxResponseBytes}, 64 MiB)
   --max-connections       connections held at once (default: below the open-files limit, at most ${MAX_CONNECTIONS_CEILING}; never above that limit allows)
@@ -41,6 +50,32 @@ Limits of \`serve\` (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; 
   --sqlite-reader-threads threads for costly SQLite reads, per database file (default ${DEFAULT_READER_THREADS})
   --statistics-interval   seconds between measurements of the data for the filter cost estimate (default ${STATISTICS_REFRESH_MS / 1000}; 0: never)
 `;
+
+const SUPERUSER_USAGE = `Usage:
+  baton superuser upsert EMAIL PASSWORD   create the superuser, or set its password
+  baton superuser create EMAIL PASSWORD   create it (an error if it exists)
+  baton superuser update EMAIL PASSWORD   set its password (an error if it is missing)
+  baton superuser delete EMAIL            delete it (nothing to do if it is missing)
+  baton superuser otp EMAIL               print a one-time password (_superusers must allow OTP)
+
+Flags:
+${DATA_FLAGS}`;
+
+/** Each command's flags (besides --help and --version) and the positional arguments it takes. */
+const COMMANDS: Record<string, { usage: string; flags: readonly string[]; args: (rest: string[]) => number }> = {
+  serve: {
+    usage: SERVE_USAGE,
+    flags: ['http', 'dir', 'db', 'password-hash', 'client-query-timeout', 'query-timeout', 'log-level', 'dev', ...Object.keys(NUMERIC_FLAGS)],
+    args: () => 0,
+  },
+  superuser: {
+    usage: SUPERUSER_USAGE,
+    flags: ['dir', 'db', 'password-hash'],
+    // The action, then its email (and password, but for delete and otp).
+    args: ([action]) => (action === 'delete' || action === 'otp' ? 2 : 3),
+  },
+  migrate: { usage: MIGRATE_USAGE, flags: ['from', 'to', 'force'], args: () => 1 },
+};
 
 /** Runs a CLI command and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -63,17 +98,44 @@ export async function main(argv: string[]): Promise<number> {
         ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
         dev: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n\n${USAGE}`);
+    // Node's wording ("Unknown option '--x'. To specify a positional argument …") names the flag.
+    const unknown = /'(-[^']*)'/.exec((e as Error).message)?.[1];
+    const spec = COMMANDS[argv.find((a) => !a.startsWith('-')) ?? ''];
+    process.stderr.write(`${unknown ? `unknown flag ${unknown}` : (e as Error).message}\n\n${spec?.usage ?? USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  if (values.help || !command) {
+  if (values.version) {
+    process.stdout.write(`baton ${version()}\n`);
+    return 0;
+  }
+  const spec = command === undefined ? undefined : COMMANDS[command];
+  if (command !== undefined && !spec) {
+    process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (!spec) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (values.help) {
+    process.stdout.write(spec.usage);
+    return 0;
+  }
+  const foreign = Object.keys(values).find((flag) => !spec.flags.includes(flag));
+  if (foreign) {
+    process.stderr.write(`baton ${command} takes no --${foreign} flag\n\n${spec.usage}`);
+    return 2;
+  }
+  const extra = rest.slice(spec.args(rest));
+  if (extra.length) {
+    process.stderr.write(`baton ${command}: unexpected argument "${extra[0]}"\n\n${spec.usage}`);
+    return 2;
   }
   try {
     const numeric: ConfigInput = Object.fromEntries(
@@ -96,11 +158,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./serve.ts')).serve(config);
       case 'superuser':
         return await (await import('./superuser.ts')).superuserCommand(config, rest);
-      case 'migrate':
+      default: // migrate (COMMANDS has no other)
         return await (await import('./migrate.ts')).migrateCommand(rest, { from: values.from, to: values.to, force: values.force });
-      default:
-        process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-        return 2;
     }
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -130,4 +189,17 @@ function isEnvironmentError(e: unknown): e is Error {
   if (typeof code === 'string' && typeof syscall === 'string') return true;
   // Database servers refusing the connection, the credentials or the database name.
   return ['SqliteError', 'EnvironmentError', 'PostgresError'].includes(e.name) || typeof (e as { sqlState?: unknown }).sqlState === 'string';
+}
+
+/** Baton's version: the `version` of its package.json, found above this module (src/cli or dist). */
+function version(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'baton' && pkg.version) return pkg.version;
+    } catch {
+      // No package.json here: one level up.
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
 }

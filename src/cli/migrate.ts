@@ -1,4 +1,5 @@
 /** `baton migrate …`: moving a Baton between databases. The work is in `migrate-copy*.ts`. */
+import { MIGRATE_USAGE } from './migrate-usage.ts';
 import path from 'node:path';
 import { databaseKind } from '../db/open.ts';
 import type { CopyEnd } from './migrate-copy-ends.ts';
@@ -7,33 +8,7 @@ import { CopyError } from './migrate-copy-tables.ts';
 import type { TableCheck } from './migrate-copy-verify.ts';
 import { copyBaton, type CopyReport } from './migrate-copy.ts';
 
-export const MIGRATE_USAGE = `Usage:
-  baton migrate copy --from=DIR|URL --to=DIR|URL [--force]
 
-Copies a whole Baton (collections, records, settings, applied migrations, logs) between a data
-directory (SQLite: data.db + auxiliary.db), PostgreSQL (postgres://user@host:5432/name) and
-MySQL/MariaDB (mysql://user@host:3306/name), in any direction, then verifies every table on both
-ends (row counts and a checksum of the rows) and exits non-zero if any differs.
-
-  --from   the Baton to copy: a data directory or a database URL
-  --to     where to copy it: a data directory (created if missing) or an empty database
-  --force  the target already holds a Baton: drop it first (only the tables its own collections
-           list and Baton's system tables; nothing else in that database is touched)
-
-Files (storage/) are copied only from a directory to a directory. With a database URL at either
-end they stay where they are: after
-  baton migrate copy --from=./pb_data --to=postgres://user@host/app
-serve the copy with
-  baton serve --db=postgres://user@host/app --dir=./pb_data
-Tokens and passwords stay valid: keys, hashes and settings are copied as they are.
-
-The target is written in one transaction on SQLite and PostgreSQL (an interrupted copy leaves it
-unchanged); MySQL cannot roll back table changes, so there an interrupted copy must be run again
-with --force. A view's query is copied as written, in the source database's SQL: a view the
-target refuses is reported (the rest is copied) and the command exits non-zero; fix its query in
-the collection's settings on the target. A SQLite directory must not be served while it is copied.
-Stop writers to a database source during the copy, or the verification reports the difference.
-`;
 
 function endOf(value: string): CopyEnd {
   if (databaseKind(value) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return { url: value };

@@ -1,19 +1,27 @@
+import path from 'node:path';
 import { openDatabases } from '../db/open.ts';
 import { ensureAuxTables, ensureDataTables } from '../db/system-tables.ts';
 import type { Logger } from '../kernel/logger.ts';
+import { LocalBus } from '../infra/bus.ts';
 import { MemoryExpiringKeys } from '../infra/expiring-keys.ts';
 import { MemoryRateLimiter } from '../infra/rate-limit.ts';
 import { settingsMailer } from '../infra/settings-mailer.ts';
+import { settingsStorage } from '../infra/storage-settings.ts';
 import type { PasswordAlgorithm } from '../domain/auth/passwords.ts';
 import { EmailFlowService } from '../domain/auth/email-flows.ts';
 import { AuthService } from '../domain/auth/service.ts';
 import { CollectionService } from '../domain/collections/service.ts';
 import { CollectionStore } from '../domain/collections/store.ts';
+import { FileService } from '../domain/files/service.ts';
+import { RecordFiles } from '../domain/files/record-files.ts';
 import { initializeDataDirectory } from '../domain/collections/system.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../domain/records/limits.ts';
 import { RecordService } from '../domain/records/service.ts';
+import { BatchService } from '../domain/records/batch.ts';
 import { CollectionStatistics } from '../domain/records/statistics.ts';
 import { SettingsService } from '../domain/settings/service.ts';
+import { OAuth2RedirectNames, OAuth2RedirectService } from '../domain/realtime/oauth2-redirect.ts';
+import { RealtimeService } from '../domain/realtime/service.ts';
 
 import type { Services } from '../domain/services.ts';
 
@@ -68,19 +76,35 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     const statistics = new CollectionStatistics(db, schema, options.logger);
     const limits: ResponseLimits = Object.freeze({ ...DEFAULT_RESPONSE_LIMITS, ...options.responseLimits });
     await initializeDataDirectory(db, collections, schema);
-    const records = new RecordService({ db, schema, statistics, limits, passwordHash: options.passwordHash });
+    // Record changes go on the bus (local: this process) to the realtime clients of every node.
+    const bus = new LocalBus({ onError: (err, channel) => options.logger.error({ err, channel }, 'bus subscriber failed') });
+    const realtime = new RealtimeService({ db, schema, statistics, limits, bus, logger: options.logger });
+    // Apple's user names from the popup flow's redirect, for auth-with-oauth2 (one minute each).
+    const redirectNames = new OAuth2RedirectNames();
+    // Record files go where the settings say, looked up per call: S3 when enabled, else storage/.
+    const storage = settingsStorage(() => settings.get().s3, path.join(dir, 'storage'));
+    const records = new RecordService({
+      db, schema, statistics, limits, passwordHash: options.passwordHash, changes: realtime.changes, files: new RecordFiles(storage, options.logger),
+    });
     const mailer = settingsMailer(() => settings.get(), options.logger);
     const services: Services = {
       db,
       schema,
       collections,
       records,
+      files: new FileService({
+        db, schema, storage, superuserIPs: () => settings.get().superuserIPs, logger: options.logger,
+      }),
       statistics,
       settings,
       rateLimiter: new MemoryRateLimiter(),
+      batch: new BatchService({ db, records, settings: () => settings.get().batch }),
+      realtime,
+      oauth2Redirect: new OAuth2RedirectService({ realtime, names: redirectNames, logger: options.logger }),
       auth: new AuthService({
         superuserIPs: () => settings.get().superuserIPs,
         db, schema, limits, records, passwordHash: options.passwordHash, mailer, appMeta: () => settings.get().meta, logger: options.logger,
+        oauth2RedirectNames: redirectNames,
       }),
       mailer,
       emailFlows: new EmailFlowService({
@@ -101,6 +125,9 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
       close: async () => {
         services.statistics.stop();
         services.auth.stop();
+        realtime.close();
+        await bus.close();
+        await storage.close();
         await databases.close();
       },
     };

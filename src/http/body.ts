@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, tooLarge } from '../kernel/errors.ts';
-import type { RecordInput } from '../domain/records/input.ts';
+import type { RecordInput, UploadedFile } from '../domain/records/input.ts';
 import { invalidBody } from './errors.ts';
 import { jsonShapeFor, parseJsonBody } from './json.ts';
 import { MAX_FORM_FIELDS } from './limits.ts';
+import { UploadFolder } from './uploads.ts';
 
 const JSON_PAYLOAD = '@jsonPayload';
 
@@ -160,27 +161,68 @@ class FormValues {
   }
 }
 
-/** Reads a record body: JSON, multipart (with `@jsonPayload`) or urlencoded. */
-export async function readRecordInput(request: FastifyRequest): Promise<RecordInput> {
+/**
+ * Reads a record body: JSON, multipart (with `@jsonPayload`) or urlencoded. Files in a multipart
+ * body are read (within the body limit) and ignored, as PocketBase ignores them where no file
+ * field takes them; routes that save records read them with `withRecordInput`.
+ */
+export function readRecordInput(request: FastifyRequest): Promise<RecordInput> {
+  return readBody(request, undefined);
+}
+
+/** Runs `use` with the record body and its uploaded files; their temporary copies are removed after. */
+export async function withRecordInput<T>(request: FastifyRequest, use: (input: RecordInput) => Promise<T>): Promise<T> {
+  const uploads = new UploadFolder();
+  try {
+    return await use(await readBody(request, uploads));
+  } finally {
+    await uploads.dispose();
+  }
+}
+
+/** Reads a part's bytes, refusing the body once `budget` is passed; `keep` collects them. */
+async function consume(stream: AsyncIterable<Buffer>, budget: number, keep?: Buffer[]): Promise<number> {
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > budget) throw tooLarge();
+    keep?.push(chunk);
+  }
+  return size;
+}
+
+async function readBody(request: FastifyRequest, uploads: UploadFolder | undefined): Promise<RecordInput> {
   if (request.isMultipart()) {
     // Fastify's bodyLimit does not cover multipart, which is streamed: the whole body is capped
     // here, by its declared length first and by what actually arrives as it is read.
     const limit = request.routeOptions.bodyLimit;
     if (Number(request.headers['content-length']) > limit) throw tooLarge();
     const form = new FormValues();
+    const files: UploadedFile[] = [];
     let size = 0;
     for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        // Drain the stream so the request completes, then refuse: storage arrives with the files issue.
-        part.file.resume();
-        throw badRequest('File uploads are not supported yet.');
+      size += Buffer.byteLength(part.fieldname);
+      if (part.type === 'file' && part.filename) {
+        if (uploads) files.push(await uploads.save(part.fieldname, part.filename, part.file, limit - size, (n) => (size += n)));
+        else size += await consume(part.file, limit - size);
+        if (size > limit) throw tooLarge();
+        continue;
       }
-      const value = typeof part.value === 'string' ? part.value : String(part.value ?? '');
-      size += Buffer.byteLength(part.fieldname) + Buffer.byteLength(value);
-      if (part.valueTruncated || size > limit) throw tooLarge();
+      let value: string;
+      if (part.type === 'file') {
+        // A file part without a file name is a plain value, as Go's multipart reader takes it.
+        const chunks: Buffer[] = [];
+        size += await consume(part.file, limit - size, chunks);
+        value = Buffer.concat(chunks).toString('utf8');
+      } else {
+        value = typeof part.value === 'string' ? part.value : String(part.value ?? '');
+        size += Buffer.byteLength(value);
+        if (part.valueTruncated) throw tooLarge();
+      }
+      if (size > limit) throw tooLarge();
       form.add(part.fieldname, value);
     }
-    return { body: form.toBody(request), source: 'form' };
+    return { body: form.toBody(request), source: 'form', ...(files.length ? { files } : {}) };
   }
   const body = request.body;
   if (body instanceof URLSearchParams) {

@@ -14,9 +14,12 @@ import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
 import { recordRoutes } from './routes/records.ts';
 import { oauth2Routes } from './routes/oauth2.ts';
+import { batchRoutes } from './routes/batch.ts';
 import { authRoutes } from './routes/auth.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { authEmailRoutes } from './routes/auth-email.ts';
+import { DEFAULT_REALTIME_TRANSPORT, realtimeRoutes, type RealtimeTransportOptions } from './routes/realtime.ts';
+import { fileRoutes } from './routes/files.ts';
 import { realIp } from './real-ip.ts';
 import { RequestGuards } from './rate-limit.ts';
 
@@ -37,6 +40,8 @@ export interface HttpOptions {
   limits?: Partial<ConnectionLimits>;
   /** JSON items per request body for guests and users (default MAX_JSON_ITEMS; see json.ts). */
   maxJsonItems?: number;
+  /** Overrides of the SSE connections' timeouts and buffer bound (DEFAULT_REALTIME_TRANSPORT): a test's. */
+  realtime?: Partial<RealtimeTransportOptions>;
 }
 
 /** Levels at which request lines are written (and so built). */
@@ -244,9 +249,12 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       collectionRoutes(api, services);
       recordRoutes(api, services);
       authRoutes(api, services);
-      oauth2Routes(api);
+      batchRoutes(api, services);
+      oauth2Routes(api, services);
+      realtimeRoutes(api, services, { ...DEFAULT_REALTIME_TRANSPORT, ...options.realtime });
       settingsRoutes(api, services);
       authEmailRoutes(api, services);
+      fileRoutes(api, services);
     },
     { prefix: '/api' },
   );

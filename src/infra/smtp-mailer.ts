@@ -5,7 +5,6 @@
  * username or password is set; `localName` for EHLO.
  */
 import { randomBytes } from 'node:crypto';
-import nodemailer from 'nodemailer';
 import { htmlToText } from './html-to-text.ts';
 import { formatAddress, type Mailer, type MailMessage, type SmtpSettings } from './mailer.ts';
 
@@ -24,6 +23,8 @@ export class SmtpMailer implements Mailer {
   async send(message: MailMessage): Promise<void> {
     const s = this.settings;
     const credentials = !!(s.username || s.password);
+    // Loaded on the first mail: a server that never sends one never loads nodemailer.
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: s.host,
       port: s.port,

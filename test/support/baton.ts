@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { openBaton, type Baton } from '../../src/cli/wire.ts';
-import { buildServer } from '../../src/http/server.ts';
+import { buildServer, type HttpOptions } from '../../src/http/server.ts';
 import { isMfaRequired } from '../../src/domain/auth/service.ts';
 import { systemContext } from '../../src/domain/context.ts';
 import { silentLogger, type Logger } from '../../src/kernel/logger.ts';
@@ -30,6 +30,8 @@ export interface StartOptions {
   queryTimeouts?: { client?: number; system?: number };
   /** Where the server logs (default: nowhere); e.g. to read mails written to the log. */
   logger?: Logger;
+  /** SSE timeouts and buffer bound (default: PocketBase's values). */
+  realtime?: HttpOptions['realtime'];
 }
 
 export const SUPERUSER = { email: 'root@example.com', password: 'correct-horse-battery' };
@@ -55,7 +57,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
-  const server = await buildServer(baton.services, { maxBodySize: options.maxBodySize ?? 32 << 20, logger });
+  const server = await buildServer(baton.services, { maxBodySize: options.maxBodySize ?? 32 << 20, logger, realtime: options.realtime });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const { port } = server.addresses()[0] as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -55,6 +55,8 @@ export interface AuthServiceDeps {
   logger?: Logger;
   /** Failed password sign-ins per identity (its own memory store unless given). */
   failedSignIns?: FailedSignIns;
+  /** Apple's user names the popup flow's redirect kept (realtime), for auth-with-oauth2. */
+  oauth2RedirectNames?: { take(code: string): string | undefined };
   /** Sets up an OAuth2 provider from a collection's entry (createOAuth2Provider unless given). */
   oauth2Providers?: (config: OAuth2ProviderConfig) => OAuth2Provider;
 }
@@ -137,6 +139,7 @@ export class AuthService {
       findById: (c, id) => this.findById(c, id),
       findByEmail: (c, email) => this.findByIdentity(c, email, ['email']),
       providers: deps.oauth2Providers,
+      redirectNames: deps.oauth2RedirectNames,
       logger: deps.logger ?? silentLogger,
     });
   }

@@ -47,6 +47,27 @@ function sourceTables(query: string, schema: SchemaLookup): Map<string, Collecti
   return out;
 }
 
+/** The collection field a column expression takes straight from a source table, if it does. */
+function columnSource(expr: string, tables: Map<string, Collection>): { collection: Collection; field: FieldDef } | undefined {
+  const ref = /^[`"]?(?:(\w+)[`"]?\.)?[`"]?(\w+)[`"]?$/.exec(expr.trim());
+  if (!ref) return undefined;
+  const candidates = ref[1] ? [tables.get(ref[1])] : [...tables.values()];
+  for (const collection of candidates) {
+    const field = collection?.fields.find((f) => f.name === ref[2]);
+    if (collection && field) return { collection, field };
+  }
+  return undefined;
+}
+
+/**
+ * Where a view's column comes from: the collection (possibly another view) and field it is
+ * taken straight from, as `inferViewFields` reads it. The files API serves a view's file from
+ * the record that owns it.
+ */
+export function viewColumnSource(query: string, column: string, schema: SchemaLookup): { collection: Collection; field: FieldDef } | undefined {
+  return columnSource(selectColumns(query).get(column) ?? column, sourceTables(query, schema));
+}
+
 const NUMERIC_AGGREGATE = /^(count|sum|avg|total|min|max)\s*\(/i;
 
 /**
@@ -74,19 +95,13 @@ export async function inferViewFields(tx: Executor, viewName: string, query: str
       return fieldDefaults({ type: 'text', name: 'id', system: true, primaryKey: true, required: true, pattern: '^[a-z0-9]+$' });
     }
     const expr = exprs.get(name) ?? name;
-    const ref = /^[`"]?(?:(\w+)[`"]?\.)?[`"]?(\w+)[`"]?$/.exec(expr.trim());
-    if (ref) {
-      const candidates = ref[1] ? [tables.get(ref[1])] : [...tables.values()];
-      for (const c of candidates) {
-        const source = c?.fields.find((f) => f.name === ref[2]);
-        if (source) {
-          const id = generateFieldId(`_clone_${source.type}`, name, taken);
-          taken.add(id);
-          const clone: FieldDef = { ...structuredClone(source), id, name, system: false };
-          if ('primaryKey' in clone) clone.primaryKey = false;
-          return clone;
-        }
-      }
+    const source = columnSource(expr, tables)?.field;
+    if (source) {
+      const id = generateFieldId(`_clone_${source.type}`, name, taken);
+      taken.add(id);
+      const clone: FieldDef = { ...structuredClone(source), id, name, system: false };
+      if ('primaryKey' in clone) clone.primaryKey = false;
+      return clone;
     }
     const type = NUMERIC_AGGREGATE.test(expr.trim()) ? 'number' : 'json';
     const id = generateFieldId(type, name, taken);

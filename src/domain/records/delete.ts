@@ -1,7 +1,9 @@
-import type { Executor, RowShape } from '../../db/dialect.ts';
+import type { Executor } from '../../db/dialect.ts';
 import { ident, sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { isMultiValue, type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
+import type { RecordChange } from './changes.ts';
+import { decodeRow, rowShape } from './codec.ts';
 
 const MAX_CASCADE_DEPTH = 64;
 
@@ -23,7 +25,9 @@ function referencesTo(schema: SchemaLookup, collection: Collection): Array<{ sou
 /**
  * Deletes a record inside `tx` and resolves references to it, as PocketBase does: the id is
  * removed from every relation holding it; a relation left empty deletes its record when the field
- * cascades, and fails the whole delete when the field is required.
+ * cascades, and fails the whole delete when the field is required. `onChange` hears of each record
+ * the cascade deletes (as it was) or unlinks (as it is now), as PocketBase's record hooks do;
+ * the caller announces them once the transaction has committed.
  */
 export async function deleteWithCascade(
   tx: Executor,
@@ -31,6 +35,7 @@ export async function deleteWithCascade(
   collection: Collection,
   id: string,
   depth = 0,
+  onChange?: (change: RecordChange) => void,
 ): Promise<void> {
   if (depth > MAX_CASCADE_DEPTH) throw deleteRefError();
   await tx.run(sql`DELETE FROM ${ident(collection.name)} WHERE ${ident('id')} = ${id}`);
@@ -40,26 +45,30 @@ export async function deleteWithCascade(
     const where = multi
       ? sql`EXISTS (SELECT 1 FROM ${tx.dialect.jsonEach(sql`${column}`, '__je', true)} WHERE ${ident('__je', 'value')} = ${id})`
       : sql`${column} = ${id}`;
-    const rows = await tx.all<{ id: string; value: unknown }>(
-      sql`SELECT ${ident(source.name, 'id')} AS id, ${column} AS value FROM ${ident(source.name)} WHERE ${where}`,
-      multi ? JSON_VALUE_SHAPE : undefined,
-    );
+    // Whole rows only when someone follows the changes; the ids and the relation otherwise.
+    const columns = onChange ? sql`${ident(source.name)}.*` : sql`${ident(source.name, 'id')} AS ${ident('id')}, ${column}`;
+    const rows = await tx.all(sql`SELECT ${columns} FROM ${ident(source.name)} WHERE ${where}`, rowShape(source));
     for (const row of rows) {
-      const remaining = multi ? parseIds(row.value).filter((v) => v !== id) : [];
+      const rowId = String(row.id);
+      const remaining = multi ? parseIds(row[field.name]).filter((v) => v !== id) : [];
       if (remaining.length === 0) {
         if (field.cascadeDelete) {
-          await deleteWithCascade(tx, schema, source, row.id, depth + 1);
+          onChange?.({ action: 'delete', collection: source, record: decodeRow(source, row) });
+          await deleteWithCascade(tx, schema, source, rowId, depth + 1, onChange);
           continue;
         }
         if (field.required) throw deleteRefError();
       }
       const stored = multi ? JSON.stringify(remaining) : '';
-      await tx.run(sql`UPDATE ${ident(source.name)} SET ${ident(field.name)} = ${stored} WHERE ${ident('id')} = ${row.id}`);
+      await tx.run(sql`UPDATE ${ident(source.name)} SET ${ident(field.name)} = ${stored} WHERE ${ident('id')} = ${rowId}`);
+      if (onChange) {
+        const record = decodeRow(source, row);
+        record[field.name] = multi ? remaining : '';
+        onChange({ action: 'update', collection: source, record });
+      }
     }
   }
 }
-
-const JSON_VALUE_SHAPE: RowShape = Object.freeze({ value: 'json' });
 
 /** A multi relation's stored ids (normalised JSON: a list, or a legacy scalar as one id). */
 function parseIds(value: unknown): string[] {

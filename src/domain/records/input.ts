@@ -1,8 +1,20 @@
+import type { Readable } from 'node:stream';
 import { badRequest } from '../../kernel/errors.ts';
-import type { Modifier } from '../collections/fields/types.ts';
+import type { Modifier, UploadInfo } from '../collections/fields/types.ts';
 import type { Collection, FieldDef } from '../../db/schema.ts';
+import { toFileNames } from '../collections/fields/file.ts';
 import { fieldHandler } from '../collections/fields/registry.ts';
-import { planOf } from './codec.ts';
+import { planOf, type RecordData } from './codec.ts';
+
+/** A file uploaded with a record body (multipart), held aside until the record is saved. */
+export interface UploadedFile extends UploadInfo {
+  /** The form key it came under: a file field's name, or `name+` / `+name`. */
+  readonly key: string;
+  /** The content type detected from its bytes (what storage keeps with it). */
+  readonly mimeType: string;
+  /** A new stream of its bytes. */
+  open(): Readable;
+}
 
 /** A submitted record body: a JSON object, or multipart/urlencoded values (strings, lists of strings). */
 export interface RecordInput {
@@ -14,6 +26,25 @@ export interface RecordInput {
    * apply to it, as in PocketBase, so a strict pattern cannot make the write fail.
    */
   randomPassword?: boolean;
+  /** Files uploaded with a multipart body, in the order they came. */
+  files?: readonly UploadedFile[];
+}
+
+/**
+ * Where a record's uploads are stored and its dropped files removed (domain/files/record-files.ts).
+ * RecordService stores the uploads after validation and before the write, and removes files only
+ * once a write has succeeded.
+ */
+export interface RecordFileStore {
+  /**
+   * Stores the uploads the saved record names (`data`'s file fields), in the record's folder; on
+   * failure removes what it stored and throws. Resolves to the undo: removing them again.
+   */
+  store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>): Promise<() => Promise<void>>;
+  /** After a committed update: removes the files (and their thumbs) `before` named and `after` does not. */
+  removeDropped(collection: Collection, before: RecordData, after: RecordData): Promise<void>;
+  /** After a committed delete: removes every file of the records. */
+  removeRecords(records: ReadonlyArray<{ readonly collection: Collection; readonly record: RecordData }>): Promise<void>;
 }
 
 export interface ParsedInput {
@@ -24,6 +55,8 @@ export interface ParsedInput {
   /** Auth extras that are not fields. */
   passwordConfirm?: unknown;
   oldPassword?: unknown;
+  /** Uploads per file field name (fields the caller may set only). */
+  uploads: Map<string, UploadedFile[]>;
 }
 
 const MAX_BODY_KEYS = 1000;
@@ -41,14 +74,14 @@ function splitModifier(key: string): { name: string; modifier?: Modifier } {
  * hidden fields are ignored for non-superusers (auth passwords excepted).
  */
 export function parseInput(collection: Collection, input: RecordInput, superuser: boolean): ParsedInput {
-  const body = input.body;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  if (input.body === null || typeof input.body !== 'object' || Array.isArray(input.body)) {
     throw badRequest('Failed to load the submitted data due to invalid formatting.');
   }
-  const keys = Object.keys(body);
-  if (keys.length > MAX_BODY_KEYS) throw badRequest('Too many submitted fields.');
+  if (Object.keys(input.body).length > MAX_BODY_KEYS) throw badRequest('Too many submitted fields.');
   const plan = planOf(collection);
-  const parsed: ParsedInput = { values: [], modifiers: [] };
+  const parsed: ParsedInput = { values: [], modifiers: [], uploads: new Map() };
+  const body = input.files?.length ? withUploads(plan.byName, input, superuser, parsed.uploads) : input.body;
+  const keys = Object.keys(body);
   for (const key of keys) {
     const raw = body[key];
     if (collection.type === 'auth' && key === 'passwordConfirm') {
@@ -75,3 +108,35 @@ export function parseInput(collection: Collection, input: RecordInput, superuser
   return parsed;
 }
 
+/**
+ * The body with each upload's name added under the key it came with, as PocketBase merges them:
+ * after the names a plain key already lists (the files to keep), and for `name+` / `+name` after
+ * or before the record's files. Uploads under other keys, or for fields the caller may not set,
+ * are left out. `uploads` receives each field's files.
+ */
+function withUploads(
+  fields: ReadonlyMap<string, FieldDef>,
+  input: RecordInput,
+  superuser: boolean,
+  uploads: Map<string, UploadedFile[]>,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...input.body };
+  const added = new Map<string, string[]>();
+  for (const file of input.files ?? []) {
+    const { name, modifier } = splitModifier(file.key);
+    const field = fields.get(name);
+    if (!field || field.type !== 'file' || (modifier && modifier !== 'append' && modifier !== 'prepend')) continue;
+    if (field.hidden && !superuser) continue;
+    const list = uploads.get(field.name);
+    if (list) list.push(file);
+    else uploads.set(field.name, [file]);
+    const names = added.get(file.key);
+    if (names) names.push(file.name);
+    else added.set(file.key, [file.name]);
+  }
+  for (const [key, names] of added) {
+    const given = body[key];
+    body[key] = [...(given === undefined || given === null ? [] : toFileNames(given)), ...names];
+  }
+  return body;
+}

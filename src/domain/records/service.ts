@@ -18,9 +18,10 @@ import {
 import { decodeRow, encodeRecord, planOf, rowShape, zeroRecord, type RecordData } from './codec.ts';
 import { autogenerateText } from '../collections/fields/text.ts';
 import { deleteRefError, deleteWithCascade } from './delete.ts';
+import type { RecordChange, RecordChangeSink } from './changes.ts';
 import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
-import { parseInput, type ParsedInput, type RecordInput } from './input.ts';
+import { parseInput, type ParsedInput, type RecordFileStore, type RecordInput } from './input.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
 import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectById, selectFrom, type ListParams, type ScanGuard } from './query.ts';
 import { comparesOwnColumnsOnly, compileWhere, type DataStatistics, FilterError, type FilterPart, parseFilter } from '../../filter/index.ts';
@@ -64,6 +65,15 @@ export interface RecordServiceDeps {
   statistics?: DataStatistics;
   /** How new passwords are hashed (Config.passwordHash); absent: bcrypt at the field's cost. */
   passwordHash?: PasswordAlgorithm;
+  /** Stores uploads before a write and removes dropped files after it (absent: uploads are not kept). */
+  files?: RecordFileStore;
+  /**
+   * Told of every create, update and delete once it is stored (realtime). Per service instance:
+   * a service that runs inside a larger transaction gets a sink that buffers until its commit.
+   */
+  changes?: RecordChangeSink;
+  /** `@request.context` of this service's rule checks ('default'; a batch's items: 'batch'). */
+  requestContext?: string;
 }
 
 const CREATE_FAILED = 'Failed to create record.';
@@ -89,7 +99,34 @@ export class RecordService {
     return c;
   }
 
-  private scope(ctx: RequestContext, collection: Collection, body?: Record<string, unknown>, current?: RecordData, context = 'default'): FilterScope {
+  /** Where this service announces stored changes (realtime), if anywhere. */
+  get changeSink(): RecordChangeSink | undefined {
+    return this.deps.changes;
+  }
+
+  /** Whether the collection holds a record with this id, whoever asks (a batch upsert's choice). */
+  async exists(ref: string, id: string): Promise<boolean> {
+    const collection = this.collection(ref);
+    return (await this.deps.db.get(selectById(collection).bind(id), rowShape(collection))) !== undefined;
+  }
+
+  /**
+   * The same service inside an open transaction (a batch): every read and write goes to `db`,
+   * changes go to `changes` (to announce after the commit), rules see `requestContext`.
+   */
+  within(db: Database, options: { changes?: RecordChangeSink; requestContext?: string } = {}): RecordService {
+    // No file store: its removals run right after each write, which inside a transaction would
+    // come before the commit (files kept by a rolled-back batch would be gone).
+    return new RecordService({ ...this.deps, db, changes: options.changes, requestContext: options.requestContext, files: undefined });
+  }
+
+  private scope(
+    ctx: RequestContext,
+    collection: Collection,
+    body?: Record<string, unknown>,
+    current?: RecordData,
+    context = this.deps.requestContext ?? 'default',
+  ): FilterScope {
     return {
       schema: this.deps.schema,
       collection,
@@ -183,7 +220,7 @@ export class RecordService {
     const random = input.randomPassword === true && collection.type === 'auth' && !('password' in input.body);
     if (random) input = withRandomPassword(input);
     const parsed = parseInput(collection, input, superuser);
-    const opts = { isNew: true, source: input.source, canManage: superuser, randomPassword: random };
+    const opts = { isNew: true, source: input.source, canManage: superuser, randomPassword: random, uploads: parsed.uploads };
     const change = applyInput(collection, zeroRecord(collection), parsed, opts);
 
     if (!superuser) {
@@ -205,14 +242,19 @@ export class RecordService {
     await this.validate(collection, change, opts);
     if (collection.type === 'auth') await this.assertAuthIdFree(collection, String(change.data.id));
     const values = await storedValues(collection, change, this.deps.passwordHash);
+    // Files hook: uploads are stored before the record, and removed again if it is not written.
+    const undoUploads = await this.storeUploads(collection, change.data, parsed);
     let saved: RecordData | undefined;
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
       saved = await this.writeReturning(insertStatement(collection, values), collection);
     } catch (e) {
+      await undoUploads?.();
       throw saveError(db, e, CREATE_FAILED);
     }
     saved ??= await this.findWithRule(db, ctx, collection, String(change.data.id), null, true);
+    // Change hook: the INSERT has committed (it ran on its own), so the record is announced.
+    this.deps.changes?.recordChanged({ action: 'create', collection, record: saved! });
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
 
@@ -233,7 +275,7 @@ export class RecordService {
     const random = input.randomPassword === true && collection.type === 'auth';
     if (random) input = withRandomPassword(input);
     const parsed = parseInput(collection, input, superuser);
-    const opts = { isNew: false, source: input.source, original, canManage: superuser, randomPassword: random };
+    const opts = { isNew: false, source: input.source, original, canManage: superuser, randomPassword: random, uploads: parsed.uploads };
     const change = applyInput(collection, original, parsed, opts);
     const body = this.ruleBody(input, parsed, change);
     if (!superuser) {
@@ -252,13 +294,19 @@ export class RecordService {
     const values = await storedValues(collection, change, this.deps.passwordHash);
     const before = encodeRecord(collection, original);
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
+    const undoUploads = await this.storeUploads(collection, change.data, parsed);
     let saved: RecordData | undefined;
     try {
       if (Object.keys(changed).length) saved = await this.writeReturning(updateStatement(collection, id, changed), collection);
     } catch (e) {
+      await undoUploads?.();
       throw saveError(db, e, UPDATE_FAILED);
     }
     saved ??= await this.findWithRule(db, ctx, collection, id, null, true);
+    // Change hook: the UPDATE has committed (an update that changed nothing counts, as in PocketBase).
+    this.deps.changes?.recordChanged({ action: 'update', collection, record: saved! });
+    // Files hook: the files the record no longer names go once the update is stored.
+    await this.deps.files?.removeDropped(collection, original, saved!);
     if (collection.type === 'auth' && 'password' in changed) await this.forgetSessions(collection, id);
     if (dropExternalAuths) await this.deleteRecordRows('_externalAuths', collection, id);
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
@@ -301,9 +349,13 @@ export class RecordService {
     assertRuleAllows(ctx, collection, 'deleteRule');
     const record = await this.findWithRule(db, ctx, collection, id, collection.deleteRule);
     if (!record) throw notFound();
+    // Change hook: what the cascade deletes or unlinks is gathered inside the transaction and
+    // announced, after the record itself, only once it has committed.
+    const cascaded: RecordChange[] = [];
     try {
       await db.transaction(async (tx) => {
-        await deleteWithCascade(tx, schema, collection, id);
+        cascaded.length = 0;
+        await deleteWithCascade(tx, schema, collection, id, 0, (this.deps.changes || this.deps.files) && ((c) => cascaded.push(c)));
         // Checked after the delete, inside the transaction: concurrent deletes cannot both pass.
         if (collection.name === SUPERUSERS && !(await tx.get(sql`SELECT 1 AS ok FROM ${ident(SUPERUSERS)} LIMIT 1`))) {
           throw badRequest("You can't delete the only existing superuser.");
@@ -316,6 +368,17 @@ export class RecordService {
       if (translated?.status === 400) throw deleteRefError();
       throw translated ?? e;
     }
+    this.deps.changes?.recordChanged({ action: 'delete', collection, record });
+    for (const change of cascaded) this.deps.changes?.recordChanged(change);
+    // Files hook: the files of the record, and of those the cascade deleted, go after the commit.
+    await this.deps.files?.removeRecords([{ collection, record }, ...cascaded.filter((c) => c.action === 'delete')]);
+  }
+
+  /** Stores the request's uploads (when there are any); resolves to their undo. */
+  private async storeUploads(collection: Collection, data: RecordData, parsed: ParsedInput): Promise<(() => Promise<void>) | undefined> {
+    if (parsed.uploads.size === 0) return undefined;
+    if (!this.deps.files) throw badRequest('File uploads are not supported.');
+    return this.deps.files.store(collection, data, parsed.uploads);
   }
 
   /**

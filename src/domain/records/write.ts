@@ -8,6 +8,7 @@ import { inferFormField } from '../collections/fields/cast.ts';
 import { applyModifier, normalizeValue } from '../collections/fields/registry.ts';
 import { missingRelationCollection, missingRelationRecords, relationIdsToCheck } from '../collections/fields/relation.ts';
 import { autogenerateText } from '../collections/fields/text.ts';
+import type { UploadInfo } from '../collections/fields/types.ts';
 import { type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
 import { encodeRecord, planOf, type RecordData } from './codec.ts';
 import type { ParsedInput } from './input.ts';
@@ -22,6 +23,8 @@ export interface ApplyOptions {
   canManage: boolean;
   /** The new password is one Baton generated (RecordInput.randomPassword): its field's checks are skipped. */
   randomPassword?: boolean;
+  /** Files uploaded with the request, per file field name (ParsedInput.uploads). */
+  uploads?: ReadonlyMap<string, readonly UploadInfo[]>;
 }
 
 export interface AppliedChange {
@@ -157,7 +160,7 @@ export function validateRecord(collection: Collection, change: AppliedChange, op
       if (change.newPassword === undefined || opts.randomPassword) continue;
       err = handler.validate(def, change.newPassword, { isNew: opts.isNew });
     } else {
-      err = handler.validate(def, change.data[def.name], { isNew: opts.isNew, original: opts.original?.[def.name] });
+      err = handler.validate(def, change.data[def.name], { isNew: opts.isNew, original: opts.original?.[def.name], uploaded: opts.uploads?.get(def.name) });
     }
     if (err) errors[def.name] = err;
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../kernel/errors.ts';
 import type { Services } from '../../domain/services.ts';
-import { readRecordInput } from '../body.ts';
+import { withRecordInput } from '../body.ts';
 import { sendList, sendRecord } from '../respond.ts';
 
 interface Params {
@@ -45,14 +45,12 @@ function routes(api: FastifyInstance, services: Services): void {
   });
 
   api.post<{ Params: Params }>(base, write('create'), async (request, reply) => {
-    const input = await readRecordInput(request);
-    const record = await records.create(request.ctx, request.params.collection, input, request.ctx.query);
+    const record = await withRecordInput(request, (input) => records.create(request.ctx, request.params.collection, input, request.ctx.query));
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 
   api.patch<{ Params: Params }>(`${base}/:id`, write('update'), async (request, reply) => {
-    const input = await readRecordInput(request);
-    const record = await records.update(request.ctx, request.params.collection, request.params.id, input, request.ctx.query);
+    const record = await withRecordInput(request, (input) => records.update(request.ctx, request.params.collection, request.params.id, input, request.ctx.query));
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 

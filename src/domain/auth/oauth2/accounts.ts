@@ -122,7 +122,7 @@ const microsoftProfile = (user: Record<string, unknown>): Profile => ({
 
 /**
  * Apple sends the user's name only once, in its first redirect (form_post), never in the ID
- * token: it reaches auth-with-oauth2 only through the popup flow's redirect, once realtime serves it.
+ * token: the popup flow's redirect keeps it for auth-with-oauth2 (realtime/oauth2-redirect.ts).
  */
 const appleProfile = (claims: Record<string, unknown>): Profile => ({
   id: text(claims.sub),

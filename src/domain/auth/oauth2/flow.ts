@@ -82,6 +82,8 @@ export interface OAuth2FlowDeps {
   findByEmail: (collection: Collection, email: string) => Promise<RecordData | undefined>;
   /** Sets up a provider from its entry (tests may point it elsewhere). */
   providers?: (config: OAuth2ProviderConfig) => OAuth2Provider;
+  /** Apple's user names, kept by the popup flow's redirect under their code (realtime's OAuth2RedirectNames). */
+  redirectNames?: { take(code: string): string | undefined };
   /** The whole exchange with the provider, every request included (PocketBase: 30 s). */
   exchangeTimeoutMs?: number;
   logger: Logger;
@@ -130,6 +132,8 @@ export class OAuth2Flow {
     if (!options.enabled) throw forbidden('The collection is not configured to allow OAuth2 authentication.');
     const form = this.parse(options, login);
     const user = await this.fetchUser(ctx, form.config, form);
+    // Apple names the user only in its first redirect (form_post), which the popup flow kept.
+    if (form.config.name === 'apple' && !user.name) user.name = this.deps.redirectNames?.take(form.code) ?? '';
 
     const linked = await this.findLink(collection, form.config.name, user.id);
     let record: RecordData | undefined;
@@ -217,8 +221,9 @@ export class OAuth2Flow {
     }
     if (mapped.avatarURL && !sent(mapped.avatarURL) && user.avatarURL) {
       const field = collection.fields.find((f) => f.name === mapped.avatarURL);
-      // A file field would take the downloaded image; Baton stores no files yet (files issue).
-      if (field?.type === 'file') ctx.logger.info({ collection: collection.name }, 'OAuth2 avatar not stored: file fields take no uploads yet');
+      // PocketBase downloads the image into a file field (guarding against internal addresses);
+      // Baton does not download it yet, so such a field stays empty.
+      if (field?.type === 'file') ctx.logger.info({ collection: collection.name }, 'OAuth2 avatar not stored: avatars are not downloaded into file fields yet');
       else if (field) body[mapped.avatarURL] = user.avatarURL;
     }
     // A random password unless createData sets one, exempt from the field's own checks (PocketBase's).

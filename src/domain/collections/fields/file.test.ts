@@ -50,8 +50,11 @@ describe('file validate', () => {
     [{ maxSelect: 3 }, ['a', 'x', 'y'], { original: ['a'] }, 'validation_invalid_file', 'Invalid new files: [x y].'],
     [{ maxSelect: 2 }, ['a', 'b', 'c'], { original: ['a', 'b', 'c'] }, 'validation_too_many_files', 'The maximum allowed files is 2.'],
     [{ maxSelect: 0 }, ['a', 'b'], { original: ['a', 'b'] }, 'validation_too_many_files', 'The maximum allowed files is 1.'],
+    [{ maxSelect: 3, maxSize: 5 }, ['a', 'big'], { original: ['a'], uploaded: ['big'] }, 'validation_file_size_limit', 'Failed to upload big.txt - the maximum allowed file size is 5 bytes.'],
   ])('%j with %j (%j) -> %s', (options, value, ctx, code, message) => {
-    const err = fileField.validate(field('file', options), value as string, { isNew: false, ...ctx });
+    // Uploads of 10 bytes, named by the test.
+    const uploaded = ctx.uploaded?.map((name) => ({ name, originalName: `${name}.txt`, size: 10, mimeType: 'text/plain' }));
+    const err = fileField.validate(field('file', options), value as string, { isNew: false, original: ctx.original, uploaded });
     expect(err?.code).toBe(code);
     expect(err?.message).toBe(message);
   });

@@ -9,7 +9,9 @@ import { toUniqueStringList, uniqueNonEmpty } from './cast.ts';
 import { intRange, invalidFormat, lengthRule, MAX_SAFE_JSON_INT, notInList, required, templateError } from './errors.ts';
 import { shapeValue, type MultiValue } from './multi.ts';
 import { collectErrors, COMMON_OPTIONS, entry, num, strList, validateCommonOptions } from './options.ts';
-import type { FieldHandler } from './types.ts';
+import type { FieldHandler, UploadInfo } from './types.ts';
+
+export type { UploadInfo } from './types.ts';
 
 export const DEFAULT_FILE_MAX_SIZE = 5 << 20;
 const LOOSE_FILENAME = /^[^./\\][^/\\]+$/;
@@ -38,16 +40,6 @@ const normalizeFile = (field: FieldDef, raw: unknown): MultiValue => shapeValue(
 export function fileNamesToDelete(oldValue: unknown, newValue: unknown): string[] {
   const kept = new Set(toFileNames(newValue));
   return toFileNames(oldValue).filter((n) => !kept.has(n));
-}
-
-export interface UploadInfo {
-  /** The name the file will be stored under. */
-  name: string;
-  /** The client's file name, quoted in size errors. */
-  originalName: string;
-  size: number;
-  /** The detected content type; undefined when it could not be detected. */
-  mimeType?: string;
 }
 
 /** The checks PocketBase runs on each new upload of a record. */
@@ -97,14 +89,21 @@ const handler = {
   validate(field, value, ctx) {
     const names = toFileNames(value);
     if (names.length === 0) return field.required ? required() : undefined;
-    const known = new Set([...toFileNames(ctx.original), ...(ctx.uploaded ?? [])]);
-    const invalidFiles = names.filter((n) => !known.has(n)).map((n) => n.slice(0, 250));
+    const uploads = new Map((ctx.uploaded ?? []).map((u) => [u.name, u]));
+    const known = new Set(toFileNames(ctx.original));
+    const invalidFiles = names.filter((n) => !known.has(n) && !uploads.has(n)).map((n) => n.slice(0, 250));
     if (invalidFiles.length > 0) {
       return templateError('validation_invalid_file', 'Invalid new files: {{.invalidFiles}}.', { invalidFiles });
     }
     const maxSelect = fileMaxSelect(field);
     if (names.length > maxSelect) {
       return templateError('validation_too_many_files', 'The maximum allowed files is {{.maxSelect}}', { maxSelect });
+    }
+    // The uploads the value keeps (a single-file field keeps the last), each checked in turn.
+    for (const name of names) {
+      const upload = uploads.get(name);
+      const error = upload && validateUpload(field, upload);
+      if (error) return error;
     }
     return undefined;
   },

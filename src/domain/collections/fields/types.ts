@@ -35,8 +35,19 @@ export interface ValidateContext {
    * field, the stored hash for passwords, the stored file names for file fields.
    */
   original?: unknown;
-  /** File fields: names given to files uploaded with this request, which are new but valid. */
-  uploaded?: readonly string[];
+  /** File fields: the files uploaded for the field with this request: their names are new but valid. */
+  uploaded?: readonly UploadInfo[];
+}
+
+/** What the file field checks of one upload (records/input.ts UploadedFile carries more). */
+export interface UploadInfo {
+  /** The name the file will be stored under. */
+  readonly name: string;
+  /** The client's file name, quoted in size errors. */
+  readonly originalName: string;
+  readonly size: number;
+  /** The detected content type; undefined when it could not be detected. */
+  readonly mimeType?: string;
 }
 
 export interface OptionsContext {

@@ -1,0 +1,119 @@
+import { randomAlphanumeric } from '../../kernel/ids.ts';
+import { GUEST, type Principal } from '../context.ts';
+import { parseTopic, type Topic } from './topics.ts';
+
+/**
+ * What a transport (SSE now; WebSocket later) gives the realtime service for one connection.
+ * `send` never waits: a transport that cannot keep up closes its connection instead (a bounded
+ * buffer), so one slow client never holds up another.
+ */
+export interface RealtimeConnection {
+  /** Writes one event: `data` is its JSON text. */
+  send(event: string, data: string): void;
+  /** Ends the connection (the client may reconnect). */
+  close(): void;
+}
+
+/** One subscription of one client. */
+export interface Subscription {
+  readonly client: RealtimeClient;
+  readonly topic: Topic;
+}
+
+/** A connected realtime client: PocketBase's subscriptions.Client. */
+export class RealtimeClient {
+  /** Subscriptions by topic string (a topic subscribed twice is one subscription). */
+  readonly subscriptions = new Map<string, Subscription>();
+  /**
+   * Whom the events are for: bound by the first POST /api/realtime (a guest until then), kept
+   * fresh when that record changes, dropped (back to guest) when it is deleted or its tokenKey
+   * changes.
+   */
+  auth: Principal = GUEST;
+  /** Set once unregistered: nothing more is sent. */
+  discarded = false;
+
+  constructor(
+    /** 40 random letters and digits: the SSE event id, and the OAuth2 popup flow's state. */
+    readonly id: string,
+    /** The client's address when it connected ('' when unknown: not checked then). */
+    readonly ip: string,
+    private readonly connection: RealtimeConnection,
+  ) {}
+
+  send(event: string, data: string): void {
+    if (!this.discarded) this.connection.send(event, data);
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+}
+
+export const newClientId = (): string => randomAlphanumeric(40);
+
+/**
+ * The clients this node holds (PocketBase's subscriptions.Broker), with their subscriptions
+ * indexed by topic base (`posts/*`, `posts/ID`, `pbc_123/*` …), so that an event looks up the
+ * few bases it concerns rather than every subscription of every client.
+ */
+export class ClientRegistry {
+  private readonly clients = new Map<string, RealtimeClient>();
+  private readonly byBase = new Map<string, Set<Subscription>>();
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  add(client: RealtimeClient): void {
+    this.clients.set(client.id, client);
+  }
+
+  /** Unregisters the client and forgets its subscriptions; nothing is sent to it any more. */
+  remove(client: RealtimeClient): void {
+    if (this.clients.get(client.id) !== client) return;
+    this.clients.delete(client.id);
+    client.discarded = true;
+    this.unsubscribe(client);
+  }
+
+  get(id: string): RealtimeClient | undefined {
+    return this.clients.get(id);
+  }
+
+  all(): IterableIterator<RealtimeClient> {
+    return this.clients.values();
+  }
+
+  /** The subscriptions whose topic base is `base`. */
+  matching(base: string): ReadonlySet<Subscription> | undefined {
+    return this.byBase.get(base);
+  }
+
+  /** Replaces every subscription of the client; empty topics are skipped, as PocketBase does. */
+  replace(client: RealtimeClient, topics: readonly string[]): void {
+    this.unsubscribe(client);
+    if (client.discarded) return;
+    for (const name of topics) {
+      if (name === '' || client.subscriptions.has(name)) continue;
+      const subscription: Subscription = { client, topic: parseTopic(name) };
+      client.subscriptions.set(name, subscription);
+      let set = this.byBase.get(subscription.topic.base);
+      if (!set) this.byBase.set(subscription.topic.base, (set = new Set()));
+      set.add(subscription);
+    }
+  }
+
+  /** Removes the client's subscription to `name`, or all of them. */
+  unsubscribe(client: RealtimeClient, name?: string): void {
+    const names = name === undefined ? [...client.subscriptions.keys()] : [name];
+    for (const n of names) {
+      const subscription = client.subscriptions.get(n);
+      if (!subscription) continue;
+      client.subscriptions.delete(n);
+      const set = this.byBase.get(subscription.topic.base);
+      set?.delete(subscription);
+      if (set?.size === 0) this.byBase.delete(subscription.topic.base);
+    }
+  }
+}

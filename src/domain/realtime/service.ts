@@ -1,0 +1,218 @@
+/**
+ * Realtime subscriptions, as PocketBase serves them (apis/realtime.go): a client connects through
+ * a transport (SSE), gets its id in `PB_CONNECT`, and sets its topics with POST /api/realtime;
+ * stored record changes arrive on the bus, and each goes to the subscribers allowed to see it.
+ */
+import type { Database } from '../../db/dialect.ts';
+import type { Collection, SchemaLookup } from '../../db/schema.ts';
+import { badRequest, forbidden, notFound } from '../../kernel/errors.ts';
+import type { Logger } from '../../kernel/logger.ts';
+import type { DataStatistics } from '../../filter/index.ts';
+import type { Bus } from '../../infra/bus.ts';
+import type { RecordChangeSink } from '../records/changes.ts';
+import type { ResponseLimits } from '../records/limits.ts';
+import { GUEST, type Principal, type RequestContext } from '../context.ts';
+import { BusRecordChanges, RECORD_CHANGES, type RecordChangeMessage } from './changes.ts';
+import { ClientRegistry, newClientId, RealtimeClient, type RealtimeConnection } from './clients.ts';
+import { readSubscriptionForm } from './form.ts';
+import { groupKey, RecordEventRenderer, type RuleKind, type SubscriberGroup } from './record-events.ts';
+
+export interface RealtimeDeps {
+  db: Database;
+  schema: SchemaLookup;
+  statistics?: DataStatistics;
+  /** The records API's bounds (expanded records per event). */
+  limits: ResponseLimits;
+  bus: Bus;
+  logger: Logger;
+  /**
+   * Events evaluated at once (default 16); later ones wait their turn. Whatever order their
+   * evaluations end in, events are delivered in the order they arrived.
+   */
+  maxEventsInFlight?: number;
+}
+
+const DEFAULT_EVENTS_IN_FLIGHT = 16;
+
+/** PocketBase's isSameAuth: the same record of the same collection, or both guests. */
+const sameAuth = (a: Principal, b: Principal): boolean =>
+  a.kind === 'guest' || b.kind === 'guest'
+    ? a.kind === b.kind
+    : a.collection.id === b.collection.id && a.record.id === b.record.id;
+
+/** One event's outcome: the data each group's members get, in group order. */
+type Delivery = Array<{ members: SubscriberGroup['members']; data: string }>;
+
+export class RealtimeService {
+  /** Give this to RecordService: every stored change goes on the bus, to every node. */
+  readonly changes: RecordChangeSink;
+  private readonly registry = new ClientRegistry();
+  private readonly renderer: RecordEventRenderer;
+  private readonly stopListening: () => void;
+  /** Each event's delivery is chained after the previous one's. */
+  private delivered: Promise<void> = Promise.resolve();
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly deps: RealtimeDeps) {
+    this.changes = new BusRecordChanges(deps.bus);
+    this.renderer = new RecordEventRenderer(deps);
+    this.stopListening = deps.bus.subscribe(RECORD_CHANGES, (m) => this.onRecordChange(m as RecordChangeMessage));
+  }
+
+  /** Clients connected to this node. */
+  get clientCount(): number {
+    return this.registry.size;
+  }
+
+  /**
+   * Registers a new client on the connection `open` makes for its id, and sends `PB_CONNECT`.
+   * Its auth is bound later, by its first subscription request.
+   */
+  connect(ctx: RequestContext, open: (clientId: string) => RealtimeConnection): RealtimeClient {
+    const id = newClientId();
+    const client = new RealtimeClient(id, ctx.realIp, open(id));
+    this.registry.add(client);
+    client.send('PB_CONNECT', `{"clientId":"${id}"}`);
+    this.deps.logger.debug({ clientId: id }, 'realtime connection established');
+    return client;
+  }
+
+  /** The connection ended: the client and its subscriptions are forgotten. */
+  disconnect(client: RealtimeClient): void {
+    this.registry.remove(client);
+  }
+
+  /** A connected client of this node, by id. */
+  client(id: string): RealtimeClient | undefined {
+    return this.registry.get(id);
+  }
+
+  /** Drops one of the client's subscriptions (the `@oauth2` topic once its redirect came). */
+  unsubscribe(client: RealtimeClient, topic: string): void {
+    this.registry.unsubscribe(client, topic);
+  }
+
+  /**
+   * POST /api/realtime: replaces the client's subscriptions, as PocketBase does. The request must
+   * come from the client's address; its auth binds the client, and once bound only the same auth
+   * may change the subscriptions (a guest client may be upgraded, never switched).
+   */
+  setSubscriptions(ctx: RequestContext, body: Record<string, unknown>, source: 'json' | 'form'): void {
+    const form = readSubscriptionForm(body, source);
+    const client = this.registry.get(form.clientId);
+    if (!client) throw notFound('Missing or invalid client id.');
+    // Against guessed or stolen ids (PocketBase's check): the client's own address only.
+    if (client.ip !== '' && client.ip !== ctx.realIp) throw badRequest('Invalid realtime client.');
+    if (client.auth.kind !== 'guest' && !sameAuth(client.auth, ctx.principal)) {
+      throw forbidden("The current and the previous request authorization don't match.");
+    }
+    client.auth = ctx.principal;
+    this.registry.replace(client, form.subscriptions);
+    this.deps.logger.debug({ clientId: client.id, subscriptions: form.subscriptions.length }, 'realtime subscriptions updated');
+  }
+
+  /** Ends every connection and stops following changes. */
+  close(): void {
+    this.stopListening();
+    for (const client of [...this.registry.all()]) {
+      client.close();
+      this.registry.remove(client);
+    }
+  }
+
+  /**
+   * A stored change, from the bus. The subscribers are gathered now (a client that subscribes
+   * afterwards does not get it), evaluated concurrently with other events, delivered in order.
+   */
+  private onRecordChange(message: RecordChangeMessage): void {
+    const collection = this.deps.schema.find(message.collectionId);
+    if (!collection) return;
+    if (collection.type === 'auth') this.followAuthRecord(collection, message);
+    const groups = this.groupsFor(collection, String(message.record.id));
+    if (groups.length === 0) return;
+    const evaluated = this.limited(() => this.evaluate(message, collection, groups));
+    this.delivered = this.delivered
+      .then(() => evaluated)
+      .then((delivery) => this.deliver(delivery))
+      .catch((e: unknown) => this.deps.logger.error({ err: e }, 'realtime: delivery failed'));
+  }
+
+  private async evaluate(message: RecordChangeMessage, collection: Collection, groups: SubscriberGroup[]): Promise<Delivery> {
+    const data = await this.renderer.renderAll(message.action, collection, message.record, groups);
+    const delivery: Delivery = [];
+    data.forEach((d, i) => {
+      if (d) delivery.push({ members: groups[i].members, data: d });
+    });
+    return delivery;
+  }
+
+  private deliver(delivery: Delivery): void {
+    for (const { members, data } of delivery) {
+      for (const { client, topic } of members) {
+        // Unsubscribed meanwhile: the client no longer listens for it.
+        if (client.subscriptions.has(topic.name)) client.send(topic.name, data);
+      }
+    }
+  }
+
+  /**
+   * The subscriptions an event on this record concerns, grouped by rule, auth and options. Topics
+   * name the collection by name or id; `coll/ID` is checked by the viewRule, `coll/*` and the
+   * older bare `coll` by the listRule (PocketBase's subscriptionRuleMap).
+   */
+  private groupsFor(collection: Collection, recordId: string): SubscriberGroup[] {
+    const bases = new Map<string, RuleKind>();
+    for (const ref of [collection.name, collection.id]) bases.set(`${ref}/${recordId}`, 'view');
+    for (const ref of [collection.name, collection.id]) {
+      bases.set(`${ref}/*`, 'list');
+      bases.set(ref, 'list');
+    }
+    const groups = new Map<string, SubscriberGroup>();
+    for (const [base, kind] of bases) {
+      for (const subscription of this.registry.matching(base) ?? []) {
+        const auth = this.currentAuth(subscription.client);
+        const key = groupKey(kind, auth, subscription.topic.optionsKey);
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { kind, auth, options: subscription.topic.options, members: [] }));
+        group.members.push(subscription);
+      }
+    }
+    return [...groups.values()];
+  }
+
+  /** The client's auth, dropped when its collection is gone (PocketBase unsets it on delete). */
+  private currentAuth(client: RealtimeClient): Principal {
+    const auth = client.auth;
+    if (auth.kind !== 'guest' && !this.deps.schema.find(auth.collection.id)) client.auth = GUEST;
+    return client.auth;
+  }
+
+  /**
+   * Clients bound to a changed auth record follow it, as in PocketBase: their rules see the new
+   * values; a new tokenKey (password change, …) or a delete leaves them unauthenticated, still
+   * connected, so that they may authenticate again with their next subscription request.
+   */
+  private followAuthRecord(collection: Collection, message: RecordChangeMessage): void {
+    const { record } = message;
+    for (const client of this.registry.all()) {
+      const auth = client.auth;
+      if (auth.kind === 'guest' || auth.collection.id !== collection.id || auth.record.id !== record.id) continue;
+      const dropped = message.action === 'delete' || auth.record.tokenKey !== record.tokenKey;
+      client.auth = dropped ? GUEST : { kind: auth.kind, collection, record };
+    }
+  }
+
+  /** Runs `task` once fewer than maxEventsInFlight are running; a finishing task hands its slot on. */
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.inFlight < (this.deps.maxEventsInFlight ?? DEFAULT_EVENTS_IN_FLIGHT)) this.inFlight++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * `POST /api/batch` (PocketBase's apis/batch.go): record creates, updates, upserts and deletes in
+ * one transaction. Each item runs as the records API would run it, as the batch's sender, with the
+ * item's own query (expand, fields) and headers, rules seeing `@request.context` "batch". The first
+ * item that fails rolls everything back and names itself in the error (`data.requests.N`); the
+ * changes are announced only once the transaction has committed.
+ */
+import type { Database } from '../../db/dialect.ts';
+import { TransactionDatabase } from '../../db/transaction-database.ts';
+import { ApiError, badRequest, fieldError, forbidden, isApiError, type ErrorData } from '../../kernel/errors.ts';
+import type { RequestContext } from '../context.ts';
+import type { RecordChange } from './changes.ts';
+import { parseFieldsParam, pickFields } from './picker.ts';
+import type { RecordService } from './service.ts';
+
+/** `settings.batch`, as PocketBase keeps it. */
+export interface BatchSettings {
+  enabled: boolean;
+  maxRequests: number;
+  /** Seconds the whole transaction may take (0: 3, PocketBase's floor). */
+  timeout: number;
+  /** Bytes of the batch request's body (0: 128 MiB). */
+  maxBodySize: number;
+}
+
+export interface BatchItem {
+  method?: unknown;
+  url?: unknown;
+  headers?: unknown;
+  body?: unknown;
+}
+
+export interface BatchResult {
+  body: unknown;
+  status: number;
+}
+
+export interface BatchServiceDeps {
+  db: Database;
+  records: RecordService;
+  settings: () => BatchSettings;
+}
+
+const DEFAULT_TIMEOUT_S = 3;
+export const DEFAULT_BATCH_BODY_BYTES = 128 * 1024 * 1024;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+const MAX_URL = 2000;
+
+/** The record routes a batch item may name (PocketBase's ValidBatchActions). */
+const ACTIONS: ReadonlyArray<{ method: string; pattern: RegExp }> = [
+  { method: 'PUT', pattern: /^\/api\/collections\/([^/?]+)\/records(\?.*)?$/ },
+  { method: 'POST', pattern: /^\/api\/collections\/([^/?]+)\/records(\?.*)?$/ },
+  { method: 'PATCH', pattern: /^\/api\/collections\/([^/?]+)\/records\/([^/?]+)(\?.*)?$/ },
+  { method: 'DELETE', pattern: /^\/api\/collections\/([^/?]+)\/records\/([^/?]+)(\?.*)?$/ },
+];
+
+/** The body limit of a batch request under `settings` (PocketBase: 128 MiB unless set). */
+export const batchBodyLimit = (settings: BatchSettings): number => (settings.maxBodySize > 0 ? settings.maxBodySize : DEFAULT_BATCH_BODY_BYTES);
+
+export class BatchService {
+  constructor(private readonly deps: BatchServiceDeps) {}
+
+  /** Batch requests are off unless the settings switch them on (PocketBase's 403). */
+  assertEnabled(): BatchSettings {
+    const settings = this.deps.settings();
+    if (!settings.enabled || settings.maxRequests <= 0) throw forbidden('Batch requests are not allowed.');
+    return settings;
+  }
+
+  async run(ctx: RequestContext, body: Record<string, unknown>): Promise<BatchResult[]> {
+    const settings = this.assertEnabled();
+    const items = parseItems(body, settings.maxRequests);
+    const deadline = Date.now() + (settings.timeout > 0 ? settings.timeout : DEFAULT_TIMEOUT_S) * 1000;
+    const changes: RecordChange[] = [];
+    const results = await this.deps.db.transaction(async (tx) => {
+      const records = this.deps.records.within(new TransactionDatabase(tx), {
+        changes: { recordChanged: (c) => changes.push(c) },
+        requestContext: 'batch',
+      });
+      const out: BatchResult[] = [];
+      for (let i = 0; i < items.length; i++) {
+        // PocketBase stops a batch past its timeout; a statement under way finishes first here.
+        if (Date.now() > deadline) throw itemFailed(i, badRequest());
+        try {
+          out.push(await runItem(records, itemContext(ctx, items[i]), items[i]));
+        } catch (e) {
+          throw itemFailed(i, isApiError(e) ? e : badRequest());
+        }
+      }
+      return out;
+    });
+    // Announced where the record service announces its own (realtime), only now that it committed.
+    const sink = this.deps.records.changeSink;
+    for (const change of changes) sink?.recordChanged(change);
+    return results;
+  }
+}
+
+interface ParsedItem {
+  method: string;
+  url: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+/** The `requests` list, checked as PocketBase's form checks it. */
+function parseItems(body: Record<string, unknown>, max: number): ParsedItem[] {
+  const list = body.requests;
+  const invalid = (data: ErrorData) => badRequest('Invalid batch request data.', data);
+  if (list !== undefined && list !== null && !Array.isArray(list)) throw badRequest('Failed to read the submitted batch data.');
+  if (!Array.isArray(list) || list.length === 0) throw invalid({ requests: fieldError('validation_required', 'Cannot be blank.') });
+  if (list.length > max) throw invalid({ requests: fieldError('validation_length_too_long', `The length must be no more than ${max}.`) });
+  const errors: Record<string, ErrorData> = {};
+  const items = list.map((raw, i) => {
+    const item = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as BatchItem;
+    const method = typeof item.method === 'string' ? item.method.toUpperCase() : '';
+    const url = typeof item.url === 'string' ? item.url : '';
+    const e: ErrorData = {};
+    if (method === '') e.method = fieldError('validation_required', 'Cannot be blank.');
+    else if (!METHODS.includes(method)) e.method = fieldError('validation_in_invalid', 'Must be a valid value.');
+    if (url === '') e.url = fieldError('validation_required', 'Cannot be blank.');
+    else if (url.length > MAX_URL) e.url = fieldError('validation_length_too_long', `The length must be no more than ${MAX_URL}.`);
+    if (Object.keys(e).length) errors[String(i)] = e;
+    const at = url.indexOf('?');
+    return {
+      method,
+      url,
+      path: at < 0 ? url : url.slice(0, at),
+      query: at < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(at + 1))),
+      headers: stringMap(item.headers),
+      body: (item.body && typeof item.body === 'object' && !Array.isArray(item.body) ? item.body : {}) as Record<string, unknown>,
+    };
+  });
+  if (Object.keys(errors).length) throw invalid({ requests: errors });
+  return items;
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return out;
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** The item seen as a request of its own: the sender's auth, the item's query, headers over the batch's (never its authorization). */
+function itemContext(ctx: RequestContext, item: ParsedItem): RequestContext {
+  const { authorization: _ignored, ...headers } = item.headers;
+  return {
+    requestId: ctx.requestId,
+    principal: ctx.principal,
+    method: item.method,
+    headers: { ...ctx.headers, ...headers },
+    query: item.query,
+    logger: ctx.logger,
+    realIp: ctx.realIp,
+  };
+}
+
+async function runItem(records: RecordService, ctx: RequestContext, item: ParsedItem): Promise<BatchResult> {
+  const action = ACTIONS.find((a) => a.method === item.method && a.pattern.test(item.url));
+  if (!action) throw new Error(`unknown batch request action: ${item.method} ${item.path}`);
+  const [, rawCollection, rawId] = action.pattern.exec(item.url)!;
+  const collection = decodeURIComponent(rawCollection);
+  const id = rawId === undefined ? '' : decodeURIComponent(rawId);
+  const input = { body: item.body, source: 'json' as const };
+  const options = { expand: ctx.query.expand };
+  const picked = (record: unknown) => (ctx.query.fields ? pickFields(record, parseFieldsParam(ctx.query.fields)) : record);
+  switch (item.method) {
+    case 'PUT': {
+      // An upsert updates the record the body's id names when it exists, else creates it.
+      const bodyId = typeof item.body.id === 'string' ? item.body.id : '';
+      if (bodyId && (await records.exists(collection, bodyId))) {
+        return { body: picked(await records.update(ctx, collection, bodyId, input, options)), status: 200 };
+      }
+      return { body: picked(await records.create(ctx, collection, input, options)), status: 200 };
+    }
+    case 'POST':
+      return { body: picked(await records.create(ctx, collection, input, options)), status: 200 };
+    case 'PATCH':
+      return { body: picked(await records.update(ctx, collection, id, input, options)), status: 200 };
+    default:
+      await records.delete(ctx, collection, id);
+      return { body: null, status: 204 };
+  }
+}
+
+/** PocketBase's error for a batch whose item `index` failed, with that item's own error inside. */
+function itemFailed(index: number, cause: ApiError): ApiError {
+  return badRequest('Batch transaction failed.', {
+    requests: { [String(index)]: { code: 'batch_request_failed', message: 'Batch request failed.', response: cause.toJSON() } },
+  });
+}
