@@ -117,6 +117,17 @@ describe('cli: flags', () => {
     expect(extraSu.stderr).toContain('baton superuser delete EMAIL');
   });
 
+  it('superuser update, delete and otp on a data directory that does not exist create none', async () => {
+    const missing = path.join(tempDir(), 'typo');
+    const results = await Promise.all([
+      run(['superuser', 'delete', 'a@b.io', `--dir=${missing}`]),
+      run(['superuser', 'update', 'a@b.io', 'password123', `--dir=${missing}`]),
+      run(['superuser', 'otp', 'a@b.io', `--dir=${missing}`]),
+    ]);
+    for (const r of results) expect(r).toMatchObject({ code: 1, stderr: `error: no Baton data directory at ${missing} (data.db is missing); check --dir\n` });
+    expect(existsSync(missing)).toBe(false);
+  });
+
   it('an unknown command or flag exits 2', async () => {
     const [command, flag] = await Promise.all([run(['frobnicate']), run(['serve', '--nope'])]);
     expect(command.code).toBe(2);
@@ -138,10 +149,15 @@ describe('cli: serve', () => {
     expect(existsSync(path.join(dir, 'data.db'))).toBe(true);
     expect(existsSync(path.join(dir, 'auxiliary.db'))).toBe(true);
     expect(statSync(path.join(dir, 'storage')).isDirectory()).toBe(true);
-    // A second server on the same port fails with one line, not a stack trace.
-    const taken = await run(['serve', `--http=127.0.0.1:${new URL(s.url).port}`, `--dir=${tempDir()}`]);
+    // No superuser yet: the banner says how to make one.
+    expect(s.output()).toContain(`No superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD --dir=${JSON.stringify(dir)}\n`);
+    // A second server on the same port fails with one line, not a stack trace, and leaves no
+    // data directory behind.
+    const unused = path.join(tempDir(), 'never-made');
+    const taken = await run(['serve', `--http=127.0.0.1:${new URL(s.url).port}`, `--dir=${unused}`]);
     expect(taken.code).toBe(1);
     expect(taken.stderr).toMatch(/^error: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+    expect(existsSync(unused)).toBe(false);
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
   });

@@ -1,9 +1,12 @@
+import { existsSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from '../config/config.ts';
 import { buildServer } from '../http/server.ts';
 import { descriptorLimit, resolveConnectionLimits, type ConnectionLimits } from '../http/limits.ts';
+import { SUPERUSERS } from '../db/schema.ts';
+import { ident, sql } from '../db/sql.ts';
 import { openBaton, type Baton } from './wire.ts';
 
 function createLogger(config: Config) {
@@ -103,12 +106,24 @@ async function settlesBy(task: Promise<unknown>, deadline: number): Promise<bool
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
-  const serving = await openServing(config, logger);
+  // A serve that fails to start (address in use, bad database) leaves no data directory it made.
+  const madeDir = !config.db && !existsSync(config.dataDir);
+  const undoDir = () => {
+    if (madeDir) rmSync(config.dataDir, { recursive: true, force: true });
+  };
+  let serving: Serving;
+  try {
+    serving = await openServing(config, logger);
+  } catch (e) {
+    undoDir();
+    throw e;
+  }
   const { baton, server } = serving;
   try {
     await server.listen({ host: config.http.host, port: config.http.port });
   } catch (e) {
     await baton.close();
+    undoDir();
     throw e;
   }
   const address = server.addresses()[0] as AddressInfo;
@@ -135,5 +150,14 @@ export async function serve(config: Config): Promise<number> {
   // Printed only once the signal handlers are in place: a supervisor that stops the server as
   // soon as it reports ready must get a clean shutdown, not the default kill.
   process.stdout.write(`Server started at ${base}\n├─ REST API: ${base}/api/\n└─ Database: ${describeDatabase(config, baton.databaseKind)}\n`);
+  if (!(await hasSuperuser(baton))) {
+    const where = config.db ? `--db=${JSON.stringify(config.db)}` : `--dir=${JSON.stringify(config.dataDir)}`;
+    process.stdout.write(`\nNo superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD ${where}\n`);
+  }
   return stopped;
+}
+
+/** Whether any superuser exists (the first-start hint is printed otherwise). */
+async function hasSuperuser(baton: Baton): Promise<boolean> {
+  return (await baton.services.db.get(sql`SELECT 1 AS found FROM ${ident(SUPERUSERS)} LIMIT 1`)) !== undefined;
 }

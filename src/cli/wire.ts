@@ -31,6 +31,8 @@ export interface OpenOptions {
   db?: string;
   /** Refuse a SQLite directory another process serves (`baton serve`). */
   exclusive?: boolean;
+  /** Open only an existing SQLite data directory; never create one (see OpenDatabaseOptions). */
+  mustExist?: boolean;
   /** Statement budgets in milliseconds (see Config.queryTimeouts). */
   queryTimeouts?: { readonly client?: number; readonly system?: number };
   /** Bounds on one record response over DEFAULT_RESPONSE_LIMITS (see Config.responseLimits). */
@@ -60,6 +62,7 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     url: options.db,
     dataDir: dir,
     exclusive: options.exclusive,
+    mustExist: options.mustExist,
     statementTimeoutMs: options.queryTimeouts?.system,
     clientStatementTimeoutMs: options.queryTimeouts?.client,
     readerThreads: options.sqliteReaderThreads,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../kernel/errors.ts';
 import type { Database } from './dialect.ts';
@@ -24,6 +24,8 @@ export interface OpenDatabaseOptions {
   clientStatementTimeoutMs?: number;
   /** SQLite only: threads for costly reads, per database file (see SqliteOptions). */
   readerThreads?: number;
+  /** SQLite only: open an existing data directory, never create one (commands that act on existing data). */
+  mustExist?: boolean;
 }
 
 /** What kind of database a `--db` value names, or undefined when it is not one Baton knows. */
@@ -52,6 +54,9 @@ export async function openDatabases(options: OpenDatabaseOptions): Promise<Datab
     throw new EnvironmentError('unsupported database URL (expected postgres://… or mysql://…)');
   }
   const { SqliteDatabase, SqliteDirectoryLock } = await import('./dialects/sqlite-database.ts');
+  if (options.mustExist && !existsSync(path.join(options.dataDir, 'data.db'))) {
+    throw new EnvironmentError(`no Baton data directory at ${options.dataDir} (data.db is missing); check --dir`);
+  }
   mkdirSync(path.join(options.dataDir, 'storage'), { recursive: true });
   const lock = options.exclusive ? SqliteDirectoryLock.acquire(options.dataDir) : undefined;
   let data: Database | undefined;
