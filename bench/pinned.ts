@@ -14,6 +14,7 @@
 //   --baseline=fastify|http   the hand-written server (default fastify)
 //   --scenarios=list,view,create   which requests to measure (default all three)
 //   --log-level=LEVEL   passed to Baton (default none: as shipped)
+//   --request-logs=off  settings.logs.maxDays 0: no request logs in _logs (default: on, as shipped)
 //   --baton-log=PATH    where Baton's stdout goes (default a file in the run's temporary directory;
 //                       /dev/null works)
 //   --profile=DIR       runs both servers under `node --cpu-prof` into DIR and prints, per
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     scenarios: { type: 'string' },
     'log-level': { type: 'string' },
+    'request-logs': { type: 'string' },
     'baton-log': { type: 'string' },
     profile: { type: 'string' },
     'no-pin': { type: 'boolean' },
@@ -257,7 +259,10 @@ async function main(): Promise<number> {
   const dataDir = path.join(runDir, 'baton');
   mkdirSync(dataDir);
   console.log(`seeding ${SEED} records…`);
-  const { ids } = await seed(dataDir);
+  if (values['request-logs'] !== undefined && !['on', 'off'].includes(values['request-logs'])) {
+    throw new Error(`--request-logs=${values['request-logs']}: expected on or off`);
+  }
+  const { ids } = await seed(dataDir, undefined, values['request-logs'] === 'off' ? { logs: { maxDays: 0 } } : undefined);
   const idsFile = path.join(runDir, 'ids.json');
   writeFileSync(idsFile, JSON.stringify(ids));
   // The baseline gets its own copy: each server writes its creates to its own file.

@@ -80,13 +80,15 @@ export async function freePorts(n: number): Promise<number[]> {
 
 /**
  * Creates a superuser and a public `posts` collection in `dir` (or on the server `db`) and seeds it
- * with SEED records; returns a superuser token and the records' ids.
+ * with SEED records; returns a superuser token and the records' ids. `settings` (PATCH /api/settings
+ * shape) are applied first, e.g. `{ logs: { maxDays: 0 } }` to switch request logs off.
  */
-export async function seed(dir: string, db?: string): Promise<{ token: string; ids: string[] }> {
+export async function seed(dir: string, db?: string, settings?: Record<string, unknown>): Promise<{ token: string; ids: string[] }> {
   const baton = await openBaton({ dataDir: dir, db, logger: silentLogger });
   const { records, collections, schema, auth } = baton.services;
   const su = schema.find('_superusers')!;
   const ctx = systemContext(silentLogger, { kind: 'superuser', collection: su, record: {} });
+  if (settings) await baton.services.settings.update(ctx, settings);
   await records.create(ctx, '_superusers', { body: { email: 'bench@example.com', password: 'bench-password', passwordConfirm: 'bench-password' }, source: 'json' });
   await collections.create(ctx, {
     name: 'posts',

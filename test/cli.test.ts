@@ -162,6 +162,16 @@ describe('cli: serve', () => {
     expect(await s.exited).toBe(0);
   });
 
+  it('--dev prints readable log lines (pino-pretty), a line per request, and no JSON', async () => {
+    const s = await serveCli([`--dir=${tempDir()}`, '--dev', '--log-level=debug'], 'REST API');
+    expect((await fetch(`${s.url}/api/health`)).status).toBe(200);
+    for (let i = 0; i < 100 && !s.output().includes('url: "/api/health"'); i++) await sleep(50);
+    expect(s.output()).toMatch(/\] DEBUG: request\n(\s+\w+: .*\n)*\s+url: "\/api\/health"/);
+    expect(s.output()).not.toContain('{"level":');
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('%s lets in-flight requests finish, then exits 0 with the database closed', async (signal) => {
     const dir = tempDir();
     const s = await serve(dir);

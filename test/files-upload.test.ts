@@ -171,10 +171,11 @@ describe('file uploads', () => {
     expect(res.status).toBe(200);
   });
 
-  it('refuses a multipart body over the limit with a 413', async () => {
+  it("refuses a multipart body over the collection's limit with a 413", async () => {
     const small = await startServer({ maxBodySize: 2048 });
     try {
-      const docs = await createCollection(small, { name: 'docs', ...PUBLIC_RULES, fields: [field('file', 'doc', { maxSelect: 1 })] });
+      // The limit is the server's plus the file field's maxSize × maxSelect: 2048 + 100.
+      const docs = await createCollection(small, { name: 'docs', ...PUBLIC_RULES, fields: [field('file', 'doc', { maxSelect: 1, maxSize: 100 })] });
       const form = new FormData();
       form.append('doc', file(Buffer.alloc(4096, 'a'), 'big.txt'));
       const res = await fetch(`${small.url}/api/collections/docs/records`, { method: 'POST', body: form });
@@ -183,5 +184,56 @@ describe('file uploads', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('record body limits per collection (PocketBase: the server limit plus the fields\' sizes)', () => {
+  let small: TestServer;
+  const post = (collection: string, body: FormData | string, headers: Record<string, string> = {}) =>
+    fetch(`${small.url}/api/collections/${collection}/records`, { method: 'POST', body, headers });
+
+  beforeAll(async () => {
+    small = await startServer({ maxBodySize: 2048 });
+    // 2048 + 2 × 3000 (files) + 1000 (json) = 9048 bytes for a record body.
+    await createCollection(small, {
+      name: 'roomy',
+      ...PUBLIC_RULES,
+      fields: [field('file', 'docs', { maxSelect: 2, maxSize: 3000 }), field('json', 'meta', { maxSize: 1000 }), text('note', { max: 100000 })],
+    });
+    await createCollection(small, { name: 'plain', ...PUBLIC_RULES, fields: [text('note', { max: 100000 })] });
+  });
+  afterAll(() => small?.close());
+
+  it('takes a multipart body past the server limit within the collection limit, and refuses one past it', async () => {
+    const form = new FormData();
+    form.append('docs', new File([Buffer.alloc(2900, 'a')], 'a.txt'));
+    form.append('docs', new File([Buffer.alloc(2900, 'b')], 'b.txt'));
+    const ok = await post('roomy', form);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { docs: string[] }).docs).toHaveLength(2);
+    const big = new FormData();
+    big.append('note', 'x'.repeat(9100));
+    const res = await post('roomy', big);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ status: 413, message: 'Request entity too large.', data: {} });
+  });
+
+  it('applies the collection limit to JSON bodies', async () => {
+    const within = await post('roomy', JSON.stringify({ note: 'x'.repeat(8000) }), { 'content-type': 'application/json' });
+    expect(within.status).toBe(200);
+    const past = await post('roomy', JSON.stringify({ note: 'x'.repeat(9100) }), { 'content-type': 'application/json' });
+    expect(past.status).toBe(413);
+    expect(((await past.json()) as { message: string }).message).toBe('Request entity too large.');
+  });
+
+  it('keeps the server limit for a collection without file, json or editor fields, and on other routes', async () => {
+    const plain = await post('plain', JSON.stringify({ note: 'x'.repeat(3000) }), { 'content-type': 'application/json' });
+    expect(plain.status).toBe(413);
+    const login = await fetch(`${small.url}/api/collections/_superusers/auth-with-password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identity: 'x'.repeat(3000), password: 'x' }),
+    });
+    expect(login.status).toBe(413);
   });
 });

@@ -5,6 +5,7 @@ import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } fro
 import { DEFAULT_READER_THREADS } from '../db/dialects/sqlite-reader-pool.ts';
 import { DEFAULT_RESPONSE_LIMITS } from '../domain/records/limits.ts';
 import { STATISTICS_REFRESH_MS } from '../domain/records/statistics.ts';
+import { DEFAULT_REPLAY_WINDOW } from '../domain/realtime/replay.ts';
 import { DEFAULT_CONNECTION_LIMITS, MAX_CONNECTIONS_CEILING, MAX_JSON_ITEMS } from '../http/limits.ts';
 import { isApiError } from '../kernel/errors.ts';
 import { MIGRATE_USAGE } from './migrate-usage.ts';
@@ -37,7 +38,7 @@ Flags:
 ${DATA_FLAGS}  --client-query-timeout  seconds a guest's or user's query may run (default ${DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_CLIENT_QUERY_TIMEOUT)
   --query-timeout         seconds a superuser's or Baton's own query may run (default ${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_QUERY_TIMEOUT)
   --log-level  fatal|error|warn|info|debug|trace|silent (default info; debug adds a line per request; env BATON_LOG_LEVEL)
-  --dev        verbose logs: a line per request (log level debug unless --log-level is given)
+  --dev        readable, verbose logs (pino-pretty): a line per request (log level debug unless --log-level is given)
 
 Limits (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may have decimals):
   --max-expanded-records  related records one record response may carry (default ${DEFAULT_RESPONSE_LIMITS.maxExpandedRecords})
@@ -49,6 +50,8 @@ Limits (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may h
   --shutdown-linger       seconds idle connections stay open once a shutdown begins (default ${DEFAULT_CONNECTION_LIMITS.shutdownLingerMs / 1000})
   --sqlite-reader-threads threads for costly SQLite reads, per database file (default ${DEFAULT_READER_THREADS})
   --statistics-interval   seconds between measurements of the data for the filter cost estimate (default ${STATISTICS_REFRESH_MS / 1000}; 0: never)
+  --realtime-replay-events record changes kept for realtime clients that reconnect with Last-Event-ID (default ${DEFAULT_REPLAY_WINDOW.maxEvents}; 0: none)
+  --realtime-replay-age   seconds a change is kept for them (default ${DEFAULT_REPLAY_WINDOW.maxAgeMs / 1000})
 `;
 
 const SUPERUSER_USAGE = `Usage:

@@ -7,12 +7,18 @@ import { buildServer } from '../http/server.ts';
 import { descriptorLimit, resolveConnectionLimits, type ConnectionLimits } from '../http/limits.ts';
 import { SUPERUSERS } from '../db/schema.ts';
 import { ident, sql } from '../db/sql.ts';
+import { DEFAULT_REPLAY_WINDOW } from '../domain/realtime/replay.ts';
 import { openBaton, type Baton } from './wire.ts';
 
+/**
+ * The process log: JSON lines on stdout (errors and lifecycle events at the default level; a line
+ * per request from debug), or with `--dev` readable lines in colour through pino-pretty, in a
+ * worker thread so formatting never holds the event loop.
+ */
 function createLogger(config: Config) {
   return pino({
     level: config.logLevel,
-    ...(config.dev ? { transport: { target: 'pino/file', options: { destination: 1 } } } : {}),
+    ...(config.dev ? { transport: { target: 'pino-pretty', options: { destination: 1, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   });
 }
 
@@ -50,6 +56,7 @@ export async function openServing(config: Config, logger: pino.Logger): Promise<
     responseLimits: config.responseLimits,
     sqliteReaderThreads: config.sqliteReaderThreads,
     passwordHash: config.passwordHash,
+    realtimeReplay: { ...DEFAULT_REPLAY_WINDOW, ...config.realtimeReplay },
     logger,
   });
   try {

@@ -13,6 +13,7 @@ import { AuthService } from '../domain/auth/service.ts';
 import { CollectionService } from '../domain/collections/service.ts';
 import { CollectionStore } from '../domain/collections/store.ts';
 import { FileService } from '../domain/files/service.ts';
+import { OrphanFileCleanup } from '../domain/files/orphans.ts';
 import { RecordFiles } from '../domain/files/record-files.ts';
 import { initializeDataDirectory } from '../domain/collections/system.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../domain/records/limits.ts';
@@ -22,6 +23,9 @@ import { CollectionStatistics } from '../domain/records/statistics.ts';
 import { SettingsService } from '../domain/settings/service.ts';
 import { OAuth2RedirectNames, OAuth2RedirectService } from '../domain/realtime/oauth2-redirect.ts';
 import { RealtimeService } from '../domain/realtime/service.ts';
+import type { ReplayWindow } from '../domain/realtime/replay.ts';
+import { LogService } from '../domain/logs/service.ts';
+import { RequestLogWriter, type RequestLogOptions } from '../domain/logs/writer.ts';
 
 import type { Services } from '../domain/services.ts';
 
@@ -41,6 +45,10 @@ export interface OpenOptions {
   sqliteReaderThreads?: number;
   /** How new passwords are hashed (see Config.passwordHash; default bcrypt at the field's cost). */
   passwordHash?: PasswordAlgorithm;
+  /** Record changes kept for reconnecting realtime clients (default DEFAULT_REPLAY_WINDOW). */
+  realtimeReplay?: ReplayWindow;
+  /** Request log buffering and retention (default DEFAULT_REQUEST_LOG_OPTIONS); tests shorten the flush interval. */
+  requestLogs?: Partial<RequestLogOptions>;
   logger: Logger;
 }
 
@@ -49,8 +57,13 @@ export interface Baton {
   readonly dataDir: string;
   /** 'sqlite', 'postgres' or 'mysql'. */
   readonly databaseKind: string;
+  /** Removes stored files no record names (run 1 minute after opening, then every 6 hours). */
+  readonly orphanFiles: OrphanFileCleanup;
   close(): Promise<void>;
 }
+
+const ORPHAN_CLEANUP_FIRST_MS = 60_000;
+const ORPHAN_CLEANUP_EVERY_MS = 6 * 60 * 60_000;
 
 /**
  * Opens a data directory in PocketBase's layout (data.db, auxiliary.db, storage/), creating it
@@ -81,7 +94,7 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     await initializeDataDirectory(db, collections, schema);
     // Record changes go on the bus (local: this process) to the realtime clients of every node.
     const bus = new LocalBus({ onError: (err, channel) => options.logger.error({ err, channel }, 'bus subscriber failed') });
-    const realtime = new RealtimeService({ db, schema, statistics, limits, bus, logger: options.logger });
+    const realtime = new RealtimeService({ db, schema, statistics, limits, bus, logger: options.logger, replay: options.realtimeReplay });
     // Apple's user names from the popup flow's redirect, for auth-with-oauth2 (one minute each).
     const redirectNames = new OAuth2RedirectNames();
     // Record files go where the settings say, looked up per call: S3 when enabled, else storage/.
@@ -89,7 +102,16 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     const records = new RecordService({
       db, schema, statistics, limits, passwordHash: options.passwordHash, changes: realtime.changes, files: new RecordFiles(storage, options.logger),
     });
+    // A crash between storing an upload and writing its record leaves files no record names.
+    const orphanFiles = new OrphanFileCleanup({ db, schema, storage, logger: options.logger });
+    orphanFiles.start(ORPHAN_CLEANUP_FIRST_MS, ORPHAN_CLEANUP_EVERY_MS);
     const mailer = settingsMailer(() => settings.get(), options.logger);
+    // Request logs go to the auxiliary database (auxiliary.db on SQLite), in batches.
+    const requestLogs = new RequestLogWriter(
+      { db: aux, settings: () => settings.get().logs, logger: options.logger, subscribe: (listener) => settings.subscribe(listener) },
+      options.requestLogs,
+    );
+    requestLogs.start();
     const services: Services = {
       db,
       schema,
@@ -104,6 +126,8 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
       batch: new BatchService({ db, records, settings: () => settings.get().batch }),
       realtime,
       oauth2Redirect: new OAuth2RedirectService({ realtime, names: redirectNames, logger: options.logger }),
+      logs: new LogService(aux),
+      requestLogs,
       auth: new AuthService({
         superuserIPs: () => settings.get().superuserIPs,
         db, schema, limits, records, passwordHash: options.passwordHash, mailer, appMeta: () => settings.get().meta, logger: options.logger,
@@ -125,12 +149,16 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
       services,
       dataDir: dir,
       databaseKind: databases.kind,
+      orphanFiles,
       close: async () => {
+        await orphanFiles.stop();
         services.statistics.stop();
         services.auth.stop();
         realtime.close();
         await bus.close();
         await storage.close();
+        // After the server has stopped answering: the last requests' entries are written.
+        await requestLogs.close();
         await databases.close();
       },
     };

@@ -64,10 +64,17 @@ describe('serve limits', () => {
     ['shutdownLinger', ['-0.5', '61']],
     ['sqliteReaderThreads', ['0', '65', '2.0']],
     ['statisticsInterval', ['0.5', '-1', '86401']],
+    ['realtimeReplayEvents', ['-1', '1.5', '1000001']],
+    ['realtimeReplayAge', ['0', '0.5', '86401']],
   ] as const)('%s refuses %j', (key, values) => {
     for (const bad of values) {
       expect(() => loadConfig({ [key]: bad }, {}), bad).toThrow(ConfigError);
     }
+  });
+
+  it('reads the realtime replay window from flags and variables, in milliseconds; absent, the realtime defaults apply', () => {
+    expect(loadConfig({}, {}).realtimeReplay).toEqual({});
+    expect(loadConfig({ realtimeReplayEvents: '0' }, { BATON_REALTIME_REPLAY_AGE: '90.5' }).realtimeReplay).toEqual({ maxEvents: 0, maxAgeMs: 90_500 });
   });
 
   it('names the flag and the variable in its message', () => {

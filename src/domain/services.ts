@@ -6,6 +6,8 @@ import type { AuthService } from './auth/service.ts';
 import type { CollectionService } from './collections/service.ts';
 import type { CollectionStore } from './collections/store.ts';
 import type { FileService } from './files/service.ts';
+import type { LogService } from './logs/service.ts';
+import type { RequestLogWriter } from './logs/writer.ts';
 import type { RecordService } from './records/service.ts';
 import type { BatchService } from './records/batch.ts';
 import type { CollectionStatistics } from './records/statistics.ts';
@@ -38,4 +40,8 @@ export interface Services {
   readonly realtime: RealtimeService;
   /** The popup OAuth2 flow's redirect (`@oauth2` topic), and the names Apple sends with it. */
   readonly oauth2Redirect: OAuth2RedirectService;
+  /** `GET /api/logs`: reading `_logs` (in the auxiliary database). */
+  readonly logs: LogService;
+  /** Request log entries, buffered and written to `_logs` in batches (settings.logs). */
+  readonly requestLogs: RequestLogWriter;
 }

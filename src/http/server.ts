@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
+import websocket from '@fastify/websocket';
 import { notFound } from '../kernel/errors.ts';
 import { GUEST, type Principal, type RequestContext } from '../domain/context.ts';
 import type { Services } from '../domain/services.ts';
@@ -18,14 +19,23 @@ import { batchRoutes } from './routes/batch.ts';
 import { authRoutes } from './routes/auth.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { authEmailRoutes } from './routes/auth-email.ts';
-import { DEFAULT_REALTIME_TRANSPORT, realtimeRoutes, type RealtimeTransportOptions } from './routes/realtime.ts';
+import { realtimeRoutes } from './routes/realtime.ts';
+import { DEFAULT_REALTIME_TRANSPORT, type RealtimeTransportOptions } from './routes/realtime-transport.ts';
+import { WEBSOCKET_PLUGIN_OPTIONS } from './routes/realtime-ws.ts';
 import { fileRoutes } from './routes/files.ts';
+import { logRoutes, requestLogInput } from './routes/logs.ts';
 import { realIp } from './real-ip.ts';
 import { RequestGuards } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     ctx: RequestContext;
+    /** The error the request failed with, if any: its request log entry is an ERROR (routes/logs.ts). */
+    failure: unknown;
+  }
+  interface FastifyContextConfig {
+    /** Only failures of this route are written to the request logs (PocketBase's SkipSuccessActivityLog). */
+    skipSuccessLog?: boolean;
   }
   interface FastifyInstance {
     /** Connection limits and graceful closing (connections.ts); serve.ts drives its shutdown. */
@@ -40,7 +50,7 @@ export interface HttpOptions {
   limits?: Partial<ConnectionLimits>;
   /** JSON items per request body for guests and users (default MAX_JSON_ITEMS; see json.ts). */
   maxJsonItems?: number;
-  /** Overrides of the SSE connections' timeouts and buffer bound (DEFAULT_REALTIME_TRANSPORT): a test's. */
+  /** Overrides of the realtime connections' timeouts and buffer bound (DEFAULT_REALTIME_TRANSPORT): a test's. */
   realtime?: Partial<RealtimeTransportOptions>;
 }
 
@@ -161,6 +171,8 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   // no parser that could read it.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', emptyBodyParser);
+  // GET /api/realtime/ws (routes/realtime-ws.ts); the plugin must be in place before the routes.
+  await app.register(websocket, WEBSOCKET_PLUGIN_OPTIONS);
   await app.register(multipart, {
     limits: { fileSize: options.maxBodySize, fieldSize: options.maxBodySize, parts: 1000 },
   });
@@ -238,9 +250,25 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     });
   }
 
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((_request, reply) => {
-    void reply.code(404).send(notFound().toJSON());
+  // Request logs (`_logs`, PocketBase's logRequest): the hook only gathers plain values; the
+  // writer formats and inserts them in batches, off the request path (domain/logs/writer.ts).
+  const requestLogs = services.requestLogs;
+  app.decorateRequest('failure', undefined);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (requestLogs.enabled && (request.failure !== undefined || !request.routeOptions.config?.skipSuccessLog)) {
+      requestLogs.add(requestLogInput(request, reply, services.settings.get()));
+    }
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    request.failure = error;
+    errorHandler(error, request, reply);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = notFound();
+    request.failure = error;
+    void reply.code(404).send(error.toJSON());
   });
 
   await app.register(
@@ -255,6 +283,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       settingsRoutes(api, services);
       authEmailRoutes(api, services);
       fileRoutes(api, services);
+      logRoutes(api, services);
     },
     { prefix: '/api' },
   );

@@ -10,7 +10,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } f
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { checkKey, StorageKeyError, type ByteRange, type FileStorage, type FileWrite, type StoredFile } from './storage.ts';
+import { checkKey, StorageKeyError, type ByteRange, type FileStorage, type FileWrite, type ListedFile, type ListOptions, type StoredFile } from './storage.ts';
 
 const ATTRS_EXT = '.attrs';
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -160,6 +160,46 @@ export class LocalStorage implements FileStorage {
       throw e;
     }
     await Promise.all(names.filter((n) => n.startsWith(start)).map((n) => rm(path.join(dir, n), { recursive: true, force: true })));
+  }
+
+  /**
+   * Walks the folders in key order (a folder's key is its name and `/`, so `x.txt` comes before
+   * `x/…`), skipping whole folders that lie before `startAfter`; sidecars are not listed, a write's
+   * temporary file is (a crash leaves it behind).
+   */
+  async list(options: ListOptions): Promise<ListedFile[]> {
+    const { prefix = '', startAfter = '', limit } = options;
+    const out: ListedFile[] = [];
+    const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isMissing(e)) return;
+        throw e;
+      }
+      const items = entries
+        .filter((e) => e.isDirectory() || (e.isFile() && !e.name.endsWith(ATTRS_EXT)))
+        .map((e) => ({ name: e.name, folder: e.isDirectory(), key: keyPrefix + e.name + (e.isDirectory() ? '/' : '') }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const item of items) {
+        if (out.length >= limit) return;
+        if (item.folder) {
+          // Every key inside starts with the folder's: all of them lie before a later startAfter.
+          if (startAfter > item.key && !startAfter.startsWith(item.key)) continue;
+          await walk(path.join(dir, item.name), item.key);
+        } else if (item.key > startAfter) {
+          try {
+            const info = await stat(path.join(dir, item.name));
+            out.push({ key: item.key, modified: info.mtime });
+          } catch (e) {
+            if (!isMissing(e)) throw e;
+          }
+        }
+      }
+    };
+    if (limit > 0) await walk(prefix === '' ? this.root : this.pathOf(prefix, true), prefix);
+    return out;
   }
 
   async close(): Promise<void> {}

@@ -5,7 +5,7 @@
  * carry ASCII only).
  */
 import type { Readable } from 'node:stream';
-import { checkKey, type ByteRange, type FileStorage, type FileWrite, type StoredFile } from './storage.ts';
+import { checkKey, type ByteRange, type FileStorage, type FileWrite, type ListedFile, type ListOptions, type StoredFile } from './storage.ts';
 
 /** PocketBase's `settings.s3` (the fields the client needs). */
 export interface S3Settings {
@@ -154,16 +154,33 @@ export class S3Storage implements FileStorage {
 
   async deletePrefix(prefix: string): Promise<void> {
     checkKey(prefix, true);
-    const { s3, client } = await this.connect();
-    let token: string | undefined;
-    do {
-      const page = await client.send(new s3.ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token }));
-      const keys = (page.Contents ?? []).map((o) => o.Key).filter((k): k is string => !!k);
+    for (;;) {
+      const keys = (await this.list({ prefix, limit: 1000 })).map((f) => f.key);
       for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY) {
         await Promise.all(keys.slice(i, i + DELETE_CONCURRENCY).map((k) => this.delete(k)));
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      if (keys.length < 1000) return;
+    }
+  }
+
+  async list(options: ListOptions): Promise<ListedFile[]> {
+    const { prefix = '', limit } = options;
+    if (prefix !== '') checkKey(prefix, true);
+    const { s3, client } = await this.connect();
+    const out: ListedFile[] = [];
+    let marker = options.startAfter || undefined;
+    // ListObjects (v1) paged by Marker, the last key seen: every S3-compatible server has it,
+    // while v2's continuation tokens fail on some (s3rver makes them with DES, gone from Node 17's OpenSSL).
+    while (out.length < limit) {
+      const page = await client.send(
+        new s3.ListObjectsCommand({ Bucket: this.settings.bucket, Prefix: prefix || undefined, Marker: marker, MaxKeys: Math.min(limit - out.length, 1000) }),
+      );
+      const contents = page.Contents ?? [];
+      for (const o of contents) if (o.Key) out.push({ key: o.Key, modified: o.LastModified ?? new Date(0) });
+      if (!page.IsTruncated || contents.length === 0) break;
+      marker = contents[contents.length - 1].Key;
+    }
+    return out.slice(0, limit);
   }
 
   async close(): Promise<void> {

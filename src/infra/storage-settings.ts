@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import { LocalStorage } from './storage-local.ts';
 import { S3Storage, type S3Settings } from './storage-s3.ts';
-import type { ByteRange, FileStorage, FileWrite, StoredFile } from './storage.ts';
+import type { ByteRange, FileStorage, FileWrite, ListedFile, ListOptions, StoredFile } from './storage.ts';
 
 export interface S3StorageSettings extends S3Settings {
   readonly enabled: boolean;
@@ -75,6 +75,10 @@ class SettingsStorage implements FileStorage {
 
   deletePrefix(prefix: string): Promise<void> {
     return this.pick().deletePrefix(prefix);
+  }
+
+  list(options: ListOptions): Promise<ListedFile[]> {
+    return this.pick().list(options);
   }
 
   async close(): Promise<void> {

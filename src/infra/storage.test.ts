@@ -63,6 +63,27 @@ function storageSuite(name: string, make: () => FileStorage) {
       expect(await storage.exists('c2/r2/a.txt')).toBe(true);
     });
 
+    it('lists files in key order, under a prefix, after a key, a page at a time', async () => {
+      const keys = ['ls/a/x.txt', 'ls/a/y/y.txt', 'ls/a/z.txt', 'ls/b/1.txt', 'ls/b/thumbs_1.txt/10x10_1.txt', 'ls/c.txt'];
+      for (const key of [...keys].reverse()) await put(storage, key, key);
+      const all = (await storage.list({ prefix: 'ls/', limit: 100 })).map((f) => f.key);
+      expect(all).toEqual(keys);
+      expect((await storage.list({ prefix: 'ls/b/', limit: 100 })).map((f) => f.key)).toEqual(keys.slice(3, 5));
+      expect((await storage.list({ prefix: 'ls/none/', limit: 100 }))).toEqual([]);
+      // Paging: each page resumes after the last key of the one before.
+      const paged: string[] = [];
+      for (let page = await storage.list({ prefix: 'ls/', limit: 2 }); page.length; ) {
+        paged.push(...page.map((f) => f.key));
+        page = page.length < 2 ? [] : await storage.list({ prefix: 'ls/', startAfter: paged[paged.length - 1], limit: 2 });
+      }
+      expect(paged).toEqual(keys);
+      const [first] = await storage.list({ startAfter: 'ls/a/y/y.txt', limit: 1 });
+      expect(first.key).toBe('ls/a/z.txt');
+      expect(first.modified.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      await storage.deletePrefix('ls/');
+      expect(await storage.list({ prefix: 'ls/', limit: 100 })).toEqual([]);
+    });
+
     it('refuses keys that could leave their place', async () => {
       for (const key of ['', '../x', 'a/../../x', '/abs', 'a//b', 'a/./b', 'a\\b', 'a\0b']) {
         await expect(storage.stat(key), key).rejects.toBeInstanceOf(StorageKeyError);
@@ -87,6 +108,13 @@ describe('LocalStorage', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'baton-storage-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   storageSuite('shared suite', () => new LocalStorage(root));
+
+  it("lists a folder's files after a file whose name starts with the folder's (S3's byte order)", async () => {
+    const storage = new LocalStorage(root);
+    for (const key of ['order/x/y.txt', 'order/x.txt', 'order/x-z.txt']) await storage.write(key, Buffer.from('1'), { contentType: 'text/plain', size: 1 });
+    expect((await storage.list({ prefix: 'order/', limit: 10 })).map((f) => f.key)).toEqual(['order/x-z.txt', 'order/x.txt', 'order/x/y.txt']);
+    expect((await storage.list({ prefix: 'order/', startAfter: 'order/x.txt', limit: 10 })).map((f) => f.key)).toEqual(['order/x/y.txt']);
+  });
 
   it("writes PocketBase's sidecar next to each file, and no temporary file", async () => {
     const storage = new LocalStorage(root);

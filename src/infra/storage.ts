@@ -32,6 +32,21 @@ export interface FileWrite {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** A stored file as a listing names it. */
+export interface ListedFile {
+  readonly key: string;
+  readonly modified: Date;
+}
+
+export interface ListOptions {
+  /** Only keys under this "directory" (empty, or ending with `/`). */
+  readonly prefix?: string;
+  /** Only keys after this one (a listing resumed where the last one stopped). */
+  readonly startAfter?: string;
+  /** At most this many files. */
+  readonly limit: number;
+}
+
 export interface FileStorage {
   /** The file's attributes; undefined when there is no such file. */
   stat(key: string): Promise<StoredFile | undefined>;
@@ -50,6 +65,11 @@ export interface FileStorage {
    * An empty prefix is refused: it would mean everything.
    */
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Files in key order (by UTF-16 code unit, which is S3's order for the ASCII keys Baton makes):
+   * fewer than `limit` only when the listing reached the end.
+   */
+  list(options: ListOptions): Promise<ListedFile[]>;
   close(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { openBaton, type Baton } from '../../src/cli/wire.ts';
+import { openBaton, type Baton, type OpenOptions } from '../../src/cli/wire.ts';
 import { buildServer, type HttpOptions } from '../../src/http/server.ts';
 import { isMfaRequired } from '../../src/domain/auth/service.ts';
 import { systemContext } from '../../src/domain/context.ts';
@@ -32,6 +32,7 @@ export interface StartOptions {
   logger?: Logger;
   /** SSE timeouts and buffer bound (default: PocketBase's values). */
   realtime?: HttpOptions['realtime'];
+  realtimeReplay?: OpenOptions['realtimeReplay'];
 }
 
 export const SUPERUSER = { email: 'root@example.com', password: 'correct-horse-battery' };
@@ -50,7 +51,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       const { copyBaton } = await import('../../src/cli/migrate-copy.ts');
       await copyBaton({ from: { dir: dataDir }, to: { url: database.url, dir: dataDir }, force: true, log: () => undefined });
     }
-    baton = await openBaton({ dataDir, db: database.url, queryTimeouts: options.queryTimeouts, logger: options.logger ?? silentLogger });
+    baton = await openBaton({ dataDir, db: database.url, queryTimeouts: options.queryTimeouts, realtimeReplay: options.realtimeReplay, logger: options.logger ?? silentLogger });
   } catch (e) {
     // A server that never started leaves no database behind on the test server.
     await database.drop();

@@ -1,6 +1,8 @@
 // Helpers for the files API tests: raw downloads, test images, their sizes.
 import sharp from 'sharp';
-import type { TestServer } from './baton.ts';
+import { S3Storage } from '../../src/infra/storage-s3.ts';
+import { api, startServer, type TestServer } from './baton.ts';
+import { startS3Server, type TestS3Server } from './s3-server.ts';
 
 export interface Fetched {
   status: number;
@@ -28,3 +30,30 @@ export const dimensions = async (body: Buffer) => {
   return `${m.width}x${m.height}`;
 };
 
+
+export interface ServerOnS3 {
+  server: TestServer;
+  s3: TestS3Server;
+  /** The bucket, read and written directly. */
+  bucket: S3Storage;
+  close(): Promise<void>;
+}
+
+/** A server whose settings keep record files in `bucketName` on a loopback s3rver. */
+export async function startServerOnS3(bucketName: string): Promise<ServerOnS3> {
+  const [server, s3] = await Promise.all([startServer(), startS3Server([bucketName])]);
+  const settings = { enabled: true, bucket: bucketName, region: 'us-east-1', endpoint: s3.endpoint, accessKey: s3.accessKey, secret: s3.secret, forcePathStyle: true };
+  const bucket = new S3Storage(settings);
+  const res = await api(server, 'PATCH', '/api/settings', { token: server.superuserToken, body: { s3: settings } });
+  if (res.status !== 200) throw new Error(`S3 settings refused: ${res.status}`);
+  return {
+    server,
+    s3,
+    bucket,
+    close: async () => {
+      await bucket.close();
+      await server.close();
+      await s3.close();
+    },
+  };
+}

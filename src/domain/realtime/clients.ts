@@ -3,13 +3,13 @@ import { GUEST, type Principal } from '../context.ts';
 import { parseTopic, type Topic } from './topics.ts';
 
 /**
- * What a transport (SSE now; WebSocket later) gives the realtime service for one connection.
+ * What a transport (SSE, WebSocket) gives the realtime service for one connection.
  * `send` never waits: a transport that cannot keep up closes its connection instead (a bounded
  * buffer), so one slow client never holds up another.
  */
 export interface RealtimeConnection {
-  /** Writes one event: `data` is its JSON text. */
-  send(event: string, data: string): void;
+  /** Writes one event: `data` is its JSON text, `id` its event id. */
+  send(event: string, data: string, id: string): void;
   /** Ends the connection (the client may reconnect). */
   close(): void;
 }
@@ -32,6 +32,12 @@ export class RealtimeClient {
   auth: Principal = GUEST;
   /** Set once unregistered: nothing more is sent. */
   discarded = false;
+  /**
+   * Where a resumed connection takes up (the `Last-Event-ID` it came with), until its first
+   * subscription request replays what it missed from there: a position of the replay log, or
+   * undefined when that id cannot be continued (the client is told it missed events).
+   */
+  resume: { readonly lastEventId: string; readonly from: number | undefined } | undefined;
 
   constructor(
     /** 40 random letters and digits: the SSE event id, and the OAuth2 popup flow's state. */
@@ -39,10 +45,17 @@ export class RealtimeClient {
     /** The client's address when it connected ('' when unknown: not checked then). */
     readonly ip: string,
     private readonly connection: RealtimeConnection,
+    /**
+     * The replay-log position this client's id stands for as an event id (PB_CONNECT's): where
+     * it connected, or where the connection it resumes had got to; undefined when that could not
+     * be continued (resuming from this client's id is then a miss too).
+     */
+    readonly position: number | undefined,
   ) {}
 
-  send(event: string, data: string): void {
-    if (!this.discarded) this.connection.send(event, data);
+  /** Sends one event; its id is the client id (PocketBase's) unless given (record events). */
+  send(event: string, data: string, id: string = this.id): void {
+    if (!this.discarded) this.connection.send(event, data, id);
   }
 
   close(): void {

@@ -16,6 +16,7 @@ import { BusRecordChanges, RECORD_CHANGES, type RecordChangeMessage } from './ch
 import { ClientRegistry, newClientId, RealtimeClient, type RealtimeConnection } from './clients.ts';
 import { readSubscriptionForm } from './form.ts';
 import { groupKey, RecordEventRenderer, type RuleKind, type SubscriberGroup } from './record-events.ts';
+import { ReplayLog, type ReplayWindow } from './replay.ts';
 
 export interface RealtimeDeps {
   db: Database;
@@ -30,7 +31,15 @@ export interface RealtimeDeps {
    * evaluations end in, events are delivered in the order they arrived.
    */
   maxEventsInFlight?: number;
+  /** What is kept for reconnecting clients (DEFAULT_REPLAY_WINDOW). */
+  replay?: ReplayWindow;
 }
+
+/** The event that tells a resumed client it missed events (see `replay`). */
+const MISSED_EVENT = 'PB_MISSED';
+
+/** Longer `lastEventId`s are cut to this (none of ours is nearly as long): PB_MISSED echoes it. */
+const MAX_LAST_EVENT_ID = 255;
 
 const DEFAULT_EVENTS_IN_FLIGHT = 16;
 
@@ -53,8 +62,10 @@ export class RealtimeService {
   private delivered: Promise<void> = Promise.resolve();
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly log: ReplayLog;
 
   constructor(private readonly deps: RealtimeDeps) {
+    this.log = new ReplayLog(deps.replay);
     this.changes = new BusRecordChanges(deps.bus);
     this.renderer = new RecordEventRenderer(deps);
     this.stopListening = deps.bus.subscribe(RECORD_CHANGES, (m) => this.onRecordChange(m as RecordChangeMessage));
@@ -67,11 +78,16 @@ export class RealtimeService {
 
   /**
    * Registers a new client on the connection `open` makes for its id, and sends `PB_CONNECT`.
-   * Its auth is bound later, by its first subscription request.
+   * Its auth is bound later, by its first subscription request. `lastEventId` (the last event id
+   * a previous connection got) makes it a resumed connection: its first subscription request is
+   * followed by what it missed, or by PB_MISSED.
    */
-  connect(ctx: RequestContext, open: (clientId: string) => RealtimeConnection): RealtimeClient {
+  connect(ctx: RequestContext, open: (clientId: string) => RealtimeConnection, resumeFrom = ''): RealtimeClient {
     const id = newClientId();
-    const client = new RealtimeClient(id, ctx.realIp, open(id));
+    const lastEventId = resumeFrom.slice(0, MAX_LAST_EVENT_ID);
+    const from = lastEventId === '' ? undefined : this.positionOf(lastEventId);
+    const client = new RealtimeClient(id, ctx.realIp, open(id), lastEventId === '' ? this.log.position : from);
+    if (lastEventId !== '') client.resume = { lastEventId, from };
     this.registry.add(client);
     client.send('PB_CONNECT', `{"clientId":"${id}"}`);
     this.deps.logger.debug({ clientId: id }, 'realtime connection established');
@@ -80,6 +96,7 @@ export class RealtimeService {
 
   /** The connection ended: the client and its subscriptions are forgotten. */
   disconnect(client: RealtimeClient): void {
+    if (!client.discarded && client.position !== undefined) this.log.clientEnded(client.id, client.position);
     this.registry.remove(client);
   }
 
@@ -110,6 +127,7 @@ export class RealtimeService {
     client.auth = ctx.principal;
     this.registry.replace(client, form.subscriptions);
     this.deps.logger.debug({ clientId: client.id, subscriptions: form.subscriptions.length }, 'realtime subscriptions updated');
+    if (client.resume) this.replay(client, client.resume);
   }
 
   /** Ends every connection and stops following changes. */
@@ -126,16 +144,53 @@ export class RealtimeService {
    * afterwards does not get it), evaluated concurrently with other events, delivered in order.
    */
   private onRecordChange(message: RecordChangeMessage): void {
+    const seq = this.log.append(message);
     const collection = this.deps.schema.find(message.collectionId);
     if (!collection) return;
     if (collection.type === 'auth') this.followAuthRecord(collection, message);
     const groups = this.groupsFor(collection, String(message.record.id));
-    if (groups.length === 0) return;
+    if (groups.length > 0) this.schedule(seq, message, collection, groups);
+  }
+
+  /** Evaluates the event for `groups` (concurrently with others) and delivers it in its turn. */
+  private schedule(seq: number, message: RecordChangeMessage, collection: Collection, groups: SubscriberGroup[]): void {
     const evaluated = this.limited(() => this.evaluate(message, collection, groups));
-    this.delivered = this.delivered
-      .then(() => evaluated)
-      .then((delivery) => this.deliver(delivery))
-      .catch((e: unknown) => this.deps.logger.error({ err: e }, 'realtime: delivery failed'));
+    const id = this.log.idOf(seq);
+    this.enqueue(async () => this.deliver(await evaluated, id));
+  }
+
+  /** Runs `step` after every delivery queued before it. */
+  private enqueue(step: () => void | Promise<void>): void {
+    this.delivered = this.delivered.then(step).catch((e: unknown) => this.deps.logger.error({ err: e }, 'realtime: delivery failed'));
+  }
+
+  /** Where an event id leaves off: a record event's position, or a client id's (its PB_CONNECT). */
+  private positionOf(lastEventId: string): number | undefined {
+    return this.log.parse(lastEventId) ?? this.registry.get(lastEventId)?.position ?? this.log.endedClient(lastEventId);
+  }
+
+  /**
+   * A resumed client's first subscription: the changes it missed, up to now, evaluated for it
+   * alone as live events are (its auth, rules, options), and queued in order before the live
+   * events still to come. When the log no longer holds all of them, or the id is not one it can
+   * continue, PB_MISSED `{"lastEventId"}` is sent instead, with the current position as its id:
+   * the client reloads what it shows, and may resume from there next time.
+   */
+  private replay(client: RealtimeClient, resume: NonNullable<RealtimeClient['resume']>): void {
+    client.resume = undefined;
+    const upTo = this.log.position;
+    const entries = resume.from === undefined ? undefined : this.log.since(resume.from, upTo);
+    if (!entries) {
+      const data = JSON.stringify({ lastEventId: resume.lastEventId });
+      this.enqueue(() => client.send(MISSED_EVENT, data, this.log.idOf(upTo)));
+      return;
+    }
+    for (const { seq, message } of entries) {
+      const collection = this.deps.schema.find(message.collectionId);
+      if (!collection) continue;
+      const groups = this.groupsFor(collection, String(message.record.id), client);
+      if (groups.length > 0) this.schedule(seq, message, collection, groups);
+    }
   }
 
   private async evaluate(message: RecordChangeMessage, collection: Collection, groups: SubscriberGroup[]): Promise<Delivery> {
@@ -147,11 +202,11 @@ export class RealtimeService {
     return delivery;
   }
 
-  private deliver(delivery: Delivery): void {
+  private deliver(delivery: Delivery, id: string): void {
     for (const { members, data } of delivery) {
       for (const { client, topic } of members) {
         // Unsubscribed meanwhile: the client no longer listens for it.
-        if (client.subscriptions.has(topic.name)) client.send(topic.name, data);
+        if (client.subscriptions.has(topic.name)) client.send(topic.name, data, id);
       }
     }
   }
@@ -159,9 +214,9 @@ export class RealtimeService {
   /**
    * The subscriptions an event on this record concerns, grouped by rule, auth and options. Topics
    * name the collection by name or id; `coll/ID` is checked by the viewRule, `coll/*` and the
-   * older bare `coll` by the listRule (PocketBase's subscriptionRuleMap).
+   * older bare `coll` by the listRule (PocketBase's subscriptionRuleMap). `only`: that client's.
    */
-  private groupsFor(collection: Collection, recordId: string): SubscriberGroup[] {
+  private groupsFor(collection: Collection, recordId: string, only?: RealtimeClient): SubscriberGroup[] {
     const bases = new Map<string, RuleKind>();
     for (const ref of [collection.name, collection.id]) bases.set(`${ref}/${recordId}`, 'view');
     for (const ref of [collection.name, collection.id]) {
@@ -171,6 +226,7 @@ export class RealtimeService {
     const groups = new Map<string, SubscriberGroup>();
     for (const [base, kind] of bases) {
       for (const subscription of this.registry.matching(base) ?? []) {
+        if (only && subscription.client !== only) continue;
         const auth = this.currentAuth(subscription.client);
         const key = groupKey(kind, auth, subscription.topic.optionsKey);
         let group = groups.get(key);

@@ -3,13 +3,17 @@
  * one transaction. Each item runs as the records API would run it, as the batch's sender, with the
  * item's own query (expand, fields) and headers, rules seeing `@request.context` "batch". The first
  * item that fails rolls everything back and names itself in the error (`data.requests.N`); the
- * changes are announced only once the transaction has committed.
+ * changes are announced only once the transaction has committed. Files come in a multipart batch
+ * as `requests.N.field` (or `requests[N].field`); they are stored before the item's write and
+ * removed if the batch rolls back, and the files its items drop are removed only after the commit.
  */
 import type { Database } from '../../db/dialect.ts';
 import { TransactionDatabase } from '../../db/transaction-database.ts';
 import { ApiError, badRequest, fieldError, forbidden, isApiError, type ErrorData } from '../../kernel/errors.ts';
 import type { RequestContext } from '../context.ts';
+import { TransactionFileStore } from './batch-files.ts';
 import type { RecordChange } from './changes.ts';
+import type { RecordInput, UploadedFile } from './input.ts';
 import { parseFieldsParam, pickFields } from './picker.ts';
 import type { RecordService } from './service.ts';
 
@@ -67,15 +71,18 @@ export class BatchService {
     return settings;
   }
 
-  async run(ctx: RequestContext, body: Record<string, unknown>): Promise<BatchResult[]> {
+  async run(ctx: RequestContext, input: Pick<RecordInput, 'body' | 'files'>): Promise<BatchResult[]> {
     const settings = this.assertEnabled();
-    const items = parseItems(body, settings.maxRequests);
+    const items = parseItems(input.body, settings.maxRequests, input.files ?? []);
     const deadline = Date.now() + (settings.timeout > 0 ? settings.timeout : DEFAULT_TIMEOUT_S) * 1000;
     const changes: RecordChange[] = [];
-    const results = await this.deps.db.transaction(async (tx) => {
+    const store = this.deps.records.fileStore;
+    const files = store && new TransactionFileStore(store);
+    const transaction = this.deps.db.transaction(async (tx) => {
       const records = this.deps.records.within(new TransactionDatabase(tx), {
         changes: { recordChanged: (c) => changes.push(c) },
         requestContext: 'batch',
+        files,
       });
       const out: BatchResult[] = [];
       for (let i = 0; i < items.length; i++) {
@@ -89,9 +96,14 @@ export class BatchService {
       }
       return out;
     });
+    const results = await transaction.catch(async (e: unknown) => {
+      await files?.rolledBack();
+      throw e;
+    });
     // Announced where the record service announces its own (realtime), only now that it committed.
     const sink = this.deps.records.changeSink;
     for (const change of changes) sink?.recordChanged(change);
+    await files?.committed();
     return results;
   }
 }
@@ -103,10 +115,11 @@ interface ParsedItem {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: Record<string, unknown>;
+  files: UploadedFile[];
 }
 
-/** The `requests` list, checked as PocketBase's form checks it. */
-function parseItems(body: Record<string, unknown>, max: number): ParsedItem[] {
+/** The `requests` list, checked as PocketBase's form checks it; `uploads` go to the items they name. */
+function parseItems(body: Record<string, unknown>, max: number, uploads: readonly UploadedFile[]): ParsedItem[] {
   const list = body.requests;
   const invalid = (data: ErrorData) => badRequest('Invalid batch request data.', data);
   if (list !== undefined && list !== null && !Array.isArray(list)) throw badRequest('Failed to read the submitted batch data.');
@@ -124,17 +137,33 @@ function parseItems(body: Record<string, unknown>, max: number): ParsedItem[] {
     else if (url.length > MAX_URL) e.url = fieldError('validation_length_too_long', `The length must be no more than ${MAX_URL}.`);
     if (Object.keys(e).length) errors[String(i)] = e;
     const at = url.indexOf('?');
+    const files = itemFiles(uploads, i);
+    const itemBody = { ...(item.body && typeof item.body === 'object' && !Array.isArray(item.body) ? item.body : {}) } as Record<string, unknown>;
+    // As PocketBase: a key with files takes the files in place of any value the body gave it.
+    for (const file of files) delete itemBody[file.key];
     return {
       method,
       url,
       path: at < 0 ? url : url.slice(0, at),
       query: at < 0 ? {} : Object.fromEntries(new URLSearchParams(url.slice(at + 1))),
       headers: stringMap(item.headers),
-      body: (item.body && typeof item.body === 'object' && !Array.isArray(item.body) ? item.body : {}) as Record<string, unknown>,
+      body: itemBody,
+      files,
     };
   });
   if (Object.keys(errors).length) throw invalid({ requests: errors });
   return items;
+}
+
+/** The uploads under `requests.N.` or `requests[N].` (PocketBase's prefixes), keyed by the rest. */
+function itemFiles(uploads: readonly UploadedFile[], index: number): UploadedFile[] {
+  const prefixes = [`requests.${index}.`, `requests[${index}].`];
+  const out: UploadedFile[] = [];
+  for (const file of uploads) {
+    const prefix = prefixes.find((p) => file.key.startsWith(p) && file.key.length > p.length);
+    if (prefix) out.push({ ...file, key: file.key.slice(prefix.length) });
+  }
+  return out;
 }
 
 function stringMap(value: unknown): Record<string, string> {
@@ -164,7 +193,7 @@ async function runItem(records: RecordService, ctx: RequestContext, item: Parsed
   const [, rawCollection, rawId] = action.pattern.exec(item.url)!;
   const collection = decodeURIComponent(rawCollection);
   const id = rawId === undefined ? '' : decodeURIComponent(rawId);
-  const input = { body: item.body, source: 'json' as const };
+  const input: RecordInput = { body: item.body, source: 'json', ...(item.files.length ? { files: item.files } : {}) };
   const options = { expand: ctx.query.expand };
   const picked = (record: unknown) => (ctx.query.fields ? pickFields(record, parseFieldsParam(ctx.query.fields)) : record);
   switch (item.method) {

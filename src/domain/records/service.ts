@@ -104,6 +104,11 @@ export class RecordService {
     return this.deps.changes;
   }
 
+  /** Where this service stores uploads and removes dropped files, if anywhere. */
+  get fileStore(): RecordFileStore | undefined {
+    return this.deps.files;
+  }
+
   /** Whether the collection holds a record with this id, whoever asks (a batch upsert's choice). */
   async exists(ref: string, id: string): Promise<boolean> {
     const collection = this.collection(ref);
@@ -112,12 +117,13 @@ export class RecordService {
 
   /**
    * The same service inside an open transaction (a batch): every read and write goes to `db`,
-   * changes go to `changes` (to announce after the commit), rules see `requestContext`.
+   * changes go to `changes` (to announce after the commit), files to `files` (which must hold
+   * removals until the commit), rules see `requestContext`.
    */
-  within(db: Database, options: { changes?: RecordChangeSink; requestContext?: string } = {}): RecordService {
-    // No file store: its removals run right after each write, which inside a transaction would
-    // come before the commit (files kept by a rolled-back batch would be gone).
-    return new RecordService({ ...this.deps, db, changes: options.changes, requestContext: options.requestContext, files: undefined });
+  within(db: Database, options: { changes?: RecordChangeSink; requestContext?: string; files?: RecordFileStore } = {}): RecordService {
+    // Only the file store given: this service's own removes right after each write, which inside
+    // a transaction would come before the commit (files kept by a rolled-back batch would be gone).
+    return new RecordService({ ...this.deps, db, changes: options.changes, requestContext: options.requestContext, files: options.files });
   }
 
   private scope(
@@ -162,7 +168,8 @@ export class RecordService {
       // fields and rules the client may not know about, so it is only logged.
       if (!(e instanceof FilterError)) throw e;
       ctx.logger.debug({ reason: e.reason }, 'invalid list filter or sort');
-      throw badRequest();
+      // The reason travels as the error's cause: the request's `_logs` entry names it (superusers read it).
+      throw Object.assign(badRequest(), { cause: e });
     }
     const where = compiled && !compiled.isEmpty ? compiled : undefined;
     const filtered = !!params.filter?.trim();

@@ -29,8 +29,10 @@ export function oauth2Routes(api: FastifyInstance, services: Services): void {
     }
     return reply.code(200).type('text/plain; charset=utf-8').send(REDIRECT_FAILED);
   };
-  api.get('/oauth2-redirect', redirect);
-  api.post('/oauth2-redirect', redirect);
+  // Its URL carries the provider's code: only failures are logged, as in PocketBase.
+  const config = { skipSuccessLog: true };
+  api.get('/oauth2-redirect', { config }, redirect);
+  api.post('/oauth2-redirect', { config }, redirect);
 }
 
 /**

@@ -1,108 +1,63 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../kernel/errors.ts';
-import type { RealtimeConnection } from '../../domain/realtime/clients.ts';
 import type { Services } from '../../domain/services.ts';
 import { readRecordInput } from '../body.ts';
+import { RealtimeTransport, SHUTDOWN_GRACE_MS, type RealtimeTransportOptions } from './realtime-transport.ts';
+import { realtimeWebSocketRoute } from './realtime-ws.ts';
 
-/** How long SSE connections live and how much each may hold back; `buildServer`'s `realtime` option. */
-export interface RealtimeTransportOptions {
-  /**
-   * A connection that sent nothing for this long is ended (PocketBase: 5 minutes); the SDK
-   * reconnects and subscribes again, so forgotten connections do not pile up.
-   */
-  idleTimeoutMs: number;
-  /** Every connection is ended after this long, whatever it does (PocketBase: 30 minutes). */
-  maxLifetimeMs: number;
-  /**
-   * Bytes an event may find waiting, not yet taken by the client, before the connection is
-   * closed instead of buffering more (Baton's own: PocketBase blocks a goroutine per event on a
-   * client that does not read). One event larger than this still goes to a client that keeps up.
-   */
-  maxBufferedBytes: number;
-}
-
-/** How long a closing server lets a stream's client take what was sent before cutting it. */
-const SHUTDOWN_GRACE_MS = 1000;
-
-export const DEFAULT_REALTIME_TRANSPORT: Readonly<RealtimeTransportOptions> = Object.freeze({
-  idleTimeoutMs: 5 * 60_000,
-  maxLifetimeMs: 30 * 60_000,
-  maxBufferedBytes: 1 << 20,
-});
-
-/**
- * One SSE response: events in PocketBase's framing (`id:` the client id, `event:` the topic,
- * `data:` the JSON), written without waiting, two timers, and the buffer bound.
- */
-class SseStream implements RealtimeConnection {
-  private prefix = '';
-  private idle: NodeJS.Timeout | undefined;
-  private lifetime: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly options: RealtimeTransportOptions,
-    private readonly onOverflow: () => void,
-  ) {}
-
-  /** Starts the stream for the client `clientId` (PocketBase sends it as every event's id). */
-  open(clientId: string): this {
-    this.prefix = `id:${clientId}\nevent:`;
-    this.idle = setTimeout(() => this.close(), this.options.idleTimeoutMs).unref();
-    this.lifetime = setTimeout(() => this.close(), this.options.maxLifetimeMs).unref();
-    return this;
+/** One SSE response, in PocketBase's framing: `id:`, `event:` the topic, `data:` the JSON. */
+class SseStream extends RealtimeTransport<ServerResponse> {
+  protected get ended(): boolean {
+    return this.target.writableEnded || this.target.destroyed;
   }
 
-  send(event: string, data: string): void {
-    const res = this.res;
-    if (res.writableEnded || res.destroyed) return;
-    // The client does not read what it is sent: cut it loose rather than hold more for it.
-    if (res.writableLength > this.options.maxBufferedBytes) {
-      this.onOverflow();
-      res.destroy();
-      return;
-    }
+  protected get finished(): boolean {
+    return this.target.writableFinished || this.target.destroyed;
+  }
+
+  protected get buffered(): number {
+    return this.target.writableLength;
+  }
+
+  protected write(event: string, data: string, id: string): void {
     // One write per event: three (id and name, data, end) cost four times as much per connection.
-    res.write(`${this.prefix}${event}\ndata:${data}\n\n`);
-    this.idle?.refresh();
+    this.target.write(`id:${id}\nevent:${event}\ndata:${data}\n\n`);
   }
 
-  close(): void {
-    this.stop();
-    if (!this.res.writableEnded && !this.res.destroyed) this.res.end();
+  protected end(): void {
+    this.target.end();
   }
 
-  /**
-   * Ends the stream for a closing server; one whose client does not take what is left within
-   * `graceMs` is cut, so that it cannot hold the shutdown up.
-   */
-  shutDown(graceMs: number): void {
-    this.close();
-    if (this.res.writableFinished || this.res.destroyed) return;
-    const cut = setTimeout(() => this.res.destroy(), graceMs).unref();
-    this.res.once('close', () => clearTimeout(cut));
+  protected cut(): void {
+    this.target.destroy();
   }
 
-  stop(): void {
-    clearTimeout(this.idle);
-    clearTimeout(this.lifetime);
+  protected onClosed(listener: () => void): void {
+    this.target.once('close', listener);
   }
 }
 
 /**
- * PocketBase's realtime endpoints over SSE. `GET /api/realtime` holds the connection open for
+ * PocketBase's realtime endpoints over SSE (and the WebSocket twin, realtime-ws.ts). `GET /api/realtime` holds the connection open for
  * events; `POST /api/realtime` sets the subscriptions of a connected client. A Fastify `preClose`
  * hook ends every stream when the server closes, so that a graceful shutdown is not held up by
  * them (the SDK reconnects, to whichever node is up).
  */
 export function realtimeRoutes(api: FastifyInstance, services: Services, options: RealtimeTransportOptions): void {
-  const streams = new Set<SseStream>();
+  const streams = new Set<RealtimeTransport<unknown>>();
   let closing = false;
   api.addHook('preClose', (done) => {
     closing = true;
     for (const stream of streams) stream.shutDown(SHUTDOWN_GRACE_MS);
     done();
+  });
+  realtimeWebSocketRoute(api, services, options, {
+    get closing() {
+      return closing;
+    },
+    add: (transport) => streams.add(transport),
+    delete: (transport) => streams.delete(transport),
   });
 
   api.get('/realtime', (request, reply) => {
@@ -116,7 +71,9 @@ export function realtimeRoutes(api: FastifyInstance, services: Services, options
     res.on('error', () => undefined);
     const stream = new SseStream(res, options, () => request.log.debug({ reqId: request.id }, 'realtime client not reading: connection closed'));
     streams.add(stream);
-    const client = services.realtime.connect(request.ctx, (clientId) => stream.open(clientId));
+    // A resuming EventSource sends the id of the last event it got.
+    const lastEventId = request.headers['last-event-id'];
+    const client = services.realtime.connect(request.ctx, () => stream.start(), typeof lastEventId === 'string' ? lastEventId : '');
     const end = () => {
       stream.stop();
       streams.delete(stream);

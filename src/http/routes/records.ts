@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../kernel/errors.ts';
 import type { Services } from '../../domain/services.ts';
-import { withRecordInput } from '../body.ts';
+import type { Collection } from '../../db/schema.ts';
+import { editorMaxSize } from '../../domain/collections/fields/editor.ts';
+import { fileMaxSelect, fileMaxSize } from '../../domain/collections/fields/file.ts';
+import { jsonMaxSize } from '../../domain/collections/fields/json.ts';
+import { setBodyLimit, withRecordInput } from '../body.ts';
 import { sendList, sendRecord } from '../respond.ts';
 
 interface Params {
@@ -15,12 +19,31 @@ export function recordRoutes(root: FastifyInstance, services: Services): void {
     // An unknown collection is a 404 before any body is read (PocketBase's body-limit middleware
     // looks the collection up first), so nothing is parsed for a request that cannot succeed.
     api.addHook<{ Params: Params }>('onRequest', (request, _reply, done) => {
-      if (services.schema.find(request.params.collection)) return done();
+      const collection = services.schema.find(request.params.collection);
       const writes = request.method === 'POST' || request.method === 'PATCH';
-      done(notFound(writes ? 'Missing or invalid collection context.' : 'Missing collection context.'));
+      if (!collection) return done(notFound(writes ? 'Missing or invalid collection context.' : 'Missing collection context.'));
+      if (writes) setBodyLimit(request, recordBodyLimit(collection, request.routeOptions.bodyLimit));
+      done();
     });
     routes(api, services);
   });
+}
+
+/**
+ * A record create's or update's body limit, as PocketBase computes it (apis/middlewares_body_limit.go):
+ * the server's limit plus what the collection's fields may bring, each file field its maxSize
+ * times maxSelect, each JSON and editor field its maxSize (their defaults when unset); a view's
+ * record takes no more than the server's limit.
+ */
+export function recordBodyLimit(collection: Collection, base: number): number {
+  if (collection.type === 'view') return base;
+  let limit = base;
+  for (const field of collection.fields) {
+    if (field.type === 'file') limit += fileMaxSize(field) * fileMaxSelect(field);
+    else if (field.type === 'json') limit += jsonMaxSize(field);
+    else if (field.type === 'editor') limit += editorMaxSize(field);
+  }
+  return limit;
 }
 
 function routes(api: FastifyInstance, services: Services): void {

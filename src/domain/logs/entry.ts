@@ -1,0 +1,113 @@
+import { formatDate } from '../../kernel/time.ts';
+import { isApiError } from '../../kernel/errors.ts';
+
+/** slog's levels, which PocketBase stores in `_logs.level`. */
+export const LOG_LEVEL = Object.freeze({ debug: -4, info: 0, warn: 4, error: 8 });
+
+/**
+ * What the HTTP layer hands over for one finished request: plain values, gathered in the response
+ * hook without formatting anything. The entry's message and JSON are built at flush time.
+ */
+export interface RequestLogInput {
+  /** Epoch milliseconds when the response finished. */
+  readonly at: number;
+  readonly method: string;
+  /** The request URI (path and query), as received. */
+  readonly url: string;
+  readonly status: number;
+  /** Milliseconds from the request's arrival to its response. */
+  readonly execTime: number;
+  readonly referer: string;
+  readonly userAgent: string;
+  /** The authenticated record's collection name, or '' for guests. */
+  readonly auth: string;
+  /** Present only when settings.logs.logAuthId was on. */
+  readonly authId?: string;
+  /** Present only when settings.logs.logIP was on. */
+  readonly userIP?: string;
+  readonly remoteIP?: string;
+  /**
+   * The failure that produced the response, when one did (PocketBase's `err != nil`): the
+   * response error as the client saw it, and the original error when it was not an ApiError.
+   */
+  readonly failure?: RequestFailure;
+}
+
+export interface RequestFailure {
+  /** The error as thrown. */
+  readonly error: unknown;
+  /** What the client was answered: status, message, data. */
+  readonly answered: { readonly status: number; readonly message: string; readonly data: unknown };
+}
+
+/** One `_logs` row, ready to insert. */
+export interface LogRow {
+  readonly id: string;
+  readonly level: number;
+  readonly message: string;
+  /** The `data` column as JSON text. */
+  readonly data: string;
+  readonly created: string;
+}
+
+/** PocketBase's bounds (apis/middlewares.go): longer values are cut and marked with "...". */
+const MAX_METHOD = 50;
+const MAX_URL = 3000;
+const MAX_HEADER = 2000;
+
+const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}...` : s);
+
+/** The level of a request's entry: ERROR for a failed request, INFO otherwise (PocketBase's rule). */
+export const requestLevel = (input: Pick<RequestLogInput, 'failure'>): number =>
+  input.failure ? LOG_LEVEL.error : LOG_LEVEL.info;
+
+/** Go's url.PathUnescape, with the raw text kept when it is not valid percent-encoding. */
+function unescapePath(uri: string): string {
+  if (!uri.includes('%')) return uri;
+  try {
+    return decodeURIComponent(uri);
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * The entry PocketBase's logRequest writes: message `METHOD /uri` (unescaped), and the
+ * attributes in `data`, in Go's map order (alphabetical).
+ */
+export function requestLogRow(input: RequestLogInput, id: string): LogRow {
+  const method = cut(input.method.toUpperCase(), MAX_METHOD);
+  const url = cut(input.url, MAX_URL);
+  const data: Record<string, unknown> = { auth: input.auth };
+  if (input.authId !== undefined) data.authId = input.authId;
+  if (input.failure) {
+    const { error, answered } = input.failure;
+    if (isApiError(error) || answered.status < 500) {
+      // PocketBase's details are the error's raw data: the wrapped error's text where there is
+      // one (`cause`, e.g. the reason behind a generic 400), else the data the client saw.
+      const cause = error instanceof Error ? error.cause : undefined;
+      data.details = cause instanceof Error ? cause.message : answered.data;
+      data.error = answered.message;
+    } else {
+      // An unexpected error: PocketBase logs its own text (err.Error()). Only superusers read
+      // logs, so the internal message is kept here while the client saw a plain 500.
+      data.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+  data.execTime = input.execTime;
+  data.method = method;
+  data.referer = cut(input.referer, MAX_HEADER);
+  if (input.remoteIP !== undefined) data.remoteIP = input.remoteIP;
+  data.status = input.status;
+  data.type = 'request';
+  data.url = url;
+  data.userAgent = cut(input.userAgent, MAX_HEADER);
+  if (input.userIP !== undefined) data.userIP = input.userIP;
+  return {
+    id,
+    level: requestLevel(input),
+    message: `${method} ${unescapePath(url)}`,
+    data: JSON.stringify(data),
+    created: formatDate(new Date(input.at)),
+  };
+}

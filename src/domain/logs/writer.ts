@@ -1,0 +1,159 @@
+import type { Database } from '../../db/dialect.ts';
+import { join, sql, value } from '../../db/sql.ts';
+import { newRecordId } from '../../kernel/ids.ts';
+import type { Logger } from '../../kernel/logger.ts';
+import { formatDate } from '../../kernel/time.ts';
+import type { LogsConfig } from '../settings/model.ts';
+import { type LogRow, type RequestLogInput, requestLevel, requestLogRow } from './entry.ts';
+
+export interface RequestLogOptions {
+  /** How often the buffer is written (PocketBase: 3 s after the last entry). */
+  readonly flushIntervalMs: number;
+  /** Entries that trigger a write at once, and the most one INSERT carries (PocketBase: 200). */
+  readonly batchSize: number;
+  /** Entries kept while writes lag; past it the oldest are dropped. */
+  readonly maxBuffered: number;
+  /** How often entries older than settings.logs.maxDays are deleted (PocketBase's cron: 6 hours). */
+  readonly retentionIntervalMs: number;
+}
+
+export const DEFAULT_REQUEST_LOG_OPTIONS: RequestLogOptions = Object.freeze({
+  flushIntervalMs: 2000,
+  batchSize: 200,
+  // 10,000 small objects (about 2 MB): tens of seconds of a busy server's requests.
+  maxBuffered: 10_000,
+  retentionIntervalMs: 6 * 60 * 60_000,
+});
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/**
+ * Request logs, written to `_logs` off the request path: `add` only pushes a plain object onto an
+ * in-memory buffer; a timer (or a full batch) writes the buffer with one multi-row INSERT per
+ * batch. The buffer is bounded: when writes lag past `maxBuffered`, the oldest entries are dropped
+ * and the count is logged once the writes catch up. `close` writes what is left.
+ */
+export class RequestLogWriter {
+  private buffer: RequestLogInput[] = [];
+  private flushing: Promise<void> | undefined;
+  private deleting: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private dropped = 0;
+  private closed = false;
+  private readonly options: RequestLogOptions;
+
+  constructor(
+    private readonly deps: {
+      /** The auxiliary database (auxiliary.db on SQLite). */
+      readonly db: Database;
+      readonly settings: () => LogsConfig;
+      readonly logger: Logger;
+      /** Calls back after every settings change (SettingsService.subscribe). */
+      readonly subscribe?: (listener: () => void) => () => void;
+    },
+    options: Partial<RequestLogOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_REQUEST_LOG_OPTIONS, ...options };
+  }
+
+  /** Starts the flush timer and the retention job (run once now, then every retentionIntervalMs). */
+  start(): void {
+    this.flushTimer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.flushTimer.unref();
+    this.deleting = this.deleteOld();
+    this.retentionTimer = setInterval(() => (this.deleting = this.deleteOld()), this.options.retentionIntervalMs);
+    this.retentionTimer.unref();
+    // As PocketBase on a settings reload: entries the new settings would not keep go at once.
+    this.unsubscribe = this.deps.subscribe?.(() => (this.deleting = this.deleteOld(true)));
+  }
+
+  /** Whether requests are logged at all: settings.logs.maxDays 0 keeps none (PocketBase). */
+  get enabled(): boolean {
+    return !this.closed && this.deps.settings().maxDays > 0;
+  }
+
+  /** Entries dropped since the writes last caught up. */
+  get droppedEntries(): number {
+    return this.dropped;
+  }
+
+  /** Queues one request's entry; cheap and synchronous (no formatting, no I/O). */
+  add(input: RequestLogInput): void {
+    if (!this.enabled) return;
+    if (requestLevel(input) < this.deps.settings().minLevel) return;
+    const buffer = this.buffer;
+    buffer.push(input);
+    if (buffer.length > this.options.maxBuffered) {
+      // Dropping in chunks keeps the cost of shifting the array off most requests.
+      const excess = buffer.length - this.options.maxBuffered + Math.ceil(this.options.maxBuffered / 10);
+      buffer.splice(0, excess);
+      this.dropped += excess;
+    }
+    if (buffer.length >= this.options.batchSize && !this.flushing) setImmediate(() => void this.flush());
+  }
+
+  /** Writes everything buffered; resolves when written (or failed, which is logged). */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.buffer.length ? this.flush() : undefined));
+    if (this.buffer.length === 0) return Promise.resolve();
+    this.flushing = this.writeAll().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.buffer.length) {
+      const batch = this.buffer.splice(0, this.options.batchSize);
+      // Checked again at write time, as PocketBase does: maxDays may have dropped to 0 meanwhile.
+      if (this.deps.settings().maxDays === 0) continue;
+      try {
+        await this.insert(batch.map((input) => requestLogRow(input, newRecordId())));
+      } catch (err) {
+        this.deps.logger.error({ err, entries: batch.length }, 'failed to write request logs');
+        return;
+      }
+    }
+    if (this.dropped) {
+      this.deps.logger.warn({ dropped: this.dropped }, 'request logs dropped: writes could not keep up');
+      this.dropped = 0;
+    }
+  }
+
+  private async insert(rows: readonly LogRow[]): Promise<void> {
+    const values = rows.map(
+      (r) => sql`(${r.id}, ${r.level}, ${r.message}, ${value(r.data, 'json')}, ${r.created}, ${r.created})`,
+    );
+    await this.deps.db.run(
+      sql`INSERT INTO _logs (id, level, message, data, created, updated) VALUES ${join(values)}`,
+      { concurrent: true },
+    );
+  }
+
+  /**
+   * Deletes entries older than settings.logs.maxDays (PocketBase's DeleteOldLogs), and, after a
+   * settings change, those below minLevel too (as PocketBase's settings reload does).
+   */
+  async deleteOld(belowMinLevel = false): Promise<void> {
+    const { maxDays, minLevel } = this.deps.settings();
+    const before = formatDate(new Date(Date.now() - maxDays * DAY_MS));
+    const condition = belowMinLevel ? sql`created <= ${before} OR level < ${minLevel}` : sql`created <= ${before}`;
+    try {
+      await this.deps.db.run(sql`DELETE FROM _logs WHERE ${condition}`, { concurrent: true });
+    } catch (err) {
+      if (!this.closed) this.deps.logger.warn({ err }, 'failed to delete old logs');
+    }
+  }
+
+  /** Stops the timers and writes what is buffered. */
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.retentionTimer);
+    this.unsubscribe?.();
+    await this.flush();
+    this.closed = true;
+    await this.deleting;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * A record file store for the records of one transaction (a batch): uploads are stored at once
+ * (before the write that names them, as outside a transaction) and remembered; removals (files an
+ * update drops, a deleted record's folder) wait for the commit. A rolled-back transaction removes
+ * the uploads it stored and no file it would have dropped, so the records it leaves as they were
+ * keep their files.
+ */
+import type { Collection } from '../../db/schema.ts';
+import type { RecordData } from './codec.ts';
+import type { RecordFileStore, UploadedFile } from './input.ts';
+
+export class TransactionFileStore implements RecordFileStore {
+  private readonly undos = new Set<() => Promise<void>>();
+  private readonly removals: Array<() => Promise<void>> = [];
+
+  constructor(private readonly files: RecordFileStore) {}
+
+  async store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>): Promise<() => Promise<void>> {
+    const undoStored = await this.files.store(collection, data, uploads);
+    const undo = async () => {
+      this.undos.delete(undo);
+      await undoStored();
+    };
+    this.undos.add(undo);
+    return undo;
+  }
+
+  async removeDropped(collection: Collection, before: RecordData, after: RecordData): Promise<void> {
+    this.removals.push(() => this.files.removeDropped(collection, before, after));
+  }
+
+  async removeRecords(records: ReadonlyArray<{ readonly collection: Collection; readonly record: RecordData }>): Promise<void> {
+    this.removals.push(() => this.files.removeRecords(records));
+  }
+
+  /** After the commit: the removals, in the order the writes asked for them (each logs its own failures). */
+  async committed(): Promise<void> {
+    this.undos.clear();
+    for (const remove of this.removals.splice(0)) await remove();
+  }
+
+  /** After a rollback: the uploads stored are removed, the removals forgotten. */
+  async rolledBack(): Promise<void> {
+    this.removals.length = 0;
+    for (const undo of [...this.undos]) await undo();
+  }
+}

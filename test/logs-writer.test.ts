@@ -1,0 +1,100 @@
+// The request log writer on its own: batches, the bounded buffer, and the entry's format.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabases, type Databases } from '../src/db/open.ts';
+import { sql } from '../src/db/sql.ts';
+import { ensureAuxTables } from '../src/db/system-tables.ts';
+import { requestLogRow, type RequestLogInput } from '../src/domain/logs/entry.ts';
+import { LogService } from '../src/domain/logs/service.ts';
+import { RequestLogWriter } from '../src/domain/logs/writer.ts';
+import { defaultSettings } from '../src/domain/settings/model.ts';
+import { badRequest } from '../src/kernel/errors.ts';
+import type { Logger } from '../src/kernel/logger.ts';
+import { createTestDatabase, type TestDatabase } from './support/databases.ts';
+
+const input = (over: Partial<RequestLogInput> = {}): RequestLogInput => ({
+  at: Date.UTC(2026, 0, 2, 3, 4, 5, 6), method: 'get', url: '/api/x', status: 200, execTime: 1.5, referer: '', userAgent: '', auth: '', ...over,
+});
+
+describe('a request log entry', () => {
+  it('is PocketBase\'s message and data', () => {
+    const row = requestLogRow(input({ url: '/api/a%20b?q=%zz' }), 'id1');
+    expect(row).toMatchObject({ id: 'id1', level: 0, created: '2026-01-02 03:04:05.006Z' });
+    // Not valid percent-encoding: the URI is kept as received.
+    expect(row.message).toBe('GET /api/a%20b?q=%zz');
+    expect(requestLogRow(input({ url: '/api/a%20b' }), 'id').message).toBe('GET /api/a b');
+    expect(Object.keys(JSON.parse(row.data))).toEqual(['auth', 'execTime', 'method', 'referer', 'status', 'type', 'url', 'userAgent']);
+  });
+
+  it('cuts the URL at 3,000 characters', () => {
+    const url = '/' + 'a'.repeat(4000);
+    expect(JSON.parse(requestLogRow(input({ url }), 'id').data).url).toBe(url.slice(0, 3000) + '...');
+  });
+
+  it('keeps an unexpected error\'s own text, and a wrapped reason as details', () => {
+    const internal = requestLogRow(input({ status: 500, failure: { error: new Error('disk on fire'), answered: { status: 500, message: 'Something went wrong while processing your request.', data: {} } } }), 'id');
+    expect(internal.level).toBe(8);
+    expect(JSON.parse(internal.data)).toMatchObject({ error: 'disk on fire', status: 500 });
+    const wrapped = badRequest();
+    wrapped.cause = new Error('unknown field "x"');
+    const bad = JSON.parse(requestLogRow(input({ status: 400, failure: { error: wrapped, answered: wrapped.toJSON() } }), 'id').data);
+    expect(bad).toMatchObject({ error: wrapped.message, details: 'unknown field "x"' });
+  });
+});
+
+describe('RequestLogWriter', () => {
+  let database: TestDatabase;
+  let databases: Databases;
+  let dataDir: string;
+  let logs: LogService;
+  const warnings: Array<Record<string, unknown>> = [];
+  const logger: Logger = {
+    info() {}, error() {}, debug() {},
+    warn(obj) {
+      warnings.push(obj as Record<string, unknown>);
+    },
+    child() {
+      return logger;
+    },
+  };
+  const settings = { ...defaultSettings().logs };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'baton-logw-'));
+    database = await createTestDatabase();
+    databases = await openDatabases({ url: database.url, dataDir });
+    await ensureAuxTables(databases.aux);
+    logs = new LogService(databases.aux);
+  });
+  afterAll(async () => {
+    await databases?.close();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await databases.aux.run(sql`DELETE FROM _logs`);
+    warnings.length = 0;
+  });
+
+  it('writes more than a batch in several INSERTs', async () => {
+    const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { batchSize: 7, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 20; i++) writer.add(input({ url: `/n/${i}` }));
+    await writer.close();
+    expect((await logs.list({})).totalItems).toBe(20);
+  });
+
+  it('drops the oldest entries past its bound, and says so once', async () => {
+    const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { maxBuffered: 10, batchSize: 1000, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 25; i++) writer.add(input({ url: `/n/${i}` }));
+    const dropped = writer.droppedEntries;
+    expect(dropped).toBeGreaterThan(0);
+    await writer.close();
+    const kept = (await logs.list({ perPage: '100' })).items.map((e) => e.data.url);
+    expect(kept).toHaveLength(25 - dropped);
+    expect(kept).toContain('/n/24');
+    expect(kept).not.toContain('/n/0');
+    expect(warnings).toEqual([expect.objectContaining({ dropped })]);
+  });
+});
