@@ -27,4 +27,7 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-await copyFile(path.join(root, 'src/db/dialects/sqlite-reader-worker.js'), path.join(dist, 'sqlite-reader-worker.js'));
+// The SQLite threads' scripts, which the bundle loads from beside itself.
+for (const worker of ['sqlite-reader-worker.js', 'sqlite-append-worker.js']) {
+  await copyFile(path.join(root, 'src/db/dialects', worker), path.join(dist, worker));
+}

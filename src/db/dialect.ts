@@ -244,4 +244,10 @@ export interface Database extends Executor {
   /** Drops cached statements after a schema change (DDL) so none runs against a stale schema. */
   schemaChanged(): void;
   close(): Promise<void>;
+  /**
+   * Appends rows to a table of Baton's own (request logs) as cheaply for the event loop as the
+   * database allows: on SQLite from a thread of its own. Absent: the caller inserts them itself.
+   * `table` and `columns` are Baton's names, never a client's.
+   */
+  appendRows?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
 }

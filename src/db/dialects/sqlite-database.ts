@@ -3,12 +3,13 @@ import path from 'node:path';
 import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { EnvironmentError } from '../../kernel/errors.ts';
-import { render, type Sql } from '../sql.ts';
+import { ident, join, render, sql, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 import { WriteQueue } from '../write-queue.ts';
 import { sqliteDialect } from './sqlite.ts';
 import { isBudgetExceeded, StatementBudget } from './sqlite-budget.ts';
 import { DEFAULT_READER_THREADS, SqliteReaderPool } from './sqlite-reader-pool.ts';
+import { SqliteAppender } from './sqlite-appender.ts';
 
 type Connection = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -247,6 +248,7 @@ export class SqliteDatabase implements Database {
   private readonly writes = new WriteQueue();
   /** Texts of guarded reads that ran past their slice on the main thread (see ReadExecutor). */
   private readonly slow = new Set<string>();
+  private readonly appender: SqliteAppender | undefined;
 
   constructor(file: string, options: SqliteOptions = {}) {
     const timeout = options.busyTimeoutMs ?? 10_000;
@@ -257,6 +259,7 @@ export class SqliteDatabase implements Database {
     this.reader = file === ':memory:' ? this.writer : new ConnectionExecutor(open(file, timeout), budget);
     this.threads =
       file === ':memory:' ? undefined : new SqliteReaderPool({ file, size: options.readerThreads ?? DEFAULT_READER_THREADS, busyTimeoutMs: timeout });
+    this.appender = file === ':memory:' ? undefined : new SqliteAppender({ file, busyTimeoutMs: timeout });
     const write = (query: Sql) => this.run(query);
     this.reads = new ReadExecutor(this.reader, this.threads, budget, this.slow, write);
     this.clientReads = new ReadExecutor(this.reader, this.threads, clientBudget, this.slow, write);
@@ -312,8 +315,15 @@ export class SqliteDatabase implements Database {
   }
 
 
+  /** Database.appendRows: from the appender thread (files only: `:memory:` has no second connection). */
+  appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+    if (!this.appender) return this.run(insertRows(table, columns, rows)).then(() => undefined);
+    return this.appender.append(table, columns, rows);
+  }
+
   async close(): Promise<void> {
     if (this.writes.isClosed) return;
+    await this.appender?.close();
     await this.threads?.close();
     await this.writes.drain();
     if (this.reader !== this.writer) this.reader.conn.close();
@@ -354,4 +364,10 @@ export class SqliteDirectoryLock {
   release(): void {
     if (this.conn.open) this.conn.close();
   }
+}
+
+/** One INSERT of `rows` (the appender's fallback where no thread can open the file). */
+function insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Sql {
+  const names = join(columns.map((c) => ident(c)));
+  return sql`INSERT INTO ${ident(table)} (${names}) VALUES ${join(rows.map((r) => sql`(${join(r.map((v) => sql`${v}`))})`))}`;
 }

@@ -123,6 +123,14 @@ export class RequestLogWriter {
   }
 
   private async insert(rows: readonly LogRow[]): Promise<void> {
+    const { db } = this.deps;
+    // SQLite appends from a thread of its own: the inserts (and the index updates and WAL
+    // checkpoints they bring) never hold the event loop. `data` is JSON text, as SQLite keeps it.
+    if (db.appendRows) {
+      const columns = ['id', 'level', 'message', 'data', 'created', 'updated'];
+      await db.appendRows('_logs', columns, rows.map((r) => [r.id, r.level, r.message, r.data, r.created, r.created]));
+      return;
+    }
     const values = rows.map(
       (r) => sql`(${r.id}, ${r.level}, ${r.message}, ${value(r.data, 'json')}, ${r.created}, ${r.created})`,
     );
