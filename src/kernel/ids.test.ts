@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDefaultRecordId, newRecordId, randomFromPattern, randomString } from './ids.ts';
+import { isDefaultRecordId, newRecordId, randomFromPattern, randomString, timeOrderedId } from './ids.ts';
 
 describe('random ids', () => {
   it('makes PocketBase record ids, all different', () => {
@@ -28,5 +28,17 @@ describe('random ids', () => {
   it('uses every count of a {n,m} quantifier', () => {
     const lengths = new Set(Array.from({ length: 500 }, () => randomFromPattern('x{1,4}').length));
     expect([...lengths].sort()).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('timeOrderedId', () => {
+  it('has a record id\'s shape and sorts by its time', () => {
+    const a = timeOrderedId(1_700_000_000_000);
+    const b = timeOrderedId(1_700_000_000_001);
+    const c = timeOrderedId(Date.UTC(5000, 0, 1));
+    for (const id of [a, b, c]) expect(isDefaultRecordId(id)).toBe(true);
+    expect([c, b, a].sort()).toEqual([a, b, c]);
+    // The same millisecond: different ids.
+    expect(new Set(Array.from({ length: 1000 }, () => timeOrderedId(1)))).toHaveProperty('size', 1000);
   });
 });

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/dialect.ts';
 import { join, sql, value } from '../../db/sql.ts';
-import { newRecordId } from '../../kernel/ids.ts';
+import { timeOrderedId } from '../../kernel/ids.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import { formatDate } from '../../kernel/time.ts';
 import type { LogsConfig } from '../settings/model.ts';
@@ -110,7 +110,7 @@ export class RequestLogWriter {
       // Checked again at write time, as PocketBase does: maxDays may have dropped to 0 meanwhile.
       if (this.deps.settings().maxDays === 0) continue;
       try {
-        await this.insert(batch.map((input) => requestLogRow(input, newRecordId())));
+        await this.insert(batch.map((input) => requestLogRow(input, timeOrderedId())));
       } catch (err) {
         this.deps.logger.error({ err, entries: batch.length }, 'failed to write request logs');
         return;
