@@ -348,6 +348,30 @@ describe('writes that do not happen send nothing', () => {
     expect(marks.map((e) => [e.action, e.record.id])).toEqual([['create', mark.id]]);
   });
 
+  it('a batch announces its writes only once it has committed; a batch that rolls back announces none', async () => {
+    const settings = await api(server, 'PATCH', '/api/settings', { token: server.superuserToken, body: { batch: { enabled: true, maxRequests: 10, timeout: 3 } } });
+    expect(settings.status).toBe(200);
+    const admin = su();
+    const events = await collect(admin, 'rt_public', '*');
+    const failed = admin.createBatch();
+    failed.collection('rt_public').create({ title: 'rolled back 1' });
+    failed.collection('rt_public').create({ title: 'rolled back 2' });
+    failed.collection('rt_public').update('missing0000000', { title: 'fails' });
+    await expect(failed.send()).rejects.toMatchObject({ status: 400 });
+    const ok = admin.createBatch();
+    ok.collection('rt_public').create({ title: 'batched 1' });
+    ok.collection('rt_public').create({ title: 'batched 2' });
+    const results = await ok.send();
+    const mark = await sentinel('after the batches');
+    await until(() => events.some((e) => e.record.id === mark.id), 5000, 'the sentinel');
+    expect(events.map((e) => [e.action, e.record.title])).toEqual([
+      ['create', 'batched 1'],
+      ['create', 'batched 2'],
+      ['create', 'after the batches'],
+    ]);
+    expect(events[0].record.id).toBe((results[0].body as { id: string }).id);
+  });
+
   it('a delete that cascades sends the cascaded deletes and the unlinking updates after its own', async () => {
     const admin = su();
     const events: Array<[string, string, string, unknown]> = [];
