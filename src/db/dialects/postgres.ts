@@ -1,5 +1,4 @@
-import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
-import type { IndexSpec } from '../indexes.ts';
+import { VALUE_TYPE_OF, type ColumnKind, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { type HaversineArgs, StandardSqlDialect } from './standard.ts';
 import { type ClassParts, comparableAsSqlite, NUMERIC_TEXT_PATTERN, type StrictDialect } from './affinity.ts';

@@ -1,5 +1,4 @@
-import type { ColumnKind, ColumnSpec, ConstSql, DbErrorInfo, Dialect, DialectCaps, ExprType, TypedSql } from '../dialect.ts';
-import type { IndexSpec } from '../indexes.ts';
+import type { ColumnKind, ConstSql, DbErrorInfo, Dialect, DialectCaps, ExprType, TypedSql } from '../dialect.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { StandardSqlDialect } from './standard.ts';
 import * as indexDdl from './sqlite-indexes.ts';

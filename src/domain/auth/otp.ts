@@ -138,7 +138,6 @@ export class OtpService {
    * the same 400.
    */
   async consume(
-    ctx: RequestContext,
     collection: Collection,
     body: { otpId?: unknown; password?: unknown },
     findById: (id: string) => Promise<RecordData | undefined>,

@@ -314,7 +314,7 @@ export class AuthService {
     options: AuthResponseOptions = {},
   ): Promise<AuthResponse | MfaRequired> {
     const collection = this.authCollection(ref);
-    const { record, sentToOwner } = await this.otp.consume(ctx, collection, body, (id) => this.findById(collection, id));
+    const { record, sentToOwner } = await this.otp.consume(collection, body, (id) => this.findById(collection, id));
     let signedIn = record;
     if (sentToOwner && record.verified !== true) signedIn = await this.verifiedByOtp(ctx, collection, record);
     const info = requestInfoOf(ctx, { ...body }, 'otp');

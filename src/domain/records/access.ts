@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/dialect.ts';
-import { ident, join, sql, type Sql } from '../../db/sql.ts';
+import { ident, sql, type Sql } from '../../db/sql.ts';
 import { forbidden } from '../../kernel/errors.ts';
 import { compileFilter, type DataStatistics, type RequestInfo } from '../../filter/index.ts';
 import type { Collection, RuleName, SchemaLookup } from '../../db/schema.ts';

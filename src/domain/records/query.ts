@@ -1,5 +1,5 @@
 import type { Executor, RowShape } from '../../db/dialect.ts';
-import { ident, join, loopGuard, raw, scanGuard, slot, sql, SqlTemplate, type Sql } from '../../db/sql.ts';
+import { ident, join, loopGuard, scanGuard, slot, sql, SqlTemplate, type Sql } from '../../db/sql.ts';
 import { badRequest } from '../../kernel/errors.ts';
 import { compileFilter, compileSortTerm, type FilterEnv } from '../../filter/index.ts';
 import type { Collection } from '../../db/schema.ts';

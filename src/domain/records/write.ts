@@ -1,7 +1,7 @@
 import { translateDbError } from '../../db/errors.ts';
 import type { Executor } from '../../db/dialect.ts';
 import { ident, join, sql, type Sql } from '../../db/sql.ts';
-import { ApiError, badRequest, fieldError, isApiError, type ErrorData, type FieldError } from '../../kernel/errors.ts';
+import { ApiError, fieldError, isApiError, type ErrorData, type FieldError } from '../../kernel/errors.ts';
 import { nowString } from '../../kernel/time.ts';
 import { collectionPasswordHashing, hashPassword, verifyPassword, type PasswordAlgorithm } from '../auth/passwords.ts';
 import { inferFormField } from '../collections/fields/cast.ts';
@@ -9,7 +9,7 @@ import { applyModifier, normalizeValue } from '../collections/fields/registry.ts
 import { missingRelationCollection, missingRelationRecords, relationIdsToCheck } from '../collections/fields/relation.ts';
 import { autogenerateText } from '../collections/fields/text.ts';
 import type { UploadInfo } from '../collections/fields/types.ts';
-import { type Collection, type FieldDef, type SchemaLookup } from '../../db/schema.ts';
+import { type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { encodeRecord, planOf, type RecordData } from './codec.ts';
 import type { ParsedInput } from './input.ts';
 import { COUNT_SHAPE } from './query.ts';
