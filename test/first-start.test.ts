@@ -100,14 +100,15 @@ onlyIf(TEST_DIALECT === 'sqlite', describe)('a fresh data directory, as PocketBa
       expect(pendingPocketBaseMigrations(fresh)).toEqual([]);
       const logs = auxiliaryLogs(fresh);
       expect(logs.columns).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.columns));
-      expect(logs.indexes).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.indexes));
+      // PocketBase's indexes but the one on `message` (see SQLITE_AUX_TABLES for why).
+      expect(logs.indexes.sort()).toEqual(POCKETBASE_LOGS_TABLE.indexes.filter((name) => name !== 'idx_logs_message'));
 
       // A directory made before an index was added gets it on its next start.
       const aux = new Database(path.join(fresh, 'auxiliary.db'));
-      aux.exec('DROP INDEX idx_logs_message');
+      aux.exec('DROP INDEX idx_logs_level');
       aux.close();
       await (await openBaton({ dataDir: fresh, logger: silentLogger })).close();
-      expect(auxiliaryLogs(fresh).indexes).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.indexes));
+      expect(auxiliaryLogs(fresh).indexes).toContain('idx_logs_level');
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDefaultRecordId, newRecordId, randomFromPattern, randomString, timeOrderedId } from './ids.ts';
+import { isDefaultRecordId, newRecordId, randomFromPattern, randomString, timeOrderedIds } from './ids.ts';
 
 describe('random ids', () => {
   it('makes PocketBase record ids, all different', () => {
@@ -31,14 +31,33 @@ describe('random ids', () => {
   });
 });
 
-describe('timeOrderedId', () => {
-  it('has a record id\'s shape and sorts by its time', () => {
-    const a = timeOrderedId(1_700_000_000_000);
-    const b = timeOrderedId(1_700_000_000_001);
-    const c = timeOrderedId(Date.UTC(5000, 0, 1));
+describe('timeOrderedIds', () => {
+  it("has a record id's shape and sorts by its time", () => {
+    let now = 1_700_000_000_000;
+    const next = timeOrderedIds(() => now);
+    const a = next();
+    now += 1;
+    const b = next();
+    now = Date.UTC(5000, 0, 1);
+    const c = next();
     for (const id of [a, b, c]) expect(isDefaultRecordId(id)).toBe(true);
     expect([c, b, a].sort()).toEqual([a, b, c]);
-    // The same millisecond: different ids.
-    expect(new Set(Array.from({ length: 1000 }, () => timeOrderedId(1)))).toHaveProperty('size', 1000);
+    expect(a.slice(0, 9)).toBe((1_700_000_000_000).toString(36).padStart(9, '0'));
+  });
+
+  it('never repeats within a millisecond and keeps increasing when the clock steps back', () => {
+    let now = 1_700_000_000_000;
+    const next = timeOrderedIds(() => now);
+    const ids = Array.from({ length: 100_000 }, next);
+    now -= 5_000;
+    ids.push(...Array.from({ length: 1000 }, next));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(isDefaultRecordId(id)).toBe(true);
+  });
+
+  it('starts each millisecond at a random place', () => {
+    const starts = new Set(Array.from({ length: 50 }, () => timeOrderedIds(() => 1)()));
+    expect(starts.size).toBe(50);
   });
 });

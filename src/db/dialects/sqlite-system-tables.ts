@@ -30,7 +30,11 @@ export const SQLITE_DATA_TABLES = [
 ];
 
 /**
- * auxiliary.db: `_logs` with the indexes PocketBase's `1640988000_aux_init.go` creates. PocketBase
+ * auxiliary.db: `_logs` as PocketBase's `1640988000_aux_init.go` creates it, but for its index on
+ * `message`: every request writes a row, and that index (messages such as `GET /api/…/<id>` land
+ * anywhere in it) made each insert several times dearer (`bench/log-inserts.ts`, figures in
+ * docs/performance.md), while the logs filters users write (`message ~ "…"`, LIKE with a leading
+ * wildcard) cannot use it. A directory PocketBase made keeps the index it has. PocketBase
  * records that migration in data.db's `_migrations` (as every system migration since v0.23) and
  * applies it again only where auxiliary.db has no `_logs`; it never reads auxiliary.db's own
  * `_migrations`, a leftover of the pre-v0.23 `logs.db` that upgraded directories still carry
@@ -48,6 +52,5 @@ export const SQLITE_AUX_TABLES = [
     \`updated\` TEXT DEFAULT (strftime('%Y-%m-%d %H:%M:%fZ')) NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS idx_logs_level on `_logs` (`level`)',
-  'CREATE INDEX IF NOT EXISTS idx_logs_message on `_logs` (`message`)',
   'CREATE INDEX IF NOT EXISTS idx_logs_created_hour on `_logs` (strftime(\'%Y-%m-%d %H:00:00\', `created`))',
 ];

@@ -108,6 +108,17 @@ export function requestLogRow(input: RequestLogInput, id: string): LogRow {
     level: requestLevel(input),
     message: `${method} ${unescapePath(url)}`,
     data: JSON.stringify(data),
-    created: formatDate(new Date(input.at)),
+    created: createdAt(input.at),
   };
 }
+
+/** `created` for an entry: a busy server finishes many requests in one millisecond, formatted once. */
+function createdAt(at: number): string {
+  if (at !== lastAt) {
+    lastAt = at;
+    lastCreated = formatDate(new Date(at));
+  }
+  return lastCreated;
+}
+let lastAt = Number.NaN;
+let lastCreated = '';
