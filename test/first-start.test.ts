@@ -11,7 +11,7 @@ import { silentLogger } from '../src/kernel/logger.ts';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/databases.ts';
 import { fixtureDir, testFixture } from './support/fixture.ts';
 import { onlyIf } from './support/only-if.ts';
-import { auxiliaryLogs, pendingPocketBaseMigrations, POCKETBASE_LOGS_TABLE } from './support/pocketbase-migrations.ts';
+import { auxiliaryLogs, BATON_LOGS_INDEXES, pendingPocketBaseMigrations, POCKETBASE_LOGS_TABLE } from './support/pocketbase-migrations.ts';
 
 let database: TestDatabase;
 let dir: string;
@@ -100,8 +100,7 @@ onlyIf(TEST_DIALECT === 'sqlite', describe)('a fresh data directory, as PocketBa
       expect(pendingPocketBaseMigrations(fresh)).toEqual([]);
       const logs = auxiliaryLogs(fresh);
       expect(logs.columns).toEqual(expect.arrayContaining(POCKETBASE_LOGS_TABLE.columns));
-      // PocketBase's indexes but the one on `message` (see SQLITE_AUX_TABLES for why).
-      expect(logs.indexes.sort()).toEqual(POCKETBASE_LOGS_TABLE.indexes.filter((name) => name !== 'idx_logs_message'));
+      expect(logs.indexes).toEqual(BATON_LOGS_INDEXES);
 
       // A directory made before an index was added gets it on its next start.
       const aux = new Database(path.join(fresh, 'auxiliary.db'));

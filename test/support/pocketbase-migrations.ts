@@ -22,6 +22,9 @@ export const POCKETBASE_LOGS_TABLE = {
   indexes: ['idx_logs_created_hour', 'idx_logs_level', 'idx_logs_message'],
 };
 
+/** The indexes of a `_logs` Baton makes: PocketBase's but `idx_logs_message` (SQLITE_AUX_TABLES says why). */
+export const BATON_LOGS_INDEXES = POCKETBASE_LOGS_TABLE.indexes.filter((name) => name !== 'idx_logs_message');
+
 export interface AuxiliaryLogs {
   /** Undefined when auxiliary.db has no `_logs`. */
   columns?: string[];
