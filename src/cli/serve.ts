@@ -5,10 +5,9 @@ import pino from 'pino';
 import type { Config } from '../config/config.ts';
 import { buildServer } from '../http/server.ts';
 import { descriptorLimit, resolveConnectionLimits, type ConnectionLimits } from '../http/limits.ts';
-import { SUPERUSERS } from '../db/schema.ts';
-import { ident, sql } from '../db/sql.ts';
 import { DEFAULT_REPLAY_WINDOW } from '../domain/realtime/replay.ts';
 import { openBaton, type Baton } from './wire.ts';
+import { installerLink } from './installer.ts';
 
 /**
  * The process log: JSON lines on stdout (errors and lifecycle events at the default level; a line
@@ -154,17 +153,22 @@ export async function serve(config: Config): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  // No superuser yet (the installer's own does not count): the installer link, and the CLI way.
+  // Made before the banner, so that the banner is written whole, at once.
+  let link: string | undefined | null = null;
+  try {
+    link = await installerLink(baton, base, logger);
+  } catch (e) {
+    logger.warn({ err: e }, 'could not make the installer link');
+  }
   // Printed only once the signal handlers are in place: a supervisor that stops the server as
   // soon as it reports ready must get a clean shutdown, not the default kill.
-  process.stdout.write(`Server started at ${base}\n├─ REST API: ${base}/api/\n└─ Database: ${describeDatabase(config, baton.databaseKind)}\n`);
-  if (!(await hasSuperuser(baton))) {
+  let banner = `Server started at ${base}\n├─ REST API: ${base}/api/\n└─ Database: ${describeDatabase(config, baton.databaseKind)}\n`;
+  if (link !== undefined) {
     const where = config.db ? `--db=${JSON.stringify(config.db)}` : `--dir=${JSON.stringify(config.dataDir)}`;
-    process.stdout.write(`\nNo superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD ${where}\n`);
+    banner += `\nNo superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD ${where}\n`;
+    if (link) banner += `or in the dashboard, with this link (valid for 30 minutes):\n  ${link}\n`;
   }
+  process.stdout.write(banner);
   return stopped;
-}
-
-/** Whether any superuser exists (the first-start hint is printed otherwise). */
-async function hasSuperuser(baton: Baton): Promise<boolean> {
-  return (await baton.services.db.get(sql`SELECT 1 AS found FROM ${ident(SUPERUSERS)} LIMIT 1`)) !== undefined;
 }

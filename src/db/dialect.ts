@@ -1,5 +1,6 @@
 import type { IndexSpec } from './indexes.ts';
 import type { Sql, SqlRenderer, ValueType } from './sql.ts';
+import type { SuperuserSqlQuery, SuperuserSqlResult } from './superuser-sql.ts';
 
 export type { ValueType } from './sql.ts';
 
@@ -250,4 +251,9 @@ export interface Database extends Executor {
    * `table` and `columns` are Baton's names, never a client's.
    */
   appendRows?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * Runs a superuser's SQL console text as written, on a session of its own, within the system
+   * statement budget (see superuser-sql.ts). Absent: the database cannot (in-memory SQLite, test doubles).
+   */
+  runSuperuserSql?(query: SuperuserSqlQuery): Promise<SuperuserSqlResult>;
 }

@@ -49,6 +49,11 @@ export abstract class PooledDatabase implements Database {
     return this.writes.run(() => this.runTransaction(fn, true));
   }
 
+  /** Runs `fn` in turn with the serialized transactions of this process (the SQL console's writes). */
+  protected serialized<T>(fn: () => Promise<T>): Promise<T> {
+    return this.writes.run(fn);
+  }
+
   schemaChanged(): void {
     // Both drivers re-prepare a statement that a schema change invalidated.
   }

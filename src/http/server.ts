@@ -24,6 +24,7 @@ import { DEFAULT_REALTIME_TRANSPORT, type RealtimeTransportOptions } from './rou
 import { WEBSOCKET_PLUGIN_OPTIONS } from './routes/realtime-ws.ts';
 import { fileRoutes } from './routes/files.ts';
 import { logRoutes, requestLogInput } from './routes/logs.ts';
+import { sqlRoutes } from './routes/sql.ts';
 import { realIp } from './real-ip.ts';
 import { RequestGuards } from './rate-limit.ts';
 
@@ -284,6 +285,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       authEmailRoutes(api, services);
       fileRoutes(api, services);
       logRoutes(api, services);
+      sqlRoutes(api, services);
     },
     { prefix: '/api' },
   );

@@ -6,6 +6,8 @@ import { PooledDatabase } from '../pooled-database.ts';
 import { duplicateKeyName, mysqlDialect, UNIQUE_COLUMNS } from './mysql.ts';
 import { TEXT_COLLATION } from './mysql-system-tables.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
+import { runMysqlSuperuserSql } from './mysql-superuser-sql.ts';
+import { ConsoleSlots, type SuperuserSqlQuery, type SuperuserSqlResult } from '../superuser-sql.ts';
 
 /**
  * The session every pooled connection starts with (MariaDB 10.6+):
@@ -183,10 +185,15 @@ export class MysqlDatabase extends PooledDatabase {
   private readonly lockWaitSeconds: number;
   private readonly clientPool: mysql.Pool;
   protected readonly clientReader: QueryExecutor;
+  /** The SQL console's budget: the system one, which the pool's sessions carry. */
+  private readonly consoleBudgetMs: number;
+  /** Console queries at once (each on a pooled connection, destroyed after). */
+  private readonly consoleSlots = new ConsoleSlots();
 
   constructor(url: string, options: MysqlOptions = {}) {
     super();
     const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+    this.consoleBudgetMs = statementTimeoutMs;
     // The lock is taken by a statement, which the statement budget would otherwise cut short.
     this.lockWaitSeconds = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs ?? 10_000, statementTimeoutMs) / 1000));
     this.pool = createPool(url, options.poolSize, statementTimeoutMs);
@@ -228,6 +235,21 @@ export class MysqlDatabase extends PooledDatabase {
       if (healthy) conn.release();
       else conn.destroy();
     }
+  }
+
+  /** Database.runSuperuserSql (mysql-superuser-sql.ts); writes in turn with Baton's serialized transactions. */
+  runSuperuserSql(query: SuperuserSqlQuery): Promise<SuperuserSqlResult> {
+    const target = {
+      connect: () => this.pool.getConnection(),
+      budgetMs: this.consoleBudgetMs,
+      kill: async (threadId: number) => void (await this.pool.query(`KILL CONNECTION ${Number(threadId)}`)),
+      lockWrites: async (conn: mysql.PoolConnection) => {
+        const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${WRITE_LOCK}, ${this.lockWaitSeconds}) AS ok`);
+        if (rows[0]?.ok !== 1) throw lockTimeout();
+      },
+    };
+    const run = () => this.consoleSlots.run(() => runMysqlSuperuserSql(target, query));
+    return query.write ? this.serialized(run) : run();
   }
 
   protected async endPools(): Promise<void> {

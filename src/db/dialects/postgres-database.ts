@@ -5,6 +5,8 @@ import { render, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 import { PooledDatabase } from '../pooled-database.ts';
 import { postgresDialect } from './postgres.ts';
+import { runPostgresSuperuserSql } from './postgres-superuser-sql.ts';
+import { ConsoleSlots, type SuperuserSqlQuery, type SuperuserSqlResult } from '../superuser-sql.ts';
 
 /**
  * The driver is postgres (Postgres.js), chosen by measurement (bench/pg-drivers.ts,
@@ -92,9 +94,14 @@ export class PostgresDatabase extends PooledDatabase {
   private readonly clientSql: postgres.Sql<Record<string, never>>;
   protected readonly reader: QueryExecutor;
   protected readonly clientReader: QueryExecutor;
+  /** The SQL console's connection string and budget (the system one). */
+  private readonly console: { url: string; budgetMs: number };
+  /** Console queries at once (each on a connection of its own). */
+  private readonly consoleSlots = new ConsoleSlots();
 
   constructor(url: string, options: PostgresOptions = {}) {
     super();
+    this.console = { url, budgetMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
     const pool = (statementTimeoutMs: number, name: string) =>
       postgres(url, {
         max: options.poolSize ?? 10,
@@ -120,6 +127,17 @@ export class PostgresDatabase extends PooledDatabase {
       return { value: await fn(new QueryExecutor(tx as unknown as Client, false)) };
     });
     return (result as unknown as { value: T }).value;
+  }
+
+  /** Database.runSuperuserSql (postgres-superuser-sql.ts); writes in turn with Baton's serialized transactions. */
+  runSuperuserSql(query: SuperuserSqlQuery): Promise<SuperuserSqlResult> {
+    const target = {
+      ...this.console,
+      writeLockKey: WRITE_LOCK_KEY,
+      terminate: async (pid: number) => void (await this.sql.unsafe('SELECT pg_terminate_backend($1)', [pid])),
+    };
+    const run = () => this.consoleSlots.run(() => runPostgresSuperuserSql(target, query));
+    return query.write ? this.serialized(run) : run();
   }
 
   protected async endPools(): Promise<void> {

@@ -10,6 +10,8 @@ import { sqliteDialect } from './sqlite.ts';
 import { isBudgetExceeded, StatementBudget } from './sqlite-budget.ts';
 import { DEFAULT_READER_THREADS, SqliteReaderPool } from './sqlite-reader-pool.ts';
 import { SqliteAppender } from './sqlite-appender.ts';
+import { SqliteConsole } from './sqlite-superuser-sql.ts';
+import type { SuperuserSqlQuery, SuperuserSqlResult } from '../superuser-sql.ts';
 
 type Connection = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -249,6 +251,8 @@ export class SqliteDatabase implements Database {
   /** Texts of guarded reads that ran past their slice on the main thread (see ReadExecutor). */
   private readonly slow = new Set<string>();
   private readonly appender: SqliteAppender | undefined;
+  /** Where the SQL console runs (a file: `:memory:` has no second connection). */
+  private readonly console: SqliteConsole | undefined;
 
   constructor(file: string, options: SqliteOptions = {}) {
     const timeout = options.busyTimeoutMs ?? 10_000;
@@ -260,6 +264,7 @@ export class SqliteDatabase implements Database {
     this.threads =
       file === ':memory:' ? undefined : new SqliteReaderPool({ file, size: options.readerThreads ?? DEFAULT_READER_THREADS, busyTimeoutMs: timeout });
     this.appender = file === ':memory:' ? undefined : new SqliteAppender({ file, busyTimeoutMs: timeout });
+    this.console = file === ':memory:' ? undefined : new SqliteConsole({ file, busyTimeoutMs: timeout, budgetMs: budget });
     const write = (query: Sql) => this.run(query);
     this.reads = new ReadExecutor(this.reader, this.threads, budget, this.slow, write);
     this.clientReads = new ReadExecutor(this.reader, this.threads, clientBudget, this.slow, write);
@@ -319,6 +324,18 @@ export class SqliteDatabase implements Database {
   appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
     if (!this.appender) return this.run(insertRows(table, columns, rows)).then(() => undefined);
     return this.appender.append(table, columns, rows);
+  }
+
+  /**
+   * Database.runSuperuserSql: in a child process (sqlite-superuser-sql.ts), killed past the system
+   * budget. A write holds the write queue until that process has exited, so Baton's own writes
+   * wait for it (at most the budget) instead of failing on SQLite's lock.
+   */
+  runSuperuserSql(query: SuperuserSqlQuery): Promise<SuperuserSqlResult> {
+    const sqlConsole = this.console;
+    if (!sqlConsole) return Promise.reject(new Error('the SQL console needs a database file'));
+    if (!query.write) return sqlConsole.run(query);
+    return this.writes.run(() => sqlConsole.run(query)).finally(() => this.schemaChanged());
   }
 
   async close(): Promise<void> {

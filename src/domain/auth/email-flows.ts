@@ -26,6 +26,7 @@ import { decodeRow, rowShape, type RecordData } from '../records/codec.ts';
 import { selectFrom } from '../records/query.ts';
 import type { RecordService } from '../records/service.ts';
 import { renderRecordEmail, type AppMeta, type RecordTemplateName } from './email-templates.ts';
+import { INSTALLER_EMAIL } from './installer.ts';
 import { identityMatch, uniqueIndexOn } from './identity.ts';
 import { verifyPassword } from './passwords.ts';
 import {
@@ -149,6 +150,8 @@ export class EmailFlowService {
     throwIfInvalid({ email: emailError(email) });
     const record = await this.findByEmail(collection, email);
     if (!record) return ctx.logger.debug({ collection: collection.name }, 'password reset requested for an unknown email');
+    // As PocketBase: the installer superuser's address is made up, and its password is not to be had.
+    if (collection.name === SUPERUSERS && record.email === INSTALLER_EMAIL) return;
     const lock = `@limitPasswordResetEmail_${collection.id}${record.id}`;
     if (this.deps.locks.has(lock)) return;
     // Locked before sending, so that racing requests send one mail; a failed send lifts the lock.

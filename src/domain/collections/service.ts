@@ -15,6 +15,7 @@ import { applyWithShadowTables, type PlannedChange } from './shadow-ddl.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
 import { checkViewQuery, inferViewFields } from './view.ts';
+import { dryRunView, validateViewDryRun } from './dry-run.ts';
 
 type Json = Record<string, unknown>;
 
@@ -236,6 +237,31 @@ export class CollectionService {
     } finally {
       await this.reload();
     }
+  }
+
+  /**
+   * POST /api/collections/meta/validate (Baton's own, for the dashboard's live checks): `input`
+   * as for create, or as for an update of the collection whose `id` it names; the errors the save
+   * would answer, with nothing written. A view's query runs as a temporary view in a transaction
+   * that is rolled back (dry-run.ts). Not checked: what only building the table could refuse
+   * (a UNIQUE index over values already duplicated), which would mean copying the table.
+   */
+  async validate(_ctx: RequestContext, input: unknown): Promise<void> {
+    const { db, store } = this.deps;
+    const body = this.body(input, 'Failed to load the collection type data due to invalid formatting.');
+    const existing = typeof body.id === 'string' && body.id !== '' ? store.all().find((o) => o.id === body.id) : undefined;
+    const message = existing ? 'Failed to update collection.' : 'Failed to create collection.';
+    const c = existing ? buildCollection(body, existing) : buildCollection(body, undefined, new Set(store.all().map((o) => o.id)));
+    // The schema as `save` sees it: the collection beside (or in place of) the stored ones.
+    const others = existing ? store.all().filter((o) => o.id !== existing.id) : store.all();
+    let errors: ErrorData = validateCollection(c, { dialect: db.dialect, schema: new SchemaSnapshot([...others, c]), original: existing });
+    if (Object.keys(errors).length === 0 && c.type === 'view') errors = await validateViewDryRun(db, c, others, existing);
+    if (Object.keys(errors).length) throw badRequest(message, errors);
+  }
+
+  /** POST /api/collections/meta/dry-run-view: a view query's fields and sample records, nothing saved. */
+  dryRunView(ctx: RequestContext, input: unknown): Promise<{ fields: unknown[]; sample: Record<string, unknown>[] }> {
+    return dryRunView(this.deps.db, this.deps.store, ctx.principal, input);
   }
 
   /** GET /api/collections/meta/scaffolds: a blank collection of each type. */

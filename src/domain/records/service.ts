@@ -6,6 +6,7 @@ import { ApiError, badRequest, fieldError, notFound } from '../../kernel/errors.
 import type { PasswordAlgorithm } from '../auth/passwords.ts';
 import { fieldValueType, SUPERUSERS, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { isSuperuser, type RequestContext } from '../context.ts';
+import { dropInstaller, INSTALLER_EMAIL } from '../auth/installer.ts';
 import {
   and,
   assertClientQueryAllowed,
@@ -262,6 +263,10 @@ export class RecordService {
     saved ??= await this.findWithRule(db, ctx, collection, String(change.data.id), null, true);
     // Change hook: the INSERT has committed (it ran on its own), so the record is announced.
     this.deps.changes?.recordChanged({ action: 'create', collection, record: saved! });
+    // The first real superuser ends the installer's (auth/installer.ts), as PocketBase does; best effort.
+    if (collection.name === SUPERUSERS && saved!.email !== INSTALLER_EMAIL) {
+      await dropInstaller(db).catch((e: unknown) => ctx.logger.warn({ err: e }, 'failed to delete the installer superuser'));
+    }
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
 

@@ -26,6 +26,13 @@ export function collectionRoutes(api: FastifyInstance, services: Services): void
       return reply.code(204).send();
     });
     scope.get('/collections/meta/scaffolds', async (request, reply) => sendJson(request, reply, collections.scaffolds()));
+    scope.post('/collections/meta/dry-run-view', { config: importConfig }, async (request, reply) =>
+      sendJson(request, reply, await collections.dryRunView(request.ctx, request.body)),
+    );
+    scope.post('/collections/meta/validate', { config: createConfig }, async (request, reply) => {
+      await collections.validate(request.ctx, request.body);
+      return reply.code(204).send();
+    });
     scope.get<{ Params: Params }>('/collections/:collection', async (request, reply) =>
       sendJson(request, reply, collections.view(request.ctx, request.params.collection)),
     );

@@ -1,0 +1,146 @@
+/**
+ * SQL written by a superuser in the dashboard's console (`POST /api/sql`), run as written: the
+ * one place where statement text from a request reaches the database. What each database does
+ * with it is in its dialect's `*-superuser-sql.ts`; the rules are the same everywhere:
+ * - it runs on a session of its own, opened for the request and closed after it, so nothing it
+ *   sets (a `SET statement_timeout = 0`, a session variable) outlives it;
+ * - within the system statement budget (`--query-timeout`, 30 s by default): the database's own
+ *   statement timeout, and a timer that ends the session (PostgreSQL/MySQL: terminated from
+ *   another connection; SQLite: the child process that runs it is killed) once the budget has
+ *   passed, whatever the statements did to their own timeout;
+ * - a read (any statement PocketBase does not take for a write) runs in a read-only transaction
+ *   and returns at most `maxRows` rows of at most `maxBytes` of text;
+ * - a write runs in a transaction serialized with Baton's own writes, and commits only if every
+ *   statement succeeded (on MySQL, DDL commits implicitly, as always).
+ */
+
+export interface SuperuserSqlQuery {
+  /** The statements, as written (trimmed). */
+  readonly text: string;
+  /** PocketBase's loose classification (knownWriteQueryPrefixes): run as a write transaction. */
+  readonly write: boolean;
+  readonly maxRows: number;
+  /** Characters of cell text a read may return in all. */
+  readonly maxBytes: number;
+}
+
+export interface SuperuserSqlColumn {
+  name: string;
+  /** The database's name for the column's type, upper-cased; '' where it has none (SQLite expressions). */
+  type: string;
+  nullable: boolean;
+}
+
+export interface SuperuserSqlResult {
+  affectedRows: number;
+  columns: SuperuserSqlColumn[];
+  /** Cells as text (PocketBase scans every value into a string), NULL as null. */
+  rows: (string | null)[][];
+}
+
+/** A failure of the console's own making (budget, result size): its message goes to the client as the database's would. */
+export class SuperuserSqlError extends Error {
+  override name = 'SuperuserSqlError';
+}
+
+export const budgetPassed = (budgetMs: number): SuperuserSqlError =>
+  new SuperuserSqlError(`the query ran past its time budget of ${budgetMs / 1000} s and was stopped`);
+
+export const resultTooLarge = (maxBytes: number): SuperuserSqlError =>
+  new SuperuserSqlError(`the result is larger than ${Math.round(maxBytes / (1 << 20))} MiB; select fewer rows or columns`);
+
+/** A cell as PocketBase returns it: text, NULL as null, bytes read as UTF-8. */
+export function cellText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  return String(v);
+}
+
+/** Counts the text of the rows read so far, failing once past the limit. */
+export class ResultBytes {
+  private used = 0;
+  constructor(private readonly max: number) {}
+
+  add(row: readonly (string | null)[]): void {
+    for (const c of row) this.used += c === null ? 4 : c.length + 2;
+    if (this.used > this.max) throw resultTooLarge(this.max);
+  }
+}
+
+/**
+ * Splits SQL text into statements at top-level semicolons: not inside quotes ('…', "…", `…`,
+ * […]), comments (-- …, /* … *\/) or PostgreSQL dollar quotes ($tag$…$tag$). Empty statements
+ * are dropped. Used for reads only (writes go to the database whole, where a trigger's
+ * BEGIN … END may hold semicolons).
+ */
+export function splitStatements(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  const n = text.length;
+  const skipTo = (end: string, from: number): number => {
+    const j = text.indexOf(end, from);
+    return j < 0 ? n : j + end.length;
+  };
+  while (i < n) {
+    const ch = text[i];
+    if (ch === "'" || ch === '"' || ch === '`') {
+      // A doubled quote inside is the quote itself: scanning on reads it as two strings, same split.
+      i = skipTo(ch, i + 1);
+    } else if (ch === '[') {
+      i = skipTo(']', i + 1);
+    } else if (ch === '-' && text[i + 1] === '-') {
+      i = skipTo('\n', i + 2);
+    } else if (ch === '/' && text[i + 1] === '*') {
+      i = skipTo('*/', i + 2);
+    } else if (ch === '$') {
+      const tag = /^\$[A-Za-z_]*\$/.exec(text.slice(i, i + 64));
+      i = tag ? skipTo(tag[0], i + tag[0].length) : i + 1;
+    } else if (ch === ';') {
+      const s = text.slice(start, i).trim();
+      if (s) out.push(s);
+      start = ++i;
+    } else {
+      i++;
+    }
+  }
+  const last = text.slice(start).trim();
+  if (last) out.push(last);
+  return out;
+}
+
+/** Whether a statement yields rows through a cursor (PostgreSQL's DECLARE … CURSOR FOR takes these). */
+export const isQueryStatement = (statement: string): boolean => /^\(*\s*(select|with|values|table)\b/i.test(statement);
+
+/**
+ * Console queries at once per database; more wait for one to end, and past `maxWaiting` waiting
+ * ones they are refused: a burst of console queries cannot take every connection (or, on SQLite,
+ * fill the machine with processes).
+ */
+export class ConsoleSlots {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly max = 2,
+    private readonly maxWaiting = 8,
+  ) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running < this.max) this.running++;
+    else if (this.waiting.length >= this.maxWaiting) {
+      throw new SuperuserSqlError(`the SQL console is busy: ${this.max} queries are running and ${this.maxWaiting} waiting`);
+    }
+    // A slot freed is handed to the next waiting query as it is, never counted free in between.
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
