@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
@@ -19,9 +20,13 @@ const SERVERS = {
 const EVERY_DATABASE = ['test/**/*.test.ts', 'src/filter/**/*.test.ts'];
 /**
  * SQLite's own: the CLI over a data directory (it inspects the files), and tests that touch no
- * database (the parser, the import graph): run once.
+ * database (the parser, the import graph) or are about the UI (the dashboard): run once.
  */
-const SQLITE_ONLY = ['test/cli.test.ts', 'test/layering.test.ts', 'src/filter/parser.test.ts', 'src/filter/helpers.test.ts'];
+const SQLITE_ONLY = [
+  'test/cli.test.ts', 'test/layering.test.ts', 'src/filter/parser.test.ts', 'src/filter/helpers.test.ts',
+  // The dashboard: its files and the browser tests, which exercise the UI rather than the database.
+  'test/dashboard/**',
+];
 
 function answers(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -55,6 +60,12 @@ export default defineConfig(async () => {
     } else {
       console.log(`skipped: ${dialect} tests, no server answers at ${new URL(url).host} (set ${dialect === 'postgres' ? 'BATON_TEST_PG' : 'BATON_TEST_MYSQL'})`);
     }
+  }
+  // The dashboard's browser tests (test/support/browser.ts) skip without Chromium: said once here,
+  // not once per test file; BATON_REQUIRE_BROWSER=1 (CI) makes them fail instead.
+  const chromium = process.env.BATON_CHROMIUM ?? '/usr/bin/chromium';
+  if (!existsSync(chromium) && process.env.BATON_REQUIRE_BROWSER !== '1') {
+    console.log(`skipped: dashboard browser tests, ${chromium} not found (apt-get install -y chromium)`);
   }
   return {
     test: {

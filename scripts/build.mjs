@@ -1,10 +1,12 @@
 // The compiled build `bin/baton.js` runs: src/cli/main.ts bundled into dist/cli.mjs by esbuild
 // (dependencies stay in node_modules; dynamic imports become chunks beside it), plus the SQLite reader thread's script, which the bundle
-// loads from beside itself. Runs on `npm ci` (the `prepare` script) and before the tests.
+// loads from beside itself; and the admin dashboard (dashboard/, Vite + Preact) into dist/dashboard/, which
+// the server serves at /_/ (src/http/dashboard.ts). Runs on `npm ci` (the `prepare` script) and before the tests.
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { build as buildDashboard } from 'vite';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -31,3 +33,9 @@ await build({
 for (const worker of ['sqlite-reader-worker.js', 'sqlite-append-worker.js']) {
   await copyFile(path.join(root, 'src/db/dialects', worker), path.join(dist, worker));
 }
+// The dashboard: hashed file names under dist/dashboard/assets/, index.html beside them.
+await buildDashboard({
+  root: path.join(root, 'dashboard'),
+  configFile: path.join(root, 'dashboard/vite.config.ts'),
+  logLevel: 'warn',
+});

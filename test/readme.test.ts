@@ -247,6 +247,14 @@ onlyIf(TEST_DIALECT === 'sqlite', describe)('README, on SQLite', () => {
     expect(server.output()).toContain(`Database: SQLite in ${ctx.dir}`);
     const base = `http://127.0.0.1:${ctx.port}`;
 
+    // The dashboard URL the README gives answers, and the first start prints the one-time link.
+    const dashboard = /`(http:\/\/\S+\/_\/)`/.exec(README)?.[1];
+    expect(dashboard, 'README: the dashboard URL').toBeDefined();
+    const page = await fetch(substitute(dashboard!, ctx));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(server.output()).toMatch(new RegExp(`${base}/_/#/pbinstall/\\S+`));
+
     // The shell blocks, in one session as a reader would paste them (TOKEN carries over).
     const blocks = shellBlocks('A first collection');
     expect(blocks.length).toBeGreaterThanOrEqual(3);

@@ -27,6 +27,7 @@ import { logRoutes, requestLogInput } from './routes/logs.ts';
 import { sqlRoutes } from './routes/sql.ts';
 import { realIp } from './real-ip.ts';
 import { RequestGuards } from './rate-limit.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -272,6 +273,7 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
     void reply.code(404).send(error.toJSON());
   });
 
+  dashboardRoutes(app);
   await app.register(
     async (api) => {
       healthRoutes(api);
