@@ -143,6 +143,8 @@ describe('cli: serve', () => {
     const s = await serve(dir);
     expect(s.output()).toContain(`Server started at ${s.url}\n`);
     expect(s.output()).toContain(`REST API: ${s.url}/api/`);
+    expect(s.output()).toContain(`Dashboard: ${s.url}/_/`);
+    expect((await fetch(`${s.url}/_/`)).status).toBe(200);
     const health = await fetch(`${s.url}/api/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ message: 'API is healthy.', code: 200, data: {} });

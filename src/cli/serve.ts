@@ -163,7 +163,7 @@ export async function serve(config: Config): Promise<number> {
   }
   // Printed only once the signal handlers are in place: a supervisor that stops the server as
   // soon as it reports ready must get a clean shutdown, not the default kill.
-  let banner = `Server started at ${base}\n├─ REST API: ${base}/api/\n└─ Database: ${describeDatabase(config, baton.databaseKind)}\n`;
+  let banner = `Server started at ${base}\n├─ REST API: ${base}/api/\n├─ Dashboard: ${base}/_/\n└─ Database: ${describeDatabase(config, baton.databaseKind)}\n`;
   if (link !== undefined) {
     const where = config.db ? `--db=${JSON.stringify(config.db)}` : `--dir=${JSON.stringify(config.dataDir)}`;
     banner += `\nNo superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD ${where}\n`;
