@@ -94,7 +94,7 @@ describeBrowser('dashboard: collections', () => {
     // A new auth collection lets everyone who authenticates through (an empty rule): narrow it.
     await page.getByLabel('Authentication rule', { exact: true }).fill('verified = true');
     await page.getByLabel('Manage rule', { exact: true }).waitFor();
-    await screenshot(page, 'auth-options');
+    await screenshot(page, 'auth-rules');
     await page.getByRole('button', { name: 'Create collection' }).click();
     await page.waitForURL(/#\/collections\/members$/);
     const saved = await collection('members');

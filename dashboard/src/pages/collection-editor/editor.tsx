@@ -3,10 +3,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ClientResponseError, fieldErrors, pb } from '../../client.ts';
 import { refreshCollections, useCollections } from '../../store.ts';
-import { href, navigate } from '../../router.ts';
+import { currentRoute, href, navigate } from '../../router.ts';
 import { Button, ConfirmDialog, ErrorText, Field, Spinner } from '../../ui.tsx';
-import { AUTH_RULES, RULES, errorsUnder, toBody, toDraft, type CollectionType, type Draft } from './draft.ts';
+import { RULES, errorsUnder, toBody, toDraft, type CollectionType, type Draft } from './draft.ts';
 import { FieldsEditor } from './fields-editor.tsx';
+import { AuthOptions, isAuthOptionError, placesAuthError } from './auth-options.tsx';
 import { IndexesEditor } from './indexes-editor.tsx';
 import { RuleEditor } from './rule-editor.tsx';
 import { candidates } from './rule-complete.ts';
@@ -48,7 +49,8 @@ export function CollectionEditor(props: { idOrName?: string }) {
   const [scaffolds, setScaffolds] = useState<Record<string, Record<string, unknown>> | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [dirty, setDirty] = useState(false);
-  const [tab, setTab] = useState<Tab>('fields');
+  // `?tab=auth` opens the auth options (the settings page links there).
+  const [tab, setTab] = useState<Tab>(() => (currentRoute().query.get('tab') === 'auth' ? 'auth' : 'fields'));
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [deleting, setDeleting] = useState(false);
@@ -100,11 +102,11 @@ export function CollectionEditor(props: { idOrName?: string }) {
   };
 
   const errors = { ...live.errors, ...(saveError instanceof ClientResponseError ? fieldErrors(saveError) : {}) };
-  const known = (k: string) => k === 'name' || k === 'type' || k === 'viewQuery' || k === 'passwordAuth.identityFields' || k.startsWith('fields.') || k.startsWith('indexes.') || [...RULES, ...AUTH_RULES].some((r) => r.key === k);
+  const known = (k: string) => k === 'name' || k === 'type' || k === 'viewQuery' || k.startsWith('fields.') || k.startsWith('indexes.') || RULES.some((r) => r.key === k) || (draft.type === 'auth' && placesAuthError(k));
   const unplaced = Object.entries(errors).filter(([k]) => !known(k));
   const tabErrors = (t: Tab) =>
     Object.keys(errors).some((k) =>
-      t === 'fields' ? k.startsWith('fields.') || k === 'viewQuery' : t === 'rules' ? RULES.some((r) => r.key === k) : t === 'indexes' ? k.startsWith('indexes.') : AUTH_RULES.some((r) => r.key === k) || k.startsWith('passwordAuth.'),
+      t === 'fields' ? k.startsWith('fields.') || k === 'viewQuery' : t === 'rules' ? RULES.some((r) => r.key === k) : t === 'indexes' ? k.startsWith('indexes.') : isAuthOptionError(k),
     );
 
   const save = async (e: Event) => {
@@ -128,6 +130,8 @@ export function CollectionEditor(props: { idOrName?: string }) {
     ...(draft.type !== 'view' ? [{ key: 'indexes' as Tab, label: 'Indexes' }] : []),
     ...(draft.type === 'auth' ? [{ key: 'auth' as Tab, label: 'Auth options' }] : []),
   ];
+  // A tab the collection's type lacks (`?tab=auth` on a base collection, a type changed) shows the fields.
+  const active: Tab = tabs.some((t) => t.key === tab) ? tab : 'fields';
   const rules = draft.type === 'view' ? RULES.filter((r) => r.key === 'listRule' || r.key === 'viewRule') : RULES;
   const renamed = !creating && original && original.name !== draft.name;
 
@@ -171,26 +175,26 @@ export function CollectionEditor(props: { idOrName?: string }) {
           const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
           if (!step) return;
           e.preventDefault();
-          const next = tabs[(tabs.findIndex((t) => t.key === tab) + step + tabs.length) % tabs.length];
+          const next = tabs[(tabs.findIndex((t) => t.key === active) + step + tabs.length) % tabs.length];
           setTab(next.key);
           document.getElementById(`tab-${next.key}`)?.focus();
         }}
       >
         {tabs.map((t) => (
-          <button key={t.key} type="button" role="tab" id={`tab-${t.key}`} aria-selected={tab === t.key} aria-controls={`panel-${t.key}`} tabIndex={tab === t.key ? 0 : -1} onClick={() => setTab(t.key)}>
+          <button key={t.key} type="button" role="tab" id={`tab-${t.key}`} aria-selected={active === t.key} aria-controls={`panel-${t.key}`} tabIndex={active === t.key ? 0 : -1} onClick={() => setTab(t.key)}>
             {t.label}
             {tabErrors(t.key) && <span class="field-error"> ●</span>}
           </button>
         ))}
       </div>
-      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === 'fields' &&
+      <div role="tabpanel" id={`panel-${active}`} aria-labelledby={`tab-${active}`}>
+        {active === 'fields' &&
           (draft.type === 'view' ? (
             <ViewQueryEditor query={String(draft.viewQuery ?? '')} error={errors.viewQuery} onChange={(viewQuery) => edit({ viewQuery })} />
           ) : (
             <FieldsEditor fields={draft.fields} collections={list} errors={errorsUnder(errors, 'fields')} onChange={(fields) => edit({ fields })} />
           ))}
-        {tab === 'rules' && (
+        {active === 'rules' && (
           <div class="panel">
             <p class="muted">
               Rules are filters: a record is allowed when the expression matches it. Type <code>@</code> for request and collection macros; Ctrl+Space
@@ -201,10 +205,10 @@ export function CollectionEditor(props: { idOrName?: string }) {
             ))}
           </div>
         )}
-        {tab === 'indexes' && (
+        {active === 'indexes' && (
           <IndexesEditor indexes={draft.indexes} collection={draft.name} columns={draft.fields.map((f) => f.name)} errors={errorsUnder(errors, 'indexes')} onChange={(indexes) => edit({ indexes })} />
         )}
-        {tab === 'auth' && <AuthOptions draft={draft} completion={completion} errors={errors} checked={live.checked} edit={edit} />}
+        {active === 'auth' && draft.type === 'auth' && <AuthOptions draft={draft} original={original} completion={completion} errors={errors} checked={live.checked} edit={edit} />}
       </div>
       <ErrorText error={saveError && Object.keys(fieldErrors(saveError)).length === 0 ? saveError : null} />
       {saveError && Object.keys(fieldErrors(saveError)).length > 0 && <p class="error-text" role="alert">The collection was not saved: fix the marked fields.</p>}
@@ -237,40 +241,5 @@ export function CollectionEditor(props: { idOrName?: string }) {
         />
       )}
     </form>
-  );
-}
-
-function AuthOptions(props: { draft: Draft; completion: string[]; errors: Record<string, string>; checked: boolean; edit: (patch: Partial<Draft>) => void }) {
-  const { draft, edit } = props;
-  const passwordAuth = (draft.passwordAuth as { enabled?: boolean; identityFields?: string[] } | undefined) ?? { enabled: true, identityFields: ['email'] };
-  return (
-    <div class="panel">
-      {AUTH_RULES.map((r) => (
-        <RuleEditor key={r.key} label={r.label} hint={r.hint} value={(draft[r.key] as string | null | undefined) ?? null} candidates={props.completion} error={props.errors[r.key]} checked={props.checked} onChange={(v) => edit({ [r.key]: v })} />
-      ))}
-      <h3>Password sign-in</h3>
-      <label class="check">
-        <input type="checkbox" checked={passwordAuth.enabled === true} onChange={(e) => edit({ passwordAuth: { ...passwordAuth, enabled: e.currentTarget.checked } })} />
-        Allow sign-in with a password
-      </label>
-      <Field label="Identity fields" hint="Comma-separated fields with a unique index, e.g. email, username" error={props.errors['passwordAuth.identityFields']}>
-        <input
-          type="text"
-          value={(passwordAuth.identityFields ?? []).join(', ')}
-          onChange={(e) =>
-            edit({
-              passwordAuth: {
-                ...passwordAuth,
-                identityFields: e.currentTarget.value
-                  .split(',')
-                  .map((s) => s.trim())
-                  .filter(Boolean),
-              },
-            })
-          }
-        />
-      </Field>
-      <p class="muted">OAuth2, one-time passwords, MFA, token durations and mail templates are kept as they are; edit them through the API or an import.</p>
-    </div>
   );
 }

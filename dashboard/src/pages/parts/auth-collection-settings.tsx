@@ -1,11 +1,13 @@
 /**
- * Per auth collection: token durations and whether OAuth2 sign-in is on, with its providers
- * listed. PocketBase keeps these on the collection, so each saves with PATCH /api/collections/{id},
+ * Per auth collection: token durations and whether OAuth2 sign-in is on, with a link to the
+ * collection editor's "Auth options", where the providers and everything else are edited.
+ * PocketBase keeps these on the collection, so each saves with PATCH /api/collections/{id},
  * sending only what changed (the server keeps the rest, secrets included).
  */
 import type { AuthCollectionModel } from 'pocketbase';
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, fieldErrors, pb } from '../../client.ts';
+import { href } from '../../router.ts';
 import { Button, ErrorText, Field, Spinner } from '../../ui.tsx';
 
 const TOKENS = [
@@ -90,18 +92,11 @@ function AuthCollectionCard({ collection }: { collection: AuthCollectionModel })
         OAuth2 sign-in enabled
       </label>
       {errors['oauth2.enabled'] && <span class="field-error" role="alert">{errors['oauth2.enabled']}</span>}
-      {providers.length > 0 ? (
-        <ul class="pg-providers" aria-label={`${collection.name} OAuth2 providers`}>
-          {providers.map((p) => (
-            <li>
-              <strong>{p.displayName || p.name}</strong> <span class="muted mono">{p.name}</span>
-              {p.clientId && <span class="muted"> · client {p.clientId}</span>}
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p class="muted">No OAuth2 providers configured (add them in the collection editor).</p>
-      )}
+      <p class="muted">
+        {providers.length > 0 ? `OAuth2 providers: ${providers.map((p) => p.name).join(', ')}. ` : 'No OAuth2 providers yet. '}
+        <a href={`${href('collections', collection.name, 'edit')}?tab=auth`}>Edit {collection.name} auth options</a> (providers, OTP, MFA, token secrets, mail
+        templates).
+      </p>
       <ErrorText error={failure} />
       {saved && (
         <p class="pg-ok" role="status">
