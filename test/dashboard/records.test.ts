@@ -1,8 +1,11 @@
 /**
  * The dashboard's records, logs, SQL and settings pages in a real browser against a real server:
  * a record created through the form (every common field type, a server error shown beside its
- * field), edited, sorted (mouse and keyboard), filtered (a bad filter's reason shown inline, the
- * query kept in the address) and bulk-deleted; chosen columns kept; an auth record with its
+ * field), shown in the table (relation by its presentable field, dates in local time), edited,
+ * sorted (mouse and keyboard), filtered (a bad filter's reason shown inline, the query kept in the
+ * address) and bulk-deleted, with the requests a big collection needs (`-@rowid`, `skipTotal` and
+ * a separate count, expand of visible relation columns only); chosen columns kept, the column
+ * picker closing on Escape and outside clicks; an auth record with its
  * password; queries in the SQL console; the logs, one entry, a filter; settings saved and refused,
  * SMTP set up and a test email received by a real SMTP server, token durations saved. Saves
  * screenshots to docs/screenshots/. The query-as-code text and the date conversion are checked
@@ -14,6 +17,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curlListCommand, sdkListCode, shellQuote } from '../../dashboard/src/pages/parts/code.ts';
 import { fromLocalInput, toLocalInput } from '../../dashboard/src/pages/parts/dates.ts';
+import { cellText, expandFor, relationTexts, shortList } from '../../dashboard/src/pages/records/values.ts';
 import { api, startServer, SUPERUSER, type TestServer } from '../support/baton.ts';
 import { describeBrowser, openBrowser, screenshot, type BrowserSession } from '../support/browser.ts';
 import { startSmtpServer } from '../support/smtp.ts';
@@ -85,6 +89,29 @@ describe('dashboard: the query as code, and dates', () => {
     expect(toLocalInput(stored)).toBe('2025-01-02T03:04:05');
     expect(fromLocalInput('')).toBe('');
     expect(toLocalInput('')).toBe('');
+  });
+
+  it('shows dates in local time, and related records by their presentable fields or ids', () => {
+    const stored = '2025-01-02 03:04:05.000Z';
+    expect(cellText({ name: 'due', type: 'date' } as any, stored)).toBe(toLocalInput(stored).replace('T', ' '));
+    const people = { id: 'c_people', name: 'people', fields: [{ name: 'name', type: 'text', presentable: true }, { name: 'born', type: 'date', presentable: true }, { name: 'secret', type: 'text', presentable: true, hidden: true }] };
+    const bare = { id: 'c_bare', name: 'bare', fields: [{ name: 'note', type: 'text' }] };
+    const collections = [people, bare] as any[];
+    const owners = { name: 'owners', type: 'relation', collectionId: 'c_people', maxSelect: 5 } as any;
+    const record = {
+      id: 'r1',
+      owners: ['p1', 'p2', 'p3'],
+      // p3 not expanded (not visible to the viewer, or gone): its id is shown.
+      expand: { owners: [{ id: 'p1', name: 'Ann', born: stored, secret: 'x' }, { id: 'p2', name: '', born: '' }] },
+    } as any;
+    expect(relationTexts(owners, record, collections)).toEqual([`Ann ${toLocalInput(stored).replace('T', ' ')}`, 'p2', 'p3']);
+    const single = { name: 'thing', type: 'relation', collectionId: 'c_bare', maxSelect: 1 } as any;
+    expect(relationTexts(single, { id: 'r2', thing: 'b1', expand: { thing: { id: 'b1', note: 'n' } } } as any, collections)).toEqual(['b1']);
+    expect(relationTexts(single, { id: 'r3', thing: '' } as any, collections)).toEqual([]);
+    expect(shortList(['a', 'b', 'c', 'd', 'e'])).toBe('a, b, c +2');
+    expect(shortList(['a', 'b'])).toBe('a, b');
+    // Only the relation columns shown are expanded.
+    expect(expandFor([{ name: 'title', type: 'text' }, owners, { name: 'due', type: 'date' }, single] as any[])).toBe('owners,thing');
   });
 });
 
@@ -159,10 +186,28 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
   });
 
   it('creates, edits, sorts, filters and deletes records through the records page', async () => {
+    // The records lists the page asks for: what each carries is how 100,000 records stay one page's cost.
+    const lists: URLSearchParams[] = [];
+    const onRequest = (r: { url(): string }) => {
+      const url = new URL(r.url());
+      if (/^\/api\/collections\/[^/]+\/records$/.test(url.pathname)) lists.push(url.searchParams);
+    };
+    page.on('request', onRequest);
     await page.goto(`${server.url}/_/#/collections/items`);
     await page.getByRole('heading', { name: /^items/ }).waitFor();
     await page.getByRole('cell', { name: 'Zulu' }).waitFor();
-    expect(await page.locator('.pg-pager .pg-total').textContent()).toBe('2 items');
+    // The total comes from a request of its own.
+    await expect.poll(() => page.locator('.pg-pager .pg-total').textContent()).toBe('2 items');
+    const rows = lists.filter((q) => q.get('perPage') === '30');
+    const counts = lists.filter((q) => q.get('perPage') === '1');
+    // The rows: newest first by row order (no index needed), no total, the visible relation column
+    // expanded. Only SQLite has a row id: elsewhere the server's 400 turns the page to `-created`.
+    expect(Object.fromEntries(rows[0])).toEqual({ page: '1', perPage: '30', sort: '-@rowid', expand: 'owner', skipTotal: 'true' });
+    expect(rows.at(-1)!.get('sort')).toBe(server.dialect === 'sqlite' ? '-@rowid' : '-created');
+    // The total: one id, no sort.
+    expect(Object.fromEntries(counts[0])).toEqual({ page: '1', perPage: '1', fields: 'id' });
+    const firstTitle = () => page.locator('table.pg-table tbody tr').first().locator('td').nth(2).textContent();
+    expect(await firstTitle()).toBe('Zulu');
 
     // A new record through the form; a bad email first, refused by the server next to its field.
     await page.getByRole('button', { name: 'New record' }).click();
@@ -195,6 +240,8 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     await form.getByRole('button', { name: 'Create' }).click();
     await form.waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'First item' }).waitFor();
+    // Newest first.
+    expect(await firstTitle()).toBe('First item');
 
     const created = await api(server, 'GET', `/api/collections/items/records?filter=${encodeURIComponent('title="First item"')}`, { token });
     const record = created.body.items[0];
@@ -214,6 +261,17 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     expect(record.due).toBe(new Date('2025-01-02T03:04:05').toISOString().replace('T', ' '));
     expect(record.pictures).toHaveLength(1);
 
+    // In the table: the relation by its presentable field (the id in the tooltip), the date in
+    // local time as on the logs page (the stored UTC text in the tooltip), said in the header.
+    const row = page.locator('table.pg-table tbody tr', { has: page.getByRole('button', { name: `Edit record ${record.id}` }) });
+    const ownerCell = row.getByRole('cell', { name: 'Ann Archer', exact: true });
+    await ownerCell.waitFor();
+    expect(await ownerCell.getAttribute('title')).toBe(`Ann Archer (${ann.id})`);
+    const dueCell = row.getByRole('cell', { name: '2025-01-02 03:04:05', exact: true });
+    expect(await dueCell.getAttribute('title')).toBe(`${record.due} UTC`);
+    expect(await page.getByRole('columnheader', { name: /^due \(local time\)/ }).count()).toBe(1);
+    expect(await page.getByRole('columnheader', { name: /^created \(local time\)/ }).count()).toBe(1);
+
     // Edit it: the stored picture is shown as a thumbnail; change the title.
     await page.getByRole('button', { name: `Edit record ${record.id}` }).click();
     const edit = page.getByRole('dialog', { name: 'Edit items record' });
@@ -226,14 +284,15 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     const edited = (await api(server, 'GET', `/api/collections/items/records/${record.id}`, { token })).body;
     expect(edited).toMatchObject({ title: 'First item (edited)', pictures: [], owner: ann.id, due: record.due, meta: { k: [1, 2] } });
 
-    // Sort by title: ascending, then descending.
-    const firstTitle = () => page.locator('table.pg-table tbody tr').first().locator('td').nth(2).textContent();
+    // Sort by title: ascending, then descending; a new order is not counted again.
+    lists.length = 0;
     await page.getByRole('button', { name: 'title', exact: true }).click();
     await expect.poll(firstTitle).toBe('Alpha');
     // The headers are buttons: the keyboard sorts too.
     await page.getByRole('button', { name: 'title', exact: true }).press('Enter');
     await expect.poll(firstTitle).toBe('Zulu');
     expect(await page.getByRole('columnheader', { name: 'title' }).getAttribute('aria-sort')).toBe('descending');
+    expect(lists.map((q) => `${q.get('perPage')} ${q.get('sort')}`)).toEqual(['30 title', '30 -title']);
 
     // A filter the server refuses shows its message inline; a good one narrows the rows.
     const filter = page.getByLabel('Filter');
@@ -262,6 +321,8 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     await page.getByRole('dialog', { name: 'Delete records' }).getByRole('button', { name: 'Delete' }).click();
     await page.getByText('No records match this filter.').waitFor();
     expect((await api(server, 'GET', `/api/collections/items/records/${record.id}`, { token })).status).toBe(404);
+    await expect.poll(() => page.locator('.pg-pager .pg-total').textContent()).toBe('0 items');
+    page.off('request', onRequest);
     browser.assertNoErrors();
   }, 40_000);
 
@@ -270,9 +331,29 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     await page.goto(`${server.url}/_/#/collections/items`);
     await page.reload();
     await page.getByRole('cell', { name: 'Zulu' }).waitFor();
+    const picker = page.getByRole('group', { name: 'Shown columns' });
     await page.getByText('Columns', { exact: true }).click();
-    await page.getByRole('group', { name: 'Shown columns' }).getByLabel('body').uncheck();
+    await picker.getByLabel('body').uncheck();
     await page.getByRole('columnheader', { name: 'body' }).waitFor({ state: 'detached' });
+    // The picker closes on Escape, focus back on its button, and on a click outside it.
+    await page.keyboard.press('Escape');
+    await picker.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.textContent)).toBe('Columns');
+    await page.getByText('Columns', { exact: true }).click();
+    await picker.waitFor();
+    // A hidden relation column is not expanded: the list asks for no expand at all.
+    const expands: Array<string | null> = [];
+    const onRequest = (r: { url(): string }) => {
+      const url = new URL(r.url());
+      if (/\/records$/.test(url.pathname) && url.searchParams.get('perPage') === '30') expands.push(url.searchParams.get('expand'));
+    };
+    page.on('request', onRequest);
+    await picker.getByLabel('owner').uncheck();
+    await page.getByRole('columnheader', { name: 'owner' }).waitFor({ state: 'detached' });
+    await expect.poll(() => expands).toEqual([null]);
+    page.off('request', onRequest);
+    await page.getByRole('heading', { name: /^items/ }).click();
+    await picker.waitFor({ state: 'hidden' });
     await page.reload();
     await page.getByRole('cell', { name: 'Zulu' }).waitFor();
     expect(await page.getByRole('columnheader', { name: 'count' }).count()).toBe(1);

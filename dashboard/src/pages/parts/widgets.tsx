@@ -5,8 +5,11 @@ export const PER_PAGE_CHOICES = [10, 30, 50, 100, 200, 500];
 export interface PagerProps {
   page: number;
   perPage: number;
-  totalItems: number;
-  totalPages: number;
+  /** null while the total is being counted (the records page asks for it apart from the rows). */
+  totalItems: number | null;
+  totalPages: number | null;
+  /** Whether a next page exists, while the total is unknown (a full page came back). */
+  hasNext?: boolean;
   label: string;
   onPage(page: number): void;
   onPerPage(perPage: number): void;
@@ -14,11 +17,13 @@ export interface PagerProps {
 
 /** Page navigation with the total and a page-size choice; all server-side. */
 export function Pager(p: PagerProps) {
-  const last = Math.max(1, p.totalPages);
+  const known = p.totalItems !== null && p.totalPages !== null;
+  const last = Math.max(1, p.totalPages ?? p.page);
+  const hasNext = known ? p.page < last : !!p.hasNext;
   return (
     <nav class="pg-pager" aria-label={`${p.label} pages`}>
-      <span class="pg-total">
-        {p.totalItems.toLocaleString()} {p.totalItems === 1 ? 'item' : 'items'}
+      <span class="pg-total" aria-busy={!known}>
+        {p.totalItems === null ? 'Counting…' : `${p.totalItems.toLocaleString()} ${p.totalItems === 1 ? 'item' : 'items'}`}
       </span>
       <label class="pg-inline">
         Per page{' '}
@@ -40,20 +45,20 @@ export function Pager(p: PagerProps) {
           type="number"
           class="pg-page-input"
           min="1"
-          max={last}
+          max={known ? last : undefined}
           value={String(p.page)}
           onChange={(e) => {
             const n = Math.trunc(Number(e.currentTarget.value));
-            if (n >= 1 && n <= last && n !== p.page) p.onPage(n);
+            if (n >= 1 && (!known || n <= last) && n !== p.page) p.onPage(n);
             else e.currentTarget.value = String(p.page);
           }}
         />{' '}
-        of {last.toLocaleString()}
+        of {known ? last.toLocaleString() : '…'}
       </label>
-      <button type="button" class="btn btn-secondary btn-small" onClick={() => p.onPage(p.page + 1)} disabled={p.page >= last} aria-label="Next page">
+      <button type="button" class="btn btn-secondary btn-small" onClick={() => p.onPage(p.page + 1)} disabled={!hasNext} aria-label="Next page">
         ›
       </button>
-      <button type="button" class="btn btn-secondary btn-small" onClick={() => p.onPage(last)} disabled={p.page >= last} aria-label="Last page">
+      <button type="button" class="btn btn-secondary btn-small" onClick={() => p.onPage(last)} disabled={!known || p.page >= last} aria-label="Last page">
         »
       </button>
     </nav>

@@ -4,7 +4,7 @@
  * the records API reads only on submit.
  */
 import type { CollectionField, CollectionModel, RecordModel } from 'pocketbase';
-import { fromLocalInput, toLocalInput } from '../parts/dates.ts';
+import { displayDate, fromLocalInput, toLocalInput } from '../parts/dates.ts';
 
 export interface FileValue {
   /** Stored file names still attached. */
@@ -140,9 +140,10 @@ export function buildBody(collection: CollectionModel, values: FormValues, creat
   return { body, errors };
 }
 
-/** A short text for a value in the table. */
+/** A short text for a value in the table. Dates are in the viewer's local time, as on the logs page. */
 export function cellText(field: CollectionField, value: unknown): string {
   if (value === null || value === undefined || value === '') return '';
+  if ((field.type === 'date' || field.type === 'autodate') && typeof value === 'string') return displayDate(value) || value;
   if (field.type === 'bool') return value ? 'true' : 'false';
   if (Array.isArray(value)) return value.join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
@@ -153,3 +154,41 @@ export function cellText(field: CollectionField, value: unknown): string {
 
 const IMAGE = /\.(png|jpe?g|gif|webp|avif|bmp|svg)$/i;
 export const isImageName = (name: string): boolean => IMAGE.test(name);
+
+/** Date and autodate columns: shown in local time, their stored UTC text in the cell's title. */
+export const isDateField = (field: CollectionField): boolean => field.type === 'date' || field.type === 'autodate';
+
+/**
+ * The relation fields among the columns shown, as the list's `expand`: one level, and only what
+ * is on screen, so a page costs at most perPage x (those fields' maxSelect) related records.
+ */
+export function expandFor(columns: CollectionField[]): string {
+  return columns.filter((f) => f.type === 'relation').map((f) => f.name).join(',');
+}
+
+/** The presentable fields of the collection `collectionId`, from the collections list (none: ids are shown). */
+export function presentableFields(collections: CollectionModel[], collectionId: string): CollectionField[] {
+  const target = collections.find((c) => c.id === collectionId);
+  return (target?.fields ?? []).filter((f) => f.presentable && !f.hidden);
+}
+
+/**
+ * A relation cell: each related record by its presentable fields (joined by a space), or its id
+ * when it has none, wasn't expanded (not visible to the viewer) or is missing.
+ */
+export function relationTexts(field: CollectionField, record: RecordModel, collections: CollectionModel[]): string[] {
+  const ids = asList(record[field.name]);
+  const expanded = record.expand?.[field.name] as RecordModel | RecordModel[] | undefined;
+  const byId = new Map((Array.isArray(expanded) ? expanded : expanded ? [expanded] : []).map((r) => [r.id, r]));
+  const shown = presentableFields(collections, String(field.collectionId ?? ''));
+  return ids.map((id) => {
+    const related = byId.get(id);
+    const text = related ? shown.map((f) => cellText(f, related[f.name])).filter(Boolean).join(' ') : '';
+    return text || id;
+  });
+}
+
+/** At most `max` texts, then how many more: `a, b, c +4`. */
+export function shortList(texts: string[], max = 3): string {
+  return texts.length > max ? `${texts.slice(0, max).join(', ')} +${texts.length - max}` : texts.join(', ');
+}
