@@ -1,5 +1,5 @@
 // Hash routing: the server serves one index.html at /_/, and every screen lives after the `#`.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 /** The current route: the hash without `#`, e.g. `/collections/posts/edit`, split into segments. */
 export interface Route {
@@ -27,11 +27,32 @@ function safeDecode(segment: string): string {
   }
 }
 
+let leaveGuard: (() => boolean) | null = null;
+
+/**
+ * While set, moving to another route asks `guard` first (a page with unsaved changes); it returns
+ * whether to leave. Refused, the address goes back to the page, which stays as it was.
+ */
+export function setLeaveGuard(guard: (() => boolean) | null): void {
+  leaveGuard = guard;
+}
+
+const pathOf = (hash: string): string => hash.replace(/^#/, '').split('?', 1)[0] || '/';
+
 /** Re-renders on every hash change. */
 export function useRoute(): Route {
   const [route, setRoute] = useState(currentRoute);
+  const shown = useRef(window.location.hash);
   useEffect(() => {
-    const update = () => setRoute(currentRoute());
+    const update = () => {
+      const next = window.location.hash;
+      if (leaveGuard && pathOf(next) !== pathOf(shown.current) && !leaveGuard()) {
+        window.history.replaceState(null, '', shown.current || '#/');
+        return;
+      }
+      shown.current = next;
+      setRoute(currentRoute());
+    };
     window.addEventListener('hashchange', update);
     // The hash may have changed between the first render and now (a redirect).
     update();

@@ -48,6 +48,39 @@ describeBrowser('dashboard: collections', () => {
     browser.assertNoErrors();
   });
 
+  it('asks before leaving an edited collection for another screen, and stays when told to', async () => {
+    await page.getByRole('heading', { name: 'Edit posts' }).waitFor();
+    const name = page.getByLabel('Name', { exact: true });
+    await name.fill('posts_changed');
+    const answers: string[] = [];
+    let accept = false;
+    const onDialog = (dialog: import('playwright-core').Dialog) => {
+      answers.push(dialog.message());
+      void (accept ? dialog.accept() : dialog.dismiss());
+    };
+    page.on('dialog', onDialog);
+    try {
+      await page.getByRole('link', { name: 'Logs' }).click();
+      await expect.poll(() => answers.length).toBe(1);
+      expect(answers[0]).toMatch(/without saving/);
+      // Told to stay: the editor and its change are still there, and so is the address.
+      expect(page.url()).toMatch(/#\/collections\/posts\/edit/);
+      expect(await name.inputValue()).toBe('posts_changed');
+      await page.getByRole('heading', { name: 'Edit posts' }).waitFor();
+      // Told to go: the Logs screen opens, and nothing was saved.
+      accept = true;
+      await page.getByRole('link', { name: 'Logs' }).click();
+      await page.getByRole('heading', { name: 'Logs' }).waitFor();
+      expect(answers).toHaveLength(2);
+    } finally {
+      page.off('dialog', onDialog);
+    }
+    expect((await collection('posts')).name).toBe('posts');
+    await page.goto(`${server.url}/_/#/collections/posts/edit`);
+    await page.getByRole('heading', { name: 'Edit posts' }).waitFor();
+    browser.assertNoErrors();
+  });
+
   it('adds a unique index and renames the collection', async () => {
     // Tabs follow the ARIA pattern: arrow keys move between them.
     await page.getByRole('tab', { name: 'Fields' }).focus();

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ClientResponseError, fieldErrors, pb } from '../../client.ts';
 import { refreshCollections, useCollections } from '../../store.ts';
-import { currentRoute, href, navigate } from '../../router.ts';
+import { currentRoute, href, navigate, setLeaveGuard } from '../../router.ts';
 import { Button, ConfirmDialog, ErrorText, Field, Spinner } from '../../ui.tsx';
 import { RULES, errorsUnder, toBody, toDraft, type CollectionType, type Draft } from './draft.ts';
 import { FieldsEditor } from './fields-editor.tsx';
@@ -80,6 +80,14 @@ export function CollectionEditor(props: { idOrName?: string }) {
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
   }, [dirty, saving]);
+  // So does going to another screen of the dashboard. A ref, not state: a save or a delete
+  // navigates right after it is done, before any re-render.
+  const unsaved = useRef(false);
+  unsaved.current = dirty && !saving;
+  useEffect(() => {
+    setLeaveGuard(() => !unsaved.current || window.confirm('Leave without saving? Your changes to this collection will be lost.'));
+    return () => setLeaveGuard(null);
+  }, []);
 
   const completion = useMemo(() => (draft ? candidates({ fields: draft.fields, collections: list }) : []), [draft?.fields, list]);
 
@@ -117,6 +125,7 @@ export function CollectionEditor(props: { idOrName?: string }) {
       const body = toBody(draft);
       const saved = creating ? await pb.collections.create(body) : await pb.collections.update(draft.id, body);
       await refreshCollections();
+      unsaved.current = false;
       navigate(`/collections/${encodeURIComponent(saved.name)}`);
     } catch (err) {
       setSaveError(err);
@@ -235,6 +244,7 @@ export function CollectionEditor(props: { idOrName?: string }) {
           onConfirm={async () => {
             await pb.collections.delete(original.id);
             await refreshCollections();
+            unsaved.current = false;
             navigate('/collections', true);
           }}
           onClose={() => setDeleting(false)}
