@@ -153,7 +153,29 @@ describe('POST /api/collections/meta/dry-run-view', () => {
     expect(first.collectionName).toMatch(/^temp_view_[a-z0-9]{5}$/);
     expect(first.title).toMatch(/^post \d+$/);
     expect(typeof first.views).toBe('number');
+    expect(first.twice).toBe(first.views * 2);
     expect(await stored()).toEqual(before);
+  });
+
+  it('reads no row of the query on the writer: a query that would not end there answers, and a side effect is refused', async () => {
+    if (server.dialect === 'sqlite') {
+      // Endless only where temp_view_* exists, i.e. on the writer inside the dry run's transaction.
+      const res = await dryRun({
+        query:
+          "WITH RECURSIVE c(x) AS (SELECT (SELECT count(*) FROM sqlite_master WHERE name LIKE 'temp_view%') UNION ALL SELECT x FROM c WHERE x = 1) SELECT 'a' || count(*) AS id FROM c",
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.sample.map((r: { id: string }) => r.id)).toEqual(['a1']);
+    } else if (server.dialect === 'postgres') {
+      await server.baton.services.db.run(sql`CREATE SEQUENCE IF NOT EXISTS dry_run_seq`);
+      const res = await dryRun({ query: "SELECT 'n' || nextval('dry_run_seq')::text AS id" });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/read-only/);
+      const seq = await server.baton.services.db.get<{ called: boolean }>(sql`SELECT is_called AS called FROM dry_run_seq`);
+      expect(seq?.called).toBe(false);
+      await server.baton.services.db.run(sql`DROP SEQUENCE dry_run_seq`);
+    }
+    expect((await api(server, 'GET', '/api/health')).status).toBe(200);
   });
 
   it('a bad query is a 400 with the reason, and leaves nothing behind', async () => {

@@ -111,8 +111,72 @@ export function splitStatements(text: string): string[] {
   return out;
 }
 
+/** The statement without the comments and blanks before its first word. */
+export function withoutLeadingComments(statement: string): string {
+  let s = statement.trimStart();
+  for (;;) {
+    if (s.startsWith('--')) {
+      const end = s.indexOf('\n');
+      s = end < 0 ? '' : s.slice(end + 1).trimStart();
+    } else if (s.startsWith('/*')) {
+      const end = s.indexOf('*/');
+      s = end < 0 ? '' : s.slice(end + 2).trimStart();
+    } else {
+      return s;
+    }
+  }
+}
+
 /** Whether a statement yields rows through a cursor (PostgreSQL's DECLARE … CURSOR FOR takes these). */
-export const isQueryStatement = (statement: string): boolean => /^\(*\s*(select|with|values|table)\b/i.test(statement);
+export const isQueryStatement = (statement: string): boolean => /^\(*\s*(select|with|values|table)\b/i.test(withoutLeadingComments(statement));
+
+/**
+ * The statements a read may hold, every one of them: queries, and the databases' ways to look at
+ * a plan or the schema. Anything else (a COMMIT that would end the read-only transaction, MySQL's
+ * DDL that commits it implicitly, SQLite's VACUUM INTO that writes a file, a SET that lifts a
+ * limit, FETCH/EXECUTE whose rows no cursor bounds) is refused rather than reasoned about.
+ */
+const READ_STATEMENT = /^\(*\s*(select|with|values|table|explain|show|describe|desc|pragma)\b/i;
+
+/** Statements that start, end or shape a transaction: a write runs in one of Baton's, whole. */
+const TRANSACTION_CONTROL =
+  /^(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|set\s+transaction|set\s+session\s+characteristics|set\s+(@@(session\.)?|session\s+|local\s+)?autocommit|xa|lock|unlock)\b/i;
+
+/**
+ * Why the console will not run `statements` (split by `splitStatements`), or undefined. A read
+ * holds read statements only; a write holds no transaction control, a trigger's (or a
+ * `BEGIN ATOMIC` function's) own BEGIN … END excepted.
+ */
+export function consoleRefusal(statements: readonly string[], write: boolean): string | undefined {
+  if (!write) {
+    for (const s of statements) {
+      const bare = withoutLeadingComments(s);
+      if (!READ_STATEMENT.test(bare)) {
+        return `a read runs SELECT, WITH, VALUES, TABLE, EXPLAIN, SHOW, DESCRIBE and PRAGMA statements only, not "${firstWords(bare)}"; a query that starts with INSERT, UPDATE, DELETE, CREATE, ALTER, DROP or REPLACE runs as a write`;
+      }
+    }
+    return undefined;
+  }
+  let inBody = false;
+  for (const s of statements) {
+    const bare = withoutLeadingComments(s);
+    if (inBody) {
+      // A body's statements up to its closing END (splitStatements cut the body at its semicolons).
+      if (/^end\s*$/i.test(bare)) inBody = false;
+      continue;
+    }
+    if (/^create\s+(temp\s+|temporary\s+)?trigger\b/i.test(bare) || /\bbegin\s+atomic\b/i.test(bare)) {
+      inBody = !/\bend\s*$/i.test(bare);
+      continue;
+    }
+    if (TRANSACTION_CONTROL.test(bare)) {
+      return `"${firstWords(bare)}": the console runs a write in a transaction of its own, whole or not at all, and takes no transaction control`;
+    }
+  }
+  return undefined;
+}
+
+const firstWords = (statement: string): string => statement.split(/\s+/, 2).join(' ').slice(0, 40);
 
 /**
  * Console queries at once per database; more wait for one to end, and past `maxWaiting` waiting

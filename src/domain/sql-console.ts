@@ -1,5 +1,5 @@
 import type { Database } from '../db/dialect.ts';
-import type { SuperuserSqlColumn } from '../db/superuser-sql.ts';
+import { consoleRefusal, splitStatements, type SuperuserSqlColumn, withoutLeadingComments } from '../db/superuser-sql.ts';
 import { badRequest, fieldError } from '../kernel/errors.ts';
 
 /** PocketBase's limits (apis/sql.go): the query's length in characters, the rows returned. */
@@ -46,8 +46,10 @@ export async function runSqlConsole(db: Database, input: unknown): Promise<SqlCo
   const failed = (reason: string) => badRequest(`Failed to execute query. Raw error:\n${reason}`);
   if (query === '') throw failed('empty query');
   if (!db.runSuperuserSql) throw failed('this database cannot run console queries');
-  const upper = query.toUpperCase();
+  const upper = withoutLeadingComments(query).toUpperCase();
   const write = !upper.startsWith('SELECT') && WRITE_PREFIXES.some((p) => upper.startsWith(p));
+  const refusal = consoleRefusal(splitStatements(query), write);
+  if (refusal) throw failed(refusal);
   const started = performance.now();
   try {
     const result = await db.runSuperuserSql({ text: query, write, maxRows: MAX_SQL_ROWS, maxBytes: MAX_SQL_RESULT_BYTES });

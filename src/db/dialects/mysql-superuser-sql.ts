@@ -70,7 +70,8 @@ async function write(conn: mysql.PoolConnection, target: MysqlConsoleTarget, sta
 async function read(conn: mysql.PoolConnection, statements: string[], query: SuperuserSqlQuery): Promise<SuperuserSqlResult> {
   await conn.query(`SET SESSION sql_select_limit = ${query.maxRows}`);
   await conn.query('START TRANSACTION READ ONLY');
-  for (const s of statements.slice(0, -1)) await conn.query(s);
+  // Every statement's rows are read as the last one's are, bounded, and dropped.
+  for (const s of statements.slice(0, -1)) await streamRows(conn, s, query);
   const { fields, rows } = await streamRows(conn, statements[statements.length - 1], query);
   await conn.query('ROLLBACK');
   const columns: SuperuserSqlColumn[] = (fields ?? []).map((f) => {

@@ -20,8 +20,8 @@ const FETCH_BATCH = 100;
 
 /**
  * The SQL console on PostgreSQL (see superuser-sql.ts): a connection of its own, closed after the
- * request. A read runs in a READ ONLY transaction, its last statement through a cursor so that
- * no more than `maxRows` rows ever leave the server; a write runs whole (the simple protocol
+ * request. A read runs in a READ ONLY transaction, each query statement through a cursor so that
+ * no more than `maxRows` rows ever leave the server (only the last statement's are returned); a write runs whole (the simple protocol
  * takes several statements) in a transaction that holds Baton's write lock.
  */
 export async function runPostgresSuperuserSql(target: PostgresConsoleTarget, query: SuperuserSqlQuery): Promise<SuperuserSqlResult> {
@@ -64,36 +64,47 @@ async function read(session: Session, query: SuperuserSqlQuery): Promise<Superus
   const statements = splitStatements(query.text);
   if (statements.length === 0) throw new SuperuserSqlError('empty query');
   return (await session.begin('READ ONLY', async (tx) => {
-    for (const s of statements.slice(0, -1)) await tx.unsafe(s).simple();
-    const last = statements[statements.length - 1];
-    type Batch = unknown[][] & { columns?: unknown };
-    const bytes = new ResultBytes(query.maxBytes);
-    const rows: (string | null)[][] = [];
-    const take = (batch: Batch) => {
-      for (const r of batch.slice(0, query.maxRows - rows.length)) {
-        const row = r.map(cellText);
-        bytes.add(row);
-        rows.push(row);
-      }
-    };
-    let columns: Column[] = [];
-    if (isQueryStatement(last)) {
-      // In batches, so that the result's size is checked before the next rows are fetched.
-      await tx.unsafe(`DECLARE baton_sql NO SCROLL CURSOR FOR ${last}`).simple();
-      for (;;) {
-        const size = Math.min(FETCH_BATCH, query.maxRows - rows.length);
-        const batch = (await tx.unsafe(`FETCH FORWARD ${size} FROM baton_sql`).raw()) as unknown as Batch;
-        columns = (batch.columns ?? []) as Column[];
-        take(batch);
-        if (batch.length < size || rows.length >= query.maxRows) break;
-      }
-    } else {
-      const result = (await tx.unsafe(last).raw()) as unknown as Batch;
-      columns = (result.columns ?? []) as Column[];
-      take(result);
-    }
-    return { affectedRows: 0, columns: await describe(tx, columns), rows };
+    let result: { columns: Column[]; rows: (string | null)[][] } = { columns: [], rows: [] };
+    // Every statement's rows are bounded as the last one's are; only the last one's are kept.
+    for (const [i, s] of statements.entries()) result = await readStatement(tx, s, query, `baton_sql_${i}`);
+    return { affectedRows: 0, columns: await describe(tx, result.columns), rows: result.rows };
   })) as unknown as SuperuserSqlResult;
+}
+
+type Batch = unknown[][] & { columns?: unknown };
+
+/**
+ * One statement of a read: a query through a cursor, in batches, so that the result's size is
+ * checked before the next rows are fetched and no more than `maxRows` rows leave the server; the
+ * others a read may hold (EXPLAIN, SHOW: a plan, a setting) as they are.
+ */
+async function readStatement(tx: Tx, statement: string, query: SuperuserSqlQuery, cursor: string): Promise<{ columns: Column[]; rows: (string | null)[][] }> {
+  const bytes = new ResultBytes(query.maxBytes);
+  const rows: (string | null)[][] = [];
+  const take = (batch: Batch) => {
+    for (const r of batch.slice(0, query.maxRows - rows.length)) {
+      const row = r.map(cellText);
+      bytes.add(row);
+      rows.push(row);
+    }
+  };
+  let columns: Column[] = [];
+  if (isQueryStatement(statement)) {
+    await tx.unsafe(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${statement}`).simple();
+    for (;;) {
+      const size = Math.min(FETCH_BATCH, query.maxRows - rows.length);
+      const batch = (await tx.unsafe(`FETCH FORWARD ${size} FROM ${cursor}`).raw()) as unknown as Batch;
+      columns = (batch.columns ?? []) as Column[];
+      take(batch);
+      if (batch.length < size || rows.length >= query.maxRows) break;
+    }
+    await tx.unsafe(`CLOSE ${cursor}`).simple();
+  } else {
+    const result = (await tx.unsafe(statement).raw()) as unknown as Batch;
+    columns = (result.columns ?? []) as Column[];
+    take(result);
+  }
+  return { columns, rows };
 }
 
 /** Type names (upper-cased, as Go's lib/pq gives them) and NOT NULL from the catalog, where a column comes from a table. */

@@ -1,10 +1,10 @@
 import type { Database, Executor } from '../../db/dialect.ts';
-import { ident, sql } from '../../db/sql.ts';
+import type { SuperuserSqlResult } from '../../db/superuser-sql.ts';
 import { blankCollection, type Collection, type SchemaLookup } from '../../db/schema.ts';
 import { ApiError, badRequest, fieldError, isApiError } from '../../kernel/errors.ts';
 import { randomString } from '../../kernel/ids.ts';
 import type { Principal } from '../context.ts';
-import { decodeRow, rowShape } from '../records/codec.ts';
+import { decodeRow } from '../records/codec.ts';
 import { exportRecord } from '../records/export.ts';
 import { collectionIdFor, collectionJson } from './defaults.ts';
 import { SchemaSnapshot } from './store.ts';
@@ -60,13 +60,21 @@ export function viewQueryReason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).slice(0, 500);
 }
 
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 const invalidView = (reason: string) => badRequest(`Invalid view query. Raw error: \n${reason}`);
 
 /**
  * `POST /api/collections/meta/dry-run-view` (PocketBase's DryRunView): the fields a view
  * collection of `query` would get, and a sample of up to 10 of its records, saving nothing.
- * Runs on the writer like a view collection's save (a superuser's query, within the statement
- * budget where the database enforces one).
+ * The fields come from a temporary view on the writer, as a view collection's save finds them;
+ * the sample from a read of the SQL console (`probe`).
  */
 export async function dryRunView(
   db: Database,
@@ -82,15 +90,19 @@ export async function dryRunView(
   if ([...query].length > MAX_DRY_RUN_QUERY) throw invalid('validation_length_too_long', `The length must be no more than ${MAX_DRY_RUN_QUERY}.`);
   const problem = checkViewQuery(query);
   if (problem) throw invalidView(problem);
-  await probe(db, query);
+  // The sample is the probe's rows: the query's rows are read only there, never on the writer.
+  const sample = await probe(db, query);
   try {
     return await withTemporaryView(db, query, async (tx, view) => {
       const fields = await inferViewFields(tx, view, query, schema);
       const c: Collection = blankCollection({ id: collectionIdFor('view', view), name: view, type: 'view', fields, options: { viewQuery: query } });
       const errors = validateCollection(c, { dialect: tx.dialect, schema: new SchemaSnapshot([...schema.all(), c]) });
       if (errors.fields) throw invalidView(`invalid fields: ${JSON.stringify(errors.fields)}`);
-      const rows = await tx.all<Record<string, unknown>>(sql`SELECT * FROM ${ident(view)}${tx.dialect.limitOffset(SAMPLE_SIZE, 0)}`, rowShape(c));
-      const records = rows.map((r) => decodeRow(c, r));
+      // Cells come as text: the fields' decoders read text as they read stored values, but for a
+      // JSON field's, which is the value's JSON (an expression's number, say) unless it does not parse.
+      const json = new Set(fields.filter((f) => f.type === 'json').map((f) => f.name));
+      const cell = (name: string, text: string | null): unknown => (text !== null && json.has(name) ? parseJsonOr(text) : text);
+      const records = sample.rows.map((r) => decodeRow(c, Object.fromEntries(sample.columns.map((col, i) => [col.name, cell(col.name, r[i])]))));
       // As PocketBase: a sample that shows empty or repeated ids tells the superuser at once.
       const ids = new Set<string>();
       for (const r of records) {
@@ -109,17 +121,18 @@ export async function dryRunView(
 }
 
 /**
- * Runs the sample's query first as a read of the SQL console (db/superuser-sql.ts): within the
- * system budget, on a session of its own, and on SQLite in a process that is killed at the
- * budget. The sample itself is read on the writer, inside the view's transaction, where a query
- * that never ends (a recursive CTE without a bound) would hold the write lock and, on SQLite,
- * the event loop; such a query is refused here instead.
+ * Reads the sample as the SQL console reads (db/superuser-sql.ts): within the system budget, on a
+ * session of its own in a read-only transaction, and on SQLite in a process that is killed at the
+ * budget. The writer only creates the view and reads its columns (no row of the query is computed
+ * there): a query that never ends (a recursive CTE without a bound), or one that behaves
+ * differently on the writer's connection, can neither hold the write lock nor, on SQLite, the
+ * event loop, and a side effect (PostgreSQL's nextval) is refused by the read-only transaction.
  */
-async function probe(db: Database, query: string): Promise<void> {
-  if (!db.runSuperuserSql) return;
+async function probe(db: Database, query: string): Promise<SuperuserSqlResult> {
+  if (!db.runSuperuserSql) throw invalidView('this database cannot run a view query outside a save');
   const text = `SELECT * FROM (${query.trim().replace(/;\s*$/, '')}) AS baton_probe LIMIT ${SAMPLE_SIZE}`;
   try {
-    await db.runSuperuserSql({ text, write: false, maxRows: SAMPLE_SIZE, maxBytes: PROBE_BYTES });
+    return await db.runSuperuserSql({ text, write: false, maxRows: SAMPLE_SIZE, maxBytes: PROBE_BYTES });
   } catch (e) {
     throw invalidView(e instanceof Error ? e.message : String(e));
   }
