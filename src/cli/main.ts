@@ -52,6 +52,7 @@ Limits (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may h
   --statistics-interval   seconds between measurements of the data for the filter cost estimate (default ${STATISTICS_REFRESH_MS / 1000}; 0: never)
   --realtime-replay-events record changes kept for realtime clients that reconnect with Last-Event-ID (default ${DEFAULT_REPLAY_WINDOW.maxEvents}; 0: none)
   --realtime-replay-age   seconds a change is kept for them (default ${DEFAULT_REPLAY_WINDOW.maxAgeMs / 1000})
+  --realtime-replay-bytes estimated bytes of the changes kept for them (default ${DEFAULT_REPLAY_WINDOW.maxBytes})
 `;
 
 const SUPERUSER_USAGE = `Usage:

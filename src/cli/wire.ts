@@ -46,7 +46,7 @@ export interface OpenOptions {
   /** How new passwords are hashed (see Config.passwordHash; default bcrypt at the field's cost). */
   passwordHash?: PasswordAlgorithm;
   /** Record changes kept for reconnecting realtime clients (default DEFAULT_REPLAY_WINDOW). */
-  realtimeReplay?: ReplayWindow;
+  realtimeReplay?: Partial<ReplayWindow>;
   /** Request log buffering and retention (default DEFAULT_REQUEST_LOG_OPTIONS); tests shorten the flush interval. */
   requestLogs?: Partial<RequestLogOptions>;
   logger: Logger;

@@ -66,6 +66,7 @@ describe('serve limits', () => {
     ['statisticsInterval', ['0.5', '-1', '86401']],
     ['realtimeReplayEvents', ['-1', '1.5', '1000001']],
     ['realtimeReplayAge', ['0', '0.5', '86401']],
+    ['realtimeReplayBytes', ['0', '1023', '1.5']],
   ] as const)('%s refuses %j', (key, values) => {
     for (const bad of values) {
       expect(() => loadConfig({ [key]: bad }, {}), bad).toThrow(ConfigError);
@@ -75,6 +76,7 @@ describe('serve limits', () => {
   it('reads the realtime replay window from flags and variables, in milliseconds; absent, the realtime defaults apply', () => {
     expect(loadConfig({}, {}).realtimeReplay).toEqual({});
     expect(loadConfig({ realtimeReplayEvents: '0' }, { BATON_REALTIME_REPLAY_AGE: '90.5' }).realtimeReplay).toEqual({ maxEvents: 0, maxAgeMs: 90_500 });
+    expect(loadConfig({}, { BATON_REALTIME_REPLAY_BYTES: '1048576' }).realtimeReplay).toEqual({ maxBytes: 1_048_576 });
   });
 
   it('names the flag and the variable in its message', () => {

@@ -36,8 +36,8 @@ export interface Config {
   readonly sqliteReaderThreads?: number;
   /** How often `baton serve` measures the data for the cost estimate; 0: never (domain/records/statistics.ts: 10 min). */
   readonly statisticsIntervalMs?: number;
-  /** Record changes kept for realtime clients that reconnect (domain/realtime/replay.ts: 1,000 and 5 min). */
-  readonly realtimeReplay: { readonly maxEvents?: number; readonly maxAgeMs?: number };
+  /** Record changes kept for realtime clients that reconnect (domain/realtime/replay.ts: 1,000, 5 min, 64 MiB). */
+  readonly realtimeReplay: { readonly maxEvents?: number; readonly maxAgeMs?: number; readonly maxBytes?: number };
   /**
    * How new passwords are hashed: `bcrypt` at the password field's cost, as PocketBase does, so the
    * data stays readable by PocketBase; or `argon2id`, which PocketBase cannot verify. Both verify.
@@ -84,6 +84,7 @@ export interface ConfigInput {
   realtimeReplayEvents?: string | number;
   /** Seconds (decimals allowed). */
   realtimeReplayAge?: string | number;
+  realtimeReplayBytes?: string | number;
   /** `bcrypt` or `argon2id`. */
   passwordHash?: string;
   dev?: boolean;
@@ -118,9 +119,10 @@ const NUMERIC = {
   sqliteReaderThreads: { flag: 'sqlite-reader-threads', env: 'BATON_SQLITE_READER_THREADS', unit: 'count', min: 1, max: 64 },
   // Each refresh reads every collection (bounded): more often than every second is a constant scan.
   statisticsInterval: { flag: 'statistics-interval', env: 'BATON_STATISTICS_INTERVAL', unit: 'seconds', min: 1, max: 86_400, zeroIsOff: true },
-  // Whole records are kept in memory: a bound on the count bounds the memory.
+  // Whole records are kept in memory: bounded by their count and by their estimated size.
   realtimeReplayEvents: { flag: 'realtime-replay-events', env: 'BATON_REALTIME_REPLAY_EVENTS', unit: 'count', min: 1, max: 1_000_000, zeroIsOff: true },
   realtimeReplayAge: { flag: 'realtime-replay-age', env: 'BATON_REALTIME_REPLAY_AGE', unit: 'seconds', min: 1, max: 86_400 },
+  realtimeReplayBytes: { flag: 'realtime-replay-bytes', env: 'BATON_REALTIME_REPLAY_BYTES', unit: 'count', min: 1024, max: 2 ** 34 },
 } as const satisfies Record<string, NumericSpec>;
 
 type NumericSetting = keyof typeof NUMERIC;
@@ -210,7 +212,11 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     maxJsonItems: numeric('maxJsonItems', input, env),
     sqliteReaderThreads: numeric('sqliteReaderThreads', input, env),
     statisticsIntervalMs: numeric('statisticsInterval', input, env),
-    realtimeReplay: defined({ maxEvents: numeric('realtimeReplayEvents', input, env), maxAgeMs: numeric('realtimeReplayAge', input, env) }),
+    realtimeReplay: defined({
+      maxEvents: numeric('realtimeReplayEvents', input, env),
+      maxAgeMs: numeric('realtimeReplayAge', input, env),
+      maxBytes: numeric('realtimeReplayBytes', input, env),
+    }),
     passwordHash: passwordHash as PasswordHash,
     dev,
   };

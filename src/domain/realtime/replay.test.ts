@@ -43,6 +43,21 @@ describe('ReplayLog', () => {
     expect(off.since(0, 1)).toBeUndefined();
   });
 
+  it('keeps the changes within maxBytes, and none larger than the whole bound', () => {
+    const big = (id: string, chars: number): RecordChangeMessage => ({ action: 'update', collectionId: 'c', record: { id, body: 'x'.repeat(chars) } });
+    const log = new ReplayLog({ maxEvents: 1000, maxAgeMs: 60_000, maxBytes: 1 << 20 });
+    // 100 KB of text is ~200 KB as counted: five fit in 1 MiB, the oldest go first.
+    for (let i = 1; i <= 8; i++) log.append(big(String(i), 100_000));
+    expect(log.since(2, 8)).toBeUndefined();
+    expect(log.since(4, 8)?.map((e) => e.seq)).toEqual([5, 6, 7, 8]);
+    // Larger than the whole bound: not kept, and nothing before it can be continued across it.
+    log.append(big('huge', 1_000_000));
+    expect(log.since(8, 9)).toBeUndefined();
+    expect(log.since(9, 9)).toEqual([]);
+    log.append(change('small'));
+    expect(log.since(9, 10)?.map((e) => e.message.record.id)).toEqual(['small']);
+  });
+
   it("remembers an ended client's position for the window's age", () => {
     let now = 0;
     const log = new ReplayLog({ maxEvents: 3, maxAgeMs: 1000 }, () => now);

@@ -7,9 +7,13 @@
  *
  * The log holds the changes themselves (the record with its hidden fields, as the bus carries
  * it), not what any client was sent: a replay is evaluated for the reconnecting client with its
- * own auth, rules and options, as live delivery is. Its memory is bounded by a count and an age.
+ * own auth, rules and options, as live delivery is. Its memory is bounded by a count, an age and
+ * the records' estimated size (`approxBytes`): a user who can write large records cannot make it
+ * hold gigabytes; a change larger than the whole bound is not kept (a resume across it is told
+ * it missed events).
  */
 import { randomAlphanumeric } from '../../kernel/ids.ts';
+import { approxBytes } from '../../kernel/size.ts';
 import type { RecordChangeMessage } from './changes.ts';
 
 export interface ReplayWindow {
@@ -17,10 +21,12 @@ export interface ReplayWindow {
   readonly maxEvents: number;
   /** How long a change is kept, in milliseconds. */
   readonly maxAgeMs: number;
+  /** The kept changes' estimated memory, in bytes. */
+  readonly maxBytes: number;
 }
 
-/** 1,000 changes, at most 5 minutes old: minutes of reconnecting at a modest write rate. */
-export const DEFAULT_REPLAY_WINDOW: Readonly<ReplayWindow> = Object.freeze({ maxEvents: 1000, maxAgeMs: 5 * 60_000 });
+/** 1,000 changes, at most 5 minutes old, at most 64 MiB: minutes of reconnecting at a modest write rate. */
+export const DEFAULT_REPLAY_WINDOW: Readonly<ReplayWindow> = Object.freeze({ maxEvents: 1000, maxAgeMs: 5 * 60_000, maxBytes: 64 << 20 });
 
 /** Positions of ended connections remembered (their client ids stand for a position too). */
 const MAX_ENDED_CLIENTS = 10_000;
@@ -29,6 +35,8 @@ export interface ReplayEntry {
   readonly seq: number;
   readonly at: number;
   readonly message: RecordChangeMessage;
+  /** The message's estimated size (approxBytes). */
+  readonly bytes: number;
 }
 
 export class ReplayLog {
@@ -38,13 +46,19 @@ export class ReplayLog {
   private entries: ReplayEntry[] = [];
   /** Index of the oldest kept entry in `entries` (compacted now and then). */
   private first = 0;
+  /** The kept entries' bytes. */
+  private bytes = 0;
   /** Client ids of ended connections and the position each stands for, oldest first. */
   private readonly endedClients = new Map<string, { seq: number; at: number }>();
 
+  private readonly window: ReplayWindow;
+
   constructor(
-    private readonly window: ReplayWindow = DEFAULT_REPLAY_WINDOW,
+    window: Partial<ReplayWindow> = DEFAULT_REPLAY_WINDOW,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.window = { ...DEFAULT_REPLAY_WINDOW, ...window };
+  }
 
   /** The sequence number of the latest change (0 before the first). */
   get position(): number {
@@ -59,7 +73,16 @@ export class ReplayLog {
   /** Numbers and keeps a change; returns its sequence number. */
   append(message: RecordChangeMessage): number {
     const seq = ++this.seq;
-    if (this.window.maxEvents > 0) this.entries.push({ seq, at: this.now(), message });
+    if (this.window.maxEvents > 0) {
+      const bytes = approxBytes(message.record, this.window.maxBytes);
+      if (bytes <= this.window.maxBytes) {
+        this.entries.push({ seq, at: this.now(), message, bytes });
+        this.bytes += bytes;
+      } else {
+        // Too large to keep at all: what came before cannot be continued across it either.
+        this.dropAll();
+      }
+    }
     this.prune();
     return seq;
   }
@@ -100,10 +123,19 @@ export class ReplayLog {
     return out;
   }
 
+  private dropAll(): void {
+    this.entries = [];
+    this.first = 0;
+    this.bytes = 0;
+  }
+
   private prune(): void {
     const expired = this.now() - this.window.maxAgeMs;
     const kept = () => this.entries.length - this.first;
-    while (kept() > 0 && (kept() > this.window.maxEvents || this.entries[this.first].at < expired)) this.first++;
+    while (kept() > 0 && (kept() > this.window.maxEvents || this.bytes > this.window.maxBytes || this.entries[this.first].at < expired)) {
+      this.bytes -= this.entries[this.first].bytes;
+      this.first++;
+    }
     // Compacted once half is dead, so that pruning stays O(1) amortised.
     if (this.first > 1024 && this.first * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.first);

@@ -32,7 +32,7 @@ export interface RealtimeDeps {
    */
   maxEventsInFlight?: number;
   /** What is kept for reconnecting clients (DEFAULT_REPLAY_WINDOW). */
-  replay?: ReplayWindow;
+  replay?: Partial<ReplayWindow>;
 }
 
 /** The event that tells a resumed client it missed events (see `replay`). */
