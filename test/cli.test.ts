@@ -237,11 +237,19 @@ describe('cli: superuser', () => {
     expect(missingArgs.stderr).toContain('usage');
     expect(upsertNew.code).toBe(0);
 
+    // A request log entry older than the retention (settings.logs.maxDays, 5): a one-shot
+    // command changes nothing but what it was asked to, so it runs no retention (serve does).
+    const aux = new Sqlite(path.join(dir, 'auxiliary.db'));
+    aux.prepare("INSERT INTO _logs (id, level, message, data, created) VALUES ('oldlogentry0001', 0, 'GET /old', '{}', '2000-01-01 00:00:00.000Z')").run();
+    aux.close();
     const [upsertExisting, updated] = await Promise.all([
       su('upsert', 'ops@example.com', 'ops-password-2'),
       su('update', 'admin@example.com', 'second-password'),
     ]);
     expect([upsertExisting.code, updated.code]).toEqual([0, 0]);
+    const kept = new Sqlite(path.join(dir, 'auxiliary.db'), { readonly: true });
+    expect(kept.prepare("SELECT COUNT(*) AS n FROM _logs WHERE id = 'oldlogentry0001'").get()).toEqual({ n: 1 });
+    kept.close();
 
     const s = await serve(dir);
     try {

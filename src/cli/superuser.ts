@@ -20,7 +20,7 @@ export async function superuserCommand(config: Config, args: string[]): Promise<
   // Only upsert and create may start a data directory; the others act on an existing one, so a
   // mistyped --dir is an error rather than a new empty directory.
   const mustExist = action === 'update' || action === 'delete';
-  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger, mustExist });
+  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger, mustExist, background: false });
   try {
     const { records, schema, db } = baton.services;
     const collection = schema.find(SUPERUSERS)!;
@@ -58,7 +58,7 @@ async function otpCommand(config: Config, email: string | undefined): Promise<nu
     return 2;
   }
   const logger = pino({ level: 'warn' });
-  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger, mustExist: true });
+  const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger, mustExist: true, background: false });
   try {
     const { schema, db, auth } = baton.services;
     const collection = schema.find(SUPERUSERS)!;

@@ -49,6 +49,12 @@ export interface OpenOptions {
   realtimeReplay?: Partial<ReplayWindow>;
   /** Request log buffering and retention (default DEFAULT_REQUEST_LOG_OPTIONS); tests shorten the flush interval. */
   requestLogs?: Partial<RequestLogOptions>;
+  /**
+   * Whether the background jobs start: orphan-file cleanup, and the request logs' flush timer and
+   * retention (which deletes old entries at once). Default true; a one-shot command (`superuser`)
+   * opens without them, so that it changes nothing but what it was asked to.
+   */
+  background?: boolean;
   logger: Logger;
 }
 
@@ -104,14 +110,14 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     });
     // A crash between storing an upload and writing its record leaves files no record names.
     const orphanFiles = new OrphanFileCleanup({ db, schema, storage, logger: options.logger });
-    orphanFiles.start(ORPHAN_CLEANUP_FIRST_MS, ORPHAN_CLEANUP_EVERY_MS);
+    if (options.background !== false) orphanFiles.start(ORPHAN_CLEANUP_FIRST_MS, ORPHAN_CLEANUP_EVERY_MS);
     const mailer = settingsMailer(() => settings.get(), options.logger);
     // Request logs go to the auxiliary database (auxiliary.db on SQLite), in batches.
     const requestLogs = new RequestLogWriter(
       { db: aux, settings: () => settings.get().logs, logger: options.logger, subscribe: (listener) => settings.subscribe(listener) },
       options.requestLogs,
     );
-    requestLogs.start();
+    if (options.background !== false) requestLogs.start();
     const services: Services = {
       db,
       schema,
