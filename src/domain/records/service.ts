@@ -231,7 +231,11 @@ export class RecordService {
     const opts = { isNew: true, source: input.source, canManage: superuser, randomPassword: random, uploads: parsed.uploads };
     const change = applyInput(collection, zeroRecord(collection), parsed, opts);
 
-    if (!superuser) {
+    // An empty createRule lets everyone create: no dummy row to build, unless an auth
+    // collection's manageRule is to be checked against it.
+    const openCreate = collection.createRule !== null && collection.createRule.trim() === '';
+    const checksManage = collection.type === 'auth' && Boolean(collection.options.manageRule);
+    if (!superuser && (!openCreate || checksManage)) {
       const body = this.ruleBody(input, parsed, change);
       // The rule runs against the record as it would be stored, before validation: a request the
       // rule rejects learns nothing about the data (PocketBase checks a dummy row the same way).
