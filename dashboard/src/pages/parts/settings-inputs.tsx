@@ -85,10 +85,15 @@ const parseList = (text: string): string[] =>
     .map((v) => v.trim())
     .filter(Boolean);
 
-/** A list of strings edited as comma-separated text: saved on every keystroke, tidied when it loses focus. */
+/**
+ * A list of strings edited as comma-separated text: saved on every keystroke, tidied when it loses
+ * focus. A value that arrives as one whitespace-separated string (PocketBase accepts that too) is
+ * shown as its list.
+ */
 export function ListInput(props: InputProps & { placeholder?: string }) {
   const { bind, path } = props;
-  const list = (bind.get(path) as string[] | undefined) ?? [];
+  const raw = bind.get(path);
+  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(/\s+/).filter(Boolean) : [];
   const [draft, setDraft] = useState<string | null>(null);
   return (
     <Field label={props.label} hint={props.hint ?? 'Comma-separated'} error={bind.error(path)}>
@@ -96,6 +101,7 @@ export function ListInput(props: InputProps & { placeholder?: string }) {
         type="text"
         name={path}
         placeholder={props.placeholder}
+        spellcheck={false}
         value={draft ?? list.join(', ')}
         onInput={(e) => {
           setDraft(e.currentTarget.value);

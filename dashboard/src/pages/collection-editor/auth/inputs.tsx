@@ -1,6 +1,5 @@
 // The inputs of the auth options tab that settings-inputs.tsx lacks: a duration that shows blank
-// for 0 (the server's "blank"), a list that may arrive as text, a tri-state select.
-import { useState } from 'preact/hooks';
+// for 0 (the server's "blank"), a tri-state select.
 import type { Bind } from '../../parts/settings-inputs.tsx';
 import { Field } from '../../../ui.tsx';
 
@@ -27,36 +26,6 @@ export function IntegerInput(props: Props & { min?: number }) {
           const text = e.currentTarget.value.trim();
           bind.set(path, text === '' ? 0 : Math.trunc(Number(text)));
         }}
-      />
-    </Field>
-  );
-}
-
-/** A list of strings as comma-separated text; PocketBase also accepts one whitespace-separated string. */
-export function TextListInput(props: Props & { placeholder?: string; type?: 'text' | 'url' }) {
-  const { bind, path } = props;
-  const raw = bind.get(path);
-  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(/\s+/).filter(Boolean) : [];
-  const [text, setText] = useState<string | null>(null);
-  return (
-    <Field label={props.label} hint={props.hint ?? 'Comma-separated'} error={bind.error(path)}>
-      <input
-        type="text"
-        name={path}
-        placeholder={props.placeholder}
-        spellcheck={false}
-        value={text ?? list.join(', ')}
-        onInput={(e) => {
-          setText(e.currentTarget.value);
-          bind.set(
-            path,
-            e.currentTarget.value
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean),
-          );
-        }}
-        onBlur={() => setText(null)}
       />
     </Field>
   );

@@ -6,9 +6,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { pb } from '../../../client.ts';
 import { Button, Field } from '../../../ui.tsx';
-import { TextInput, Toggle, type Bind } from '../../parts/settings-inputs.tsx';
+import { ListInput, TextInput, Toggle, type Bind } from '../../parts/settings-inputs.tsx';
 import type { DraftField } from '../fields-editor.tsx';
-import { ChoiceInput, TextListInput } from './inputs.tsx';
+import { ChoiceInput } from './inputs.tsx';
 
 export interface ProviderInfo {
   name: string;
@@ -201,7 +201,7 @@ function ProviderEditor(props: { bind: Bind; index: number; provider: Provider; 
           {endpoints}
           <div class="row">
             <TextInput bind={bind} path={`${at}.extra.jwksURL`} label="JWKS URL" type="url" hint="Keys that sign the ID token; empty: from the discovery document." />
-            <TextListInput bind={bind} path={`${at}.extra.issuers`} label="Issuers" hint="Comma-separated; an ID token must come from one of them." />
+            <ListInput bind={bind} path={`${at}.extra.issuers`} label="Issuers" hint="Comma-separated; an ID token must come from one of them." />
           </div>
           <TextInput bind={bind} path={`${at}.extra.discoveryURL`} label="Discovery URL" type="url" hint="Where .well-known/openid-configuration is, when not under the first issuer." />
         </>
