@@ -72,9 +72,10 @@ export async function answering(child: ChildProcess, url: string, name: string):
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
 /** CPU seconds (user + system) process `pid` has used so far, from /proc; undefined elsewhere. */
-export function cpuSeconds(pid: number | undefined): number | undefined {
+export function cpuSeconds(pid: number | undefined, thread?: 'main'): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // /proc/<pid>/task/<pid> is the main thread alone; /proc/<pid> sums every thread.
+    const stat = readFileSync(thread === 'main' ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat(5); `fields` starts at field 3.
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;

@@ -85,6 +85,8 @@ interface Run extends LoadResult {
    * sharing the core (which takes time, not work, from the server), though not immune (caches).
    */
   cpuPerRequest: number;
+  /** The same for the main thread alone (the rest went to worker threads: reader, appender, V8's). */
+  mainCpuPerRequest: number;
   /**
    * How busy the servers' core was, whoever used it (NaN unpinned). Above serverCpu: other work
    * on the machine (and the kernel's loopback processing, charged to no process) shared the core.
@@ -106,17 +108,20 @@ async function runOnce(loader: Loader, target: Target, scenario: ScenarioName, d
   const core0 = ticks(SERVER_CORE);
   const loadCore0 = ticks(LOAD_CORE);
   const cpu0 = cpuSeconds(target.child.pid);
+  const main0 = cpuSeconds(target.child.pid, 'main');
   const t0 = performance.now();
   const start = nowMicros();
   const result = await loader.run({ ...target.requests[scenario], connections: CONNECTIONS, duration });
   if (measured) target.windows.push({ name: `${target.name}: ${scenario}`, start, end: nowMicros(), requests: result.requests });
   const cpu1 = cpuSeconds(target.child.pid);
+  const main1 = cpuSeconds(target.child.pid, 'main');
   const coreBusy = busyShare(core0, ticks(SERVER_CORE));
   const loadCoreBusy = busyShare(loadCore0, ticks(LOAD_CORE));
   if (result.failures > 0) throw new Error(`${target.name} ${scenario}: ${result.failures} non-2xx answers or errors`);
   const cpu = cpu0 === undefined || cpu1 === undefined ? NaN : cpu1 - cpu0;
   const serverCpu = cpu / ((performance.now() - t0) / 1000);
-  return { ...result, serverCpu, cpuPerRequest: (cpu * 1e6) / result.requests, coreBusy, loadCoreBusy };
+  const mainCpu = main0 === undefined || main1 === undefined ? NaN : main1 - main0;
+  return { ...result, serverCpu, cpuPerRequest: (cpu * 1e6) / result.requests, mainCpuPerRequest: (mainCpu * 1e6) / result.requests, coreBusy, loadCoreBusy };
 }
 
 const pct = (x: number) => (Number.isNaN(x) ? '?' : `${(x * 100).toFixed(0)}%`);
@@ -126,7 +131,7 @@ const cpuRatioOf = (r: { baton: Run; base: Run }) => r.base.cpuPerRequest / r.ba
 
 function describeRun(r: Run): string {
   const core = (x: number) => (Number.isNaN(x) ? '' : ` (core ${pct(x)})`);
-  return `${r.rps.toFixed(0).padStart(6)} req/s p99 ${String(r.p99).padStart(3)} ms ${r.cpuPerRequest.toFixed(0).padStart(4)} µs/req (cpu ${pct(r.serverCpu)}${core(r.coreBusy)}, load ${pct(r.loaderCpu)}${core(r.loadCoreBusy)})`;
+  return `${r.rps.toFixed(0).padStart(6)} req/s p99 ${String(r.p99).padStart(3)} ms ${r.cpuPerRequest.toFixed(0).padStart(4)} µs/req (main thread ${r.mainCpuPerRequest.toFixed(0)}; cpu ${pct(r.serverCpu)}${core(r.coreBusy)}, load ${pct(r.loaderCpu)}${core(r.loadCoreBusy)})`;
 }
 
 /** What may have limited a run other than the server itself: printed, and counted in the report. */

@@ -85,6 +85,30 @@ describe('RequestLogWriter', () => {
     expect((await logs.list({})).totalItems).toBe(20);
   });
 
+  it('writes whole batches when one fills up, and leaves the rest for the timer or a flush', async () => {
+    const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { batchSize: 7, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 17; i++) writer.add(input({ url: `/n/${i}` }));
+    // Two full batches are written on their own; the 3 entries left wait.
+    await expect.poll(async () => (await logs.list({})).totalItems, { timeout: 5000 }).toBe(14);
+    expect(writer.bufferedEntries).toBe(3);
+    await writer.flush();
+    expect(writer.bufferedEntries).toBe(0);
+    expect((await logs.list({})).totalItems).toBe(17);
+    await writer.close();
+  });
+
+  it('writes every entry of a batch once, with its own values (multi-row INSERTs and a remainder)', async () => {
+    // 150 rows: on SQLite's appender thread two INSERTs of 64 rows, then 22 single-row ones.
+    const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { batchSize: 200, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 150; i++) writer.add(input({ url: `/n/${i}`, status: 200 + (i % 3), at: Date.UTC(2026, 0, 2, 3, 4, 5, i) }));
+    await writer.close();
+    const items = (await logs.list({ perPage: '500', sort: 'created' })).items;
+    expect(items.map((e) => e.data.url)).toEqual(Array.from({ length: 150 }, (_, i) => `/n/${i}`));
+    expect(items.map((e) => e.data.status)).toEqual(Array.from({ length: 150 }, (_, i) => 200 + (i % 3)));
+    expect(items[149]).toMatchObject({ message: 'GET /n/149', created: '2026-01-02 03:04:05.149Z' });
+    expect(new Set(items.map((e) => e.id)).size).toBe(150);
+  });
+
   it('drops the oldest entries past its bound, and says so once', async () => {
     const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { maxBuffered: 10, batchSize: 1000, flushIntervalMs: 60_000 });
     for (let i = 0; i < 25; i++) writer.add(input({ url: `/n/${i}` }));

@@ -248,9 +248,11 @@ export interface Database extends Executor {
   /**
    * Appends rows to a table of Baton's own (request logs) as cheaply for the event loop as the
    * database allows: on SQLite from a thread of its own. Absent: the caller inserts them itself.
-   * `table` and `columns` are Baton's names, never a client's.
+   * `table` and `columns` are Baton's names, never a client's. `values` holds the rows' values
+   * one row after another, `columns.length` per row: one flat array is cheaper to hand to a thread
+   * than an array per row.
    */
-  appendRows?(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  appendRows?(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void>;
   /**
    * Runs a superuser's SQL console text as written, on a session of its own, within the system
    * statement budget (see superuser-sql.ts). Absent: the database cannot (in-memory SQLite, test doubles).

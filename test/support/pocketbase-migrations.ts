@@ -22,8 +22,11 @@ export const POCKETBASE_LOGS_TABLE = {
   indexes: ['idx_logs_created_hour', 'idx_logs_level', 'idx_logs_message'],
 };
 
-/** The indexes of a `_logs` Baton makes: PocketBase's but `idx_logs_message` (SQLITE_AUX_TABLES says why). */
-export const BATON_LOGS_INDEXES = POCKETBASE_LOGS_TABLE.indexes.filter((name) => name !== 'idx_logs_message');
+/**
+ * The indexes of a `_logs` Baton makes: PocketBase's `idx_logs_level`, and a plain index on
+ * `created` for its `message` and hourly ones (SQLITE_AUX_TABLES says why).
+ */
+export const BATON_LOGS_INDEXES = ['idx_logs_created', 'idx_logs_level'];
 
 export interface AuxiliaryLogs {
   /** Undefined when auxiliary.db has no `_logs`. */

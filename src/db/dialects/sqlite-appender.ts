@@ -21,14 +21,15 @@ export class SqliteAppender {
 
   constructor(private readonly options: { file: string; busyTimeoutMs: number }) {}
 
-  append(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+  /** Appends the rows in `values` (`columns.length` values per row, one row after another). */
+  append(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the database is closed'));
-    if (rows.length === 0) return Promise.resolve();
+    if (values.length === 0) return Promise.resolve();
     const worker = (this.worker ??= this.spawn());
     const id = ++this.nextId;
     const written = new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, table, columns, rows });
+      worker.postMessage({ id, table, columns, values });
     });
     this.inflight.add(written);
     void written.then(() => this.inflight.delete(written), () => this.inflight.delete(written));

@@ -321,9 +321,9 @@ export class SqliteDatabase implements Database {
 
 
   /** Database.appendRows: from the appender thread (files only: `:memory:` has no second connection). */
-  appendRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
-    if (!this.appender) return this.run(insertRows(table, columns, rows)).then(() => undefined);
-    return this.appender.append(table, columns, rows);
+  appendRows(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
+    if (!this.appender) return this.run(insertRows(table, columns, values)).then(() => undefined);
+    return this.appender.append(table, columns, values);
   }
 
   /**
@@ -383,8 +383,12 @@ export class SqliteDirectoryLock {
   }
 }
 
-/** One INSERT of `rows` (the appender's fallback where no thread can open the file). */
-function insertRows(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Sql {
+/** One INSERT of the rows in `values` (the appender's fallback where no thread can open the file). */
+function insertRows(table: string, columns: readonly string[], values: readonly unknown[]): Sql {
   const names = join(columns.map((c) => ident(c)));
-  return sql`INSERT INTO ${ident(table)} (${names}) VALUES ${join(rows.map((r) => sql`(${join(r.map((v) => sql`${v}`))})`))}`;
+  const rows: Sql[] = [];
+  for (let at = 0; at < values.length; at += columns.length) {
+    rows.push(sql`(${join(values.slice(at, at + columns.length).map((v) => sql`${v}`))})`);
+  }
+  return sql`INSERT INTO ${ident(table)} (${names}) VALUES ${join(rows)}`;
 }

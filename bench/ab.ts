@@ -1,0 +1,112 @@
+// Benchmark: two Baton servers against each other, under the pinned mode's conditions (both on
+// core 0, the load generator on core 1, 32 connections, view by id, rounds alternating which goes
+// first). For A/B figures that a single run's noise would hide: two builds (--a-root/--b-root, each
+// a checkout with its dist/ built) or request logs on against off (--a-logs/--b-logs). Reports
+// per round and as medians: req/s, the CPU per request of the whole process and of its main
+// thread (from /proc), and B against A.
+// Usage: node --import tsx bench/ab.ts [--a-root=DIR] [--b-root=DIR] [--a-logs=on|off] [--b-logs=on|off]
+//          [--scenario=view|list|create] [--rounds=6] [--duration=5]
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { answering, cpuSeconds, Loader, pinning, spawnNode } from './pinned-processes.ts';
+import { cleanupAll, freePorts, median, onCleanup, root, seed, stop } from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    'a-root': { type: 'string' }, 'b-root': { type: 'string' },
+    'a-logs': { type: 'string' }, 'b-logs': { type: 'string' },
+    scenario: { type: 'string' }, rounds: { type: 'string' }, duration: { type: 'string' },
+  },
+});
+const ROUNDS = Number(values.rounds ?? 6);
+const DURATION = Number(values.duration ?? 5);
+const SCENARIO = values.scenario ?? 'view';
+
+interface Side {
+  name: 'A' | 'B';
+  root: string;
+  logs: 'on' | 'off';
+  child?: ChildProcess;
+  url?: string;
+  runs: Array<{ rps: number; p99: number; cpu: number; main: number }>;
+}
+
+async function main(): Promise<void> {
+  const pin = pinning(false);
+  const sides: Side[] = (['a', 'b'] as const).map((k) => ({
+    name: k === 'a' ? 'A' : 'B',
+    root: path.resolve(values[`${k}-root`] ?? root),
+    logs: (values[`${k}-logs`] ?? 'on') as 'on' | 'off',
+    runs: [],
+  }));
+  const runDir = mkdtempSync(path.join(tmpdir(), 'baton-ab-'));
+  onCleanup(async () => rmSync(runDir, { recursive: true, force: true }));
+  // One seed per logs setting; a second side with the same setting gets a copy.
+  const seeded = new Map<string, string>();
+  let ids: string[] = [];
+  for (const side of sides) {
+    const dir = path.join(runDir, side.name);
+    const from = seeded.get(side.logs);
+    if (from) cpSync(from, dir, { recursive: true });
+    else {
+      mkdirSync(dir);
+      console.log(`seeding ${side.name} (request logs ${side.logs})…`);
+      ({ ids } = await seed(dir, undefined, side.logs === 'off' ? { logs: { maxDays: 0 } } : undefined));
+      seeded.set(side.logs, dir);
+    }
+  }
+  // Both seeds made the same number of records, but their ids differ: each side reads its own.
+  const idsFiles = new Map<Side, string>();
+  for (const side of sides) {
+    const file = path.join(runDir, `${side.name}-ids.json`);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(runDir, side.name, 'data.db'), { readonly: true });
+    writeFileSync(file, JSON.stringify(db.prepare('SELECT id FROM posts').pluck().all()));
+    db.close();
+    idsFiles.set(side, file);
+  }
+  void ids;
+  const ports = await freePorts(2);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
+  sides.forEach((side, i) => {
+    side.url = `http://127.0.0.1:${ports[i]}`;
+    side.child = spawnNode(pin.server, [path.join(side.root, 'bin/baton.js'), 'serve', `--http=127.0.0.1:${ports[i]}`, `--dir=${path.join(runDir, side.name)}`], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    onCleanup(() => stop(side.child!));
+  });
+  await Promise.all(sides.map((s) => answering(s.child!, `${s.url}/api/health`, s.name)));
+  const loaders = new Map(sides.map((s) => [s, Loader.start(pin.load, idsFiles.get(s)!)]));
+  const request = (s: Side) => {
+    const records = `${s.url}/api/collections/posts/records`;
+    if (SCENARIO === 'view') return { url: s.url!, pathPrefix: '/api/collections/posts/records/' };
+    if (SCENARIO === 'list') return { url: `${records}?filter=${encodeURIComponent('views > 500 && published = true')}&sort=-created&perPage=30` };
+    return { url: records, method: 'POST' as const, body: JSON.stringify({ title: 'new', views: 7, published: true }) };
+  };
+  const once = async (s: Side, duration: number) => {
+    const pid = s.child!.pid;
+    const [c0, m0] = [cpuSeconds(pid)!, cpuSeconds(pid, 'main')!];
+    const r = await loaders.get(s)!.run({ ...request(s), connections: 32, duration });
+    const [c1, m1] = [cpuSeconds(pid)!, cpuSeconds(pid, 'main')!];
+    if (r.failures) throw new Error(`${s.name}: ${r.failures} failures`);
+    return { rps: r.rps, p99: r.p99, cpu: ((c1 - c0) * 1e6) / r.requests, main: ((m1 - m0) * 1e6) / r.requests };
+  };
+  for (const s of sides) await once(s, 2);
+  console.log(`A: ${sides[0].root} (logs ${sides[0].logs}); B: ${sides[1].root} (logs ${sides[1].logs}); ${SCENARIO}, ${ROUNDS} rounds of ${DURATION} s`);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? sides : [...sides].reverse();
+    for (const s of order) s.runs.push(await once(s, DURATION));
+    const [a, b] = sides.map((s) => s.runs[round]);
+    console.log(`  round ${round + 1}: A ${a.rps.toFixed(0)} req/s p99 ${a.p99} ms ${a.cpu.toFixed(1)} µs/req (main ${a.main.toFixed(1)}) | B ${b.rps.toFixed(0)} req/s p99 ${b.p99} ms ${b.cpu.toFixed(1)} µs/req (main ${b.main.toFixed(1)}) | B/A ${(b.rps / a.rps * 100).toFixed(0)}%`);
+  }
+  const m = (s: Side, k: 'rps' | 'p99' | 'cpu' | 'main') => median(s.runs.map((r) => r[k]));
+  const ratios = sides[0].runs.map((a, i) => sides[1].runs[i].rps / a.rps);
+  console.log(`median: A ${m(sides[0], 'rps').toFixed(0)} req/s p99 ${m(sides[0], 'p99')} ms, ${m(sides[0], 'cpu').toFixed(1)} µs/req (main ${m(sides[0], 'main').toFixed(1)}) | B ${m(sides[1], 'rps').toFixed(0)} req/s p99 ${m(sides[1], 'p99')} ms, ${m(sides[1], 'cpu').toFixed(1)} µs/req (main ${m(sides[1], 'main').toFixed(1)}) | B/A ${(median(ratios) * 100).toFixed(0)}%`);
+}
+
+try {
+  await main();
+} finally {
+  await cleanupAll();
+}
