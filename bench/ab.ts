@@ -4,14 +4,18 @@
 // a checkout with its dist/ built) or request logs on against off (--a-logs/--b-logs). Reports
 // per round and as medians: req/s, the CPU per request of the whole process and of its main
 // thread (from /proc), and B against A.
+// With --helper-threads=free, only each server's main thread is pinned to core 0 and its other
+// threads (the SQLite appender and reader threads, V8's helpers) run where the scheduler puts
+// them, mostly on core 1 beside the load generator: a server with a second core, as a multi-core
+// host gives it, where the pinned mode shares one core among all of a server's threads.
 // Usage: node --import tsx bench/ab.ts [--a-root=DIR] [--b-root=DIR] [--a-logs=on|off] [--b-logs=on|off]
-//          [--scenario=view|list|create] [--rounds=6] [--duration=5]
-import type { ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//          [--scenario=view|list|create] [--rounds=6] [--duration=5] [--helper-threads=pinned|free]
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { answering, cpuSeconds, Loader, pinning, spawnNode } from './pinned-processes.ts';
+import { answering, cpuSeconds, LOAD_CORE, Loader, pinning, SERVER_CORE, spawnNode } from './pinned-processes.ts';
 import { cleanupAll, freePorts, median, onCleanup, root, seed, stop } from './support.ts';
 
 const { values } = parseArgs({
@@ -19,11 +23,14 @@ const { values } = parseArgs({
     'a-root': { type: 'string' }, 'b-root': { type: 'string' },
     'a-logs': { type: 'string' }, 'b-logs': { type: 'string' },
     scenario: { type: 'string' }, rounds: { type: 'string' }, duration: { type: 'string' },
+    'helper-threads': { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds ?? 6);
 const DURATION = Number(values.duration ?? 5);
 const SCENARIO = values.scenario ?? 'view';
+const HELPERS_FREE = values['helper-threads'] === 'free';
+if (!['pinned', 'free', undefined].includes(values['helper-threads'])) throw new Error('--helper-threads: expected pinned or free');
 
 interface Side {
   name: 'A' | 'B';
@@ -73,10 +80,17 @@ async function main(): Promise<void> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
   sides.forEach((side, i) => {
     side.url = `http://127.0.0.1:${ports[i]}`;
-    side.child = spawnNode(pin.server, [path.join(side.root, 'bin/baton.js'), 'serve', `--http=127.0.0.1:${ports[i]}`, `--dir=${path.join(runDir, side.name)}`], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    side.child = spawnNode(HELPERS_FREE ? [] : pin.server, [path.join(side.root, 'bin/baton.js'), 'serve', `--http=127.0.0.1:${ports[i]}`, `--dir=${path.join(runDir, side.name)}`], { stdio: ['ignore', 'ignore', 'inherit'], env });
     onCleanup(() => stop(side.child!));
   });
   await Promise.all(sides.map((s) => answering(s.child!, `${s.url}/api/health`, s.name)));
+  if (HELPERS_FREE) {
+    // `taskset -p` without -a sets one thread's affinity: the main thread's (its tid is the pid).
+    for (const s of sides) {
+      const r = spawnSync('taskset', ['-p', '-c', SERVER_CORE, String(s.child!.pid)], { stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`taskset -p -c ${SERVER_CORE} ${s.child!.pid} failed`);
+    }
+  }
   const loaders = new Map(sides.map((s) => [s, Loader.start(pin.load, idsFiles.get(s)!)]));
   const request = (s: Side) => {
     const records = `${s.url}/api/collections/posts/records`;
@@ -93,7 +107,17 @@ async function main(): Promise<void> {
     return { rps: r.rps, p99: r.p99, cpu: ((c1 - c0) * 1e6) / r.requests, main: ((m1 - m0) * 1e6) / r.requests };
   };
   for (const s of sides) await once(s, 2);
-  console.log(`A: ${sides[0].root} (logs ${sides[0].logs}); B: ${sides[1].root} (logs ${sides[1].logs}); ${SCENARIO}, ${ROUNDS} rounds of ${DURATION} s`);
+  if (HELPERS_FREE) {
+    // Threads started after the main thread was pinned (the appender starts on the first batch of
+    // request logs) inherited its core: free them now, after the warm-up started them all.
+    for (const s of sides) {
+      for (const tid of readdirSync(`/proc/${s.child!.pid}/task`)) {
+        if (tid !== String(s.child!.pid)) spawnSync('taskset', ['-p', '-c', `${SERVER_CORE},${LOAD_CORE}`, tid], { stdio: 'ignore' });
+      }
+    }
+  }
+  const where = HELPERS_FREE ? 'main threads on core 0, other threads unpinned' : 'servers on core 0';
+  console.log(`A: ${sides[0].root} (logs ${sides[0].logs}); B: ${sides[1].root} (logs ${sides[1].logs}); ${SCENARIO}, ${ROUNDS} rounds of ${DURATION} s; ${where}, load generator on core 1`);
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse();
     for (const s of order) s.runs.push(await once(s, DURATION));

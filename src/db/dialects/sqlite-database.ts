@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { EnvironmentError } from '../../kernel/errors.ts';
-import { ident, join, render, sql, type Sql } from '../sql.ts';
+import { render, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 import { WriteQueue } from '../write-queue.ts';
+import { appendStatements } from '../append.ts';
 import { sqliteDialect } from './sqlite.ts';
 import { isBudgetExceeded, StatementBudget } from './sqlite-budget.ts';
 import { DEFAULT_READER_THREADS, SqliteReaderPool } from './sqlite-reader-pool.ts';
@@ -322,7 +323,12 @@ export class SqliteDatabase implements Database {
 
   /** Database.appendRows: from the appender thread (files only: `:memory:` has no second connection). */
   appendRows(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
-    if (!this.appender) return this.run(insertRows(table, columns, values)).then(() => undefined);
+    if (!this.appender) {
+      const statements = appendStatements(table, columns, values);
+      return this.transaction(async (tx) => {
+        for (const statement of statements) await tx.run(statement);
+      });
+    }
     return this.appender.append(table, columns, values);
   }
 
@@ -383,12 +389,3 @@ export class SqliteDirectoryLock {
   }
 }
 
-/** One INSERT of the rows in `values` (the appender's fallback where no thread can open the file). */
-function insertRows(table: string, columns: readonly string[], values: readonly unknown[]): Sql {
-  const names = join(columns.map((c) => ident(c)));
-  const rows: Sql[] = [];
-  for (let at = 0; at < values.length; at += columns.length) {
-    rows.push(sql`(${join(values.slice(at, at + columns.length).map((v) => sql`${v}`))})`);
-  }
-  return sql`INSERT INTO ${ident(table)} (${names}) VALUES ${join(rows)}`;
-}

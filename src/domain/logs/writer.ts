@@ -1,5 +1,6 @@
 import type { Database } from '../../db/dialect.ts';
-import { join, sql, value } from '../../db/sql.ts';
+import { appendRows } from '../../db/append.ts';
+import { sql } from '../../db/sql.ts';
 import { timeOrderedId } from '../../kernel/ids.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import { formatDate } from '../../kernel/time.ts';
@@ -36,8 +37,9 @@ const LOG_COLUMNS = ['id', 'level', 'message', 'data', 'created', 'updated'];
 /**
  * Request logs, written to `_logs` off the request path: `add` only pushes a plain object onto an
  * in-memory buffer; a timer writes the buffer, and a full batch the full batches, each in one
- * transaction (`Database.appendRows` on SQLite, a multi-row INSERT elsewhere). The buffer is bounded: when writes lag past `maxBuffered`, the oldest entries are dropped
- * and the count is logged once the writes catch up. `close` writes what is left.
+ * transaction (db/append.ts: on SQLite from the appender thread; elsewhere INSERTs of 64 rows).
+ * The buffer is bounded: when writes lag past `maxBuffered`, the oldest entries are dropped and
+ * the count is logged once the writes catch up. `close` writes what is left.
  */
 export class RequestLogWriter {
   private buffer: RequestLogInput[] = [];
@@ -147,23 +149,15 @@ export class RequestLogWriter {
   }
 
   private async insert(batch: readonly RequestLogInput[]): Promise<void> {
-    const { db } = this.deps;
-    // SQLite appends from a thread of its own: the inserts (and the index updates and WAL
-    // checkpoints they bring) never hold the event loop. `data` is JSON text, as SQLite keeps it.
-    if (db.appendRows) {
-      const values: unknown[] = [];
-      for (const input of batch) {
-        const r = requestLogRow(input, timeOrderedId());
-        values.push(r.id, r.level, r.message, r.data, r.created, r.created);
-      }
-      await db.appendRows('_logs', LOG_COLUMNS, values);
-      return;
-    }
-    const values = batch.map((input) => {
+    const values: unknown[] = [];
+    for (const input of batch) {
       const r = requestLogRow(input, timeOrderedId());
-      return sql`(${r.id}, ${r.level}, ${r.message}, ${value(r.data, 'json')}, ${r.created}, ${r.created})`;
-    });
-    await db.run(sql`INSERT INTO _logs (id, level, message, data, created, updated) VALUES ${join(values)}`, { concurrent: true });
+      // `data` is JSON text: SQLite keeps it so; PostgreSQL and MySQL read it into their JSON column.
+      values.push(r.id, r.level, r.message, r.data, r.created, r.created);
+    }
+    // On SQLite from a thread of its own: the inserts (and the index updates and WAL checkpoints
+    // they bring) never hold the event loop.
+    await appendRows(this.deps.db, '_logs', LOG_COLUMNS, values);
   }
 
   /**
