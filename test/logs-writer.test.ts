@@ -97,6 +97,18 @@ describe('RequestLogWriter', () => {
     await writer.close();
   });
 
+  it('flushes what is buffered when it starts; entries added during it wait', async () => {
+    const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { batchSize: 100, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 5; i++) writer.add(input({ url: `/n/${i}` }));
+    const flushed = writer.flush();
+    for (let i = 5; i < 8; i++) writer.add(input({ url: `/n/${i}` }));
+    await flushed;
+    expect((await logs.list({})).totalItems).toBe(5);
+    expect(writer.bufferedEntries).toBe(3);
+    await writer.close();
+    expect((await logs.list({})).totalItems).toBe(8);
+  });
+
   it('writes every entry of a batch once, with its own values (multi-row INSERTs and a remainder)', async () => {
     // 150 rows: on SQLite's appender thread two INSERTs of 64 rows, then 22 single-row ones.
     const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { batchSize: 200, flushIntervalMs: 60_000 });

@@ -104,35 +104,41 @@ export class RequestLogWriter {
       buffer.splice(0, excess);
       this.dropped += excess;
     }
-    if (buffer.length >= this.options.batchSize && !this.flushing) setImmediate(() => void this.write(this.options.batchSize));
-  }
-
-  /** Writes everything buffered; resolves when written (or failed, which is logged). */
-  flush(): Promise<void> {
-    return this.write(1);
+    if (buffer.length >= this.options.batchSize && !this.flushing) setImmediate(() => void this.write(false));
   }
 
   /**
-   * Writes batches while at least `min` entries are buffered: 1 for a flush, batchSize when a
-   * batch filled up. A busy server then writes whole batches, and what is left waits for the next
-   * full batch or the timer. (Writing what was left each time made batches of the few entries
-   * that arrived during the previous write: a transaction and two thread wake-ups per handful of
+   * Writes everything buffered when called; resolves when written (or failed, which is logged).
+   * Entries added meanwhile wait for a full batch or the next flush.
+   */
+  flush(): Promise<void> {
+    return this.write(true);
+  }
+
+  /**
+   * Writes what is due: with `all` (a flush) what is buffered now, and in any case full batches
+   * while there are. A busy server then writes whole batches, and what is left waits for the next
+   * full batch or the timer. (Writing whatever was left made batches of the few entries that
+   * arrived during the previous write: a transaction and two thread wake-ups per handful of
    * requests; docs/performance.md.)
    */
-  private write(min: number): Promise<void> {
+  private write(all: boolean): Promise<void> {
     if (this.flushing) {
-      return min > 1 ? this.flushing : this.flushing.then(() => (this.buffer.length ? this.write(1) : undefined));
+      return all ? this.flushing.then(() => (this.buffer.length ? this.write(true) : undefined)) : this.flushing;
     }
-    if (this.buffer.length < min) return Promise.resolve();
-    this.flushing = this.writeAll(min).finally(() => {
+    if (this.buffer.length === 0 || (!all && this.buffer.length < this.options.batchSize)) return Promise.resolve();
+    this.flushing = this.writeAll(all ? this.buffer.length : 0).finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
   }
 
-  private async writeAll(min: number): Promise<void> {
-    while (this.buffer.length >= min) {
-      const batch = this.buffer.splice(0, this.options.batchSize);
+  /** Writes the first `due` entries (fewer if some were dropped meanwhile), then full batches while there are. */
+  private async writeAll(due: number): Promise<void> {
+    const { batchSize } = this.options;
+    while ((due > 0 && this.buffer.length > 0) || this.buffer.length >= batchSize) {
+      const batch = this.buffer.splice(0, batchSize);
+      due -= batch.length;
       // Checked again at write time, as PocketBase does: maxDays may have dropped to 0 meanwhile.
       if (this.deps.settings().maxDays === 0) continue;
       try {
