@@ -15,6 +15,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { answering, cpuSeconds, LOAD_CORE, Loader, pinning, SERVER_CORE, spawnNode } from './pinned-processes.ts';
 import { cleanupAll, freePorts, median, onCleanup, root, seed, stop } from './support.ts';
 
@@ -53,7 +54,6 @@ async function main(): Promise<void> {
   onCleanup(async () => rmSync(runDir, { recursive: true, force: true }));
   // One seed per logs setting; a second side with the same setting gets a copy.
   const seeded = new Map<string, string>();
-  let ids: string[] = [];
   for (const side of sides) {
     const dir = path.join(runDir, side.name);
     const from = seeded.get(side.logs);
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     else {
       mkdirSync(dir);
       console.log(`seeding ${side.name} (request logs ${side.logs})…`);
-      ({ ids } = await seed(dir, undefined, side.logs === 'off' ? { logs: { maxDays: 0 } } : undefined));
+      await seed(dir, undefined, side.logs === 'off' ? { logs: { maxDays: 0 } } : undefined);
       seeded.set(side.logs, dir);
     }
   }
@@ -69,13 +69,11 @@ async function main(): Promise<void> {
   const idsFiles = new Map<Side, string>();
   for (const side of sides) {
     const file = path.join(runDir, `${side.name}-ids.json`);
-    const { default: Database } = await import('better-sqlite3');
     const db = new Database(path.join(runDir, side.name, 'data.db'), { readonly: true });
     writeFileSync(file, JSON.stringify(db.prepare('SELECT id FROM posts').pluck().all()));
     db.close();
     idsFiles.set(side, file);
   }
-  void ids;
   const ports = await freePorts(2);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
   sides.forEach((side, i) => {
