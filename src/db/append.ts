@@ -37,11 +37,11 @@ export function appendStatements(table: string, columns: readonly string[], valu
  * `db.appendRows` where the database has it, else in one transaction of their own, alongside
  * other writes (`concurrent`).
  */
-export function appendRows(db: Database, table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
-  if (values.length === 0) return Promise.resolve();
+export async function appendRows(db: Database, table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
+  if (values.length === 0) return;
   if (db.appendRows) return db.appendRows(table, columns, values);
   const statements = appendStatements(table, columns, values);
-  return db.transaction(
+  await db.transaction(
     async (tx) => {
       for (const statement of statements) await tx.run(statement);
     },

@@ -322,14 +322,12 @@ export class SqliteDatabase implements Database {
 
 
   /** Database.appendRows: from the appender thread (files only: `:memory:` has no second connection). */
-  appendRows(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
-    if (!this.appender) {
-      const statements = appendStatements(table, columns, values);
-      return this.transaction(async (tx) => {
-        for (const statement of statements) await tx.run(statement);
-      });
-    }
-    return this.appender.append(table, columns, values);
+  async appendRows(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
+    if (this.appender) return this.appender.append(table, columns, values);
+    const statements = appendStatements(table, columns, values);
+    await this.transaction(async (tx) => {
+      for (const statement of statements) await tx.run(statement);
+    });
   }
 
   /**
