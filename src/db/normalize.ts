@@ -51,7 +51,8 @@ export function shapeNormalizer(shape: RowShape, jsonAsText: boolean): (row: Rec
   };
 }
 
-function converter(type: ValueType, jsonAsText: boolean): ((v: unknown) => unknown) | undefined {
+/** The conversion a column of `type` needs, if any; `jsonAsText`: the driver returns JSON columns as text. */
+export function converter(type: ValueType, jsonAsText: boolean): ((v: unknown) => unknown) | undefined {
   switch (type) {
     case 'json': return jsonAsText ? parseJsonColumn : undefined;
     case 'bool': return toBool;

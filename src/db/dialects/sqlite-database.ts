@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
 import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
-import { NormalizerCache } from '../normalize.ts';
+import { converter, NormalizerCache } from '../normalize.ts';
 import { EnvironmentError } from '../../kernel/errors.ts';
 import { render, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
@@ -30,21 +30,95 @@ export interface SqliteOptions {
   readerThreads?: number;
 }
 
+/**
+ * A prepared statement, and for a read how its rows become objects. better-sqlite3 builds a row
+ * object in C++ one property at a time, looking each column's name up again for every row; a
+ * read runs in raw mode instead (values in an array) and its rows are made by a function compiled
+ * once per column list, whose object literal gives every row the same hidden class. On a record
+ * by id that is about a fifth of the driver's time per row (docs/performance.md). The value
+ * conversions a row shape names run on the array, by column index, before the object is made.
+ */
+interface CachedStatement {
+  readonly stmt: Statement;
+  /** Makes a row object from a raw row; absent where the statement returns no rows. */
+  readonly build: RowBuilder | undefined;
+  /** Result columns (reads only). */
+  readonly columns: readonly string[];
+  /** The conversions of each row shape used with this statement: [column index, converter]. */
+  readonly steps: WeakMap<RowShape, ReadonlyArray<readonly [number, (v: unknown) => unknown]>>;
+}
+
+type RowBuilder = (values: unknown[]) => Record<string, unknown>;
+
+/** Row builders per column list, shared by the statements that return the same columns. */
+const builders = new Map<string, RowBuilder>();
+const BUILDERS_SIZE = 2000;
+
+/**
+ * The function making a row object of `columns` from an array of values. Names are written as
+ * JSON string literals (any text is safe there); a repeated name keeps its last value, as
+ * better-sqlite3's objects do. A column named `__proto__` would set the prototype in a literal (and
+ * does in the driver's objects, given a BLOB): such rows get it as an own property instead.
+ */
+function rowBuilder(columns: readonly string[]): RowBuilder {
+  if (columns.includes('__proto__')) {
+    return (values) => {
+      const row: Record<string, unknown> = {};
+      columns.forEach((c, i) => Object.defineProperty(row, c, { value: values[i], writable: true, enumerable: true, configurable: true }));
+      return row;
+    };
+  }
+  const key = JSON.stringify(columns);
+  let build = builders.get(key);
+  if (!build) {
+    const body = columns.map((c, i) => `${JSON.stringify(c)}: v[${i}]`).join(', ');
+    build = new Function('v', `return { ${body} };`) as RowBuilder;
+    if (builders.size >= BUILDERS_SIZE) builders.delete(builders.keys().next().value as string);
+    builders.set(key, build);
+  }
+  return build;
+}
+
+function cachedStatement(stmt: Statement): CachedStatement {
+  if (!stmt.reader) return { stmt, build: undefined, columns: [], steps: new WeakMap() };
+  const columns = stmt.raw(true).columns().map((c) => c.name);
+  return { stmt, build: rowBuilder(columns), columns, steps: new WeakMap() };
+}
+
+/** Applies `shape`'s conversions to a raw row, in place. */
+function convert(entry: CachedStatement, shape: RowShape | undefined, values: unknown[]): unknown[] {
+  if (!shape) return values;
+  let steps = entry.steps.get(shape);
+  if (!steps) {
+    steps = [];
+    entry.columns.forEach((column, at) => {
+      const fn = Object.hasOwn(shape, column) ? converter(shape[column]!, true) : undefined;
+      if (fn) (steps as Array<readonly [number, (v: unknown) => unknown]>).push([at, fn]);
+    });
+    entry.steps.set(shape, steps);
+  }
+  for (let i = 0; i < steps.length; i++) {
+    const [at, fn] = steps[i]!;
+    values[at] = fn(values[at]);
+  }
+  return values;
+}
+
 /** Prepared statements cached per connection, least recently used evicted. */
 class StatementCache {
-  private readonly map = new Map<string, Statement>();
+  private readonly map = new Map<string, CachedStatement>();
   constructor(private readonly conn: Connection) {}
 
-  get(text: string): Statement {
-    let stmt = this.map.get(text);
-    if (stmt) {
+  get(text: string): CachedStatement {
+    let entry = this.map.get(text);
+    if (entry) {
       this.map.delete(text);
     } else {
-      stmt = this.conn.prepare(text);
+      entry = cachedStatement(this.conn.prepare(text));
       if (this.map.size >= STATEMENT_CACHE_SIZE) this.map.delete(this.map.keys().next().value as string);
     }
-    this.map.set(text, stmt);
-    return stmt;
+    this.map.set(text, entry);
+    return entry;
   }
 
   clear(): void {
@@ -97,38 +171,56 @@ class ConnectionExecutor implements Executor {
     this.budget.install(conn);
   }
 
-  /** Runs a rendered statement; the raw driver result (rows, row, or run info). */
-  execute(kind: Kind, s: RenderedStatement, budgetMs = this.guardedBudgetMs): unknown {
-    const stmt = this.cache.get(s.text);
-    if (!s.guarded) return this.step(kind, stmt, s.params);
-    this.budget.start(budgetMs);
-    try {
-      return this.step(kind, stmt, s.params);
-    } finally {
-      this.budget.stop();
-    }
-  }
-
-  /** One statement, no closure per call (the hot path). */
-  private step(kind: Kind, stmt: Statement, params: unknown[]): unknown {
-    if (kind === 'get') return stmt.get(...params);
-    if (kind === 'all') return stmt.all(...params);
-    const info = stmt.run(...params);
+  /** Runs a rendered write; the driver's run info. */
+  runStatement(s: RenderedStatement, budgetMs = this.guardedBudgetMs): BetterSqlite3.RunResult {
+    const { stmt } = this.cache.get(s.text);
+    const info = (s.guarded ? this.guarded('run', stmt, s.params, budgetMs) : stmt.run(...s.params)) as BetterSqlite3.RunResult;
     // DDL changes the schema: statements prepared before it may be stale.
     if (!stmt.reader && /^\s*(CREATE|ALTER|DROP)\b/i.test(stmt.source)) this.cache.clear();
     return info;
   }
 
+  /** Runs a rendered read (or a write with RETURNING): its first row, as `shape` types it. */
+  getRow(s: RenderedStatement, shape: RowShape | undefined, budgetMs = this.guardedBudgetMs): Record<string, unknown> | undefined {
+    const entry = this.cache.get(s.text);
+    const { stmt, build } = entry;
+    const row = s.guarded ? this.guarded('get', stmt, s.params, budgetMs) : stmt.get(...s.params);
+    if (row === undefined) return undefined;
+    if (!build) return normalizers.row(row as Record<string, unknown>, shape);
+    return build(convert(entry, shape, row as unknown[]));
+  }
+
+  /** Runs a rendered read (or a write with RETURNING): its rows, as `shape` types them. */
+  allRows(s: RenderedStatement, shape: RowShape | undefined, budgetMs = this.guardedBudgetMs): Record<string, unknown>[] {
+    const entry = this.cache.get(s.text);
+    const { stmt, build } = entry;
+    const rows = (s.guarded ? this.guarded('all', stmt, s.params, budgetMs) : stmt.all(...s.params)) as unknown[];
+    if (!build) return normalizers.rows(rows as Record<string, unknown>[], shape);
+    // The driver's array holds the objects in place of the raw rows.
+    for (let i = 0; i < rows.length; i++) rows[i] = build(convert(entry, shape, rows[i] as unknown[]));
+    return rows as Record<string, unknown>[];
+  }
+
+  /** One guarded statement within `budgetMs`; no closure per call (the hot path). */
+  private guarded(kind: Kind, stmt: Statement, params: unknown[], budgetMs: number): unknown {
+    this.budget.start(budgetMs);
+    try {
+      return kind === 'get' ? stmt.get(...params) : kind === 'all' ? stmt.all(...params) : stmt.run(...params);
+    } finally {
+      this.budget.stop();
+    }
+  }
+
   async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    return normalizers.rows<T>(this.execute('all', prepareStatement(query)) as Record<string, unknown>[], shape);
+    return this.allRows(prepareStatement(query), shape) as T[];
   }
 
   async get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
-    return normalizers.row<T>(this.execute('get', prepareStatement(query)) as Record<string, unknown> | undefined, shape);
+    return this.getRow(prepareStatement(query), shape) as T | undefined;
   }
 
   async run(query: Sql): Promise<RunResult> {
-    return { changes: (this.execute('run', prepareStatement(query)) as BetterSqlite3.RunResult).changes };
+    return { changes: this.runStatement(prepareStatement(query)).changes };
   }
 
   clearCache(): void {
@@ -176,8 +268,8 @@ class ReadExecutor implements Executor {
   all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
     try {
       const s = prepareStatement(query);
-      if (this.inline(s)) return Promise.resolve(normalizers.rows<T>(this.main.execute('all', s, this.budgetMs) as Record<string, unknown>[], shape));
-      return this.read('all', s).then((rows) => normalizers.rows<T>(rows as Record<string, unknown>[], shape));
+      if (this.inline(s)) return Promise.resolve(this.main.allRows(s, shape, this.budgetMs) as T[]);
+      return this.read('all', s, shape) as Promise<T[]>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -186,8 +278,8 @@ class ReadExecutor implements Executor {
   get<T>(query: Sql, shape?: RowShape): Promise<T | undefined> {
     try {
       const s = prepareStatement(query);
-      if (this.inline(s)) return Promise.resolve(normalizers.row<T>(this.main.execute('get', s, this.budgetMs) as Record<string, unknown> | undefined, shape));
-      return this.read('get', s).then((row) => normalizers.row<T>(row as Record<string, unknown> | undefined, shape));
+      if (this.inline(s)) return Promise.resolve(this.main.getRow(s, shape, this.budgetMs) as T | undefined);
+      return this.read('get', s, shape) as Promise<T | undefined>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -206,12 +298,13 @@ class ReadExecutor implements Executor {
   }
 
   /** A guarded read: inline for a slice, then on a reader thread (see INLINE_SLICE_MS). */
-  private async read(kind: 'all' | 'get', s: RenderedStatement): Promise<unknown> {
+  private async read(kind: 'all' | 'get', s: RenderedStatement, shape: RowShape | undefined): Promise<unknown> {
     let spent = 0;
     if (!this.slow.has(s.text)) {
       const started = performance.now();
       try {
-        return this.main.execute(kind, s, Math.min(INLINE_SLICE_MS, this.budgetMs));
+        const slice = Math.min(INLINE_SLICE_MS, this.budgetMs);
+        return kind === 'get' ? this.main.getRow(s, shape, slice) : this.main.allRows(s, shape, slice);
       } catch (e) {
         if (!isBudgetExceeded(e) || INLINE_SLICE_MS >= this.budgetMs) throw e;
         spent = performance.now() - started;
@@ -225,7 +318,8 @@ class ReadExecutor implements Executor {
     // once. A statement that ran well within the slice on its thread (its own time, the queue and
     // the messages left out) runs inline again.
     if (ms < INLINE_SLICE_MS / 2) this.slow.delete(s.text);
-    return rows;
+    // The threads' rows are the driver's objects.
+    return kind === 'get' ? normalizers.row(rows as Record<string, unknown> | undefined, shape) : normalizers.rows(rows as Record<string, unknown>[], shape);
   }
 }
 
