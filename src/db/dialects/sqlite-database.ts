@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
+import { setImmediate } from 'node:timers';
 import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
 import { converter, NormalizerCache } from '../normalize.ts';
 import { EnvironmentError } from '../../kernel/errors.ts';
@@ -166,6 +167,8 @@ class ConnectionExecutor implements Executor {
   constructor(
     readonly conn: Connection,
     private readonly guardedBudgetMs: number,
+    /** The read transaction this connection's reads share, where it has one (the reader). */
+    readonly snapshot?: ReadSnapshot,
   ) {
     this.cache = new StatementCache(conn);
     this.budget.install(conn);
@@ -182,6 +185,7 @@ class ConnectionExecutor implements Executor {
 
   /** Runs a rendered read (or a write with RETURNING): its first row, as `shape` types it. */
   getRow(s: RenderedStatement, shape: RowShape | undefined, budgetMs = this.guardedBudgetMs): Record<string, unknown> | undefined {
+    this.snapshot?.enter();
     const entry = this.cache.get(s.text);
     const { stmt, build } = entry;
     const row = s.guarded ? this.guarded('get', stmt, s.params, budgetMs) : stmt.get(...s.params);
@@ -192,6 +196,7 @@ class ConnectionExecutor implements Executor {
 
   /** Runs a rendered read (or a write with RETURNING): its rows, as `shape` types them. */
   allRows(s: RenderedStatement, shape: RowShape | undefined, budgetMs = this.guardedBudgetMs): Record<string, unknown>[] {
+    this.snapshot?.enter();
     const entry = this.cache.get(s.text);
     const { stmt, build } = entry;
     const rows = (s.guarded ? this.guarded('all', stmt, s.params, budgetMs) : stmt.all(...s.params)) as unknown[];
@@ -225,6 +230,47 @@ class ConnectionExecutor implements Executor {
 
   clearCache(): void {
     this.cache.clear();
+  }
+}
+
+/**
+ * One read transaction shared by the reads of the main thread's reader connection within a turn of
+ * the event loop. A read outside a transaction takes SQLite's shared locks and checks the WAL for
+ * itself: on Linux two fcntl calls and an fstat per statement, several µs on a virtual machine
+ * (docs/performance.md). Reads in one transaction take them once.
+ * - The transaction ends at the end of the turn (setImmediate).
+ * - It also ends before every write of this process, so that the write never finds this connection
+ *   holding the WAL (which could then not restart), and once the write is done, so that every read
+ *   after it begins a new transaction and sees it.
+ * - Changes made by other processes (a shell on the file) show from the next turn.
+ */
+class ReadSnapshot {
+  private endScheduled = false;
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly endOfTurn = () => {
+    this.endScheduled = false;
+    this.end();
+  };
+
+  constructor(private readonly conn: Connection) {
+    this.begin = conn.prepare('BEGIN');
+    this.commit = conn.prepare('COMMIT');
+  }
+
+  /** Before a read: the transaction of this turn, begun if there is none. */
+  enter(): void {
+    if (this.conn.inTransaction) return;
+    this.begin.run();
+    if (!this.endScheduled) {
+      this.endScheduled = true;
+      setImmediate(this.endOfTurn);
+    }
+  }
+
+  /** Ends the transaction, if one is open. */
+  end(): void {
+    if (this.conn.inTransaction) this.commit.run();
   }
 }
 
@@ -355,7 +401,11 @@ export class SqliteDatabase implements Database {
     const clientBudget = options.clientStatementTimeoutMs ?? DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS;
     const writerConn = open(file, timeout);
     this.writer = new ConnectionExecutor(writerConn, clientBudget);
-    this.reader = file === ':memory:' ? this.writer : new ConnectionExecutor(open(file, timeout), budget);
+    if (file === ':memory:') this.reader = this.writer;
+    else {
+      const conn = open(file, timeout);
+      this.reader = new ConnectionExecutor(conn, budget, new ReadSnapshot(conn));
+    }
     this.threads =
       file === ':memory:' ? undefined : new SqliteReaderPool({ file, size: options.readerThreads ?? DEFAULT_READER_THREADS, busyTimeoutMs: timeout });
     this.appender = file === ':memory:' ? undefined : new SqliteAppender({ file, busyTimeoutMs: timeout });
@@ -379,19 +429,34 @@ export class SqliteDatabase implements Database {
   }
 
   run(query: Sql): Promise<RunResult> {
-    return this.writes.run(() => this.writer.run(query));
+    return this.writes.run(() => this.written(() => this.writer.run(query)));
   }
 
   write<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    return this.writes.run(() => this.writer.all<T>(query, shape));
+    return this.writes.run(() => this.written(() => this.writer.all<T>(query, shape)));
+  }
+
+  /**
+   * A write on the writer connection: the reader's shared transaction ends before it and once it
+   * is done, when a read during it may have begun one (ReadSnapshot).
+   */
+  private async written<T>(write: () => Promise<T>): Promise<T> {
+    this.reader.snapshot?.end();
+    try {
+      return await write();
+    } finally {
+      this.reader.snapshot?.end();
+    }
   }
 
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.writes.run(async () => {
+    return this.writes.run(() => this.written(async () => {
       const conn = this.writer.conn;
       conn.exec('BEGIN IMMEDIATE');
       try {
         const result = await fn(this.writer);
+        // Reads during `fn` may have begun a shared transaction: the commit must not find one.
+        this.reader.snapshot?.end();
         conn.exec('COMMIT');
         return result;
       } catch (e) {
@@ -400,7 +465,7 @@ export class SqliteDatabase implements Database {
         this.writer.clearCache();
         throw e;
       }
-    });
+    }));
   }
 
   forClients(): Executor {
@@ -409,6 +474,7 @@ export class SqliteDatabase implements Database {
 
   /** Called after schema changes so the readers re-prepare against the new schema. */
   schemaChanged(): void {
+    this.reader.snapshot?.end();
     this.reader.clearCache();
     this.writer.clearCache();
     this.threads?.reset();
@@ -417,7 +483,14 @@ export class SqliteDatabase implements Database {
 
   /** Database.appendRows: from the appender thread (files only: `:memory:` has no second connection). */
   async appendRows(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
-    if (this.appender) return this.appender.append(table, columns, values);
+    if (this.appender) {
+      try {
+        return await this.appender.append(table, columns, values);
+      } finally {
+        // Written by another connection: a read after this must not share a transaction begun before.
+        this.reader.snapshot?.end();
+      }
+    }
     const statements = appendStatements(table, columns, values);
     await this.transaction(async (tx) => {
       for (const statement of statements) await tx.run(statement);
@@ -433,7 +506,7 @@ export class SqliteDatabase implements Database {
     const sqlConsole = this.console;
     if (!sqlConsole) return Promise.reject(new Error('the SQL console needs a database file'));
     if (!query.write) return sqlConsole.run(query);
-    return this.writes.run(() => sqlConsole.run(query)).finally(() => this.schemaChanged());
+    return this.writes.run(() => this.written(() => sqlConsole.run(query))).finally(() => this.schemaChanged());
   }
 
   async close(): Promise<void> {
@@ -441,6 +514,7 @@ export class SqliteDatabase implements Database {
     await this.appender?.close();
     await this.threads?.close();
     await this.writes.drain();
+    this.reader.snapshot?.end();
     if (this.reader !== this.writer) this.reader.conn.close();
     // Fold the WAL back into the main file so the directory is self-contained after a clean stop.
     this.writer.conn.pragma('wal_checkpoint(TRUNCATE)');
