@@ -62,6 +62,21 @@ describe('SQLite reads sharing a transaction per turn', () => {
     }
   });
 
+  it('hold nothing once the turn is over: a checkpoint from elsewhere empties the WAL', async () => {
+    await db.run(sql`INSERT INTO t (body) VALUES (${'a'})`);
+    expect(await count()).toBe(1);
+    const other = new BetterSqlite3(file);
+    try {
+      const checkpoint = () => (other.pragma('wal_checkpoint(TRUNCATE)') as unknown[])[0] as { busy: number; log: number };
+      // Within the turn the read transaction is held: the WAL cannot be emptied under it.
+      expect(checkpoint().busy).toBe(1);
+      await nextTurn();
+      expect(checkpoint()).toMatchObject({ busy: 0, log: 0 });
+    } finally {
+      other.close();
+    }
+  });
+
   // 3,000 rows of 4 KB, each written between reads within the same turn: about 12 MB through a
   // WAL that checkpoints every 1,000 pages (4 MB). A read transaction held when a write commits
   // keeps the WAL from restarting, and it would grow past all of that.
