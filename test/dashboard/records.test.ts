@@ -170,6 +170,10 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
       body: { identity: SUPERUSER.email, password: SUPERUSER.password },
     });
     await page.goto(`${server.url}/_/`);
+    // Signed out, the page sends itself to the login screen once it has rendered. Wait for that:
+    // a reload before it would start at `/_/`, which a signed-in page shows without changing the
+    // URL, and the wait for `#/collections` below would time out (it did once, under CI's load).
+    await page.waitForURL(/#\/login$/);
     const session = JSON.stringify({ token: login.body.token, record: login.body.record });
     // Runs in the page (test/ is type-checked without the DOM's types).
     await page.evaluate((value) => (globalThis as any).localStorage.setItem('baton_dashboard_auth', value), session);
