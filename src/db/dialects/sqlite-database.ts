@@ -35,9 +35,10 @@ export interface SqliteOptions {
  * A prepared statement, and for a read how its rows become objects. better-sqlite3 builds a row
  * object in C++ one property at a time, looking each column's name up again for every row; a
  * read runs in raw mode instead (values in an array) and its rows are made by a function compiled
- * once per column list, whose object literal gives every row the same hidden class. On a record
- * by id that is about a fifth of the driver's time per row (docs/performance.md). The value
- * conversions a row shape names run on the array, by column index, before the object is made.
+ * once per column list, whose object literal gives every row the same hidden class (a record
+ * view and a page of 30 through the service layer: docs/performance.md, bench/service-loop.ts).
+ * The value conversions a row shape names run on the array, by column index, before the object
+ * is made.
  */
 interface CachedStatement {
   readonly stmt: Statement;
