@@ -3,13 +3,14 @@
 // the load generator (autocannon, bench/load-worker.ts) runs in its own process pinned to core 1;
 // 32 connections; 10,000 seeded records; SQLite only. Baton is `node bin/baton.js serve` with the
 // environment's BATON_* variables removed and no --log-level: logs as shipped (info: lifecycle and
-// errors; request lines are debug), its stdout written to a file. The baseline is bench/baseline-fastify.ts (Fastify +
-// better-sqlite3 on Baton's own URLs) or, with --baseline=http, bench/baseline.ts (node:http).
-// Per scenario (list, view, create, in that order: creates grow the tables) both get a warm-up,
-// then the rounds alternate which server goes first; each round gives a ratio Baton/baseline, and
-// the medians are reported. Each run also reports the CPU the server used, how busy its core was
-// (above the server's share: other work on the machine took part of the core) and the load
-// generator's CPU (near 100%: the load, not the server, may have been the limit); such runs are flagged.
+// errors; request lines are debug), its stdout written to a file. The baseline is
+// bench/baseline-fastify.ts (Fastify + better-sqlite3 on Baton's own URLs) or, with
+// --baseline=http, bench/baseline.ts (node:http). Per scenario (list, view, create, in that order:
+// creates grow the tables) both get a warm-up, then the rounds alternate which server goes first;
+// each round gives a ratio Baton/baseline, and the medians are reported. Each run also reports the
+// CPU the server used, how busy its core was (above the server's share: other work on the machine
+// took part of the core) and the load generator's CPU (near 100%: the load, not the server, may
+// have been the limit); such runs are flagged.
 // Usage: npm run bench -- --pinned [--duration=5 --rounds=5 --connections=32 --warmup=2 --write]
 //   --baseline=fastify|http   the hand-written server (default fastify)
 //   --scenarios=list,view,create   which requests to measure (default all three)
