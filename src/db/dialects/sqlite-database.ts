@@ -164,15 +164,46 @@ class ConnectionExecutor implements Executor {
   readonly dialect: Dialect = sqliteDialect;
   private readonly cache: StatementCache;
   private readonly budget = new StatementBudget();
+  private readonly schemaVersion: Statement;
+  /** The schema version the cached statements were prepared under. */
+  private knownSchema: number | undefined;
 
   constructor(
     readonly conn: Connection,
     private readonly guardedBudgetMs: number,
     /** The read transaction this connection's reads share, where it has one (the reader). */
-    readonly snapshot?: ReadSnapshot,
+    public snapshot?: ReadSnapshot,
   ) {
     this.cache = new StatementCache(conn);
     this.budget.install(conn);
+    this.schemaVersion = conn.prepare('PRAGMA schema_version').pluck();
+  }
+
+  /**
+   * Makes the cached statements match the schema another connection may have changed. A cached
+   * read builds its rows from the column names read when it was prepared, while SQLite re-prepares
+   * a statement whose schema changed when it next runs: `SELECT *` then returns other columns than
+   * those names, a value under another column's name. Clearing the cache is not enough either: a
+   * connection prepares against the schema it last loaded. So when the schema version moved, a
+   * statement that reads the schema table runs first (SQLite sees the change and loads the new
+   * schema), then the cache is emptied. One cheap statement per read transaction (the reader's
+   * shared one, or a write transaction's) or per read outside one.
+   */
+  syncSchema(): void {
+    const version = this.schemaVersion.get() as number;
+    if (version === this.knownSchema) return;
+    if (this.knownSchema !== undefined) {
+      this.conn.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+      this.cache.clear();
+    }
+    this.knownSchema = version;
+  }
+
+  /** Before a read: this turn's shared transaction where the connection has one, and the schema checked for it. */
+  private beforeRead(): void {
+    if (this.conn.inTransaction) return;
+    this.snapshot?.enter();
+    this.syncSchema();
   }
 
   /** Runs a rendered write; the driver's run info. */
@@ -186,7 +217,7 @@ class ConnectionExecutor implements Executor {
 
   /** Runs a rendered read (or a write with RETURNING): its first row, as `shape` types it. */
   getRow(s: RenderedStatement, shape: RowShape | undefined, budgetMs = this.guardedBudgetMs): Record<string, unknown> | undefined {
-    this.snapshot?.enter();
+    this.beforeRead();
     const entry = this.cache.get(s.text);
     const { stmt, build } = entry;
     const row = s.guarded ? this.guarded('get', stmt, s.params, budgetMs) : stmt.get(...s.params);
@@ -197,7 +228,7 @@ class ConnectionExecutor implements Executor {
 
   /** Runs a rendered read (or a write with RETURNING): its rows, as `shape` types them. */
   allRows(s: RenderedStatement, shape: RowShape | undefined, budgetMs = this.guardedBudgetMs): Record<string, unknown>[] {
-    this.snapshot?.enter();
+    this.beforeRead();
     const entry = this.cache.get(s.text);
     const { stmt, build } = entry;
     const rows = (s.guarded ? this.guarded('all', stmt, s.params, budgetMs) : stmt.all(...s.params)) as unknown[];
@@ -244,6 +275,9 @@ class ConnectionExecutor implements Executor {
  *   holding the WAL (which could then not restart), and once the write is done, so that every read
  *   after it begins a new transaction and sees it.
  * - Changes made by other processes (a shell on the file) show from the next turn.
+ * - A database whose rows are also appended from the appender thread (auxiliary.db's request
+ *   logs) stops sharing on its first append: that thread commits at any time, the main thread
+ *   cannot end its transaction first, and a WAL always held by one could never restart.
  */
 class ReadSnapshot {
   private endScheduled = false;
@@ -455,6 +489,7 @@ export class SqliteDatabase implements Database {
       const conn = this.writer.conn;
       conn.exec('BEGIN IMMEDIATE');
       try {
+        this.writer.syncSchema();
         const result = await fn(this.writer);
         // Reads during `fn` may have begun a shared transaction: the commit must not find one.
         this.reader.snapshot?.end();
@@ -485,12 +520,11 @@ export class SqliteDatabase implements Database {
   /** Database.appendRows: from the appender thread (files only: `:memory:` has no second connection). */
   async appendRows(table: string, columns: readonly string[], values: readonly unknown[]): Promise<void> {
     if (this.appender) {
-      try {
-        return await this.appender.append(table, columns, values);
-      } finally {
-        // Written by another connection: a read after this must not share a transaction begun before.
-        this.reader.snapshot?.end();
-      }
+      // Reads stop sharing a transaction per turn (see ReadSnapshot): one would hold the WAL while
+      // the thread commits. Each read then sees every append done before it.
+      this.reader.snapshot?.end();
+      this.reader.snapshot = undefined;
+      return this.appender.append(table, columns, values);
     }
     const statements = appendStatements(table, columns, values);
     await this.transaction(async (tx) => {

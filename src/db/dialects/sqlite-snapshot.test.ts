@@ -102,4 +102,31 @@ describe('SQLite reads sharing a transaction per turn', () => {
     expect(await count()).toBe(3000);
     expect(statSync(`${file}-wal`).size).toBeLessThan(8 * 1024 * 1024);
   });
+
+  it('stop sharing once rows are appended from the appender thread, which the main thread cannot precede', async () => {
+    // Every turn reads (and would begin the shared transaction) and then works for a while, as a
+    // busy server does; meanwhile the appender thread commits 12 MB in batches of 40 KB.
+    let stop = false;
+    const busyTurn = () => {
+      if (stop) return;
+      void count();
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      setImmediate(busyTurn);
+    };
+    busyTurn();
+    const page = 'x'.repeat(4096);
+    let largest = 0;
+    try {
+      for (let i = 0; i < 300; i++) {
+        await db.appendRows('t', ['body'], Array(10).fill(page));
+        largest = Math.max(largest, statSync(`${file}-wal`).size);
+      }
+    } finally {
+      stop = true;
+    }
+    expect(await count()).toBe(3000);
+    // SQLite checkpoints at 1,000 pages (4 MB) and restarts the WAL when no reader holds it.
+    expect(largest).toBeLessThan(6 * 1024 * 1024);
+  });
 });
