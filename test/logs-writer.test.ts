@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appendRows } from '../src/db/append.ts';
+import type { Database } from '../src/db/dialect.ts';
 import { openDatabases, type Databases } from '../src/db/open.ts';
 import { sql } from '../src/db/sql.ts';
 import { ensureAuxTables } from '../src/db/system-tables.ts';
@@ -28,6 +30,19 @@ describe('a request log entry', () => {
     expect(Object.keys(JSON.parse(row.data))).toEqual(['auth', 'execTime', 'method', 'referer', 'status', 'type', 'url', 'userAgent']);
   });
 
+  it('keeps no NUL or lone surrogate, which PostgreSQL refuses in text and JSON', () => {
+    const row = requestLogRow(input({ url: '/api/a%00b' }), 'id');
+    expect(row.message).toBe('GET /api/a\uFFFDb');
+    // The raw URL keeps its escape.
+    expect(JSON.parse(row.data).url).toBe('/api/a%00b');
+    const odd = badRequest('bad \u0000 value', { 'f\ud800': { code: 'x', message: 'half \udc00 a pair' } });
+    const data = JSON.parse(requestLogRow(input({ status: 400, failure: { error: odd, answered: odd.toJSON() } }), 'id').data);
+    expect(data.error).toBe('bad \uFFFD value');
+    expect(data.details).toEqual({ 'f\uFFFD': { code: 'x', message: 'half \uFFFD a pair' } });
+    // A well-formed pair is kept.
+    expect(JSON.parse(requestLogRow(input({ userAgent: 'emoji \ud83d\ude00' }), 'id').data).userAgent).toBe('emoji \ud83d\ude00');
+  });
+
   it('cuts the URL at 3,000 characters', () => {
     const url = '/' + 'a'.repeat(4000);
     expect(JSON.parse(requestLogRow(input({ url }), 'id').data).url).toBe(url.slice(0, 3000) + '...');
@@ -50,8 +65,12 @@ describe('RequestLogWriter', () => {
   let dataDir: string;
   let logs: LogService;
   const warnings: Array<Record<string, unknown>> = [];
+  const errors: Array<[Record<string, unknown>, string]> = [];
   const logger: Logger = {
-    info() {}, error() {}, debug() {},
+    info() {}, debug() {},
+    error(obj, msg) {
+      errors.push([obj as Record<string, unknown>, String(msg)]);
+    },
     warn(obj) {
       warnings.push(obj as Record<string, unknown>);
     },
@@ -76,6 +95,51 @@ describe('RequestLogWriter', () => {
   beforeEach(async () => {
     await databases.aux.run(sql`DELETE FROM _logs`);
     warnings.length = 0;
+    errors.length = 0;
+  });
+
+  /** The auxiliary database, refusing every append whose values hold `marker`. */
+  const refusing = (marker: string): Database =>
+    Object.assign(Object.create(databases.aux) as Database, {
+      appendRows: async (table: string, columns: readonly string[], values: readonly unknown[]) => {
+        if (values.some((v) => typeof v === 'string' && v.includes(marker))) throw new Error('refused');
+        await appendRows(databases.aux, table, columns, values);
+      },
+    });
+
+  it('writes the entries of a batch around one the database refuses', async () => {
+    const writer = new RequestLogWriter({ db: refusing('/poison'), settings: () => settings, logger }, { batchSize: 200, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 150; i++) writer.add(input({ url: i === 77 ? '/poison' : `/n/${i}` }));
+    await writer.close();
+    const urls = (await logs.list({ perPage: '500' })).items.map((e) => e.data.url);
+    expect(urls).toHaveLength(149);
+    expect(urls).not.toContain('/poison');
+    expect(errors).toEqual([[expect.objectContaining({ entries: 150, lost: 1 }), 'failed to write request logs']]);
+  });
+
+  it('says how many entries are lost when the database refuses them at shutdown', async () => {
+    const writer = new RequestLogWriter({ db: refusing('/'), settings: () => settings, logger }, { batchSize: 10, flushIntervalMs: 60_000 });
+    for (let i = 0; i < 25; i++) writer.add(input({ url: `/n/${i}` }));
+    await writer.close();
+    expect((await logs.list({})).totalItems).toBe(0);
+    // A batch whose halves both fail is given up (the database is failing); the next write, and
+    // the one more close makes, fail likewise, and what was never tried is counted at the end.
+    expect(errors).toEqual([
+      [expect.objectContaining({ entries: 10, lost: 10 }), 'failed to write request logs'],
+      [expect.objectContaining({ entries: 10, lost: 10 }), 'failed to write request logs'],
+      [{ entries: 5 }, 'request logs lost at shutdown: they could not be written'],
+    ]);
+  });
+
+  it('stores an entry with a NUL in its message on every database, with the rest of its batch', async () => {
+    const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { batchSize: 100, flushIntervalMs: 60_000 });
+    writer.add(input({ url: '/before' }));
+    writer.add(input({ url: '/api/a%00b' }));
+    writer.add(input({ url: '/after' }));
+    await writer.close();
+    const messages = (await logs.list({ sort: 'created' })).items.map((e) => e.message);
+    expect(messages.sort()).toEqual(['GET /after', 'GET /api/a\uFFFDb', 'GET /before']);
+    expect(errors).toEqual([]);
   });
 
   it('writes more than a batch in several INSERTs', async () => {

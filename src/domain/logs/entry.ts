@@ -106,10 +106,40 @@ export function requestLogRow(input: RequestLogInput, id: string): LogRow {
   return {
     id,
     level: requestLevel(input),
-    message: `${method} ${unescapePath(url)}`,
-    data: JSON.stringify(data),
+    // Percent-decoding yields no lone surrogate (bad UTF-8 keeps the raw text), but may yield NUL.
+    message: withoutNul(`${method} ${unescapePath(url)}`),
+    data: storableJson(data),
     created: createdAt(input.at),
   };
+}
+
+/** A lone UTF-16 surrogate (one not part of a pair). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * PostgreSQL refuses NUL in text and JSON (a URL's `%00`, decoded in the message, failed the whole
+ * batch's INSERT there), and a lone surrogate in JSON. Either becomes U+FFFD, on every database alike.
+ */
+const withoutNul = (s: string): string => (s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s);
+
+/**
+ * `data` as JSON text every database stores (see `withoutNul`). Its keys and values are cleaned
+ * only when the text shows a NUL or a lone surrogate: JSON.stringify writes both as escapes
+ * (`\u0000`, `\udXXX`), and an escaped backslash before such text only costs the slow path.
+ */
+function storableJson(data: Record<string, unknown>): string {
+  const json = JSON.stringify(data);
+  if (!json.includes('\\u0000') && !json.includes('\\ud')) return json;
+  return JSON.stringify(storableValue(JSON.parse(json)));
+}
+
+function storableValue(value: unknown): unknown {
+  if (typeof value === 'string') return withoutNul(value).replace(LONE_SURROGATE, '\uFFFD');
+  if (Array.isArray(value)) return value.map(storableValue);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableValue(k) as string, storableValue(v)]));
+  }
+  return value;
 }
 
 /** `created` for an entry: a busy server finishes many requests in one millisecond, formatted once. */

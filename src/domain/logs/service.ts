@@ -54,6 +54,9 @@ export class LogService {
 
   async list(params: ListParams): Promise<LogList> {
     const paging = parsePaging(params);
+    // A bad filter or sort is a 400 in PocketBase's shape that names the problem, where PocketBase
+    // says only "Something went wrong…" (stats: "Invalid filter format."). Only superusers read the
+    // logs, so the reason tells no one what they may not know, and the dashboard shows it inline.
     const where = compileClientFilter(this.db, this.scope, params.filter);
     const order = compileSort(this.db, this.scope, params.sort);
     const condition = where ? sql` WHERE ${where}` : empty;

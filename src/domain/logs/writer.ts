@@ -144,14 +144,38 @@ export class RequestLogWriter {
       try {
         await this.insert(batch);
       } catch (err) {
-        this.deps.logger.error({ err, entries: batch.length }, 'failed to write request logs');
-        return;
+        // One entry the database refuses must not cost the others (PocketBase writes them one by
+        // one): its part of the batch is narrowed down, and only what still fails is lost.
+        const lost = await this.salvage(batch);
+        this.deps.logger.error({ err, entries: batch.length, lost }, 'failed to write request logs');
+        // The database itself is failing: the rest waits for the next write.
+        if (lost === batch.length) return;
       }
     }
     if (this.dropped) {
       this.deps.logger.warn({ dropped: this.dropped }, 'request logs dropped: writes could not keep up');
       this.dropped = 0;
     }
+  }
+
+  /**
+   * After `batch` failed: its halves on their own, then the half that fails, down to the entries
+   * the database refuses. When both halves of a part fail, the database is failing, not an entry,
+   * and the part is given up. Returns how many entries were not written.
+   */
+  private async salvage(batch: readonly RequestLogInput[]): Promise<number> {
+    if (batch.length <= 1) return batch.length;
+    const half = Math.ceil(batch.length / 2);
+    const failed: Array<readonly RequestLogInput[]> = [];
+    for (const part of [batch.slice(0, half), batch.slice(half)]) {
+      try {
+        await this.insert(part);
+      } catch {
+        failed.push(part);
+      }
+    }
+    if (failed.length === 2) return batch.length;
+    return failed.length ? this.salvage(failed[0]!) : 0;
   }
 
   private async insert(batch: readonly RequestLogInput[]): Promise<void> {
@@ -187,6 +211,9 @@ export class RequestLogWriter {
     clearInterval(this.retentionTimer);
     this.unsubscribe?.();
     await this.flush();
+    // A write that failed left the rest buffered for a later one: one more try, then they are lost, and said so.
+    if (this.buffer.length) await this.flush();
+    if (this.buffer.length) this.deps.logger.error({ entries: this.buffer.length }, 'request logs lost at shutdown: they could not be written');
     this.closed = true;
     await this.deleting;
   }
