@@ -43,6 +43,13 @@ describe('a request log entry', () => {
     expect(JSON.parse(requestLogRow(input({ userAgent: 'emoji \ud83d\ude00' }), 'id').data).userAgent).toBe('emoji \ud83d\ude00');
   });
 
+  it('reads the URL and header bytes as UTF-8, as PocketBase keeps them', () => {
+    // Node's parser gives latin1 text, one character per byte: 'Ã©' is 'é' in UTF-8.
+    const row = requestLogRow(input({ url: '/caf\u00c3\u00a9?q=%C3%A9', userAgent: 'UA \u00c3\u00a9', referer: 'lone \u00e9' }), 'id');
+    expect(row.message).toBe('GET /caf\u00e9?q=\u00e9');
+    expect(JSON.parse(row.data)).toMatchObject({ url: '/caf\u00e9?q=%C3%A9', userAgent: 'UA \u00e9', referer: 'lone \ufffd' });
+  });
+
   it('cuts the URL at 3,000 characters', () => {
     const url = '/' + 'a'.repeat(4000);
     expect(JSON.parse(requestLogRow(input({ url }), 'id').data).url).toBe(url.slice(0, 3000) + '...');

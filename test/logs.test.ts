@@ -106,6 +106,13 @@ describe('writing request logs', () => {
     expect(missing).toMatchObject({ level: 8, data: { status: 404, error: "The requested resource wasn't found." } });
   });
 
+  it('keeps UTF-8 in headers and the URL as the bytes say (Node reads them as latin1)', async () => {
+    // Header values go out as one byte per character: 'Ã©' is the UTF-8 of 'é'; a lone 'é' byte is not UTF-8.
+    await api(server, 'GET', '/api/health?utf8=1', { headers: { 'user-agent': 'Agent-\u00c3\u00a9', referer: 'http://x/\u00e9' } });
+    const [entry] = await entries('data.url = "/api/health?utf8=1"');
+    expect(entry!.data).toMatchObject({ userAgent: 'Agent-\u00e9', referer: 'http://x/\ufffd' });
+  });
+
   it('names the auth collection, and the auth id only with logAuthId', async () => {
     await api(server, 'GET', '/api/health', { token: userToken, headers: { 'user-agent': 'no-id' } });
     await setLogs({ logAuthId: true });

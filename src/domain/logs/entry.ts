@@ -57,6 +57,14 @@ const MAX_HEADER = 2000;
 
 const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}...` : s);
 
+/**
+ * Node's HTTP parser gives the request line and header values as latin1 text, one character per
+ * byte, where PocketBase keeps the bytes (UTF-8 in its JSON): text with a byte past ASCII is read
+ * again as UTF-8, bytes that are not valid UTF-8 becoming U+FFFD as in Go's JSON. Cutting before
+ * (by characters, so by bytes) cuts where PocketBase does.
+ */
+const bytesAsUtf8 = (s: string): string => (/[\x80-\xff]/.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s);
+
 /** The level of a request's entry: ERROR for a failed request, INFO otherwise (PocketBase's rule). */
 export const requestLevel = (input: Pick<RequestLogInput, 'failure'>): number =>
   input.failure ? LOG_LEVEL.error : LOG_LEVEL.info;
@@ -77,7 +85,7 @@ function unescapePath(uri: string): string {
  */
 export function requestLogRow(input: RequestLogInput, id: string): LogRow {
   const method = cut(input.method.toUpperCase(), MAX_METHOD);
-  const url = cut(input.url, MAX_URL);
+  const url = bytesAsUtf8(cut(input.url, MAX_URL));
   const data: Record<string, unknown> = { auth: input.auth };
   if (input.authId !== undefined) data.authId = input.authId;
   if (input.failure) {
@@ -96,12 +104,12 @@ export function requestLogRow(input: RequestLogInput, id: string): LogRow {
   }
   data.execTime = input.execTime;
   data.method = method;
-  data.referer = cut(input.referer, MAX_HEADER);
+  data.referer = bytesAsUtf8(cut(input.referer, MAX_HEADER));
   if (input.remoteIP !== undefined) data.remoteIP = input.remoteIP;
   data.status = input.status;
   data.type = 'request';
   data.url = url;
-  data.userAgent = cut(input.userAgent, MAX_HEADER);
+  data.userAgent = bytesAsUtf8(cut(input.userAgent, MAX_HEADER));
   if (input.userIP !== undefined) data.userIP = input.userIP;
   return {
     id,
