@@ -85,6 +85,9 @@ describe('writing request logs', () => {
       },
     });
     expect(entry!.data.execTime).toBeTypeOf('number');
+    // In Go's map order (sorted) on every database: PostgreSQL's JSONB stores its own.
+    expect(Object.keys(entry!.data)).toEqual(['auth', 'execTime', 'method', 'referer', 'remoteIP', 'status', 'type', 'url', 'userAgent', 'userIP']);
+    expect(Object.keys((await api(server, 'GET', `/api/logs/${entry!.id}`, { token: su })).body.data)).toEqual(Object.keys(entry!.data));
     expect(entry!.data).not.toHaveProperty('authId');
     expect(entry!.data).not.toHaveProperty('error');
     expect(entry!.created).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$/);

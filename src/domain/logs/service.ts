@@ -73,12 +73,14 @@ export class LogService {
       totalItems = row?.n ?? 0;
       totalPages = Math.ceil(totalItems / paging.perPage);
     }
+    for (const item of items) item.data = keysInGoOrder(item.data) as Record<string, unknown>;
     return { page: paging.page, perPage: paging.perPage, totalItems, totalPages, items };
   }
 
   async view(id: string): Promise<LogEntry> {
     const entry = await this.db.get<LogEntry>(sql`SELECT ${COLUMNS} FROM _logs WHERE id = ${id}`, LOG_SHAPE);
     if (!entry) throw notFound();
+    entry.data = keysInGoOrder(entry.data) as Record<string, unknown>;
     return entry;
   }
 
@@ -94,4 +96,20 @@ export class LogService {
     );
     return rows.map((r) => ({ total: r.total, date: `${r.hour}:00:00.000Z` }));
   }
+}
+
+/**
+ * `data` with its objects' keys in the order PocketBase answers them: Go's JSON writes a map's keys
+ * sorted by their bytes (the same order as JavaScript's sort except for characters past U+FFFF).
+ * PostgreSQL's JSONB keeps an order of its own (shorter keys first), and nested values keep the
+ * order they were built in.
+ */
+function keysInGoOrder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(keysInGoOrder);
+  if (value === null || typeof value !== 'object') return value;
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    Object.defineProperty(sorted, key, { value: keysInGoOrder((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
+  }
+  return sorted;
 }
