@@ -210,6 +210,8 @@ describe('reading request logs', () => {
     const stats = await pb.logs.getStats({ filter: 'data.userAgent = "sdk"' });
     expect(stats.reduce((n, s) => n + s.total, 0)).toBe(4);
     for (const s of stats) expect(s.date).toMatch(/^\d{4}-\d\d-\d\d \d\d:00:00\.000Z$/);
+    // PocketBase's LogsStatsItem: date, then total.
+    expect(Object.keys(stats[0]!)).toEqual(['date', 'total']);
     const errors = await pb.logs.getStats({ filter: 'data.userAgent = "sdk" && level = 8' });
     expect(errors.reduce((n, s) => n + s.total, 0)).toBe(1);
   });

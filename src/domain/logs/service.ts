@@ -25,8 +25,8 @@ export interface LogList {
 
 /** One hour of `stats`: PocketBase's LogsStatsItem. */
 export interface LogsStatsItem {
-  total: number;
   date: string;
+  total: number;
 }
 
 const LOG_SHAPE: RowShape = Object.freeze({ id: 'text', created: 'text', data: 'json', message: 'text', level: 'number' });
@@ -94,7 +94,8 @@ export class LogService {
       sql`SELECT COUNT(id) AS total, ${hour} AS hour FROM _logs${where ? sql` WHERE ${where}` : empty} GROUP BY ${hour} ORDER BY ${hour}`,
       STATS_SHAPE,
     );
-    return rows.map((r) => ({ total: r.total, date: `${r.hour}:00:00.000Z` }));
+    // PocketBase's field order: date, then total.
+    return rows.map((r) => ({ date: `${r.hour}:00:00.000Z`, total: r.total }));
   }
 }
 
