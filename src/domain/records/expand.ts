@@ -219,6 +219,9 @@ interface Related {
   pairs: number;
 }
 
+/** The column of a back-relation's rows naming the record they belong to (see fetchRelated). */
+const BACK_OWNER = '@owner';
+
 /**
  * The related records one expand key reaches from `records`, the target's viewRule applied.
  * Back-relations read at most `maxPairs` (record, owner) pairs.
@@ -243,17 +246,22 @@ async function fetchRelated(env: ExpandEnv, resolved: Resolved, records: readonl
     : [sql`${table}`, column];
   const rule = ruleCondition(env.db, scopeOf(env, source), source.viewRule);
   const where = rule ? sql`${dialect.inValues(owner, ids)} AND (${rule})` : dialect.inValues(owner, ids);
+  // The owner and the row number go by names no field can have (fields are `\w+`): beside the
+  // table's own columns, a field named like them would take their place.
+  const ownerName = ident(BACK_OWNER);
+  const rowNumber = ident('@n');
   const rows = await env.db.all<Record<string, unknown>>(sql`SELECT * FROM (
-    SELECT ${table}.*, ${owner} AS __owner, ROW_NUMBER() OVER (PARTITION BY ${owner}) AS __n FROM ${from} WHERE ${where}
-  ) AS __ranked WHERE __n <= ${MAX_BACK_RELATIONS}${dialect.limitOffset(maxPairs, 0)}`, rowShape(source));
+    SELECT ${table}.*, ${owner} AS ${ownerName}, ROW_NUMBER() OVER (PARTITION BY ${owner}) AS ${rowNumber} FROM ${from} WHERE ${where}
+  ) AS __ranked WHERE ${rowNumber} <= ${MAX_BACK_RELATIONS}${dialect.limitOffset(maxPairs, 0)}`, rowShape(source));
   const owners = new Map<string, string[]>();
   const unique = new Map<string, RecordData>();
   for (const row of rows) {
     const id = String(row.id);
     if (!unique.has(id)) unique.set(id, decodeRow(source, row));
-    const list = owners.get(String(row.__owner));
+    const owner = String(row[BACK_OWNER]);
+    const list = owners.get(owner);
     if (list) list.push(id);
-    else owners.set(String(row.__owner), [id]);
+    else owners.set(owner, [id]);
   }
   return { records: [...unique.values()], owners, pairs: rows.length };
 }
