@@ -113,4 +113,24 @@ describe('batch', () => {
     expect(big.status).toBe(413);
     await batchSettings({});
   });
+
+  it('stops past its timeout, rolls back, and blames no request (PocketBase: "batch transaction timeout")', async () => {
+    await batchSettings({ timeout: 1, maxRequests: 300 });
+    try {
+      const before = await count('users');
+      // Each create hashes a password (about 20 ms here): 300 of them take far more than the one
+      // second allowed, even on a much faster machine; the batch stops after about one second.
+      const requests = Array.from({ length: 300 }, (_, i) => ({
+        method: 'POST',
+        url: '/api/collections/users/records',
+        body: { email: `slow${i}@example.com`, password: 'a-long-password', passwordConfirm: 'a-long-password' },
+      }));
+      const res = await api(server, 'POST', '/api/batch', { body: { requests } });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ status: 400, message: 'Batch transaction failed.', data: {} });
+      expect(await count('users')).toBe(before);
+    } finally {
+      await batchSettings({});
+    }
+  });
 });
