@@ -121,12 +121,10 @@ export function requestLogRow(input: RequestLogInput, id: string): LogRow {
   };
 }
 
-/** A lone UTF-16 surrogate (one not part of a pair). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
 /**
  * PostgreSQL refuses NUL in text and JSON (a URL's `%00`, decoded in the message, failed the whole
- * batch's INSERT there), and a lone surrogate in JSON. Either becomes U+FFFD, on every database alike.
+ * batch's INSERT there), and a lone surrogate in JSON (`toWellFormed` below). Either becomes
+ * U+FFFD, on every database alike.
  */
 const withoutNul = (s: string): string => (s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s);
 
@@ -142,7 +140,7 @@ function storableJson(data: Record<string, unknown>): string {
 }
 
 function storableValue(value: unknown): unknown {
-  if (typeof value === 'string') return withoutNul(value).replace(LONE_SURROGATE, '\uFFFD');
+  if (typeof value === 'string') return withoutNul(value).toWellFormed();
   if (Array.isArray(value)) return value.map(storableValue);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableValue(k) as string, storableValue(v)]));

@@ -108,9 +108,6 @@ export class LogService {
 function keysInGoOrder(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(keysInGoOrder);
   if (value === null || typeof value !== 'object') return value;
-  const sorted: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    Object.defineProperty(sorted, key, { value: keysInGoOrder((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
-  }
-  return sorted;
+  // fromEntries makes own properties, a `__proto__` key included.
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, keysInGoOrder((value as Record<string, unknown>)[key])]));
 }
