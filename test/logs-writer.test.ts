@@ -50,6 +50,13 @@ describe('a request log entry', () => {
     expect(JSON.parse(row.data)).toMatchObject({ url: '/caf\u00e9?q=%C3%A9', userAgent: 'UA \u00e9', referer: 'lone \ufffd' });
   });
 
+  it('decodes escapes of bytes that are not UTF-8 as U+FFFD, as PocketBase (its unescape keeps the bytes)', () => {
+    expect(requestLogRow(input({ url: '/api/x?q=%FF' }), 'id').message).toBe('GET /api/x?q=\uFFFD');
+    expect(requestLogRow(input({ url: '/a%20b%C3%A9%E9c' }), 'id').message).toBe('GET /a b\u00e9\uFFFDc');
+    // A malformed escape keeps the whole URI as received, even where others are good.
+    expect(requestLogRow(input({ url: '/a%FF%E' }), 'id').message).toBe('GET /a%FF%E');
+  });
+
   it('cuts the URL at 3,000 characters', () => {
     const url = '/' + 'a'.repeat(4000);
     expect(JSON.parse(requestLogRow(input({ url }), 'id').data).url).toBe(url.slice(0, 3000) + '...');

@@ -65,17 +65,32 @@ const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, 
  */
 const bytesAsUtf8 = (s: string): string => (/[\x80-\xff]/.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s);
 
+const isEmptyObject = (value: unknown): boolean =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
+
 /** The level of a request's entry: ERROR for a failed request, INFO otherwise (PocketBase's rule). */
 export const requestLevel = (input: Pick<RequestLogInput, 'failure'>): number =>
   input.failure ? LOG_LEVEL.error : LOG_LEVEL.info;
 
-/** Go's url.PathUnescape, with the raw text kept when it is not valid percent-encoding. */
+/**
+ * Go's url.PathUnescape, with the raw text kept when an escape is malformed (`%G1`, a cut `%F`),
+ * as PocketBase keeps it. Escapes that decode to bytes that are not UTF-8 (`%FF`) are not an
+ * error there: the bytes are kept, and read back as U+FFFD, as here.
+ */
 function unescapePath(uri: string): string {
   if (!uri.includes('%')) return uri;
   try {
     return decodeURIComponent(uri);
   } catch {
-    return uri;
+    if (/%(?![0-9a-fA-F]{2})/.test(uri)) return uri;
+    const bytes: Buffer[] = [];
+    let at = 0;
+    for (const escape of uri.matchAll(/(?:%[0-9a-fA-F]{2})+/g)) {
+      bytes.push(Buffer.from(uri.slice(at, escape.index), 'utf8'), Buffer.from(escape[0].replaceAll('%', ''), 'hex'));
+      at = escape.index + escape[0].length;
+    }
+    bytes.push(Buffer.from(uri.slice(at), 'utf8'));
+    return Buffer.concat(bytes).toString('utf8');
   }
 }
 
@@ -92,9 +107,10 @@ export function requestLogRow(input: RequestLogInput, id: string): LogRow {
     const { error, answered } = input.failure;
     if (isApiError(error) || answered.status < 500) {
       // PocketBase's details are the error's raw data: the wrapped error's text where there is
-      // one (`cause`, e.g. the reason behind a generic 400), else the data the client saw.
+      // one (`cause`, e.g. the reason behind a generic 400), else the data the client saw, and
+      // null where that is empty (PocketBase's errors made without data: a 404 route, a 403).
       const cause = error instanceof Error ? error.cause : undefined;
-      data.details = cause instanceof Error ? cause.message : answered.data;
+      data.details = cause instanceof Error ? cause.message : isEmptyObject(answered.data) ? null : answered.data;
       data.error = answered.message;
     } else {
       // An unexpected error: PocketBase logs its own text (err.Error()). Only superusers read
