@@ -129,6 +129,73 @@ describe('OTP sign-in', () => {
     expect(bad).toMatchObject({ status: 400, body: { data: { email: { code: 'validation_is_email' } } } });
   });
 
+  it('a new password or email ends the codes already sent (a new tokenKey), as PocketBase', async () => {
+    const user = await authCollection('otpchange', {}, 'cid@otp.io');
+    const request = async (email: string) => {
+      const res = await post('/api/collections/otpchange/request-otp', { email });
+      return { otpId: res.body.otpId as string, code: codeOf(await smtp.take(email)) };
+    };
+    const signIn = ({ otpId, code }: { otpId: string; code: string }) => post('/api/collections/otpchange/auth-with-otp', { otpId, password: code });
+    const beforePassword = await request('cid@otp.io');
+    const kept = await request('cid@otp.io');
+    // A change that leaves the tokenKey alone keeps the codes.
+    expect((await su('PATCH', `/api/collections/otpchange/records/${user.id}`, { nick: 'n' })).status).toBe(200);
+    expect((await signIn(kept)).status).toBe(200);
+    const changed = await su('PATCH', `/api/collections/otpchange/records/${user.id}`, { password: 'a-new-password', passwordConfirm: 'a-new-password' });
+    expect(changed.status).toBe(200);
+    expect(await signIn(beforePassword)).toMatchObject({ status: 400, body: { message: 'Invalid or expired OTP.' } });
+    const beforeEmail = await request('cid@otp.io');
+    expect((await su('PATCH', `/api/collections/otpchange/records/${user.id}`, { email: 'cid2@otp.io' })).status).toBe(200);
+    expect(await signIn(beforeEmail)).toMatchObject({ status: 400, body: { message: 'Invalid or expired OTP.' } });
+  });
+
+  it('deleting the record, or its collection, deletes its codes, MFA sessions, OAuth2 links and sign-in origins', async () => {
+    const owned = async (collectionId: string, recordId?: string) => {
+      const counts: Record<string, number> = {};
+      for (const table of ['_otps', '_mfas', '_externalAuths', '_authOrigins']) {
+        const record = recordId === undefined ? sql`` : sql` AND ${ident('recordRef')} = ${recordId}`;
+        const row = await server.baton.services.db.get<{ n: number }>(
+          sql`SELECT COUNT(*) AS n FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collectionId}${record}`,
+        );
+        counts[table] = Number(row?.n);
+      }
+      return counts;
+    };
+    const seed = async (collection: string) => {
+      const user = await authCollection(collection, {}, `${collection}@otp.io`);
+      const { body: c } = await su('GET', `/api/collections/${collection}`);
+      await post(`/api/collections/${collection}/request-otp`, { email: `${collection}@otp.io` });
+      await smtp.take(`${collection}@otp.io`);
+      for (const [table, extra] of [
+        ['_mfas', { method: 'password' }],
+        ['_externalAuths', { provider: 'github', providerId: `${collection}-acct` }],
+        ['_authOrigins', { fingerprint: `${collection}-device` }],
+      ] as const) {
+        const made = await su('POST', `/api/collections/${table}/records`, { collectionRef: c.id, recordRef: user.id, ...extra });
+        expect(made.status, JSON.stringify(made.body)).toBe(200);
+      }
+      const other = await createRecord(server, collection, { email: `${collection}-2@otp.io`, password: PASSWORD, passwordConfirm: PASSWORD });
+      await su('POST', '/api/collections/_authOrigins/records', { collectionRef: c.id, recordRef: other.id, fingerprint: 'kept' });
+      return { user, other, collectionId: c.id as string };
+    };
+    const one = await seed('otpgone');
+    expect(await owned(one.collectionId, one.user.id)).toEqual({ _otps: 1, _mfas: 1, _externalAuths: 1, _authOrigins: 1 });
+    expect((await su('DELETE', `/api/collections/otpgone/records/${one.user.id}`)).status).toBe(204);
+    expect(await owned(one.collectionId, one.user.id)).toEqual({ _otps: 0, _mfas: 0, _externalAuths: 0, _authOrigins: 0 });
+    // Another record's rows stay.
+    expect((await owned(one.collectionId, one.other.id))._authOrigins).toBe(1);
+    // A record that reuses the id starts with nothing of the old one's.
+    await createRecord(server, 'otpgone', { id: one.user.id, email: 'reuse@otp.io', password: PASSWORD, passwordConfirm: PASSWORD });
+    expect(await owned(one.collectionId, one.user.id)).toEqual({ _otps: 0, _mfas: 0, _externalAuths: 0, _authOrigins: 0 });
+
+    const two = await seed('otpdropped');
+    expect((await su('DELETE', '/api/collections/otpdropped')).status).toBe(204);
+    expect(await owned(two.collectionId)).toEqual({ _otps: 0, _mfas: 0, _externalAuths: 0, _authOrigins: 0 });
+    const three = await seed('otpemptied');
+    expect((await su('DELETE', '/api/collections/otpemptied/truncate')).status).toBe(204);
+    expect(await owned(three.collectionId)).toEqual({ _otps: 0, _mfas: 0, _externalAuths: 0, _authOrigins: 0 });
+  });
+
   it('auth-methods lists OTP', async () => {
     await authCollection('otpmethods', {}, 'm@otp.io');
     const methods = await new PocketBase(server.url).collection('otpmethods').listAuthMethods();

@@ -4,7 +4,7 @@ import { ident, join as joinSql, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, isApiError, notFound, type ErrorData } from '../../kernel/errors.ts';
 import type { RequestContext } from '../context.ts';
 import { requestInfoOf } from '../records/access.ts';
-import { deleteWithCascade } from '../records/delete.ts';
+import { deleteAuthRefs, deleteWithCascade } from '../records/delete.ts';
 import { compileClientFilter, compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams } from '../records/query.ts';
 import { fieldDefaults } from './fields/registry.ts';
 import { buildCollection } from './build.ts';
@@ -173,6 +173,7 @@ export class CollectionService {
     const referenced = store.all().some((o) => o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id));
     try {
       await db.transaction(async (tx) => {
+        await deleteAuthRefs(tx, c);
         if (!referenced) {
           await tx.run(sql`DELETE FROM ${ident(c.name)}`);
           return;
@@ -355,6 +356,7 @@ export class CollectionService {
         for (const r of [...removed.filter((x) => x.type === 'view'), ...removed.filter((x) => x.type !== 'view')]) {
           await dropRecordTable(tx, r);
           await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
+          await deleteAuthRefs(tx, r);
         }
         for (const p of changes) {
           progress.applying = p.next;
@@ -374,7 +376,10 @@ export class CollectionService {
         await this.applyView(tx, next, previous, schema);
       },
       writeRows: async (tx) => {
-        for (const r of removed) await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
+        for (const r of removed) {
+          await tx.run(sql`DELETE FROM _collections WHERE id = ${r.id}`);
+          await deleteAuthRefs(tx, r);
+        }
         for (const p of changes) {
           await this.writeRow(tx, p.next, p.previous);
           await this.followRename(tx, p);

@@ -23,6 +23,27 @@ function referencesTo(schema: SchemaLookup, collection: Collection): Array<{ sou
 }
 
 /**
+ * The system tables whose rows belong to an auth record through `collectionRef` and `recordRef`
+ * (PocketBase's record proxies: OTPs, MFA sessions, OAuth2 links, sign-in origins).
+ */
+const AUTH_REF_TABLES = ['_otps', '_mfas', '_externalAuths', '_authOrigins'];
+
+/**
+ * Deletes, inside `tx`, the system rows that belong to an auth record (`recordId`), or to every
+ * record of an auth collection, as PocketBase's record-ref hooks do with the record or the
+ * collection. A row left behind outlives what it was for: an OAuth2 link would sign a later
+ * record that reuses the id into the old account's provider identity, and keep the provider's
+ * account from ever signing up again.
+ */
+export async function deleteAuthRefs(tx: Executor, collection: Collection, recordId?: string): Promise<void> {
+  if (collection.type !== 'auth') return;
+  for (const table of AUTH_REF_TABLES) {
+    const record = recordId === undefined ? sql`` : sql` AND ${ident('recordRef')} = ${recordId}`;
+    await tx.run(sql`DELETE FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collection.id}${record}`);
+  }
+}
+
+/**
  * Deletes a record inside `tx` and resolves references to it, as PocketBase does: the id is
  * removed from every relation holding it; a relation left empty deletes its record when the field
  * cascades, and fails the whole delete when the field is required. `onChange` hears of each record
@@ -39,6 +60,7 @@ export async function deleteWithCascade(
 ): Promise<void> {
   if (depth > MAX_CASCADE_DEPTH) throw deleteRefError();
   await tx.run(sql`DELETE FROM ${ident(collection.name)} WHERE ${ident('id')} = ${id}`);
+  await deleteAuthRefs(tx, collection, id);
   for (const { source, field } of referencesTo(schema, collection)) {
     const column = ident(source.name, field.name);
     const multi = isMultiValue(field);

@@ -324,6 +324,10 @@ export class RecordService {
     // Files hook: the files the record no longer names go once the update is stored.
     await this.deps.files?.removeDropped(collection, original, saved!);
     if (collection.type === 'auth' && 'password' in changed) await this.forgetSessions(collection, id);
+    // A new tokenKey (a new password or email, a verified upgrade, a manual change) ends the
+    // record's pending one-time passwords too, as in PocketBase: a code mailed to the old address,
+    // or seen by whoever the new password locks out, no longer signs in.
+    if (collection.type === 'auth' && 'tokenKey' in changed) await this.deleteRecordRows('_otps', collection, id);
     if (dropExternalAuths) await this.deleteRecordRows('_externalAuths', collection, id);
     return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
