@@ -207,6 +207,49 @@ describe('rules, evaluated as each subscriber', () => {
   });
 });
 
+describe('auth collections that change', () => {
+  /** An auth collection of its own (its secret is rotated here), with notes only their owner sees, and a member signed in. */
+  async function members(prefix: string) {
+    const c = await createCollection(server, { name: `${prefix}_members`, type: 'auth', fields: [], listRule: 'id = @request.auth.id', viewRule: 'id = @request.auth.id', deleteRule: 'id = @request.auth.id' });
+    await createCollection(server, { name: `${prefix}_notes`, fields: [text('title'), relation('owner', c.id, { maxSelect: 1 })], listRule: 'owner = @request.auth.id', viewRule: 'owner = @request.auth.id' });
+    const password = 'member-password-1';
+    const member = await createRecord(server, `${prefix}_members`, { email: `m@${prefix}.test`, password, passwordConfirm: password });
+    const login = await api(server, 'POST', `/api/collections/${prefix}_members/auth-with-password`, { body: { identity: `m@${prefix}.test`, password } });
+    expect(login.status).toBe(200);
+    return { collectionId: c.id, member, token: login.body.token as string };
+  }
+
+  it('a new auth token secret leaves the collection\'s clients unauthenticated, and free to bind another auth (PocketBase)', async () => {
+    const { member, token } = await members('rt_sec');
+    const s = await openStream(server.url);
+    expect((await setSubscriptions(server.url, s.clientId, ['rt_sec_notes/*', 'rt_public/*'], token)).status).toBe(204);
+    const before = await createRecord(server, 'rt_sec_notes', { title: 'before', owner: member.id });
+    await until(() => s.events.some((e) => e.event === 'rt_sec_notes/*' && JSON.parse(e.data).record.id === before.id), 5000, 'the first note');
+    const rotated = await api(server, 'PATCH', '/api/collections/rt_sec_members', { token: server.superuserToken, body: { authToken: { secret: 'a-brand-new-secret-of-thirty-chars-or-more' } } });
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    // The member's own record changing afterwards must not bind the old auth again.
+    await api(server, 'PATCH', `/api/collections/rt_sec_members/records/${member.id}`, { token: server.superuserToken, body: { emailVisibility: true } });
+    const after = await createRecord(server, 'rt_sec_notes', { title: 'after', owner: member.id });
+    const mark = await sentinel('secret settled');
+    await until(() => s.events.some((e) => e.event === 'rt_public/*' && JSON.parse(e.data).record.id === mark.id), 5000, 'the sentinel');
+    expect(s.events.filter((e) => e.event === 'rt_sec_notes/*').map((e) => JSON.parse(e.data).record.id)).toEqual([before.id]);
+    expect(after.id).toBeTruthy();
+    // Unauthenticated now: another auth may bind the client.
+    expect((await setSubscriptions(server.url, s.clientId, ['rt_public/*'], bob.token)).status).toBe(204);
+  });
+
+  it('an auth record\'s own clients get its delete, as PocketBase settles the subscribers before unsetting their auth', async () => {
+    const { member, token } = await members('rt_del');
+    const s = await openStream(server.url);
+    expect((await setSubscriptions(server.url, s.clientId, ['rt_del_members/*', `rt_del_members/${member.id}`], token)).status).toBe(204);
+    await api(server, 'PATCH', `/api/collections/rt_del_members/records/${member.id}`, { token: server.superuserToken, body: { emailVisibility: true } });
+    await until(() => s.events.filter((e) => JSON.parse(e.data).action === 'update').length === 2, 5000, 'the updates');
+    expect((await api(server, 'DELETE', `/api/collections/rt_del_members/records/${member.id}`, { token })).status).toBe(204);
+    await until(() => s.events.filter((e) => JSON.parse(e.data).action === 'delete').length === 2, 5000, 'the deletes');
+    expect(s.events.filter((e) => JSON.parse(e.data).action === 'delete').map((e) => e.event).sort()).toEqual([`rt_del_members/${member.id}`, 'rt_del_members/*'].sort());
+  });
+});
+
 describe('subscription options', () => {
   it('filter, expand and fields apply per subscription; subscribers without options get the whole record', async () => {
     const pb = sdk(server.url, alice.token);

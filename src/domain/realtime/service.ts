@@ -11,6 +11,7 @@ import type { DataStatistics } from '../../filter/index.ts';
 import type { Bus } from '../../infra/bus.ts';
 import type { RecordChangeSink } from '../records/changes.ts';
 import type { ResponseLimits } from '../records/limits.ts';
+import { TOKEN_OPTIONS_KEY } from '../auth/tokens.ts';
 import { GUEST, type Principal, type RequestContext } from '../context.ts';
 import { BusRecordChanges, RECORD_CHANGES, type RecordChangeMessage } from './changes.ts';
 import { ClientRegistry, newClientId, RealtimeClient, type RealtimeConnection } from './clients.ts';
@@ -48,6 +49,10 @@ const sameAuth = (a: Principal, b: Principal): boolean =>
   a.kind === 'guest' || b.kind === 'guest'
     ? a.kind === b.kind
     : a.collection.id === b.collection.id && a.record.id === b.record.id;
+
+/** The secret an auth collection signs its auth tokens with (options.authToken.secret). */
+const authSecretOf = (collection: Collection): unknown =>
+  (collection.options[TOKEN_OPTIONS_KEY.auth] as { secret?: unknown } | undefined)?.secret;
 
 /** One event's outcome: the data each group's members get, in group order. */
 type Delivery = Array<{ members: SubscriberGroup['members']; data: string }>;
@@ -121,7 +126,9 @@ export class RealtimeService {
     if (!client) throw notFound('Missing or invalid client id.');
     // Against guessed or stolen ids (PocketBase's check): the client's own address only.
     if (client.ip !== '' && client.ip !== ctx.realIp) throw badRequest('Invalid realtime client.');
-    if (client.auth.kind !== 'guest' && !sameAuth(client.auth, ctx.principal)) {
+    // A bound auth whose collection is gone or signs with a new secret is a guest's (PocketBase unsets it).
+    const bound = this.currentAuth(client);
+    if (bound.kind !== 'guest' && !sameAuth(bound, ctx.principal)) {
       throw forbidden("The current and the previous request authorization don't match.");
     }
     client.auth = ctx.principal;
@@ -147,8 +154,12 @@ export class RealtimeService {
     const seq = this.log.append(message);
     const collection = this.deps.schema.find(message.collectionId);
     if (!collection) return;
-    if (collection.type === 'auth') this.followAuthRecord(collection, message);
+    // A deleted auth record's own clients get its delete, as in PocketBase, where the event's
+    // subscribers are settled before their auth is unset: groups first, then the auth follows.
+    // An update's rules see the record as it is now (PocketBase refreshes the auth first).
+    if (collection.type === 'auth' && message.action !== 'delete') this.followAuthRecord(collection, message);
     const groups = this.groupsFor(collection, String(message.record.id));
+    if (collection.type === 'auth' && message.action === 'delete') this.followAuthRecord(collection, message);
     if (groups.length > 0) this.schedule(seq, message, collection, groups);
   }
 
@@ -237,10 +248,16 @@ export class RealtimeService {
     return [...groups.values()];
   }
 
-  /** The client's auth, dropped when its collection is gone (PocketBase unsets it on delete). */
+  /**
+   * The client's auth, dropped when its collection is gone or signs its tokens with another
+   * secret now (PocketBase unsets the auth of a deleted collection's clients, and of a
+   * collection whose auth token secret changed: the token the client bound with is void).
+   */
   private currentAuth(client: RealtimeClient): Principal {
     const auth = client.auth;
-    if (auth.kind !== 'guest' && !this.deps.schema.find(auth.collection.id)) client.auth = GUEST;
+    if (auth.kind === 'guest') return auth;
+    const now = this.deps.schema.find(auth.collection.id);
+    if (!now || authSecretOf(now) !== authSecretOf(auth.collection)) client.auth = GUEST;
     return client.auth;
   }
 
@@ -254,7 +271,8 @@ export class RealtimeService {
     for (const client of this.registry.all()) {
       const auth = client.auth;
       if (auth.kind === 'guest' || auth.collection.id !== collection.id || auth.record.id !== record.id) continue;
-      const dropped = message.action === 'delete' || auth.record.tokenKey !== record.tokenKey;
+      const dropped =
+        message.action === 'delete' || auth.record.tokenKey !== record.tokenKey || authSecretOf(auth.collection) !== authSecretOf(collection);
       client.auth = dropped ? GUEST : { kind: auth.kind, collection, record };
     }
   }
