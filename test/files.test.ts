@@ -238,6 +238,23 @@ describe('files API', () => {
       expect(await storage.exists(`${docs.id}/${rec.id}/thumbs_${png.name}/${size}_${png.name}`)).toBe(true);
     });
 
+    it('makes no thumb past a thumb\'s bounds when one side follows the aspect ratio (a 20000x1 image at 0x50 would be 1,000,000x50): the original is served', async () => {
+      const strip = { name: 'strip_abc1234567.png', body: await sharp({ create: { width: 20_000, height: 1, channels: 3, background: '#ff0000' } }).png().toBuffer() };
+      await put(storage, `${docs.id}/${rec.id}/${strip.name}`, strip.body, 'image/png');
+      await storeFiles(server, 'docs', rec.id, { doc: strip.name });
+      try {
+        const res = await get(server, url(strip.name, '?thumb=0x50'));
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-disposition')).toBe(`inline; filename=${strip.name}`);
+        expect(res.body.equals(strip.body)).toBe(true);
+        expect(await storage.exists(`${docs.id}/${rec.id}/thumbs_${strip.name}/0x50_${strip.name}`)).toBe(false);
+        // Within bounds, the other side still follows the ratio: 80x0 of 20000x1 is 80x1 (rounded up from 0).
+        expect(await dimensions((await get(server, url(strip.name, '?thumb=80x0'))).body)).toBe('80x1');
+      } finally {
+        await storeFiles(server, 'docs', rec.id, { doc: png.name });
+      }
+    });
+
     it('crops from the top, the bottom or the centre', async () => {
       // The tall image is red above and blue below; a wide thumb of it shows one of the halves.
       await storeFiles(server, 'docs', rec.id, { doc: tall.name });

@@ -18,6 +18,13 @@ const THUMB_SIZE = /^(\d+)x(\d+)(t|b|f)?$/;
  * a 100 megapixel photo still gets its thumbs.
  */
 const MAX_INPUT_PIXELS = 100_000_000;
+/**
+ * A thumb with one side given follows the original's aspect ratio, and PocketBase enlarges: a
+ * 20000x1 image asked for at `0x50` would be 1,000,000x50. Past these bounds the thumb is not
+ * made (the original is served, as for any thumb that cannot be made).
+ */
+const MAX_OUTPUT_PIXELS = 25_000_000;
+const MAX_OUTPUT_SIDE = 16_384;
 
 export class ThumbError extends Error {
   override name = 'ThumbError';
@@ -114,7 +121,18 @@ async function renderThumb(storage: FileStorage, originalKey: string, size: stri
   input.on('error', (e) => image.destroy(e));
   input.pipe(image);
   if (width === 0 || height === 0) {
-    // One side given: the other follows the aspect ratio (enlarging too, as PocketBase's Resize).
+    // One side given: the other follows the aspect ratio (enlarging too, as PocketBase's Resize),
+    // within bounds. The header is read from the piped input, which sharp keeps for the resize.
+    const meta = await image.metadata();
+    const turned = (meta.orientation ?? 1) >= 5;
+    const [w, h] = turned ? [meta.height, meta.width] : [meta.width, meta.height];
+    if (!w || !h) throw new ThumbError('the original has no dimensions');
+    const outWidth = width || Math.max(1, Math.round((w * height) / h));
+    const outHeight = height || Math.max(1, Math.round((h * width) / w));
+    if (outWidth > MAX_OUTPUT_SIDE || outHeight > MAX_OUTPUT_SIDE || outWidth * outHeight > MAX_OUTPUT_PIXELS) {
+      input.destroy();
+      throw new ThumbError(`the thumb would be ${outWidth}x${outHeight}, past the bounds of a thumb`);
+    }
     image.resize({ width: width || undefined, height: height || undefined });
   } else if (m[3] === 'f') {
     // Fit inside the box, never enlarged (PocketBase's Fit).
