@@ -1,11 +1,12 @@
-// Resumable realtime streams: record events carry increasing ids (`<stream>.<sequence>`); a client
-// that reconnects with the last id it got (SSE `Last-Event-ID`, WebSocket `?lastEventId=`) is
-// sent, after its first subscription request, exactly the changes it missed that its own auth,
-// rules and options let it see, then the live ones. Past the replay window (count or age), or
-// from an id this server cannot continue, it gets PB_MISSED instead of a silent gap.
+// Resumable realtime streams: record events carry increasing ids (`<stream>.<sequence>.<clientId>`);
+// a client that reconnects with the last id it got (SSE `Last-Event-ID`, WebSocket `?lastEventId=`)
+// is sent, after its first subscription request, exactly the changes that connection was given
+// (settled when they happened, with its auth and rules of then) and missed, then the live ones.
+// Another auth or address, past the replay window (count or age), or an id this server cannot
+// continue: PB_MISSED instead of a silent gap, or of events that were never the client's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServer, type TestServer } from './support/baton.ts';
-import { createCollection, createRecord, PUBLIC_RULES, text } from './support/builders.ts';
+import { createCollection, createRecord, PUBLIC_RULES, relation, text } from './support/builders.ts';
 import { openSocket, openStream, ownedPostsFixture, setSubscriptions, sleep, until, type RawStream } from './support/realtime.ts';
 
 let server: TestServer;
@@ -65,9 +66,9 @@ describe('SSE: Last-Event-ID', () => {
     expect(again.events.some((e) => e.event === 'PB_MISSED')).toBe(false);
   });
 
-  it("applies the reconnecting client's own auth and options: bob resuming from the same id sees his post only", async () => {
+  it('applies the options of the resumed subscription: fields', async () => {
     const first = await openStream(server.url);
-    expect((await setSubscriptions(server.url, first.clientId, ['rs_public/*'])).status).toBe(204);
+    expect((await setSubscriptions(server.url, first.clientId, ['rs_posts/*', 'rs_public/*'], bob.token)).status).toBe(204);
     await createRecord(server, 'rs_public', { title: 'mark' });
     const [mark] = await until(() => (records(first).length >= 1 ? records(first) : undefined), 5000, 'the mark');
     first.close();
@@ -76,19 +77,81 @@ describe('SSE: Last-Event-ID', () => {
     await createRecord(server, 'rs_posts', { title: 'bob 2', owner: bob.id });
     await createRecord(server, 'rs_public', { title: 'public 2', note: 'n' });
 
-    const asBob = await openStream(server.url, mark.id);
+    const again = await openStream(server.url, mark.id);
     const fields = `rs_public/*?options=${encodeURIComponent(JSON.stringify({ query: { fields: 'title' } }))}`;
-    expect((await setSubscriptions(server.url, asBob.clientId, ['rs_posts/*', fields], bob.token)).status).toBe(204);
-    await until(() => records(asBob).length >= 2, 5000, 'the replay');
+    expect((await setSubscriptions(server.url, again.clientId, ['rs_posts/*', 'rs_public/*', fields], bob.token)).status).toBe(204);
+    await until(() => records(again).length >= 3, 5000, 'the replay');
     await sleep(150);
-    expect(records(asBob).map((e) => [e.event, JSON.parse(e.data).record])).toEqual([
-      ['rs_posts/*', expect.objectContaining({ title: 'bob 2', owner: bob.id })],
-      [fields, { title: 'public 2' }],
+    // A replayed event goes to every topic of the resumed connection it concerns, each with its own options.
+    const got = records(again).map((e) => [e.event, JSON.parse(e.data).record]);
+    expect(got[0]).toEqual(['rs_posts/*', expect.objectContaining({ title: 'bob 2', owner: bob.id })]);
+    expect(got.slice(1).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual(
+      [
+        ['rs_public/*', expect.objectContaining({ title: 'public 2', note: 'n' })],
+        [fields, { title: 'public 2' }],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+  });
+
+  it('replays only what the connection was given when it happened: a grant made since shows nothing older', async () => {
+    const { alice: owner, bob: reader } = await ownedPostsFixture(server, 'rg');
+    const usersId = (await api(server, 'GET', '/api/collections/users', { token: server.superuserToken })).body.id;
+    const docs = await createCollection(server, { name: 'rg_docs', fields: [text('body'), relation('owner', usersId, { maxSelect: 1 })], createRule: '', updateRule: 'owner = @request.auth.id' });
+    await createCollection(server, { name: 'rg_grants', fields: [relation('doc', docs.id, { maxSelect: 1, cascadeDelete: true }), relation('user', usersId, { maxSelect: 1 })], createRule: '' });
+    const rule = 'owner = @request.auth.id || rg_grants_via_doc.user ?= @request.auth.id';
+    expect((await api(server, 'PATCH', '/api/collections/rg_docs', { token: server.superuserToken, body: { listRule: rule, viewRule: rule } })).status).toBe(200);
+
+    const first = await openStream(server.url);
+    expect((await setSubscriptions(server.url, first.clientId, ['rg_docs/*', 'rg_public/*'], reader.token)).status).toBe(204);
+    await createRecord(server, 'rg_public', { title: 'mark' });
+    const [mark] = await until(() => (records(first).length >= 1 ? records(first) : undefined), 5000, 'the mark');
+    first.close();
+    await until(() => !server.baton.services.realtime.client(first.clientId), 2000, 'the disconnect');
+
+    // While away, and before the reader may see the doc: a draft, then its edit; then the grant.
+    const doc = await createRecord(server, 'rg_docs', { body: 'DRAFT: the secret list', owner: owner.id });
+    await api(server, 'PATCH', `/api/collections/rg_docs/records/${doc.id}`, { token: owner.token, body: { body: 'redacted' } });
+    await createRecord(server, 'rg_grants', { doc: doc.id, user: reader.id });
+    await api(server, 'PATCH', `/api/collections/rg_docs/records/${doc.id}`, { token: owner.token, body: { body: 'shared' } });
+
+    const again = await openStream(server.url, mark.id);
+    expect((await setSubscriptions(server.url, again.clientId, ['rg_docs/*', 'rg_public/*'], reader.token)).status).toBe(204);
+    await until(() => records(again).length >= 1, 5000, 'the replay');
+    await createRecord(server, 'rg_public', { title: 'live' });
+    await until(() => records(again).length >= 2, 5000, 'the live event');
+    expect(records(again).map((e) => [e.event, JSON.parse(e.data).record.body ?? JSON.parse(e.data).record.title])).toEqual([
+      ['rg_docs/*', 'shared'],
+      ['rg_public/*', 'live'],
     ]);
+  });
+
+  it("another auth, or a guest, cannot resume a user's connection: PB_MISSED, and the connection stays the user's", async () => {
+    const first = await openStream(server.url);
+    expect((await setSubscriptions(server.url, first.clientId, ['rs_posts/*'], alice.token)).status).toBe(204);
+    await createRecord(server, 'rs_posts', { title: 'alice seen', owner: alice.id });
+    const [seen] = await until(() => (records(first).length >= 1 ? records(first) : undefined), 5000, 'the first event');
+    first.close();
+    await until(() => !server.baton.services.realtime.client(first.clientId), 2000, 'the disconnect');
+    await createRecord(server, 'rs_posts', { title: 'alice away', owner: alice.id });
+
+    for (const token of [bob.token, undefined]) {
+      const other = await openStream(server.url, seen.id);
+      expect((await setSubscriptions(server.url, other.clientId, ['rs_posts/*'], token)).status).toBe(204);
+      const missed = await until(() => other.events.find((e) => e.event === 'PB_MISSED'), 5000, 'PB_MISSED');
+      expect(JSON.parse(missed.data)).toEqual({ lastEventId: seen.id });
+      expect(records(other)).toEqual([]);
+      other.close();
+    }
+    // Alice herself still resumes it.
+    const again = await openStream(server.url, seen.id);
+    expect((await setSubscriptions(server.url, again.clientId, ['rs_posts/*'], alice.token)).status).toBe(204);
+    await until(() => records(again).length >= 1, 5000, 'the replay');
+    expect(summary(records(again))).toEqual([['rs_posts/*', 'create', 'alice away']]);
   });
 
   it('resumes from a PB_CONNECT id too: the changes since that connection began', async () => {
     const first = await openStream(server.url);
+    expect((await setSubscriptions(server.url, first.clientId, ['rs_public/*'])).status).toBe(204);
     first.close();
     await first.closed;
     await until(() => !server.baton.services.realtime.client(first.clientId), 2000, 'the disconnect');
@@ -163,7 +226,7 @@ describe('past the replay window', () => {
     for (let i = 0; i < 5; i++) await createRecord(small, 'rw_public', { title: `away ${i}` });
     const { again, missed } = await resumeMissing(last);
     // Its id is the position at the subscription: everything up to it is accounted for.
-    expect(missed.id).toMatch(new RegExp(`^${last.split('.')[0]}\\.\\d+$`));
+    expect(missed.id).toMatch(new RegExp(`^${last.split('.')[0]}\\.\\d+\\.${again.clientId}$`));
     expect(Number(missed.id.split('.')[1])).toBe(Number(last.split('.')[1]) + 5);
     again.close();
     await createRecord(small, 'rw_public', { title: 'after' });
@@ -187,7 +250,7 @@ describe('past the replay window', () => {
   });
 
   it('an id this server cannot continue (another process, garbage): PB_MISSED', async () => {
-    await resumeMissing('someother.12');
+    await resumeMissing('someother.12.abc');
     await resumeMissing('not an id');
   });
 

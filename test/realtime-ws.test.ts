@@ -30,7 +30,7 @@ describe('GET /api/realtime/ws', () => {
     const record = await createRecord(server, 'ws_public', { title: 'one' });
     const [event] = await until(() => (ws.events().length >= 1 ? ws.events() : undefined), 5000, 'the create event');
     expect(event.event).toBe('ws_public/*');
-    expect(event.id).toMatch(/^[A-Za-z0-9]{8}\.\d+$/);
+    expect(event.id).toMatch(new RegExp(`^[A-Za-z0-9]{8}\\.\\d+\\.${ws.clientId}$`));
     expect(event.data).toMatchObject({ action: 'create', record: { id: record.id, title: 'one', collectionName: 'ws_public' } });
     expect(Object.keys(event.data)).toEqual(['record', 'action']);
 

@@ -82,10 +82,10 @@ describe('record events', () => {
     await api(server, 'PATCH', `/api/collections/rt_public/records/${record.id}`, { token: server.superuserToken, body: { title: 'after' } });
     const updates = await until(() => (s.events.length >= 7 ? s.events.slice(1) : undefined), 5000, 'six update events');
     expect(updates.map((e) => e.event).sort()).toEqual(topics.filter((t) => t !== 'rt_public/other').sort());
-    // Record events carry their position (`<stream>.<sequence>`, for Last-Event-ID), one per change.
+    // Record events carry their position and the client (`<stream>.<sequence>.<clientId>`, for Last-Event-ID), one per change.
     expect(new Set(updates.map((e) => e.id)).size).toBe(1);
     for (const e of updates) {
-      expect(e.id).toMatch(/^[A-Za-z0-9]{8}\.\d+$/);
+      expect(e.id).toMatch(new RegExp(`^[A-Za-z0-9]{8}\\.\\d+\\.${s.clientId}$`));
       // PocketBase's key order: the record, then the action.
       expect(e.data.startsWith('{"record":{')).toBe(true);
       const data = JSON.parse(e.data);

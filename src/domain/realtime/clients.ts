@@ -33,11 +33,29 @@ export class RealtimeClient {
   /** Set once unregistered: nothing more is sent. */
   discarded = false;
   /**
-   * Where a resumed connection takes up (the `Last-Event-ID` it came with), until its first
-   * subscription request replays what it missed from there: a position of the replay log, or
-   * undefined when that id cannot be continued (the client is told it missed events).
+   * Set when the connection ended while changes are kept for resuming: the client stays
+   * registered with its auth and subscriptions for the window's age, out of reach of requests,
+   * and its events are still settled as they happen (which ones it may see, then), without being
+   * sent: a connection that resumes it gets those (RealtimeService).
    */
-  resume: { readonly lastEventId: string; readonly from: number | undefined } | undefined;
+  parkedAt: number | undefined;
+  /**
+   * The positions of the record events this client was given (sent, or settled while parked), in
+   * order; complete for the positions after `givenSince`. What a resume of this client replays.
+   */
+  given: number[] = [];
+  givenSince: number;
+  /**
+   * What a resumed connection came with (`Last-Event-ID`): the connection it continues and the
+   * position it got to; undefined fields when the id cannot be continued (it is told it missed
+   * events). Used by its first subscription request.
+   */
+  resume: { readonly lastEventId: string; readonly from: number | undefined; readonly previous: string | undefined } | undefined;
+  /**
+   * While a resume's replay is under way, the live events that arrive for this client wait here
+   * (in order, after the replay); undefined otherwise.
+   */
+  held: Array<{ event: string; data: string; id: string }> | undefined;
 
   constructor(
     /** 40 random letters and digits: the SSE event id, and the OAuth2 popup flow's state. */
@@ -46,16 +64,28 @@ export class RealtimeClient {
     readonly ip: string,
     private readonly connection: RealtimeConnection,
     /**
-     * The replay-log position this client's id stands for as an event id (PB_CONNECT's): where
-     * it connected, or where the connection it resumes had got to; undefined when that could not
-     * be continued (resuming from this client's id is then a miss too).
+     * The replay-log position its stream starts after: where it connected, or the position a
+     * resume took up from. Its PB_CONNECT id resumes from there.
      */
-    readonly position: number | undefined,
-  ) {}
+    public startsAfter: number,
+  ) {
+    this.givenSince = startsAfter;
+  }
 
   /** Sends one event; its id is the client id (PocketBase's) unless given (record events). */
   send(event: string, data: string, id: string = this.id): void {
-    if (!this.discarded) this.connection.send(event, data, id);
+    if (!this.discarded && this.parkedAt === undefined) this.connection.send(event, data, id);
+  }
+
+  /**
+   * Notes that the record event at `seq` was given to this client; keeps at least the last `max`
+   * positions (and at most twice as many, trimmed now and then).
+   */
+  gave(seq: number, max: number): void {
+    const given = this.given;
+    if (given[given.length - 1] === seq) return;
+    given.push(seq);
+    if (given.length > 2 * max) this.givenSince = given.splice(0, given.length - max).pop()!;
   }
 
   close(): void {

@@ -2,15 +2,16 @@
  * The recent record changes of this node, kept so that a client that reconnects with the id of
  * the last event it got (SSE `Last-Event-ID`, the WebSocket's `lastEventId`) is sent what it
  * missed. Every change that reaches the node gets the next sequence number; record events carry
- * `<stream>.<sequence>` as their id, `stream` being random per process, so that an id from
- * another node or from before a restart is recognised as one this log cannot continue.
+ * `<stream>.<sequence>.<clientId>` as their id: `stream` is random per process, so that an id
+ * from another node or from before a restart is recognised as one this log cannot continue, and
+ * the client id names the connection whose events a resume continues (service.ts).
  *
  * The log holds the changes themselves (the record with its hidden fields, as the bus carries
- * it), not what any client was sent: a replay is evaluated for the reconnecting client with its
- * own auth, rules and options, as live delivery is. Its memory is bounded by a count, an age and
- * the records' estimated size (`approxBytes`): a user who can write large records cannot make it
- * hold gigabytes; a change larger than the whole bound is not kept (a resume across it is told
- * it missed events).
+ * it), not what any client was sent: which of them a connection got is kept with the connection
+ * (its sequence numbers), and a replay renders those again. Its memory is bounded by a count, an
+ * age and the records' estimated size (`approxBytes`): a user who can write large records cannot
+ * make it hold gigabytes; a change larger than the whole bound is not kept (a resume across it
+ * is told it missed events).
  */
 import { randomAlphanumeric } from '../../kernel/ids.ts';
 import { approxBytes } from '../../kernel/size.ts';
@@ -27,9 +28,6 @@ export interface ReplayWindow {
 
 /** 1,000 changes, at most 5 minutes old, at most 64 MiB: minutes of reconnecting at a modest write rate. */
 export const DEFAULT_REPLAY_WINDOW: Readonly<ReplayWindow> = Object.freeze({ maxEvents: 1000, maxAgeMs: 5 * 60_000, maxBytes: 64 << 20 });
-
-/** Positions of ended connections remembered (their client ids stand for a position too). */
-const MAX_ENDED_CLIENTS = 10_000;
 
 export interface ReplayEntry {
   readonly seq: number;
@@ -48,8 +46,6 @@ export class ReplayLog {
   private first = 0;
   /** The kept entries' bytes. */
   private bytes = 0;
-  /** Client ids of ended connections and the position each stands for, oldest first. */
-  private readonly endedClients = new Map<string, { seq: number; at: number }>();
 
   private readonly window: ReplayWindow;
 
@@ -65,9 +61,24 @@ export class ReplayLog {
     return this.seq;
   }
 
-  /** The event id of position `seq`. */
-  idOf(seq: number): string {
-    return `${this.stream}.${seq}`;
+  /** Whether changes are kept at all (a window of 0 events keeps none: every resume is a miss). */
+  get keeps(): boolean {
+    return this.window.maxEvents > 0;
+  }
+
+  /** How many changes are kept at most. */
+  get maxEvents(): number {
+    return this.window.maxEvents;
+  }
+
+  /** How long a change is kept: how long an ended connection may be resumed. */
+  get maxAgeMs(): number {
+    return this.window.maxAgeMs;
+  }
+
+  /** The event id of position `seq` in the stream of client `clientId`. */
+  idOf(seq: number, clientId: string): string {
+    return `${this.stream}.${seq}.${clientId}`;
   }
 
   /** Numbers and keeps a change; returns its sequence number. */
@@ -87,40 +98,25 @@ export class ReplayLog {
     return seq;
   }
 
-  /** The position an event id of this log stands for; undefined when it is not one. */
-  parse(id: string): number | undefined {
-    const dot = id.lastIndexOf('.');
-    if (dot < 0 || id.slice(0, dot) !== this.stream || !/^\d{1,15}$/.test(id.slice(dot + 1))) return undefined;
-    const seq = Number(id.slice(dot + 1));
-    return seq <= this.seq ? seq : undefined;
-  }
-
-  /** A connection ended: its client id (its PB_CONNECT's event id) keeps standing for `seq` a while. */
-  clientEnded(clientId: string, seq: number): void {
-    this.endedClients.delete(clientId);
-    this.endedClients.set(clientId, { seq, at: this.now() });
-    this.prune();
-  }
-
-  /** The position an ended connection's client id stands for. */
-  endedClient(clientId: string): number | undefined {
-    this.prune();
-    return this.endedClients.get(clientId)?.seq;
+  /** The position and client an event id of this log stands for; undefined when it is not one. */
+  parse(id: string): { seq: number; clientId: string } | undefined {
+    const m = /^([A-Za-z0-9]+)\.(\d{1,15})\.([A-Za-z0-9]{1,255})$/.exec(id);
+    if (!m || m[1] !== this.stream) return undefined;
+    const seq = Number(m[2]);
+    return seq <= this.seq ? { seq, clientId: m[3]! } : undefined;
   }
 
   /**
-   * The changes after position `from` up to `upTo`; undefined when some of them are no longer
+   * The kept changes of the given positions (ascending); undefined when one of them is no longer
    * kept (the client missed events and must be told so).
    */
-  since(from: number, upTo: number): ReplayEntry[] | undefined {
+  entriesAt(seqs: readonly number[]): ReplayEntry[] | undefined {
     this.prune();
-    if (from > upTo) return undefined;
-    if (from === upTo) return [];
     const oldest = this.entries[this.first];
-    if (!oldest || oldest.seq > from + 1) return undefined;
-    const out: ReplayEntry[] = [];
-    for (let i = this.first + (from + 1 - oldest.seq); i < this.entries.length && this.entries[i].seq <= upTo; i++) out.push(this.entries[i]);
-    return out;
+    if (seqs.length === 0) return [];
+    // Kept entries have consecutive positions (a change too large to keep drops all before it).
+    if (!oldest || seqs[0]! < oldest.seq || seqs[seqs.length - 1]! > this.seq) return undefined;
+    return seqs.map((seq) => this.entries[this.first + (seq - oldest.seq)]!);
   }
 
   private dropAll(): void {
@@ -140,10 +136,6 @@ export class ReplayLog {
     if (this.first > 1024 && this.first * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.first);
       this.first = 0;
-    }
-    for (const [id, ended] of this.endedClients) {
-      if (this.endedClients.size <= MAX_ENDED_CLIENTS && ended.at >= expired) break;
-      this.endedClients.delete(id);
     }
   }
 }

@@ -17,7 +17,7 @@ import { BusRecordChanges, RECORD_CHANGES, type RecordChangeMessage } from './ch
 import { ClientRegistry, newClientId, RealtimeClient, type RealtimeConnection } from './clients.ts';
 import { readSubscriptionForm } from './form.ts';
 import { groupKey, RecordEventRenderer, type RuleKind, type SubscriberGroup } from './record-events.ts';
-import { ReplayLog, type ReplayWindow } from './replay.ts';
+import { ReplayLog, type ReplayEntry, type ReplayWindow } from './replay.ts';
 
 export interface RealtimeDeps {
   db: Database;
@@ -44,6 +44,12 @@ const MAX_LAST_EVENT_ID = 255;
 
 const DEFAULT_EVENTS_IN_FLIGHT = 16;
 
+/** Ended connections kept for resuming (the oldest go first past it), each for the replay window's age. */
+const MAX_PARKED_CLIENTS = 1000;
+
+/** Replays under way at once; a resume past it is told it missed events (it reloads instead). */
+const MAX_REPLAYS = 4;
+
 /** PocketBase's isSameAuth: the same record of the same collection, or both guests. */
 const sameAuth = (a: Principal, b: Principal): boolean =>
   a.kind === 'guest' || b.kind === 'guest'
@@ -68,6 +74,10 @@ export class RealtimeService {
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly log: ReplayLog;
+  /** Ended connections kept for resuming, oldest first (see `disconnect`). */
+  private readonly parked = new Map<string, RealtimeClient>();
+  private replays = 0;
+  private closing = false;
 
   constructor(private readonly deps: RealtimeDeps) {
     this.log = new ReplayLog(deps.replay);
@@ -78,36 +88,48 @@ export class RealtimeService {
 
   /** Clients connected to this node. */
   get clientCount(): number {
-    return this.registry.size;
+    return this.registry.size - this.parked.size;
   }
 
   /**
    * Registers a new client on the connection `open` makes for its id, and sends `PB_CONNECT`.
    * Its auth is bound later, by its first subscription request. `lastEventId` (the last event id
    * a previous connection got) makes it a resumed connection: its first subscription request is
-   * followed by what it missed, or by PB_MISSED.
+   * followed by what that connection missed, or by PB_MISSED.
    */
   connect(ctx: RequestContext, open: (clientId: string) => RealtimeConnection, resumeFrom = ''): RealtimeClient {
+    this.pruneParked();
     const id = newClientId();
     const lastEventId = resumeFrom.slice(0, MAX_LAST_EVENT_ID);
-    const from = lastEventId === '' ? undefined : this.positionOf(lastEventId);
-    const client = new RealtimeClient(id, ctx.realIp, open(id), lastEventId === '' ? this.log.position : from);
-    if (lastEventId !== '') client.resume = { lastEventId, from };
+    const client = new RealtimeClient(id, ctx.realIp, open(id), this.log.position);
+    if (lastEventId !== '') client.resume = { lastEventId, ...this.resumePoint(lastEventId) };
     this.registry.add(client);
     client.send('PB_CONNECT', `{"clientId":"${id}"}`);
     this.deps.logger.debug({ clientId: id }, 'realtime connection established');
     return client;
   }
 
-  /** The connection ended: the client and its subscriptions are forgotten. */
+  /**
+   * The connection ended. While changes are kept for resuming, a client with subscriptions is
+   * parked for the window's age (at most MAX_PARKED_CLIENTS): its events go on being settled as
+   * they happen, with its auth and rules of that moment, so that a resume gets exactly what this
+   * connection would have been sent. Otherwise the client and its subscriptions are forgotten.
+   */
   disconnect(client: RealtimeClient): void {
-    if (!client.discarded && client.position !== undefined) this.log.clientEnded(client.id, client.position);
-    this.registry.remove(client);
+    if (client.discarded || client.parkedAt !== undefined) return;
+    if (this.closing || !this.log.keeps || client.subscriptions.size === 0) {
+      this.registry.remove(client);
+      return;
+    }
+    client.parkedAt = Date.now();
+    this.parked.set(client.id, client);
+    this.pruneParked();
   }
 
-  /** A connected client of this node, by id. */
+  /** A connected client of this node, by id (not an ended one kept for resuming). */
   client(id: string): RealtimeClient | undefined {
-    return this.registry.get(id);
+    const client = this.registry.get(id);
+    return client?.parkedAt === undefined ? client : undefined;
   }
 
   /** Drops one of the client's subscriptions (the `@oauth2` topic once its redirect came). */
@@ -122,7 +144,7 @@ export class RealtimeService {
    */
   setSubscriptions(ctx: RequestContext, body: Record<string, unknown>, source: 'json' | 'form'): void {
     const form = readSubscriptionForm(body, source);
-    const client = this.registry.get(form.clientId);
+    const client = this.client(form.clientId);
     if (!client) throw notFound('Missing or invalid client id.');
     // Against guessed or stolen ids (PocketBase's check): the client's own address only.
     if (client.ip !== '' && client.ip !== ctx.realIp) throw badRequest('Invalid realtime client.');
@@ -134,11 +156,13 @@ export class RealtimeService {
     client.auth = ctx.principal;
     this.registry.replace(client, form.subscriptions);
     this.deps.logger.debug({ clientId: client.id, subscriptions: form.subscriptions.length }, 'realtime subscriptions updated');
-    if (client.resume) this.replay(client, client.resume);
+    if (client.resume) this.resume(client, client.resume);
   }
 
   /** Ends every connection and stops following changes. */
   close(): void {
+    this.closing = true;
+    this.parked.clear();
     this.stopListening();
     for (const client of [...this.registry.all()]) {
       client.close();
@@ -151,6 +175,7 @@ export class RealtimeService {
    * afterwards does not get it), evaluated concurrently with other events, delivered in order.
    */
   private onRecordChange(message: RecordChangeMessage): void {
+    this.pruneParked();
     const seq = this.log.append(message);
     const collection = this.deps.schema.find(message.collectionId);
     if (!collection) return;
@@ -166,8 +191,7 @@ export class RealtimeService {
   /** Evaluates the event for `groups` (concurrently with others) and delivers it in its turn. */
   private schedule(seq: number, message: RecordChangeMessage, collection: Collection, groups: SubscriberGroup[]): void {
     const evaluated = this.limited(() => this.evaluate(message, collection, groups));
-    const id = this.log.idOf(seq);
-    this.enqueue(async () => this.deliver(await evaluated, id));
+    this.enqueue(async () => this.deliver(await evaluated, seq));
   }
 
   /** Runs `step` after every delivery queued before it. */
@@ -175,33 +199,112 @@ export class RealtimeService {
     this.delivered = this.delivered.then(step).catch((e: unknown) => this.deps.logger.error({ err: e }, 'realtime: delivery failed'));
   }
 
-  /** Where an event id leaves off: a record event's position, or a client id's (its PB_CONNECT). */
-  private positionOf(lastEventId: string): number | undefined {
-    return this.log.parse(lastEventId) ?? this.registry.get(lastEventId)?.position ?? this.log.endedClient(lastEventId);
+  /**
+   * The connection an event id continues and the position it got to: a record event's id names
+   * both; a client id (PB_CONNECT's) stands for the start of that connection's stream.
+   */
+  private resumePoint(lastEventId: string): { from: number | undefined; previous: string | undefined } {
+    const parsed = this.log.parse(lastEventId);
+    if (parsed) return { from: parsed.seq, previous: parsed.clientId };
+    const previous = this.registry.get(lastEventId);
+    return previous ? { from: previous.startsAfter, previous: previous.id } : { from: undefined, previous: undefined };
+  }
+
+  /** Forgets the parked clients past the window's age, and the oldest past MAX_PARKED_CLIENTS. */
+  private pruneParked(): void {
+    const expired = Date.now() - this.log.maxAgeMs;
+    for (const client of this.parked.values()) {
+      if (this.parked.size <= MAX_PARKED_CLIENTS && client.parkedAt! >= expired) break;
+      this.parked.delete(client.id);
+      this.registry.remove(client);
+    }
   }
 
   /**
-   * A resumed client's first subscription: the changes it missed, up to now, evaluated for it
-   * alone as live events are (its auth, rules, options), and queued in order before the live
-   * events still to come. When the log no longer holds all of them, or the id is not one it can
-   * continue, PB_MISSED `{"lastEventId"}` is sent instead, with the current position as its id:
-   * the client reloads what it shows, and may resume from there next time.
+   * A resumed client's first subscription request. Its live events wait (`held`) while the events
+   * under way now, which are the previous connection's, are settled; then `startReplay` runs.
    */
-  private replay(client: RealtimeClient, resume: NonNullable<RealtimeClient['resume']>): void {
+  private resume(client: RealtimeClient, resume: NonNullable<RealtimeClient['resume']>): void {
     client.resume = undefined;
+    client.held = [];
     const upTo = this.log.position;
-    const entries = resume.from === undefined ? undefined : this.log.since(resume.from, upTo);
-    if (!entries) {
-      const data = JSON.stringify({ lastEventId: resume.lastEventId });
-      this.enqueue(() => client.send(MISSED_EVENT, data, this.log.idOf(upTo)));
+    this.enqueue(() => this.startReplay(client, resume, upTo));
+  }
+
+  /**
+   * Sends a resumed client what the connection it continues was given after the position it got
+   * to, up to `upTo`: only events that connection was given when they happened (its auth, rules
+   * and options of that moment), rendered again for this one now (the events its rules no longer
+   * let it see are left out), in order, with their original positions; then its held live
+   * events. The previous connection must be from the same address and have the same auth (a
+   * guest's, or the same record's): it is taken over and forgotten. Otherwise, when it is
+   * unknown or past the window, when the log no longer holds every event, or while MAX_REPLAYS
+   * run, PB_MISSED `{"lastEventId"}` is sent instead, with the current position as its id: the
+   * client reloads what it shows, and may resume from there next time.
+   */
+  private startReplay(client: RealtimeClient, resume: NonNullable<RealtimeClient['resume']>, upTo: number): void {
+    if (client.discarded) return;
+    const previous = resume.previous === undefined ? undefined : this.registry.get(resume.previous);
+    const from = resume.from;
+    let entries: ReplayEntry[] | undefined;
+    if (
+      previous &&
+      previous !== client &&
+      from !== undefined &&
+      from >= previous.givenSince &&
+      (previous.ip === '' || previous.ip === client.ip) &&
+      sameAuth(this.currentAuth(previous), this.currentAuth(client))
+    ) {
+      // Taken over: the previous connection (ended, or not yet noticed as ended) goes.
+      this.parked.delete(previous.id);
+      this.registry.remove(previous);
+      if (previous.parkedAt === undefined) previous.close();
+      entries = this.log.entriesAt(previous.given.filter((seq) => seq > from && seq <= upTo));
+    }
+    if (!entries || this.replays >= MAX_REPLAYS) {
+      client.startsAfter = client.givenSince = upTo;
+      client.send(MISSED_EVENT, JSON.stringify({ lastEventId: resume.lastEventId }), this.log.idOf(upTo, client.id));
+      this.release(client);
       return;
     }
+    client.startsAfter = client.givenSince = from!;
+    this.replays++;
+    void this.replayTo(client, entries)
+      .catch((e: unknown) => this.deps.logger.error({ err: e }, 'realtime: replay failed'))
+      .finally(() => {
+        this.replays--;
+        this.release(client);
+      });
+  }
+
+  /** Renders and sends `entries` to `client` alone, one after another (off the live events' way). */
+  private async replayTo(client: RealtimeClient, entries: readonly ReplayEntry[]): Promise<void> {
     for (const { seq, message } of entries) {
+      if (client.discarded) return;
       const collection = this.deps.schema.find(message.collectionId);
       if (!collection) continue;
       const groups = this.groupsFor(collection, String(message.record.id), client);
-      if (groups.length > 0) this.schedule(seq, message, collection, groups);
+      if (groups.length === 0) continue;
+      for (const { members, data } of await this.evaluate(message, collection, groups)) {
+        for (const { topic } of members) {
+          if (!client.subscriptions.has(topic.name)) continue;
+          client.send(topic.name, data, this.log.idOf(seq, client.id));
+          client.gave(seq, this.maxGiven);
+        }
+      }
     }
+  }
+
+  /** Sends the live events held during a replay, and lets the next ones through. */
+  private release(client: RealtimeClient): void {
+    const held = client.held ?? [];
+    client.held = undefined;
+    for (const e of held) client.send(e.event, e.data, e.id);
+  }
+
+  /** Positions a client keeps of what it was given: as many as the log keeps changes. */
+  private get maxGiven(): number {
+    return Math.max(1, this.log.maxEvents);
   }
 
   private async evaluate(message: RecordChangeMessage, collection: Collection, groups: SubscriberGroup[]): Promise<Delivery> {
@@ -213,12 +316,29 @@ export class RealtimeService {
     return delivery;
   }
 
-  private deliver(delivery: Delivery, id: string): void {
+  private deliver(delivery: Delivery, seq: number): void {
     for (const { members, data } of delivery) {
       for (const { client, topic } of members) {
         // Unsubscribed meanwhile: the client no longer listens for it.
-        if (client.subscriptions.has(topic.name)) client.send(topic.name, data, id);
+        if (client.subscriptions.has(topic.name)) this.give(client, topic.name, data, seq);
       }
+    }
+  }
+
+  /**
+   * One live event for one client: sent (not while parked), or held behind its replay, and noted
+   * as given. A client whose held events pass the bound is cut (it may resume).
+   */
+  private give(client: RealtimeClient, event: string, data: string, seq: number): void {
+    const id = this.log.idOf(seq, client.id);
+    client.gave(seq, this.maxGiven);
+    if (!client.held) {
+      client.send(event, data, id);
+    } else if (client.held.length < this.maxGiven) {
+      client.held.push({ event, data, id });
+    } else {
+      client.held = undefined;
+      client.close();
     }
   }
 
