@@ -127,6 +127,11 @@ describe('OTP sign-in', () => {
     expect(off).toMatchObject({ status: 403, body: { message: 'The collection is not configured to allow OTP authentication.' } });
     const bad = await post('/api/collections/otpone/request-otp', { email: 'not-an-email' });
     expect(bad).toMatchObject({ status: 400, body: { data: { email: { code: 'validation_is_email' } } } });
+    // A value of another JSON type does not load into PocketBase's string fields.
+    const loading = { status: 400, message: 'An error occurred while loading the submitted data.', data: {} };
+    expect((await post('/api/collections/otpone/request-otp', { email: 123 })).body).toEqual(loading);
+    expect((await post('/api/collections/otpone/auth-with-otp', { otpId: 123, password: code })).body).toEqual(loading);
+    expect((await post('/api/collections/otpone/auth-with-otp', { otpId: res.body.otpId, password: 123456 })).body).toEqual(loading);
   });
 
   it('a new password or email ends the codes already sent (a new tokenKey), as PocketBase', async () => {

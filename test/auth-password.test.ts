@@ -300,6 +300,8 @@ describe('auth-methods', () => {
   });
 });
 
+const LOADING_ERROR = { status: 400, message: 'An error occurred while loading the submitted data.', data: {} };
+
 describe('impersonation and token types', () => {
   it('a superuser gets a token of the record that auth-refresh does not renew; others are refused', async () => {
     const ann = await authCollection('actors', {});
@@ -318,7 +320,25 @@ describe('impersonation and token types', () => {
     const asUser = await api(server, 'POST', `/api/collections/actors/impersonate/${ann.id}`, { body: {}, token: res.body.token });
     expect(asUser).toMatchObject({ status: 403, body: { message: 'The authorized record is not allowed to perform this action.' } });
     expect((await su('POST', '/api/collections/actors/impersonate/nosuchrecord00', {})).status).toBe(404);
-    expect((await su('POST', `/api/collections/actors/impersonate/${ann.id}`, { duration: -1 })).status).toBe(400);
+    expect((await su('POST', `/api/collections/actors/impersonate/${ann.id}`, { duration: -1 })).body).toMatchObject({
+      status: 400,
+      data: { duration: { code: 'validation_min_greater_equal_than_required' } },
+    });
+    // As PocketBase: the record is looked up before the body is read, which a wrong type fails to load.
+    expect((await su('POST', '/api/collections/actors/impersonate/nosuchrecord00', { duration: '5' })).status).toBe(404);
+    for (const duration of ['5', 1.5, true]) {
+      expect((await su('POST', `/api/collections/actors/impersonate/${ann.id}`, { duration })).body).toEqual(LOADING_ERROR);
+    }
+  });
+
+  it('a body value of the wrong JSON type is a loading error, as PocketBase binds it to a string', async () => {
+    await authCollection('wrongtypes', {});
+    const post = (path: string, body: unknown) => api(server, 'POST', `/api/collections/wrongtypes/${path}`, { body });
+    for (const body of [{ identity: 123, password: 'x' }, { identity: 'a@b.co', password: ['x'] }, { identity: 'a@b.co', password: 'x', identityField: {} }]) {
+      expect((await post('auth-with-password', body)).body, JSON.stringify(body)).toEqual(LOADING_ERROR);
+    }
+    // null reads as empty, as Go's zero value.
+    expect((await post('auth-with-password', { identity: null, password: 'x' })).body.data).toHaveProperty('identity.code', 'validation_required');
   });
 
   it('a token of another type, alg none, a forged or an expired token is no auth token', async () => {

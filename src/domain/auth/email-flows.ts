@@ -27,6 +27,7 @@ import { selectFrom } from '../records/query.ts';
 import type { RecordService } from '../records/service.ts';
 import { renderRecordEmail, type AppMeta, type RecordTemplateName } from './email-templates.ts';
 import { INSTALLER_EMAIL } from './installer.ts';
+import { LOAD_FAILED, readStrings } from './body.ts';
 import { identityMatch, uniqueIndexOn } from './identity.ts';
 import { verifyPassword } from './passwords.ts';
 import {
@@ -58,7 +59,6 @@ type EmailTokenType = typeof TokenType.verification | typeof TokenType.passwordR
 /** How long a request-* mail holds back the next one for the same record. */
 export const RESEND_LOCK_MS = 2 * 60_000;
 
-const LOAD_FAILED = 'An error occurred while loading the submitted data.';
 const VALIDATION_FAILED = 'An error occurred while validating the submitted data.';
 const SUPERUSERS_VERIFIED = 'All superusers are verified by default.';
 const SUPERUSERS_CHANGE_EMAIL = 'All superusers can change their emails directly.';
@@ -293,20 +293,6 @@ export class EmailFlowService {
       .finally(() => this.pending.delete(task));
     this.pending.add(task);
   }
-}
-
-/**
- * The named body values as strings. A value of another JSON type cannot be bound to PocketBase's
- * string fields: that is its "loading" error. A missing or null value reads as ''.
- */
-function readStrings<K extends string>(body: Record<string, unknown>, names: readonly K[]): Record<K, string> {
-  const out = {} as Record<K, string>;
-  for (const name of names) {
-    const v = body[name];
-    if (v !== undefined && v !== null && typeof v !== 'string') throw badRequest(LOAD_FAILED);
-    out[name] = v ?? '';
-  }
-  return out;
 }
 
 /** ozzo's Required, Length(1, 255) and is.EmailFormat, first failure only. */

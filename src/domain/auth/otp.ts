@@ -26,6 +26,7 @@ import { isEmailAddress } from '../collections/fields/domains.ts';
 import { systemContext, systemContextFor, type Principal, type RequestContext } from '../context.ts';
 import type { RecordData } from '../records/codec.ts';
 import type { RecordService } from '../records/service.ts';
+import { readStrings } from './body.ts';
 import { renderRecordEmail, type AppMeta } from './email-templates.ts';
 import { verifyPassword } from './passwords.ts';
 
@@ -93,7 +94,7 @@ export class OtpService {
   async request(ctx: RequestContext, collection: Collection, body: { email?: unknown }, findByEmail: (email: string) => Promise<RecordData | undefined>): Promise<{ otpId: string }> {
     const options = otpOptions(collection);
     if (!options.enabled) throw disabled();
-    const email = typeof body.email === 'string' ? body.email : '';
+    const { email } = readStrings(body, ['email']);
     const errors: ErrorData = {};
     if (email === '') errors.email = fieldError('validation_required', 'Cannot be blank.');
     else if (email.length > 255) errors.email = fieldError('validation_length_out_of_range', 'The length must be between 1 and 255.');
@@ -144,8 +145,7 @@ export class OtpService {
   ): Promise<{ record: RecordData; sentToOwner: boolean }> {
     const options = otpOptions(collection);
     if (!options.enabled) throw disabled();
-    const otpId = typeof body.otpId === 'string' ? body.otpId : '';
-    const code = typeof body.password === 'string' ? body.password : '';
+    const { otpId, password: code } = readStrings(body, ['otpId', 'password']);
     const errors: ErrorData = {};
     if (otpId === '') errors.otpId = fieldError('validation_required', 'Cannot be blank.');
     else if (otpId.length > 255) errors.otpId = fieldError('validation_length_out_of_range', 'The length must be between 1 and 255.');

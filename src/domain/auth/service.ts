@@ -15,6 +15,7 @@ import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from '../records/limits.
 import type { Mailer } from '../../infra/mailer.ts';
 import { silentLogger, type Logger } from '../../kernel/logger.ts';
 import type { AppMeta } from './email-templates.ts';
+import { readInteger, readStrings } from './body.ts';
 import { identityMatch, uniqueIndexOn } from './identity.ts';
 import { type AuthMethod, MfaSessions, mfaOptions, type MfaRequired } from './mfa.ts';
 import { OtpService, otpOptions } from './otp.ts';
@@ -240,9 +241,7 @@ export class AuthService {
     const passwordAuth = (collection.options.passwordAuth ?? {}) as { enabled?: boolean; identityFields?: string[] };
     if (!passwordAuth.enabled) throw forbidden('The collection is not configured to allow password authentication.');
     const identityFields = passwordAuth.identityFields?.length ? passwordAuth.identityFields : ['email'];
-    const identity = typeof login.identity === 'string' ? login.identity : '';
-    const password = typeof login.password === 'string' ? login.password : '';
-    const identityField = typeof login.identityField === 'string' ? login.identityField : '';
+    const { identity, password, identityField } = readStrings(login as Record<string, unknown>, ['identity', 'password', 'identityField']);
     const errors: ErrorData = {};
     if (identity.length < 1 || identity.length > 255) errors.identity = fieldError('validation_required', 'Cannot be blank.');
     if (password.length < 1 || password.length > 255) errors.password = fieldError('validation_required', 'Cannot be blank.');
@@ -288,14 +287,15 @@ export class AuthService {
     if (ctx.principal.kind === 'guest') throw unauthorized('The request requires valid record authorization token.');
     if (!isSuperuser(ctx)) throw forbidden('The authorized record is not allowed to perform this action.');
     const collection = this.authCollection(ref, 'Missing or invalid auth collection context.');
-    const duration = body.duration === undefined || body.duration === null ? 0 : body.duration;
-    if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 0) {
+    // As PocketBase: the record first (404), then the body is bound, then validated.
+    const record = await this.findById(collection, id);
+    if (!record) throw notFound();
+    const duration = readInteger(body, 'duration');
+    if (duration < 0) {
       throw badRequest('An error occurred while validating the submitted data.', {
         duration: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.'),
       });
     }
-    const record = await this.findById(collection, id);
-    if (!record) throw notFound();
     const token = await signAuthToken(record, collection, { refreshable: false, duration });
     return this.response(ctx, collection, record, token, options);
   }
