@@ -93,8 +93,12 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     const schema = new CollectionStore();
     await schema.load(db);
     const settings = await SettingsService.open(db);
-    // Rate limit labels name collections: a rename rewrites them in the same transaction.
-    const collections = new CollectionService({ db, store: schema, renameFollowers: [settings] });
+    // Record files go where the settings say, looked up per call: S3 when enabled, else storage/.
+    const storage = settingsStorage(() => settings.get().s3, path.join(dir, 'storage'));
+    const recordFiles = new RecordFiles(storage, options.logger);
+    // Rate limit labels name collections: a rename rewrites them in the same transaction. A
+    // deleted collection's files, and a truncated one's records' files, go after the commit.
+    const collections = new CollectionService({ db, store: schema, renameFollowers: [settings], files: recordFiles });
     const statistics = new CollectionStatistics(db, schema, options.logger);
     const limits: ResponseLimits = Object.freeze({ ...DEFAULT_RESPONSE_LIMITS, ...options.responseLimits });
     await initializeDataDirectory(db, collections, schema);
@@ -103,10 +107,8 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     const realtime = new RealtimeService({ db, schema, statistics, limits, bus, logger: options.logger, replay: options.realtimeReplay });
     // Apple's user names from the popup flow's redirect, for auth-with-oauth2 (one minute each).
     const redirectNames = new OAuth2RedirectNames();
-    // Record files go where the settings say, looked up per call: S3 when enabled, else storage/.
-    const storage = settingsStorage(() => settings.get().s3, path.join(dir, 'storage'));
     const records = new RecordService({
-      db, schema, statistics, limits, passwordHash: options.passwordHash, changes: realtime.changes, files: new RecordFiles(storage, options.logger),
+      db, schema, statistics, limits, passwordHash: options.passwordHash, changes: realtime.changes, files: recordFiles,
     });
     // A crash between storing an upload and writing its record leaves files no record names.
     const orphanFiles = new OrphanFileCleanup({ db, schema, storage, logger: options.logger });

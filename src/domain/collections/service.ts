@@ -4,7 +4,9 @@ import { ident, join as joinSql, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, isApiError, notFound, type ErrorData } from '../../kernel/errors.ts';
 import type { RequestContext } from '../context.ts';
 import { requestInfoOf } from '../records/access.ts';
+import type { RecordChange } from '../records/changes.ts';
 import { deleteAuthRefs, deleteWithCascade } from '../records/delete.ts';
+import type { RecordFileStore } from '../records/input.ts';
 import { compileClientFilter, compileSort, COUNT_SHAPE, countFrom, parsePaging, selectFrom, type ListParams } from '../records/query.ts';
 import { fieldDefaults } from './fields/registry.ts';
 import { buildCollection } from './build.ts';
@@ -48,10 +50,20 @@ export interface CollectionRenameFollower {
   reload(): Promise<unknown>;
 }
 
+/**
+ * Where the files of deleted collections and of truncated records go (domain/files/record-files.ts),
+ * called only after the change committed; it logs its own failures, as the change is done.
+ */
+export interface CollectionFileStore extends Pick<RecordFileStore, 'removeRecords'> {
+  /** After a committed delete: removes everything the collections kept in storage (their folders). */
+  removeCollections(collections: readonly Collection[]): Promise<void>;
+}
+
 export interface CollectionServiceDeps {
   db: Database;
   store: CollectionStore;
   renameFollowers?: readonly CollectionRenameFollower[];
+  files?: CollectionFileStore;
 }
 
 const withReplaced = (list: readonly Collection[], c: Collection, previousId?: string) => [
@@ -169,17 +181,34 @@ export class CollectionService {
     if (c.type === 'view') throw badRequest("View collections cannot be truncated since they don't store their own records.");
     // Emptying _superusers would lock everyone out of the API (PocketBase refuses it too, record by record).
     if (c.name === SUPERUSERS) throw badRequest("Failed to truncate collection: the superusers collection can't be emptied.");
-    const { db, store } = this.deps;
+    const { db, store, files } = this.deps;
     const referenced = store.all().some((o) => o.fields.some((f) => f.type === 'relation' && f.collectionId === c.id));
+    // The records deleted (this collection's, and those the cascade deleted), whose files go after the commit.
+    const deleted: Array<Pick<RecordChange, 'collection' | 'record'>> = [];
     try {
       await db.transaction(async (tx) => {
+        deleted.length = 0;
         await deleteAuthRefs(tx, c);
+        const hasFiles = !!files && c.fields.some((f) => f.type === 'file');
         if (!referenced) {
+          if (hasFiles) {
+            // Read in the transaction: a record created after it commits keeps its files.
+            const rows = await tx.all<{ id: string }>(sql`SELECT ${ident('id')} AS id FROM ${ident(c.name)}`);
+            for (const r of rows) deleted.push({ collection: c, record: { id: r.id } });
+          }
           await tx.run(sql`DELETE FROM ${ident(c.name)}`);
           return;
         }
         const rows = await tx.all<{ id: string }>(sql`SELECT ${ident('id')} AS id FROM ${ident(c.name)}`);
-        for (const r of rows) await deleteWithCascade(tx, store, c, r.id);
+        const onChange = files
+          ? (change: RecordChange) => {
+              if (change.action === 'delete') deleted.push(change);
+            }
+          : undefined;
+        for (const r of rows) {
+          if (hasFiles) deleted.push({ collection: c, record: { id: r.id } });
+          await deleteWithCascade(tx, store, c, r.id, 0, onChange);
+        }
       });
     } catch (e) {
       if (e instanceof ApiError) {
@@ -187,6 +216,8 @@ export class CollectionService {
       }
       throw e;
     }
+    // As PocketBase, which deletes record by record, each delete removing the record's folder.
+    await files?.removeRecords(deleted);
   }
 
   /** PUT /api/collections/import: creates, updates and (optionally) deletes collections in one transaction. */
@@ -329,6 +360,8 @@ export class CollectionService {
     } finally {
       if (renames) for (const follower of this.deps.renameFollowers ?? []) await follower.reload();
     }
+    // Committed: the deleted collections' files go too (PocketBase's files manager hook).
+    if (removed.length) await this.deps.files?.removeCollections(removed);
   }
 
   /** Tells the rename followers that `p` renamed its collection, in the change's transaction. */

@@ -4,6 +4,9 @@
  * `<collectionId>/<recordId>/thumbs_<filename>/<size>_<filename>`.
  */
 
+/** The folder of all of a collection's files (ends with `/`). */
+export const collectionFilesPrefix = (collectionId: string): string => `${collectionId}/`;
+
 /** The folder of all of a record's files and thumbs (ends with `/`). */
 export const recordFilesPrefix = (collectionId: string, recordId: string): string => `${collectionId}/${recordId}/`;
 

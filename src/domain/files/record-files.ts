@@ -1,21 +1,22 @@
 /**
  * A record's files in storage around its writes (PocketBase's file field interceptors): uploads
  * are stored before the record is written and removed again when the write fails; files the
- * record no longer names, and a deleted record's folder, are removed only after the write.
- * Removal failures are logged, never turned into a failed request: the record is already saved.
+ * record no longer names, and a deleted record's folder, are removed only after the write; so is
+ * a deleted collection's folder (CollectionService, after the change commits). Removal failures are logged, never turned into a failed request: the record is already saved.
  */
 import type { Collection } from '../../db/schema.ts';
 import type { Logger } from '../../kernel/logger.ts';
+import type { CollectionFileStore } from '../collections/service.ts';
 import type { FileStorage } from '../../infra/storage.ts';
 import { fileNamesToDelete, toFileNames } from '../collections/fields/file.ts';
 import type { RecordFileStore, UploadedFile } from '../records/input.ts';
 import type { RecordData } from '../records/codec.ts';
-import { recordFileKey, recordFilesPrefix, thumbsPrefix } from './paths.ts';
+import { collectionFilesPrefix, recordFileKey, recordFilesPrefix, thumbsPrefix } from './paths.ts';
 
 /** A stored name is removed only when it is a plain file name (PocketBase's guard). */
 const plainName = (name: string): boolean => name !== '' && !/[/\\]/.test(name);
 
-export class RecordFiles implements RecordFileStore {
+export class RecordFiles implements RecordFileStore, CollectionFileStore {
   constructor(
     private readonly storage: FileStorage,
     private readonly logger: Logger,
@@ -62,6 +63,22 @@ export class RecordFiles implements RecordFileStore {
         await this.storage.deletePrefix(recordFilesPrefix(collection.id, String(record.id)));
       } catch (e) {
         this.logger.warn({ err: e, collection: collection.name, record: record.id }, "failed to delete a deleted record's files");
+      }
+    }
+  }
+
+  /**
+   * Removes the folder of each collection that keeps records (a view's files live in its source
+   * collections), whether or not it still has file fields: files left by a file field removed
+   * earlier belong to no one once the collection is gone.
+   */
+  async removeCollections(collections: readonly Collection[]): Promise<void> {
+    for (const collection of collections) {
+      if (collection.type === 'view') continue;
+      try {
+        await this.storage.deletePrefix(collectionFilesPrefix(collection.id));
+      } catch (e) {
+        this.logger.warn({ err: e, collection: collection.name }, "failed to delete a deleted collection's files");
       }
     }
   }
