@@ -3,11 +3,12 @@
 // storage written before the record and cleaned after failures, updates and deletes.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import PocketBase from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServer, type TestServer } from './support/baton.ts';
 import { createCollection, field, PUBLIC_RULES, relation, text } from './support/builders.ts';
-import { dimensions, get, twoTone } from './support/files.ts';
+import { dimensions, get, tarOf, twoTone } from './support/files.ts';
 import { clientError } from './support/sdk.ts';
 
 const NAME = (base: string, ext: string) => new RegExp(`^${base}_[a-z0-9]{10}${ext.replace('.', '\\.')}$`);
@@ -91,6 +92,26 @@ describe('file uploads', () => {
     expect(err.status).toBe(400);
     expect(err.response.data[key].code).toBe(code);
     expect(recordDirs(posts.id).length).toBe(before);
+  });
+
+  it("checks mimeTypes against the type PocketBase detects, and the detection library's other names for it", async () => {
+    await createCollection(server, {
+      name: 'typed',
+      ...PUBLIC_RULES,
+      fields: [field('file', 'sheet', { maxSelect: 1, mimeTypes: ['text/csv'] }), field('file', 'packed', { maxSelect: 2, mimeTypes: ['application/x-gzip', 'application/rtf', 'application/x-tar'] })],
+    });
+    const record = await pb.collection('typed').create({
+      sheet: file('name,age\nann,3\nbob,4\n', 'people.csv'),
+      packed: [file(gzipSync('hello'), 'hello.gz'), file('{\\rtf1\\ansi Hello\\par}\n', 'letter')],
+    });
+    expect(record.packed[1]).toMatch(NAME('letter', '.rtf'));
+    const attrs = JSON.parse(readFileSync(storageDir(record.collectionId, record.id, `${record.sheet}.attrs`), 'utf8'));
+    expect(attrs['user.content_type']).toBe('text/csv');
+    // A tar file uploaded without an extension gets PocketBase's.
+    const updated = await pb.collection('typed').update(record.id, { packed: file(tarOf('a.txt', 'x'), 'archive') });
+    expect(updated.packed).toEqual([expect.stringMatching(NAME('archive', '.tar'))]);
+    const err = await clientError(() => pb.collection('typed').create({ sheet: file('just one line, no table\n', 'notes.csv') }));
+    expect(err.response.data.sheet.code).toBe('validation_invalid_mime_type');
   });
 
   it('removes the stored uploads again when the record cannot be written', async () => {

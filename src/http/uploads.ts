@@ -12,7 +12,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { tooLarge } from '../kernel/errors.ts';
-import { detectMimeType, SNIFF_BYTES } from '../domain/files/mime.ts';
+import { detectMimeType, mimeTypeAliases, SNIFF_BYTES } from '../domain/files/mime.ts';
 import { uploadName } from '../domain/files/names.ts';
 import type { UploadedFile } from '../domain/records/input.ts';
 
@@ -63,6 +63,7 @@ export class UploadFolder {
       originalName,
       size,
       mimeType,
+      mimeTypeAliases: mimeTypeAliases(mimeType),
       open: () => createReadStream(file),
     };
   }

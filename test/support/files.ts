@@ -30,6 +30,36 @@ export const dimensions = async (body: Buffer) => {
   return `${m.width}x${m.height}`;
 };
 
+/** A field of a tar header: `value` in ASCII, NUL-padded to `size`. */
+function putTarField(header: Buffer, at: number, size: number, value: string): void {
+  header.write(value.slice(0, size), at, 'latin1');
+}
+
+/** A POSIX (ustar) tar archive of one regular file, as `tar -cf` writes it (pre-POSIX, v7, with `ustar: false`). */
+export function tarOf(name: string, content: string, options: { ustar?: boolean } = {}): Buffer {
+  const body = Buffer.from(content);
+  const header = Buffer.alloc(512);
+  putTarField(header, 0, 100, name);
+  putTarField(header, 100, 8, '0000644\0');
+  putTarField(header, 108, 8, '0001750\0');
+  putTarField(header, 116, 8, '0001750\0');
+  putTarField(header, 124, 12, `${body.length.toString(8).padStart(11, '0')}\0`);
+  putTarField(header, 136, 12, `${(1700000000).toString(8).padStart(11, '0')}\0`);
+  header.write('        ', 148, 'latin1');
+  putTarField(header, 156, 1, '0');
+  if (options.ustar !== false) {
+    putTarField(header, 257, 6, 'ustar\0');
+    putTarField(header, 263, 2, '00');
+    putTarField(header, 265, 32, 'ann');
+    putTarField(header, 297, 32, 'staff');
+  }
+  let sum = 0;
+  for (const c of header) sum += c;
+  putTarField(header, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
+  body.copy(padded);
+  return Buffer.concat([header, padded, Buffer.alloc(1024)]);
+}
 
 export interface ServerOnS3 {
   server: TestServer;

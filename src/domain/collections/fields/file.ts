@@ -59,8 +59,10 @@ export function validateUpload(field: FieldDef, file: UploadInfo): FieldError | 
   if (!file.mimeType) {
     return fieldError('validation_invalid_mime_type', `Failed to upload ${JSON.stringify(file.originalName.slice(0, 300))} due to unsupported file type.`);
   }
-  const detected = file.mimeType.split(';')[0].trim().toLowerCase();
-  if (allowed.some((t) => t.toLowerCase() === detected)) return undefined;
+  // As the library's `Is`: parameters left out on both sides, case ignored, aliases accepted.
+  const baseType = (t: string) => t.split(';')[0].trim().toLowerCase();
+  const accepted = new Set([file.mimeType, ...(file.mimeTypeAliases ?? [])].map(baseType));
+  if (allowed.some((t) => accepted.has(baseType(t)))) return undefined;
   return fieldError('validation_invalid_mime_type', `${JSON.stringify(file.name)} mime type must be one of: ${allowed.join(', ')}.`);
 }
 

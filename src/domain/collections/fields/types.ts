@@ -48,6 +48,11 @@ export interface UploadInfo {
   readonly size: number;
   /** The detected content type; undefined when it could not be detected. */
   readonly mimeType?: string;
+  /**
+   * Other names of the detected type that a field's `mimeTypes` may list instead (PocketBase
+   * checks with the detection library's `Is`, which takes them: `application/x-gzip` for gzip).
+   */
+  readonly mimeTypeAliases?: readonly string[];
 }
 
 export interface OptionsContext {
