@@ -25,6 +25,7 @@ describe('files in a batch', () => {
   /** Every file stored for the collection, as `recordId/name`. */
   const allFiles = (): string[] =>
     existsSync(storageDir(docs.id)) ? readdirSync(storageDir(docs.id)).flatMap((id) => storedFiles(id).map((n) => `${id}/${n}`)).sort() : [];
+  const recordDirs = (): string[] => (existsSync(storageDir(docs.id)) ? readdirSync(storageDir(docs.id)).sort() : []);
   const file = (body: string, name: string) => new File([body], name);
 
   beforeAll(async () => {
@@ -85,6 +86,7 @@ describe('files in a batch', () => {
     const kept = await pb.collection('bf_docs').create({ title: 'kept', one: file('old', 'old.txt'), many: [file('m', 'm.txt')] });
     const doomed = await pb.collection('bf_docs').create({ title: 'doomed', one: file('d', 'd.txt') });
     const before = allFiles();
+    const dirsBefore = recordDirs();
     const batch = pb.createBatch();
     batch.collection('bf_docs').create({ title: 'new', one: file('new', 'new.txt') });
     batch.collection('bf_docs').update(kept.id, { one: file('replacement', 'replacement.txt'), 'many-': kept.many });
@@ -95,9 +97,21 @@ describe('files in a batch', () => {
     expect(err.status).toBe(400);
     expect(Object.keys(err.response.data.requests)).toEqual(['3']);
     expect(allFiles()).toEqual(before);
+    // The created record's folder goes too (PocketBase removes an empty one after a failed create).
+    expect(recordDirs()).toEqual(dirsBefore);
     expect(storedFiles(kept.id)).toEqual([kept.one, ...kept.many].sort());
     expect(storedFiles(doomed.id)).toEqual([doomed.one]);
     expect((await pb.collection('bf_docs').getOne(kept.id)).one).toBe(kept.one);
+  });
+
+  it('leaves no folder for a record a rolled-back batch created and then updated with more files', async () => {
+    const batch = pb.createBatch();
+    batch.collection('bf_docs').create({ id: 'bfdoc0000000004', title: 'short-lived', one: file('first', 'first.txt') });
+    batch.collection('bf_docs').update('bfdoc0000000004', { 'many+': file('more', 'more.txt') });
+    batch.collection('bf_docs').create({ title: 'x'.repeat(30) });
+    const err = await clientError(() => batch.send());
+    expect(Object.keys(err.response.data.requests)).toEqual(['2']);
+    expect(existsSync(storageDir(docs.id, 'bfdoc0000000004'))).toBe(false);
   });
 
   it('removes the files committed updates and deletes drop, after the commit', async () => {

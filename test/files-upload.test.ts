@@ -114,12 +114,24 @@ describe('file uploads', () => {
     expect(err.response.data.sheet.code).toBe('validation_invalid_mime_type');
   });
 
-  it('removes the stored uploads again when the record cannot be written', async () => {
+  it('removes the stored uploads, and the new record\'s folder, again when the record cannot be written', async () => {
     await pb.collection('posts').create({ title: 'taken' });
-    const before = recordDirs(posts.id).flatMap((id) => storedFiles(posts.id, id));
+    const dirsBefore = recordDirs(posts.id).sort();
+    const before = dirsBefore.flatMap((id) => storedFiles(posts.id, id));
     const err = await clientError(() => pb.collection('posts').create({ title: 'taken', many: [file('x', 'x.txt')] }));
     expect(err.status).toBe(400);
     expect(recordDirs(posts.id).flatMap((id) => storedFiles(posts.id, id))).toEqual(before);
+    // As PocketBase (deleteEmptyRecordDir): no empty folder is left for the record never written.
+    expect(recordDirs(posts.id).sort()).toEqual(dirsBefore);
+  });
+
+  it("keeps an existing record's folder when an update with uploads fails", async () => {
+    const record = await pb.collection('posts').create({ title: 'update fails' });
+    const err = await clientError(() => pb.collection('posts').update(record.id, { title: 'taken', many: [file('x', 'x.txt')] }));
+    expect(err.status).toBe(400);
+    expect(storedFiles(posts.id, record.id)).toEqual([]);
+    // Only a failed create removes the folder (another update may be storing files there).
+    expect(existsSync(storageDir(posts.id, record.id))).toBe(true);
   });
 
   it('appends, removes and replaces files on update; dropped files leave storage after the write', async () => {

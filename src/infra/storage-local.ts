@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -160,6 +160,17 @@ export class LocalStorage implements FileStorage {
       throw e;
     }
     await Promise.all(names.filter((n) => n.startsWith(start)).map((n) => rm(path.join(dir, n), { recursive: true, force: true })));
+  }
+
+  async deleteEmptyFolder(prefix: string): Promise<void> {
+    if (!prefix.endsWith('/')) throw new StorageKeyError(`not a folder: ${JSON.stringify(prefix.slice(0, 200))}`);
+    try {
+      // rmdir removes only an empty folder: a file written meanwhile keeps it.
+      await rmdir(this.pathOf(prefix, true));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!isMissing(e) && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+    }
   }
 
   /**

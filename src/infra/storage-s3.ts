@@ -163,6 +163,11 @@ export class S3Storage implements FileStorage {
     }
   }
 
+  /** S3 has no folders: a prefix no key starts with any more is gone already. */
+  async deleteEmptyFolder(prefix: string): Promise<void> {
+    checkKey(prefix, true);
+  }
+
   async list(options: ListOptions): Promise<ListedFile[]> {
     const { prefix = '', limit } = options;
     if (prefix !== '') checkKey(prefix, true);

@@ -77,6 +77,10 @@ class SettingsStorage implements FileStorage {
     return this.pick().deletePrefix(prefix);
   }
 
+  deleteEmptyFolder(prefix: string): Promise<void> {
+    return this.pick().deleteEmptyFolder(prefix);
+  }
+
   list(options: ListOptions): Promise<ListedFile[]> {
     return this.pick().list(options);
   }

@@ -63,6 +63,17 @@ function storageSuite(name: string, make: () => FileStorage) {
       expect(await storage.exists('c2/r2/a.txt')).toBe(true);
     });
 
+    it("deletes an empty folder and keeps one that holds files (a no-op where there are no folders)", async () => {
+      await put(storage, 'c4/r/a.txt', 'a');
+      await storage.deleteEmptyFolder('c4/r/');
+      expect(await storage.exists('c4/r/a.txt')).toBe(true);
+      await storage.delete('c4/r/a.txt');
+      await storage.deleteEmptyFolder('c4/r/');
+      await storage.deleteEmptyFolder('c4/never/');
+      expect(await storage.list({ prefix: 'c4/', limit: 10 })).toEqual([]);
+      await expect(storage.deleteEmptyFolder('../c4/')).rejects.toBeInstanceOf(StorageKeyError);
+    });
+
     it('lists files in key order, under a prefix, after a key, a page at a time', async () => {
       const keys = ['ls/a/x.txt', 'ls/a/y/y.txt', 'ls/a/z.txt', 'ls/b/1.txt', 'ls/b/thumbs_1.txt/10x10_1.txt', 'ls/c.txt'];
       for (const key of [...keys].reverse()) await put(storage, key, key);
@@ -125,6 +136,18 @@ describe('LocalStorage', () => {
     ]);
     expect(attrs).toMatchObject({ 'user.content_type': 'text/plain; charset=utf-8', md5: 'kAFQmDzST7DWlj99KOF/cg==' });
     expect(readdirSync(path.join(root, 'pb/rec')).sort()).toEqual(['file.txt', 'file.txt.attrs']);
+  });
+
+  it('deletes a folder only once it is empty', async () => {
+    const storage = new LocalStorage(root);
+    await put(storage, 'empty/rec/a.txt', 'a');
+    await storage.deleteEmptyFolder('empty/rec/');
+    expect(readdirSync(path.join(root, 'empty/rec')).sort()).toEqual(['a.txt', 'a.txt.attrs']);
+    await storage.delete('empty/rec/a.txt');
+    await storage.deleteEmptyFolder('empty/rec/');
+    expect(existsSync(path.join(root, 'empty/rec'))).toBe(false);
+    // The collection's folder above it is not the record's to remove.
+    expect(existsSync(path.join(root, 'empty'))).toBe(true);
   });
 
   it('reads a file without a sidecar as application/octet-stream, and never serves a sidecar', async () => {

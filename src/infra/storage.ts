@@ -66,6 +66,11 @@ export interface FileStorage {
    */
   deletePrefix(prefix: string): Promise<void>;
   /**
+   * Removes the folder `prefix` (ending with `/`) when nothing is left in it, and only then. A
+   * storage without folders (S3, where a "folder" is a shared key prefix) has nothing to remove.
+   */
+  deleteEmptyFolder(prefix: string): Promise<void>;
+  /**
    * Files in key order (by UTF-16 code unit, which is S3's order for the ASCII keys Baton makes):
    * fewer than `limit` only when the listing reached the end.
    */

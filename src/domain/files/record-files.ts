@@ -22,10 +22,15 @@ export class RecordFiles implements RecordFileStore, CollectionFileStore {
     private readonly logger: Logger,
   ) {}
 
-  async store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>): Promise<() => Promise<void>> {
+  async store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>, isNew: boolean): Promise<() => Promise<void>> {
     const id = String(data.id);
     const stored: string[] = [];
-    const undo = () => this.removeNames(collection.id, id, stored);
+    const undo = async () => {
+      await this.removeNames(collection.id, id, stored);
+      // Only for a create that failed, as PocketBase: an existing record's folder may be taking a
+      // concurrent update's uploads (and would be kept by them anyway).
+      if (isNew) await this.removeEmptyFolder(collection, id);
+    };
     try {
       for (const [fieldName, files] of uploads) {
         // Only the uploads the value keeps (a single-file field keeps the last one).
@@ -80,6 +85,14 @@ export class RecordFiles implements RecordFileStore, CollectionFileStore {
       } catch (e) {
         this.logger.warn({ err: e, collection: collection.name }, "failed to delete a deleted collection's files");
       }
+    }
+  }
+
+  private async removeEmptyFolder(collection: Collection, recordId: string): Promise<void> {
+    try {
+      await this.storage.deleteEmptyFolder(recordFilesPrefix(collection.id, recordId));
+    } catch (e) {
+      this.logger.warn({ err: e, collection: collection.name, record: recordId }, "failed to delete a record's empty folder");
     }
   }
 

@@ -15,8 +15,8 @@ export class TransactionFileStore implements RecordFileStore {
 
   constructor(private readonly files: RecordFileStore) {}
 
-  async store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>): Promise<() => Promise<void>> {
-    const undoStored = await this.files.store(collection, data, uploads);
+  async store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>, isNew: boolean): Promise<() => Promise<void>> {
+    const undoStored = await this.files.store(collection, data, uploads, isNew);
     const undo = async () => {
       this.undos.delete(undo);
       await undoStored();
@@ -39,9 +39,13 @@ export class TransactionFileStore implements RecordFileStore {
     for (const remove of this.removals.splice(0)) await remove();
   }
 
-  /** After a rollback: the uploads stored are removed, the removals forgotten. */
+  /**
+   * After a rollback: the uploads stored are removed, latest first (so a created record's folder,
+   * emptied by the undo of its create, has lost the uploads of its later updates already), and the
+   * removals forgotten.
+   */
   async rolledBack(): Promise<void> {
     this.removals.length = 0;
-    for (const undo of [...this.undos]) await undo();
+    for (const undo of [...this.undos].reverse()) await undo();
   }
 }

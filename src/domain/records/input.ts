@@ -38,9 +38,10 @@ export interface RecordInput {
 export interface RecordFileStore {
   /**
    * Stores the uploads the saved record names (`data`'s file fields), in the record's folder; on
-   * failure removes what it stored and throws. Resolves to the undo: removing them again.
+   * failure removes what it stored and throws. Resolves to the undo: removing them again, and for
+   * a record being created (`isNew`) its folder too once empty (PocketBase's deleteEmptyRecordDir).
    */
-  store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>): Promise<() => Promise<void>>;
+  store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>, isNew: boolean): Promise<() => Promise<void>>;
   /** After a committed update: removes the files (and their thumbs) `before` named and `after` does not. */
   removeDropped(collection: Collection, before: RecordData, after: RecordData): Promise<void>;
   /** After a committed delete: removes every file of the records. */

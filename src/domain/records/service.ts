@@ -255,7 +255,7 @@ export class RecordService {
     if (collection.type === 'auth') await this.assertAuthIdFree(collection, String(change.data.id));
     const values = await storedValues(collection, change, this.deps.passwordHash);
     // Files hook: uploads are stored before the record, and removed again if it is not written.
-    const undoUploads = await this.storeUploads(collection, change.data, parsed);
+    const undoUploads = await this.storeUploads(collection, change.data, parsed, true);
     let saved: RecordData | undefined;
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
@@ -310,7 +310,7 @@ export class RecordService {
     const values = await storedValues(collection, change, this.deps.passwordHash);
     const before = encodeRecord(collection, original);
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
-    const undoUploads = await this.storeUploads(collection, change.data, parsed);
+    const undoUploads = await this.storeUploads(collection, change.data, parsed, false);
     let saved: RecordData | undefined;
     try {
       if (Object.keys(changed).length) saved = await this.writeReturning(updateStatement(collection, id, changed), collection);
@@ -395,10 +395,10 @@ export class RecordService {
   }
 
   /** Stores the request's uploads (when there are any); resolves to their undo. */
-  private async storeUploads(collection: Collection, data: RecordData, parsed: ParsedInput): Promise<(() => Promise<void>) | undefined> {
+  private async storeUploads(collection: Collection, data: RecordData, parsed: ParsedInput, isNew: boolean): Promise<(() => Promise<void>) | undefined> {
     if (parsed.uploads.size === 0) return undefined;
     if (!this.deps.files) throw badRequest('File uploads are not supported.');
-    return this.deps.files.store(collection, data, parsed.uploads);
+    return this.deps.files.store(collection, data, parsed.uploads, isNew);
   }
 
   /**
