@@ -218,6 +218,34 @@ for (const kind of SERVER_KINDS) {
       expect(again.ok).toBe(true);
     });
 
+    it.skipIf(skip)('refuses one database named two ways, even with --force, and changes nothing; copies between two databases of one server', async () => {
+      const dir = fixtureCopy();
+      const url = await testDatabase(kind);
+      await copyBaton({ from: { dir }, to: { url }, log: () => undefined });
+      // The same database through another host name and without the default port.
+      const alias = new URL(url);
+      alias.hostname = alias.hostname === 'localhost' ? '127.0.0.1' : alias.hostname === '127.0.0.1' ? 'localhost' : alias.hostname;
+      if (alias.port === (kind === 'postgres' ? '5432' : '3306')) alias.port = '';
+      expect(alias.toString()).not.toBe(url);
+      await expect(copyBaton({ from: { url }, to: { url: alias.toString() }, force: true, log: () => undefined })).rejects.toThrow(/--from and --to are the same database/);
+      const res = await run(['migrate', 'copy', `--from=${alias.toString()}`, `--to=${url}`, '--force']);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/^error: --from and --to are the same database/);
+      const check = await openDatabases({ url, dataDir: dir });
+      try {
+        expect(await check.data.all(sql`SELECT id FROM demo1`)).toHaveLength(3);
+        // The probe table is gone.
+        expect(await check.data.all(sql`SELECT table_name AS name FROM information_schema.tables WHERE table_name LIKE ${'\\_baton\\_copy\\_probe%'}`)).toEqual([]);
+      } finally {
+        await check.close();
+      }
+      // Another database on the same server is another Baton.
+      const other = await testDatabase(kind);
+      const copied = await copyBaton({ from: { url }, to: { url: other }, log: () => undefined });
+      expect(copied.ok).toBe(true);
+      expect(checksums(copied, 'target')).toEqual(checksums(copied, 'source'));
+    });
+
     it.skipIf(skip)('never writes beside a table it does not own', async () => {
       const dir = fixtureCopy();
       const url = await testDatabase(kind);

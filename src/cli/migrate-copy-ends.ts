@@ -1,9 +1,11 @@
 /** The two ends of `baton migrate copy`: opening them, telling them apart, and what the target already holds. */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import type { Database } from '../db/dialect.ts';
 import { databaseKind, openDatabases, type Databases } from '../db/open.ts';
 import type { Collection } from '../db/schema.ts';
-import { AUX_MIGRATIONS, COLLECTIONS, CopyError, LOGS, loadCollections, MIGRATIONS, PARAMS, tableExists, type TableSpec } from './migrate-copy-tables.ts';
+import { asError, AUX_MIGRATIONS, COLLECTIONS, CopyError, LOGS, loadCollections, MIGRATIONS, PARAMS, tableExists, type TableSpec } from './migrate-copy-tables.ts';
 
 /** One end of a copy: a data directory (SQLite, and the files' `storage/`) and/or a database URL. */
 export interface CopyEnd {
@@ -70,6 +72,44 @@ export function checkDistinct(from: CopyEnd, to: CopyEnd): void {
   };
   if (from.url && to.url && sameUrl(from.url, to.url)) throw new CopyError('--from and --to name the same database');
   if (!from.url && !to.url && from.dir && to.dir && sameDir(from.dir, to.dir)) throw new CopyError('--from and --to name the same directory');
+}
+
+/** The database's identity (see `Dialect.databaseIdentity`), or undefined where it may not be read. */
+async function identityOf(db: Database): Promise<string | undefined> {
+  try {
+    return (await db.get<{ identity: string | null }>(db.dialect.databaseIdentity(), { identity: 'text' }))?.identity ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses two ends that are one database reached two ways (`127.0.0.1` and `localhost`, a port
+ * given or left out, an alias): `--force` would drop the source's tables before reading them.
+ * Run after opening both ends and before anything is written. Different identities settle it;
+ * equal or unknown ones are checked by a table of a random name created on the target and looked
+ * for from the source, then dropped.
+ */
+export async function checkNotSameDatabase(source: OpenedEnd, target: OpenedEnd): Promise<void> {
+  // Two SQLite directories were compared by their real paths (checkDistinct), and each is locked.
+  if (source.kind !== target.kind) return;
+  const a = await identityOf(source.dbs.data);
+  const b = await identityOf(target.dbs.data);
+  if (a !== undefined && b !== undefined && a !== b) return;
+  const marker = `_baton_copy_probe_${randomBytes(8).toString('hex')}`;
+  const t = target.dbs.data;
+  try {
+    await t.run(t.dialect.createTable(marker, [{ name: 'id', kind: 'text' }]));
+  } catch (e) {
+    throw new CopyError(`cannot tell whether --from and --to are the same database (creating a probe table on the target failed: ${asError(e).message})`);
+  }
+  try {
+    if (await tableExists(source.dbs.data, marker)) {
+      throw new CopyError(`--from and --to are the same database (${source.label} and ${target.label}); nothing was changed`);
+    }
+  } finally {
+    await t.run(t.dialect.dropTable(marker));
+  }
 }
 
 /** What Baton owns in the target: the system tables present and the collections its `_collections` lists. */

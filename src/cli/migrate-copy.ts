@@ -7,7 +7,7 @@
  */
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { checkDistinct, openEnd, sameDir, type OpenedEnd } from './migrate-copy-ends.ts';
+import { checkDistinct, checkNotSameDatabase, openEnd, sameDir, type OpenedEnd } from './migrate-copy-ends.ts';
 import { planCopy, type CopyOptions, type Plan } from './migrate-copy-plan.ts';
 import { verify, type TableCheck } from './migrate-copy-verify.ts';
 import { runCopy } from './migrate-copy-write.ts';
@@ -54,6 +54,7 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
   let target: OpenedEnd | undefined;
   try {
     target = await openEnd(options.to, 'target');
+    await checkNotSameDatabase(source, target);
     const plan = await planCopy(source, target, options);
     const transactional = target.dbs.data.dialect.caps.transactionalDdl;
     log(`copying ${source.label} (${source.kind}) to ${target.label} (${target.kind}): ${plan.tables.length} tables, ${plan.views.length} views`);

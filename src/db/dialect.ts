@@ -178,6 +178,13 @@ export interface Dialect extends SqlRenderer {
   systemTables(): { readonly data: readonly Sql[]; readonly aux: readonly Sql[] };
   /** A query yielding `{name}` for each column of a table or view, in order. */
   tableColumns(table: string): Sql;
+  /**
+   * A query yielding one row `{identity}`: text that is the same on every connection to this
+   * database, whatever address or alias reached it (the server's own identity and the database's
+   * name). Two ends whose identities differ are different databases; equal ones may still be two
+   * (`migrate copy` then checks with a marker table).
+   */
+  databaseIdentity(): Sql;
 
   /** What a driver error means, or undefined for errors that are not the database's. */
   classifyError(e: unknown): DbErrorInfo | undefined;

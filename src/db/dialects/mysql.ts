@@ -366,6 +366,15 @@ export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
     return sql`SELECT COLUMN_NAME AS ${ident('name')} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} AND EXTRA NOT LIKE '%INVISIBLE%' ORDER BY ORDINAL_POSITION`;
   }
 
+  /**
+   * The server's host name and port as it knows them (MariaDB has no @@server_uuid), and the
+   * database, lower-cased as lower_case_table_names may fold it: equal for one server reached
+   * through any address, though two servers may share them (the caller confirms equality).
+   */
+  databaseIdentity(): Sql {
+    return sql`SELECT CONCAT(@@hostname, ':', @@port, '/', LOWER(DATABASE())) AS ${ident('identity')}`;
+  }
+
   classifyError(e: unknown): DbErrorInfo | undefined {
     if (!isDriverError(e)) return undefined;
     switch (e.errno) {

@@ -243,6 +243,15 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
     return sql`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${table}::text ORDER BY ordinal_position`;
   }
 
+  /**
+   * The cluster's system identifier (the same from every address; shared by its replicas, which
+   * are the same data too), the database and the schema. pg_control_system() may be revoked from
+   * the role: the query then fails and the caller checks another way.
+   */
+  databaseIdentity(): Sql {
+    return sql`SELECT system_identifier::text || '/' || current_database() || '/' || current_schema() AS identity FROM pg_control_system()`;
+  }
+
   classifyError(e: unknown): DbErrorInfo | undefined {
     const err = e as { code?: unknown; detail?: unknown; column_name?: unknown; severity?: unknown };
     if (typeof err?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(err.code) || err.severity === undefined) return undefined;

@@ -124,6 +124,11 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
     return sql`SELECT name FROM pragma_table_info(${table})`;
   }
 
+  /** The database file's path as opened. */
+  databaseIdentity(): Sql {
+    return sql`SELECT file AS identity FROM pragma_database_list WHERE name = 'main'`;
+  }
+
   classifyError(e: unknown): DbErrorInfo | undefined {
     const err = e as { code?: unknown; message?: unknown };
     if (typeof err?.code !== 'string' || !err.code.startsWith('SQLITE_')) return undefined;
