@@ -7,11 +7,11 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CopyError } from '../src/cli/migrate-copy-tables.ts';
 import { copyBaton, type CopyReport } from '../src/cli/migrate-copy.ts';
-import { openBaton } from '../src/cli/wire.ts';
+import { openBaton, type Baton } from '../src/cli/wire.ts';
 import { openDatabases } from '../src/db/open.ts';
 import { sql } from '../src/db/sql.ts';
 import { buildServer } from '../src/http/server.ts';
-import { systemContext } from '../src/domain/context.ts';
+import { systemContext, type RequestContext } from '../src/domain/context.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 import { api } from './support/baton.ts';
 import { ROOT, run, tempDirs } from './support/cli.ts';
@@ -58,6 +58,19 @@ async function testDatabase(kind: 'postgres' | 'mysql'): Promise<string> {
   const db = await createTestDatabase(kind);
   databases.push(db);
   return db.url!;
+}
+
+/** A new data directory, set up by `fn` as a superuser would through the API. */
+async function batonDir(fn: (services: Baton['services'], ctx: RequestContext) => Promise<void>): Promise<string> {
+  const dir = tempDir();
+  const baton = await openBaton({ dataDir: dir, logger: silentLogger });
+  try {
+    const superusers = baton.services.schema.find('_superusers')!;
+    await fn(baton.services, systemContext(silentLogger, { kind: 'superuser', collection: superusers, record: {} }));
+  } finally {
+    await baton.close();
+  }
+  return dir;
 }
 
 /** Serves a Baton, answers the requests (and a password login), and stops it again. */
@@ -259,17 +272,11 @@ for (const kind of SERVER_KINDS) {
     });
 
     it.skipIf(skip)('reports a view the target refuses, copies the rest, and exits non-zero', async () => {
-      const dir = tempDir();
-      const baton = await openBaton({ dataDir: dir, logger: silentLogger });
-      try {
-        // printf() is SQLite's: neither PostgreSQL nor MySQL knows it.
-        const viewQuery = "SELECT id, printf('%05d', 7) AS code FROM users";
-        const superusers = baton.services.schema.find('_superusers')!;
-        const ctx = systemContext(silentLogger, { kind: 'superuser', collection: superusers, record: {} });
-        await baton.services.collections.create(ctx, { name: 'only_sqlite', type: 'view', viewQuery });
-      } finally {
-        await baton.close();
-      }
+      // printf() is SQLite's: neither PostgreSQL nor MySQL knows it.
+      const viewQuery = "SELECT id, printf('%05d', 7) AS code FROM users";
+      const dir = await batonDir(async (services, ctx) => {
+        await services.collections.create(ctx, { name: 'only_sqlite', type: 'view', viewQuery });
+      });
       const url = await testDatabase(kind);
       const lines: string[] = [];
       const report = await copyBaton({ from: { dir }, to: { url }, log: (l) => lines.push(l) });
@@ -285,16 +292,10 @@ for (const kind of SERVER_KINDS) {
     });
 
     it.skipIf(skip)('names a value the target cannot store; a failed copy leaves a transactional target empty', async () => {
-      const dir = tempDir();
-      const baton = await openBaton({ dataDir: dir, logger: silentLogger });
-      try {
-        const superusers = baton.services.schema.find('_superusers')!;
-        const ctx = systemContext(silentLogger, { kind: 'superuser', collection: superusers, record: {} });
-        await baton.services.collections.create(ctx, { name: 'notes', type: 'base', fields: [{ type: 'text', name: 'body' }] });
-        await baton.services.records.create(ctx, 'notes', { body: { id: 'nul000000000000', body: 'a\u0000b' }, source: 'json' });
-      } finally {
-        await baton.close();
-      }
+      const dir = await batonDir(async (services, ctx) => {
+        await services.collections.create(ctx, { name: 'notes', type: 'base', fields: [{ type: 'text', name: 'body' }] });
+        await services.records.create(ctx, 'notes', { body: { id: 'nul000000000000', body: 'a\u0000b' }, source: 'json' });
+      });
       const url = await testDatabase(kind);
       const copy = copyBaton({ from: { dir }, to: { url }, log: () => undefined });
       if (kind === 'mysql') {
@@ -308,6 +309,45 @@ for (const kind of SERVER_KINDS) {
       } finally {
         await target.close();
       }
+    });
+
+    // Only MySQL keeps what a failed copy wrote: SQLite and PostgreSQL roll the whole copy back.
+    it.skipIf(skip || kind !== 'mysql')('marks a target a copy failed to finish, which serving then refuses; names the record refused', async () => {
+      const dir = await batonDir(async (services, ctx) => {
+        await services.collections.create(ctx, { name: 'notes', type: 'base', fields: [{ type: 'date', name: 'due' }] });
+        for (const id of ['note00000000001', 'note00000000002', 'note00000000003']) {
+          await services.records.create(ctx, 'notes', { body: { id }, source: 'json' });
+        }
+      });
+      // SQLite stores any text in a date column; MySQL's holds 255 characters.
+      const source = await openDatabases({ dataDir: dir });
+      try {
+        await source.data.run(sql`UPDATE notes SET due = ${'x'.repeat(300)} WHERE id = ${'note00000000002'}`);
+      } finally {
+        await source.close();
+      }
+      const url = await testDatabase(kind);
+      const failed = await run(['migrate', 'copy', `--from=${dir}`, `--to=${url}`]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/^error: notes: record note00000000002: mysql refused it: .*Data too long/);
+      expect(failed.stderr).toMatch(/partly written and marked as an unfinished copy.*run `baton migrate copy --from=.* --to=.* --force` again\n$/);
+      await expect(openBaton({ dataDir: tempDir(), db: url, logger: silentLogger })).rejects.toThrow(
+        /holds a copy that did not finish .*Run `baton migrate copy --from=… --to=… --force` again/,
+      );
+      const superuser = await run(['superuser', 'upsert', 'a@example.com', '1234567890', `--db=${url}`, `--dir=${tempDir()}`]);
+      expect(superuser.code).not.toBe(0);
+      expect(superuser.stderr).toContain('holds a copy that did not finish');
+      await expect(copyBaton({ from: { url }, to: { dir: path.join(tempDir(), 'x') }, log: () => undefined })).rejects.toThrow(/holds a copy that did not finish/);
+
+      // Fixed on the source and copied again: served.
+      const fixed = await openDatabases({ dataDir: dir });
+      try {
+        await fixed.data.run(sql`UPDATE notes SET due = '' WHERE id = ${'note00000000002'}`);
+      } finally {
+        await fixed.close();
+      }
+      expect((await copyBaton({ from: { dir }, to: { url }, force: true, log: () => undefined })).ok).toBe(true);
+      await (await openBaton({ dataDir: tempDir(), db: url, logger: silentLogger })).close();
     });
 
     it.skipIf(skip)('runs from the CLI: exit 0, a verification table, plain progress lines off a terminal', async () => {

@@ -1,6 +1,7 @@
 /** What `baton migrate copy` will do (`Plan`), decided after checking that the target may receive it; and its progress output. */
 import path from 'node:path';
 import type { Collection } from '../db/schema.ts';
+import { unfinishedCopy } from '../db/system-tables.ts';
 import { hasFiles, inspectTarget, sameDir, type CopyEnd, type OpenedEnd, type TargetContents } from './migrate-copy-ends.ts';
 import {
   AUX_MIGRATIONS,
@@ -82,6 +83,10 @@ export function lineProgress(log: (line: string) => void): ProgressSink {
 /** What will be copied, after checking that the target may receive it. */
 export async function planCopy(source: OpenedEnd, target: OpenedEnd, options: CopyOptions): Promise<Plan> {
   if (!(await tableExists(source.dbs.data, '_collections'))) throw new CopyError(`${source.label} holds no Baton (no _collections table)`);
+  const unfinished = await unfinishedCopy(source.dbs.data);
+  if (unfinished) {
+    throw new CopyError(`${source.label} holds a copy that did not finish (from ${unfinished.from}, started ${unfinished.started}): finish that copy first (run it again with --force)`);
+  }
   const collections = await loadCollections(source.dbs.data);
   const systemData = [COLLECTIONS];
   for (const spec of [PARAMS, MIGRATIONS]) if (await tableExists(source.dbs.data, spec.name)) systemData.push(spec);

@@ -6,10 +6,11 @@
 import type { Database, Executor, ValueType } from '../db/dialect.ts';
 import type { Collection } from '../db/schema.ts';
 import { ident, join, sql, value, type Sql } from '../db/sql.ts';
+import { markUnfinishedCopy, unmarkUnfinishedCopy, withSavepoint } from '../db/system-tables.ts';
 import { syncRecordTable } from '../domain/collections/table-sync.ts';
 import { isApiError } from '../kernel/errors.ts';
 import { viewOrder, viewQueryOf, type Plan, type ProgressSink } from './migrate-copy-plan.ts';
-import { asError, CopyError, countRows, forEachBatch, type TableSpec } from './migrate-copy-tables.ts';
+import { asError, CopyError, countRows, forEachBatch, PARAMS, type TableSpec } from './migrate-copy-tables.ts';
 
 /** Bound values per INSERT: SQLite builds may cap them at 999. */
 const MAX_PARAMS = 999;
@@ -63,6 +64,28 @@ function refuseNul(spec: TableSpec, rows: readonly Record<string, unknown>[], da
   }
 }
 
+/**
+ * One multi-row INSERT. When the target refuses it, the driver names the statement's row at best
+ * (MySQL's "at row 2"), not the record: the rows are then tried one at a time to name the first
+ * one refused. Savepoints keep the transaction usable for that (PostgreSQL aborts it otherwise);
+ * the whole batch is rolled back anyway, as the error ends the copy.
+ */
+async function insertRows(tx: Executor, spec: TableSpec, rows: readonly Record<string, unknown>[], database: string): Promise<void> {
+  try {
+    await withSavepoint(tx, 'baton_copy_rows', () => tx.run(insertStatement(spec, rows)));
+  } catch (e) {
+    for (const row of rows) {
+      try {
+        await withSavepoint(tx, 'baton_copy_row', () => tx.run(insertStatement(spec, [row])));
+      } catch (rowError) {
+        const what = spec.kind === 'collection' ? 'record' : `row with ${spec.key}`;
+        throw new CopyError(`${spec.label}: ${what} ${String(row[spec.key])}: ${database} refused it: ${describeError(rowError)}`);
+      }
+    }
+    throw e;
+  }
+}
+
 async function copyTable(source: Executor, target: Writer, spec: TableSpec, batchSize: number, progress: ProgressSink): Promise<void> {
   const { caps, name: database } = target.exec.dialect;
   const total = await countRows(source, spec.name);
@@ -73,7 +96,7 @@ async function copyTable(source: Executor, target: Writer, spec: TableSpec, batc
   await forEachBatch(source, spec, batchSize, async (rows) => {
     if (!caps.nulInText) refuseNul(spec, rows, database);
     await target.batch(async (tx) => {
-      for (let i = 0; i < rows.length; i += perStatement) await tx.run(insertStatement(spec, rows.slice(i, i + perStatement)));
+      for (let i = 0; i < rows.length; i += perStatement) await insertRows(tx, spec, rows.slice(i, i + perStatement), database);
     });
     done += rows.length;
     progress(spec.label, done, Math.max(total, done), false);
@@ -97,7 +120,8 @@ async function dropExisting(plan: Plan, data: Writer, aux: Writer | undefined): 
   // Dependent views first.
   for (const v of viewOrder(collections.filter((c) => c.type === 'view')).reverse()) await drop(data, `view ${v.name}`, d.dropView(v.name));
   for (const c of collections) if (c.type !== 'view') await drop(data, `table ${c.name}`, d.dropTable(c.name));
-  for (const spec of system) {
+  // _params last: until it goes, it holds the unfinished-copy mark written before the drops.
+  for (const spec of [...system.filter((s) => s !== PARAMS), ...system.filter((s) => s === PARAMS)]) {
     const w = spec.aux ? aux : data;
     if (w) await drop(w, `table ${spec.label}`, d.dropTable(spec.name));
   }
@@ -112,6 +136,9 @@ async function dropExisting(plan: Plan, data: Writer, aux: Writer | undefined): 
 async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, step: { rows: boolean; views: readonly Collection[] }): Promise<Map<Collection, Error>> {
   const { source, target, batchSize, progress } = plan;
   const d = target.dbs.data.dialect;
+  // Until its last write the target is marked unfinished (see UNFINISHED_COPY_PARAM): on a target
+  // that cannot roll back, a failed or interrupted copy must not be served as a whole one.
+  if (step.rows && plan.existing.system.includes(PARAMS)) await markUnfinishedCopy(data.exec, source.label);
   if (plan.force && (plan.existing.system.length || plan.existing.collections.length)) {
     await dropExisting(plan, data, aux);
     if (step.rows) plan.log(`dropped the target's Baton (${plan.existing.collections.length} collections, ${plan.existing.system.length} system tables)`);
@@ -119,7 +146,10 @@ async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, st
   const systemTables = d.systemTables();
   for (const s of systemTables.data) await data.exec.run(s);
   if (aux) for (const s of systemTables.aux) await aux.exec.run(s);
-  if (step.rows) for (const spec of plan.systemData) await copyTable(source.dbs.data, data, spec, batchSize, progress);
+  if (step.rows) {
+    await markUnfinishedCopy(data.exec, source.label);
+    for (const spec of plan.systemData) await copyTable(source.dbs.data, data, spec, batchSize, progress);
+  }
 
   for (const { collection, spec } of plan.tables) {
     try {
@@ -154,6 +184,7 @@ async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, st
   }
 
   if (aux && step.rows) for (const spec of plan.systemAux) await copyTable(source.dbs.aux, aux, spec, batchSize, progress);
+  if (step.rows) await unmarkUnfinishedCopy(data.exec);
   return refused;
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { checkDistinct, checkNotSameDatabase, openEnd, sameDir, type OpenedEnd } from './migrate-copy-ends.ts';
 import { planCopy, type CopyOptions, type Plan } from './migrate-copy-plan.ts';
 import { verify, type TableCheck } from './migrate-copy-verify.ts';
+import { asError, CopyError } from './migrate-copy-tables.ts';
 import { runCopy } from './migrate-copy-write.ts';
 
 export interface CopyReport {
@@ -63,7 +64,15 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
         ? 'the target is written in one transaction: an interrupted copy leaves it as it was'
         : `${target.kind} cannot roll back table changes: if this copy is interrupted, run it again with --force`,
     );
-    const failedViews = await runCopy(plan);
+    const to = target.label;
+    const failedViews = await runCopy(plan).catch((e: unknown) => {
+      if (transactional) throw e;
+      // The target keeps what was written, marked unfinished (UNFINISHED_COPY_PARAM).
+      throw new CopyError(
+        `${asError(e).message}\nThe target ${to} is partly written and marked as an unfinished copy, which baton serve refuses: ` +
+          `fix the cause and run \`baton migrate copy --from=${source.label} --to=${to} --force\` again`,
+      );
+    });
     target.dbs.data.schemaChanged();
     target.dbs.aux.schemaChanged();
     for (const [v, e] of failedViews) {

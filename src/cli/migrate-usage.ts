@@ -22,8 +22,8 @@ serve the copy with
 Tokens and passwords stay valid: keys, hashes and settings are copied as they are.
 
 The target is written in one transaction on SQLite and PostgreSQL (an interrupted copy leaves it
-unchanged); MySQL cannot roll back table changes, so there an interrupted copy must be run again
-with --force. A view's query is copied as written, in the source database's SQL: a view the
+unchanged); MySQL cannot roll back table changes, so there a failed or interrupted copy leaves
+the target marked unfinished, which baton serve refuses until the copy is run again with --force. A view's query is copied as written, in the source database's SQL: a view the
 target refuses is reported (the rest is copied) and the command exits non-zero; fix its query in
 the collection's settings on the target. A SQLite directory must not be served while it is copied.
 Stop writers to a database source during the copy, or the verification reports the difference.

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { openDatabases } from '../db/open.ts';
-import { ensureAuxTables, ensureDataTables } from '../db/system-tables.ts';
+import { ensureAuxTables, ensureDataTables, refuseUnfinishedCopy } from '../db/system-tables.ts';
 import type { Logger } from '../kernel/logger.ts';
 import { LocalBus } from '../infra/bus.ts';
 import { MemoryExpiringKeys } from '../infra/expiring-keys.ts';
@@ -88,6 +88,7 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
   });
   const { data: db, aux } = databases;
   try {
+    await refuseUnfinishedCopy(db, options.db ? 'the database' : `the data directory ${dir}`);
     await ensureDataTables(db);
     await ensureAuxTables(aux);
     const schema = new CollectionStore();
