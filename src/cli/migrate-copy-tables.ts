@@ -1,6 +1,7 @@
 /**
  * What `baton migrate copy` moves: Baton's system tables and each collection's table, described
- * as `TableSpec`s, and how their rows are read (keyset-paginated batches of normalised values).
+ * as `TableSpec`s, and how their rows are read (keyset-paginated batches of normalised values, in
+ * the order the source lists them unsorted).
  * Also the one error the command reports to the operator.
  */
 import type { Executor, RowShape, ValueType } from '../db/dialect.ts';
@@ -23,7 +24,7 @@ export const asError = (e: unknown): Error => (e instanceof Error ? e : new Erro
 export interface TableSpec {
   name: string;
   label: string;
-  /** The primary key, used to page through the rows. */
+  /** The primary key: names a row in messages; MySQL pages by it where the table has no hidden row id. */
   key: string;
   /** Every column copied, with its value type. */
   shape: RowShape;
@@ -78,20 +79,30 @@ export async function loadCollections(db: Executor): Promise<Collection[]> {
   return rows.map(collectionFromRow);
 }
 
-/** Reads a table's rows in key order, `batchSize` at a time (keyset pagination: no OFFSET scans). */
+/** The column the row order is read back as, beside the table's own. */
+const ORDER_COLUMN = '_baton_row_order';
+
+/**
+ * Reads a table's rows in the order the database lists them unsorted (`Dialect.rowOrder`:
+ * insertion order), `batchSize` at a time (keyset pagination: no OFFSET scans). Written in that
+ * order, the target lists them so too: unsorted lists, `@rowid` sorts and back-relation expands
+ * come out as on the source.
+ */
 export async function forEachBatch(db: Executor, spec: TableSpec, batchSize: number, fn: (rows: Record<string, unknown>[]) => Promise<void> | void): Promise<void> {
   const columns = join(Object.keys(spec.shape).map((c) => ident(c)));
-  const key = ident(spec.key);
+  const order = db.dialect.rowOrder(spec.name, spec.key);
   let last: unknown;
   for (;;) {
-    const after = last === undefined ? empty : sql` WHERE ${key} > ${last}`;
+    const after = last === undefined ? empty : sql` WHERE ${order.after(last)}`;
     const rows = await db.all<Record<string, unknown>>(
-      sql`SELECT ${columns} FROM ${ident(spec.name)}${after} ORDER BY ${key}${db.dialect.limitOffset(batchSize, 0)}`,
+      sql`SELECT ${columns}, ${order.expr} AS ${ident(ORDER_COLUMN)} FROM ${ident(spec.name)}${after} ORDER BY ${order.expr}${db.dialect.limitOffset(batchSize, 0)}`,
       spec.shape,
     );
-    if (rows.length) await fn(rows);
+    if (!rows.length) return;
+    last = rows[rows.length - 1][ORDER_COLUMN];
+    for (const row of rows) delete row[ORDER_COLUMN];
+    await fn(rows);
     if (rows.length < batchSize) return;
-    last = rows[rows.length - 1][spec.key];
   }
 }
 

@@ -185,9 +185,23 @@ export interface Dialect extends SqlRenderer {
    * (`migrate copy` then checks with a marker table).
    */
   databaseIdentity(): Sql;
+  /**
+   * The order a table's rows are listed in without ORDER BY (for tables Baton made: the order they
+   * were inserted in, which unsorted lists and `@rowid` show), as a keyset to page through.
+   * `key` is the table's primary key.
+   */
+  rowOrder(table: string, key: string): RowOrder;
 
   /** What a driver error means, or undefined for errors that are not the database's. */
   classifyError(e: unknown): DbErrorInfo | undefined;
+}
+
+/** See `Dialect.rowOrder`. */
+export interface RowOrder {
+  /** Selected (as read back, any type) and sorted by. */
+  readonly expr: Sql;
+  /** The rows past `last`, a value of `expr` as read back. */
+  after(last: unknown): Sql;
 }
 
 /** An expression with its type and, where it is one bound value, that value. */

@@ -1,4 +1,4 @@
-import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
+import { VALUE_TYPE_OF, type ColumnKind, type ColumnSpec, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type RowOrder, type TypedSql } from '../dialect.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { type HaversineArgs, StandardSqlDialect } from './standard.ts';
 import { type ClassParts, comparableAsSqlite, type StrictDialect } from './affinity.ts';
@@ -364,6 +364,16 @@ export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
   tableColumns(table: string): Sql {
     // Index helper columns (mysql-indexes.ts) are INVISIBLE: not part of the collection.
     return sql`SELECT COLUMN_NAME AS ${ident('name')} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} AND EXTRA NOT LIKE '%INVISIBLE%' ORDER BY ORDINAL_POSITION`;
+  }
+
+  /**
+   * InnoDB lists a table in its primary key's order: the hidden auto-increment `_rowid_`
+   * (ROW_ID_COLUMN) on every table keyed by `id` (createTable adds it beside a text primary key,
+   * and the system tables have it), otherwise the key itself (`_migrations`, keyed by file).
+   */
+  rowOrder(_table: string, key: string): RowOrder {
+    const expr = ident(key === 'id' ? '_rowid_' : key);
+    return { expr: sql`${expr}`, after: (last) => sql`${expr} > ${last}` };
   }
 
   /**

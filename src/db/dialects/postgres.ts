@@ -1,4 +1,4 @@
-import { VALUE_TYPE_OF, type ColumnKind, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type TypedSql } from '../dialect.ts';
+import { VALUE_TYPE_OF, type ColumnKind, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type RowOrder, type TypedSql } from '../dialect.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { type HaversineArgs, StandardSqlDialect } from './standard.ts';
 import { type ClassParts, comparableAsSqlite, NUMERIC_TEXT_PATTERN, type StrictDialect } from './affinity.ts';
@@ -241,6 +241,16 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
 
   tableColumns(table: string): Sql {
     return sql`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${table}::text ORDER BY ordinal_position`;
+  }
+
+  /**
+   * The physical position (ctid): a scan without ORDER BY reads the heap in that order, and rows
+   * written into a new table one after another are laid out in the order written. Read back as
+   * text, compared as a tid.
+   */
+  rowOrder(): RowOrder {
+    const expr = sql`${ident('ctid')}`;
+    return { expr, after: (last) => sql`${expr} > CAST(${String(last)} AS tid)` };
   }
 
   /**

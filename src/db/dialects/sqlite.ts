@@ -1,4 +1,4 @@
-import type { ColumnKind, ConstSql, DbErrorInfo, Dialect, DialectCaps, ExprType, TypedSql } from '../dialect.ts';
+import type { ColumnKind, ConstSql, DbErrorInfo, Dialect, DialectCaps, ExprType, RowOrder, TypedSql } from '../dialect.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { StandardSqlDialect } from './standard.ts';
 import * as indexDdl from './sqlite-indexes.ts';
@@ -122,6 +122,12 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
 
   tableColumns(table: string): Sql {
     return sql`SELECT name FROM pragma_table_info(${table})`;
+  }
+
+  /** The rowid: SQLite lists a table in its order, and gives a new row the next one. */
+  rowOrder(): RowOrder {
+    const expr = sql`${ident('_rowid_')}`;
+    return { expr, after: (last) => sql`${expr} > ${last}` };
   }
 
   /** The database file's path as opened. */
