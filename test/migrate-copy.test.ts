@@ -27,6 +27,9 @@ const SUPERUSER_TOKEN =
 const USER_TOKEN =
   'eyJhbGciOiJIUzI1NiJ9.eyJpZCI6IjRxMXhsY2xtZmxva3UzMyIsInR5cGUiOiJhdXRoIiwiY29sbGVjdGlvbklkIjoiX3BiX3VzZXJzX2F1dGhfIiwiZXhwIjoyNTI0NjA0NDYxLCJyZWZyZXNoYWJsZSI6dHJ1ZX0.ZT3F0Z3iM-xbGgSG3LEKiEzHrPHr8t8IuHLZGGNuxLo';
 
+/** Settings as PocketBase stores them when started with an encryption key: not JSON. */
+const ENCRYPTED = 'q2FbQ0VZkO8mP6dWwZb4pQ==.aGVsbG8gZW5jcnlwdGVkIHNldHRpbmdz';
+
 const REQUESTS: Array<{ path: string; token?: string }> = [
   { path: '/api/collections?sort=name&perPage=100', token: SUPERUSER_TOKEN },
   { path: '/api/collections/demo1/records?sort=id', token: SUPERUSER_TOKEN },
@@ -74,6 +77,44 @@ async function batonDir(fn: (services: Baton['services'], ctx: RequestContext) =
     await baton.close();
   }
   return dir;
+}
+
+/**
+ * A directory whose rows hold what SQLite keeps but a typed column does not: text that is not JSON
+ * in a JSON column, '' in a number one, 'yes' in a boolean one, and PocketBase's encrypted
+ * settings (text, not JSON) in `_params`.
+ */
+async function looselyTypedDir(): Promise<string> {
+  const dir = await batonDir(async (services, ctx) => {
+    await services.collections.create(ctx, {
+      name: 'loose',
+      type: 'base',
+      fields: [{ type: 'json', name: 'data' }, { type: 'number', name: 'n' }, { type: 'bool', name: 'b' }],
+    });
+    for (const id of ['loose0000000001', 'loose0000000002', 'loose0000000003']) await services.records.create(ctx, 'loose', { body: { id, data: { a: 1 } }, source: 'json' });
+  });
+  const db = await openDatabases({ dataDir: dir });
+  try {
+    await db.data.run(sql`UPDATE loose SET data = ${'not json'}, n = ${''}, b = ${'yes'} WHERE id = ${'loose0000000002'}`);
+    await db.data.run(sql`UPDATE loose SET data = ${''} WHERE id = ${'loose0000000003'}`);
+    await db.data.run(sql`INSERT INTO _params (id, value, created, updated) VALUES (${'encrypted'}, ${ENCRYPTED}, ${''}, ${''})`);
+  } finally {
+    await db.close();
+  }
+  return dir;
+}
+
+/** Rows as SQLite stores them (no normalisation). */
+async function storedRows(dir: string): Promise<unknown[]> {
+  const db = await openDatabases({ dataDir: dir });
+  try {
+    return [
+      ...(await db.data.all(sql`SELECT id, data, n, b FROM loose ORDER BY id`)),
+      ...(await db.data.all(sql`SELECT id, value FROM _params WHERE id = ${'encrypted'}`)),
+    ];
+  } finally {
+    await db.close();
+  }
 }
 
 /** Serves a Baton, answers the requests (and a password login), and stops it again. */
@@ -143,6 +184,17 @@ onlyIf(TEST_DIALECT === 'sqlite', describeFixture)('migrate copy between data di
 
     await expect(copyBaton({ from: { dir: source }, to: { dir: target }, log: () => undefined })).rejects.toThrow(/not empty.*--force/);
     await expect(copyBaton({ from: { dir: source }, to: { dir: source }, log: () => undefined })).rejects.toThrow(CopyError);
+  });
+
+  it('copies values as stored: text that is not JSON in a JSON column, encrypted settings, text in number and boolean columns', async () => {
+    const source = await looselyTypedDir();
+    const target = path.join(tempDir(), 'copy');
+    const report = await copyBaton({ from: { dir: source }, to: { dir: target }, log: () => undefined });
+    expect(report.ok).toBe(true);
+    const stored = await storedRows(source);
+    expect(stored).toContainEqual({ id: 'loose0000000002', data: 'not json', n: '', b: 'yes' });
+    expect(stored).toContainEqual({ id: 'encrypted', value: ENCRYPTED });
+    expect(await storedRows(target)).toEqual(stored);
   });
 
   it('runs as `baton migrate copy` with plain progress lines and a verification table', async () => {
@@ -352,6 +404,29 @@ for (const kind of SERVER_KINDS) {
       }
       expect((await copyBaton({ from: { dir }, to: { url }, force: true, log: () => undefined })).ok).toBe(true);
       await (await openBaton({ dataDir: tempDir(), db: url, logger: silentLogger })).close();
+    });
+
+    it.skipIf(skip)('refuses text that is not JSON for a JSON column, naming it; the checksum tells a number or boolean the copy changed', async () => {
+      const dir = await looselyTypedDir();
+      const copy = (url: string) => copyBaton({ from: { dir }, to: { url }, log: () => undefined });
+      await expect(copy(await testDatabase(kind))).rejects.toThrow(/^_params: value of row with id encrypted holds text that is not JSON \("q2FbQ0VZ/);
+      const db = await openDatabases({ dataDir: dir });
+      try {
+        await db.data.run(sql`DELETE FROM _params WHERE id = ${'encrypted'}`);
+      } finally {
+        await db.close();
+      }
+      await expect(copy(await testDatabase(kind))).rejects.toThrow(/^loose: data of record loose0000000002 holds text that is not JSON \("not json"\)/);
+      const fix = await openDatabases({ dataDir: dir });
+      try {
+        await fix.data.run(sql`UPDATE loose SET data = NULL WHERE id IN (${'loose0000000002'}, ${'loose0000000003'})`);
+      } finally {
+        await fix.close();
+      }
+      // '' and 'yes' become 0 and false there: copied, but not verified.
+      const report = await copy(await testDatabase(kind));
+      expect(report.ok).toBe(false);
+      expect(report.tables.filter((t) => !t.ok).map((t) => t.label)).toEqual(['loose']);
     });
 
     it.skipIf(skip)('runs from the CLI: exit 0, a verification table, plain progress lines off a terminal', async () => {

@@ -83,7 +83,8 @@ export async function loadCollections(db: Executor): Promise<Collection[]> {
 const ORDER_COLUMN = '_baton_row_order';
 
 /**
- * Reads a table's rows in the order the database lists them unsorted (`Dialect.rowOrder`:
+ * Reads a table's rows (as stored where `caps.anyTypeInColumns`, else normalised through the
+ * shape) in the order the database lists them unsorted (`Dialect.rowOrder`:
  * insertion order), `batchSize` at a time (keyset pagination: no OFFSET scans). Written in that
  * order, the target lists them so too: unsorted lists, `@rowid` sorts and back-relation expands
  * come out as on the source.
@@ -96,7 +97,9 @@ export async function forEachBatch(db: Executor, spec: TableSpec, batchSize: num
     const after = last === undefined ? empty : sql` WHERE ${order.after(last)}`;
     const rows = await db.all<Record<string, unknown>>(
       sql`SELECT ${columns}, ${order.expr} AS ${ident(ORDER_COLUMN)} FROM ${ident(spec.name)}${after} ORDER BY ${order.expr}${db.dialect.limitOffset(batchSize, 0)}`,
-      spec.shape,
+      // Where a column may hold any type (SQLite), rows are read as stored: normalising would turn
+      // the text 'abc' of a JSON column into the JSON string "abc", '' of a number column into 0.
+      db.dialect.caps.anyTypeInColumns ? undefined : spec.shape,
     );
     if (!rows.length) return;
     last = rows[rows.length - 1][ORDER_COLUMN];

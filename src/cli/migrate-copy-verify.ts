@@ -1,6 +1,6 @@
 /** Verifying a copy: every table read back on both ends and compared by row count and checksum. */
 import { createHash } from 'node:crypto';
-import type { Executor } from '../db/dialect.ts';
+import type { Executor, ValueType } from '../db/dialect.ts';
 import type { Collection } from '../db/schema.ts';
 import type { Plan } from './migrate-copy-plan.ts';
 import { asError, countRows, DEFAULT_BATCH, forEachBatch, type TableSpec } from './migrate-copy-tables.ts';
@@ -35,20 +35,59 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The spellings of a boolean that read back as that boolean (db/normalize.ts's toBool). */
+const TRUE_TEXT = /^(1|t|true)$/i;
+const FALSE_TEXT = /^(0|f|false)$/i;
+
+/**
+ * A value read as stored (`caps.anyTypeInColumns`) in the form a typed database's value of the
+ * same meaning has, so both ends compare: JSON text as its canonical JSON, 0/1 as booleans. A
+ * value with no such form (text that is not JSON in a JSON column, '' in a number column, 'yes'
+ * in a boolean one) is tagged with a leading `!`, which no canonical JSON starts with: a copy
+ * that changed it (to a JSON string, 0, false) no longer matches.
+ */
+function canonicalStored(v: unknown, type: ValueType): string {
+  if (v === null || v === undefined) return 'null';
+  const tagged = (x: unknown) => `!${canonicalJson(x)}`;
+  const text = v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v;
+  switch (type) {
+    case 'json':
+      if (typeof text !== 'string') return canonicalJson(text);
+      try {
+        return canonicalJson(JSON.parse(text));
+      } catch {
+        return tagged(text);
+      }
+    case 'number':
+      return typeof text === 'number' || typeof text === 'bigint' ? canonicalJson(text) : tagged(text);
+    case 'bool':
+      if (typeof text === 'number' || typeof text === 'bigint') return canonicalJson(Number(text) !== 0);
+      if (typeof text === 'string' && TRUE_TEXT.test(text)) return 'true';
+      if (typeof text === 'string' && FALSE_TEXT.test(text)) return 'false';
+      return tagged(text);
+    default:
+      return canonicalJson(typeof text === 'number' || typeof text === 'bigint' ? String(text) : text);
+  }
+}
+
 const MOD = 1n << 256n;
 
 /**
  * Row count and checksum of a table: the sum (mod 2^256) of each row's SHA-256 over its canonical
- * JSON, values normalised through the table's shape. A sum does not depend on the order rows come
+ * JSON: values normalised through the table's shape, or, read as stored, in the same form where
+ * they have one (`canonicalStored`), so a value the copy changed is caught. A sum does not depend on the order rows come
  * back in, so databases that collate differently still agree.
  */
 async function tableDigest(db: Executor, spec: TableSpec, batchSize = DEFAULT_BATCH): Promise<{ rows: number; checksum: string }> {
   let rows = 0;
   let sum = 0n;
-  const columns = Object.keys(spec.shape);
+  const columns = Object.keys(spec.shape).sort();
+  const stored = db.dialect.caps.anyTypeInColumns;
   await forEachBatch(db, spec, batchSize, (batch) => {
     for (const r of batch) {
-      const canonical = canonicalJson(Object.fromEntries(columns.map((c) => [c, r[c]])));
+      const canonical = `{${columns
+        .map((c) => `${JSON.stringify(c)}:${stored ? canonicalStored(r[c], spec.shape[c]) : canonicalJson(r[c])}`)
+        .join(',')}}`;
       sum = (sum + BigInt(`0x${createHash('sha256').update(canonical).digest('hex')}`)) % MOD;
       rows++;
     }

@@ -6,6 +6,7 @@
 import type { Database, Executor, ValueType } from '../db/dialect.ts';
 import type { Collection } from '../db/schema.ts';
 import { ident, join, sql, value, type Sql } from '../db/sql.ts';
+import { converter } from '../db/normalize.ts';
 import { markUnfinishedCopy, unmarkUnfinishedCopy, withSavepoint } from '../db/system-tables.ts';
 import { syncRecordTable } from '../domain/collections/table-sync.ts';
 import { isApiError } from '../kernel/errors.ts';
@@ -36,8 +37,39 @@ class ViewRefused extends Error {
   }
 }
 
-function encode(v: unknown, type: ValueType): unknown {
+/** How a value travels: read as stored (source `anyTypeInColumns`), and whether the target keeps any type. */
+interface Passage {
+  stored: boolean;
+  anyType: boolean;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+const isJson = (text: string): boolean => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A value as the target receives it. Between two databases that keep any type (SQLite) it is
+ * written as stored, so text in a JSON or number column stays what it was. Into a typed column a
+ * stored value is converted as a read would (JSON text passed as it is, for the database to
+ * parse); text that is not JSON cannot go into a JSON column (NOT_JSON).
+ */
+function encode(v: unknown, type: ValueType, passage: Passage): unknown {
   if (v === null || v === undefined) return null;
+  if (passage.stored) {
+    if (passage.anyType) return v;
+    if (type === 'json') {
+      const text = typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : JSON.stringify(v);
+      return isJson(text) ? text : NOT_JSON;
+    }
+    v = converter(type, true)?.(v) ?? v;
+  }
   switch (type) {
     case 'json': return JSON.stringify(v);
     case 'bool': return Boolean(v);
@@ -45,9 +77,32 @@ function encode(v: unknown, type: ValueType): unknown {
   }
 }
 
+/** How messages name a row: a record by its id, a system table's row by its key. */
+const rowName = (spec: TableSpec, row: Record<string, unknown>): string =>
+  `${spec.kind === 'collection' ? 'record' : `row with ${spec.key}`} ${String(row[spec.key])}`;
+
+function encodeRows(spec: TableSpec, rows: readonly Record<string, unknown>[], passage: Passage, database: string): Record<string, unknown>[] {
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [column, type] of Object.entries(spec.shape)) {
+      const v = encode(row[column], type, passage);
+      if (v === NOT_JSON) {
+        const text = String(row[column]);
+        throw new CopyError(
+          `${spec.label}: ${column} of ${rowName(spec, row)} holds text that is not JSON (${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)}), ` +
+            `which a JSON column on ${database} cannot store; correct it on the source, or copy to a SQLite directory, which keeps it as it is`,
+        );
+      }
+      out[column] = v;
+    }
+    return out;
+  });
+}
+
+/** Rows already encoded (`encodeRows`). */
 function insertStatement(spec: TableSpec, rows: readonly Record<string, unknown>[]): Sql {
   const columns = Object.keys(spec.shape);
-  const tuples = rows.map((r) => sql`(${join(columns.map((c) => value(encode(r[c], spec.shape[c]), spec.shape[c])))})`);
+  const tuples = rows.map((r) => sql`(${join(columns.map((c) => value(r[c], spec.shape[c])))})`);
   return sql`INSERT INTO ${ident(spec.name)} (${join(columns.map((c) => ident(c)))}) VALUES ${join(tuples)}`;
 }
 
@@ -56,8 +111,7 @@ function refuseNul(spec: TableSpec, rows: readonly Record<string, unknown>[], da
   for (const row of rows) {
     for (const [column, type] of Object.entries(spec.shape)) {
       const v = row[column];
-      const text = type === 'json' ? JSON.stringify(v ?? null) : typeof v === 'string' ? v : '';
-      if (text.includes(type === 'json' ? '\\u0000' : '\u0000')) {
+      if (typeof v === 'string' && (v.includes('\u0000') || (type === 'json' && v.includes('\\u0000')))) {
         throw new CopyError(`${spec.label}: ${column} of row ${String(row[spec.key])} holds the character U+0000, which ${database} cannot store; remove it on the source first`);
       }
     }
@@ -78,8 +132,7 @@ async function insertRows(tx: Executor, spec: TableSpec, rows: readonly Record<s
       try {
         await withSavepoint(tx, 'baton_copy_row', () => tx.run(insertStatement(spec, [row])));
       } catch (rowError) {
-        const what = spec.kind === 'collection' ? 'record' : `row with ${spec.key}`;
-        throw new CopyError(`${spec.label}: ${what} ${String(row[spec.key])}: ${database} refused it: ${describeError(rowError)}`);
+        throw new CopyError(`${spec.label}: ${rowName(spec, row)}: ${database} refused it: ${describeError(rowError)}`);
       }
     }
     throw e;
@@ -93,7 +146,9 @@ async function copyTable(source: Executor, target: Writer, spec: TableSpec, batc
   let done = 0;
   progress(spec.label, 0, total, total === 0);
   if (total === 0) return;
-  await forEachBatch(source, spec, batchSize, async (rows) => {
+  const passage: Passage = { stored: source.dialect.caps.anyTypeInColumns, anyType: caps.anyTypeInColumns };
+  await forEachBatch(source, spec, batchSize, async (read) => {
+    const rows = encodeRows(spec, read, passage, database);
     if (!caps.nulInText) refuseNul(spec, rows, database);
     await target.batch(async (tx) => {
       for (let i = 0; i < rows.length; i += perStatement) await insertRows(tx, spec, rows.slice(i, i + perStatement), database);

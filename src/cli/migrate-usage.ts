@@ -27,4 +27,6 @@ the target marked unfinished, which baton serve refuses until the copy is run ag
 target refuses is reported (the rest is copied) and the command exits non-zero; fix its query in
 the collection's settings on the target. A SQLite directory must not be served while it is copied.
 Stop writers to a database source during the copy, or the verification reports the difference.
+Values are copied as stored; text that is not JSON in a JSON column (SQLite keeps it) cannot go
+into PostgreSQL or MySQL: the copy stops and names the table, column and record.
 `;

@@ -64,6 +64,12 @@ export interface DialectCaps {
   /** Text can hold the character U+0000 (not on PostgreSQL). */
   readonly nulInText: boolean;
   /**
+   * A column holds a value of any type, whatever its declared type (SQLite: text in a number or
+   * JSON column, '' or 'yes' in a boolean one). Reading it through a RowShape converts such values;
+   * a copy reads them as stored instead.
+   */
+  readonly anyTypeInColumns: boolean;
+  /**
    * INSERT/UPDATE … RETURNING (SQLite, PostgreSQL; MariaDB has it but MySQL does not, and one
    * dialect serves both): a write hands back the stored row without a second query.
    */

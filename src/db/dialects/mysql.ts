@@ -158,7 +158,7 @@ export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'mysql' as const;
-  readonly caps: DialectCaps = { transactionalDdl: false, rowid: false, nulInText: true, returning: false };
+  readonly caps: DialectCaps = { transactionalDdl: false, rowid: false, nulInText: true, returning: false, anyTypeInColumns: false };
   /** JSON columns hold the text Baton wrote, as SQLite's do. */
   readonly jsonIsStoredText = true;
 

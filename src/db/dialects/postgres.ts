@@ -54,7 +54,7 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'postgres' as const;
-  readonly caps: DialectCaps = { transactionalDdl: true, rowid: false, nulInText: false, returning: true };
+  readonly caps: DialectCaps = { transactionalDdl: true, rowid: false, nulInText: false, returning: true, anyTypeInColumns: false };
   /** JSONB is not the text SQLite holds: `=`/`!=` compare JSON values (affinity.ts). */
   readonly jsonIsStoredText = false;
 

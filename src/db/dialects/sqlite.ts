@@ -36,7 +36,7 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
   readonly name = 'sqlite' as const;
-  readonly caps: DialectCaps = { transactionalDdl: true, rowid: true, nulInText: true, returning: true };
+  readonly caps: DialectCaps = { transactionalDdl: true, rowid: true, nulInText: true, returning: true, anyTypeInColumns: true };
 
   quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;
