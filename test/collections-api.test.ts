@@ -153,6 +153,16 @@ describe('create', () => {
     expect(res.body.viewQuery).toBe('SELECT id, title, views FROM posts');
   });
 
+  it('a view whose id is a number serves it as text, as PocketBase casts it', async () => {
+    const res = await su('POST', '/api/collections', { name: 'numbered', type: 'view', viewQuery: 'SELECT (ROW_NUMBER() OVER()) AS id, title FROM posts' });
+    expect(res.status).toBe(200);
+    expect((await su('GET', '/api/collections/numbered/records/1')).body).toMatchObject({ id: '1', title: 'first' });
+    const filtered = await su('GET', `/api/collections/numbered/records?filter=${encodeURIComponent("id != '' && id = '1'")}`);
+    expect(filtered.status).toBe(200);
+    expect(filtered.body.items.map((r: { id: unknown }) => r.id)).toEqual(['1']);
+    expect((await su('DELETE', '/api/collections/numbered')).status).toBe(204);
+  });
+
   const bad = (name: string, body: unknown, data: object, message = 'Failed to create collection.'): Scenario => ({
     name, method: 'POST', url: '/api/collections', auth: 'superuser', body, status: 400, expect: { status: 400, message, data },
   });

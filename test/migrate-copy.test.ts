@@ -30,6 +30,8 @@ const USER_TOKEN =
 /** Settings as PocketBase stores them when started with an encryption key: not JSON. */
 const ENCRYPTED = 'q2FbQ0VZkO8mP6dWwZb4pQ==.aGVsbG8gZW5jcnlwdGVkIHNldHRpbmdz';
 
+const NUMERIC_ID_FILTER = `/api/collections/numeric_id_view/records?filter=${encodeURIComponent("id != '' && id = '2'")}`;
+
 const REQUESTS: Array<{ path: string; token?: string }> = [
   { path: '/api/collections?sort=name&perPage=100', token: SUPERUSER_TOKEN },
   { path: '/api/collections/demo1/records?sort=id', token: SUPERUSER_TOKEN },
@@ -44,6 +46,9 @@ const REQUESTS: Array<{ path: string; token?: string }> = [
   { path: '/api/collections/view1/records?sort=id', token: SUPERUSER_TOKEN },
   { path: '/api/collections/view2/records?sort=id', token: SUPERUSER_TOKEN },
   { path: '/api/collections/numeric_id_view/records?sort=email', token: SUPERUSER_TOKEN },
+  // Its id is ROW_NUMBER(): a view casts it to text, as PocketBase's does.
+  { path: '/api/collections/numeric_id_view/records/1', token: SUPERUSER_TOKEN },
+  { path: NUMERIC_ID_FILTER, token: SUPERUSER_TOKEN },
   { path: '/api/settings', token: SUPERUSER_TOKEN },
 ];
 
@@ -229,6 +234,8 @@ for (const kind of SERVER_KINDS) {
     it.skipIf(skip)('round-trips the fixture: directory -> server -> directory, same answers and checksums', async () => {
       const dir = fixtureCopy();
       const before = await answers(dir);
+      expect(before['/api/collections/numeric_id_view/records/1']).toMatchObject({ status: 200, body: { id: '1', email: 'test@example.com' } });
+      expect(before[NUMERIC_ID_FILTER]).toMatchObject({ status: 200, body: { totalItems: 1, items: [{ id: '2', email: 'test2@example.com' }] } });
       const url = await testDatabase(kind);
 
       const there = await copyBaton({ from: { dir }, to: { url }, log: () => undefined });

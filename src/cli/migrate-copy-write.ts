@@ -225,7 +225,7 @@ async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, st
     const failed: Collection[] = [];
     for (const v of pending) {
       try {
-        await data.exec.run(d.createView(v.name, viewQueryOf(v)));
+        await data.exec.run(d.createView(v.name, viewQueryOf(v), v.fields.map((f) => f.name)));
         if (step.rows) plan.log(`created view ${v.name}`);
       } catch (e) {
         if (data.transactional) throw new ViewRefused(v, asError(e));

@@ -178,7 +178,13 @@ export interface Dialect extends SqlRenderer {
   /** Statements creating an index; `columns` gives the kinds of the table's columns. */
   createIndex(index: IndexSpec, table: string, columns: Readonly<Record<string, ColumnKind>>): Sql[];
   dropIndex(index: IndexSpec, table: string): Sql[];
-  createView(name: string, selectQuery: string): Sql;
+  /**
+   * A view of `selectQuery`. With `columns` (the query's columns in order, as the view
+   * collection's fields list them) its `id` is cast to text, as PocketBase wraps a view whose id
+   * is not text (`(ROW_NUMBER() OVER()) as id`): record ids are text, and lookups and filters
+   * compare them as text. Without, the query's columns as they are (to read what it yields).
+   */
+  createView(name: string, selectQuery: string, columns?: readonly string[]): Sql;
   dropView(name: string): Sql;
   /** CREATE statements of the system tables: data.db's and auxiliary.db's (idempotent). */
   systemTables(): { readonly data: readonly Sql[]; readonly aux: readonly Sql[] };

@@ -288,6 +288,11 @@ export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
     return mysqlStrftime(format, expr, modifiers);
   }
 
+  /** MySQL casts to CHAR; collated as every other text, so the id compares as the tables' ids do. */
+  protected override textCast(expr: Sql): Sql {
+    return collated(expr);
+  }
+
   protected override haversine(p: HaversineArgs): Sql {
     // A difference past the largest double is an error here, infinity (so a NULL distance) in SQLite.
     const overflows = (a: Sql, b: Sql) => sql`ABS(${b} / 2 - ${a} / 2) > 8.988465674311579e307`;

@@ -91,11 +91,19 @@ export abstract class StandardSqlDialect {
     return sql`DROP TABLE IF EXISTS ${ident(table)}`;
   }
 
-  createView(name: string, selectQuery: string): Sql {
+  createView(name: string, selectQuery: string, columns?: readonly string[]): Sql {
     // The view query is a superuser-authored SELECT, validated by the collection service
     // (single statement, SELECT only) before it reaches here. The newline ends a trailing
     // `-- comment` in the query before the closing parenthesis.
-    return sql`CREATE VIEW ${ident(name)} AS SELECT * FROM (${raw(selectQuery)}\n) AS ${ident('_view')}`;
+    const list = columns
+      ? join(columns.map((c) => (c === 'id' ? sql`${this.textCast(sql`${ident('_view', c)}`)} AS ${ident(c)}` : sql`${ident('_view', c)}`)))
+      : raw('*');
+    return sql`CREATE VIEW ${ident(name)} AS SELECT ${list} FROM (${raw(selectQuery)}\n) AS ${ident('_view')}`;
+  }
+
+  /** `expr` as text (SQLite's CAST(… AS TEXT)). */
+  protected textCast(expr: Sql): Sql {
+    return sql`CAST(${expr} AS TEXT)`;
   }
 
   dropView(name: string): Sql {

@@ -430,8 +430,12 @@ export class CollectionService {
       if (problem) throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', problem) });
       if (previous) await tx.run(tx.dialect.dropView(previous.name));
       try {
-        await tx.run(tx.dialect.createView(c.name, query.trim().replace(/;\s*$/, '')));
+        const select = query.trim().replace(/;\s*$/, '');
+        await tx.run(tx.dialect.createView(c.name, select));
         c.fields = await inferViewFields(tx, c.name, query, schema);
+        // Made again with its id cast to text, now that its columns are known (as PocketBase does).
+        await tx.run(tx.dialect.dropView(c.name));
+        await tx.run(tx.dialect.createView(c.name, select, c.fields.map((f) => f.name)));
       } catch (e) {
         if (isApiError(e)) throw e;
         // Only the database knows whether the query's tables and columns exist: PocketBase's wording.

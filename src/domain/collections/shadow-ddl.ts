@@ -56,7 +56,7 @@ export async function applyWithShadowTables(
     for (const v of [...views.map((p) => p.previous), ...removed.filter((r) => r.type === 'view')]) {
       if (!v) continue;
       await db.run(d.dropView(v.name));
-      undo.push(() => db.run(d.createView(v.name, viewQuery(v))));
+      undo.push(() => db.run(d.createView(v.name, viewQuery(v), v.fields.map((f) => f.name))));
     }
     const moves: Array<[string, string]> = [];
     for (const p of tables) {
