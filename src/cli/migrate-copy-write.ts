@@ -9,6 +9,7 @@ import { ident, join, sql, value, type Sql } from '../db/sql.ts';
 import { converter } from '../db/normalize.ts';
 import { markUnfinishedCopy, unmarkUnfinishedCopy, withSavepoint } from '../db/system-tables.ts';
 import { syncRecordTable } from '../domain/collections/table-sync.ts';
+import { createViewTable } from '../domain/collections/view.ts';
 import { isApiError } from '../kernel/errors.ts';
 import { viewOrder, viewQueryOf, type Plan, type ProgressSink } from './migrate-copy-plan.ts';
 import { asError, CopyError, countRows, forEachBatch, PARAMS, type TableSpec } from './migrate-copy-tables.ts';
@@ -225,7 +226,7 @@ async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, st
     const failed: Collection[] = [];
     for (const v of pending) {
       try {
-        await data.exec.run(d.createView(v.name, viewQueryOf(v), v.fields.map((f) => f.name)));
+        await createViewTable(data.exec, v.name, viewQueryOf(v), v.fields.map((f) => f.name));
         if (step.rows) plan.log(`created view ${v.name}`);
       } catch (e) {
         if (data.transactional) throw new ViewRefused(v, asError(e));

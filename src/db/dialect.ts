@@ -180,16 +180,23 @@ export interface Dialect extends SqlRenderer {
   dropIndex(index: IndexSpec, table: string): Sql[];
   /**
    * A view of `selectQuery`. With `columns` (the query's columns in order, as the view
-   * collection's fields list them) its `id` is cast to text, as PocketBase wraps a view whose id
-   * is not text (`(ROW_NUMBER() OVER()) as id`): record ids are text, and lookups and filters
-   * compare them as text. Without, the query's columns as they are (to read what it yields).
+   * collection's fields list them) its `id` is cast to text, for a query whose id is not text
+   * (`(ROW_NUMBER() OVER()) as id`): record ids are text, and lookups and filters compare them as
+   * text. Without, the query's columns as they are. `createViewTable` (collections/view.ts)
+   * chooses, as PocketBase wraps only a view whose id is not text.
    */
   createView(name: string, selectQuery: string, columns?: readonly string[]): Sql;
   dropView(name: string): Sql;
   /** CREATE statements of the system tables: data.db's and auxiliary.db's (idempotent). */
   systemTables(): { readonly data: readonly Sql[]; readonly aux: readonly Sql[] };
-  /** A query yielding `{name}` for each column of a table or view, in order. */
+  /**
+   * A query yielding `{name, type}` for each column of a table or view, in order: `type` as the
+   * database names it (SQLite's declared type, '' for an expression; information_schema's
+   * data_type elsewhere).
+   */
   tableColumns(table: string): Sql;
+  /** Whether a column `type` (as `tableColumns` gives it) holds text. */
+  isTextType(type: string): boolean;
   /**
    * A query yielding one row `{identity}`: text that is the same on every connection to this
    * database, whatever address or alias reached it (the server's own identity and the database's

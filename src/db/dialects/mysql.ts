@@ -366,9 +366,13 @@ export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
     return orEmpty(this.cast(expr, fromType, toType));
   }
 
+  isTextType(type: string): boolean {
+    return /^(varchar|char|tinytext|text|mediumtext|longtext)$/i.test(type.trim());
+  }
+
   tableColumns(table: string): Sql {
     // Index helper columns (mysql-indexes.ts) are INVISIBLE: not part of the collection.
-    return sql`SELECT COLUMN_NAME AS ${ident('name')} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} AND EXTRA NOT LIKE '%INVISIBLE%' ORDER BY ORDINAL_POSITION`;
+    return sql`SELECT COLUMN_NAME AS ${ident('name')}, DATA_TYPE AS ${ident('type')} FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${table} AND EXTRA NOT LIKE '%INVISIBLE%' ORDER BY ORDINAL_POSITION`;
   }
 
   /**

@@ -239,8 +239,12 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
     return this.cast(expr, fromType, toType);
   }
 
+  isTextType(type: string): boolean {
+    return /^(text|character varying|character)$/i.test(type.trim());
+  }
+
   tableColumns(table: string): Sql {
-    return sql`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${table}::text ORDER BY ordinal_position`;
+    return sql`SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ${table}::text ORDER BY ordinal_position`;
   }
 
   /**

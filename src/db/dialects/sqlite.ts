@@ -120,8 +120,13 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
     return expr;
   }
 
+  /** A column declared TEXT (as record tables declare their id): not an expression's, which has no type. */
+  isTextType(type: string): boolean {
+    return /^TEXT$/i.test(type.trim());
+  }
+
   tableColumns(table: string): Sql {
-    return sql`SELECT name FROM pragma_table_info(${table})`;
+    return sql`SELECT name, type FROM pragma_table_info(${table})`;
   }
 
   /** The rowid: SQLite lists a table in its order, and gives a new row the next one. */

@@ -16,7 +16,7 @@ import { collectionToRow, SchemaSnapshot, type CollectionStore } from './store.t
 import { applyWithShadowTables, type PlannedChange } from './shadow-ddl.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
-import { checkViewQuery, inferViewFields } from './view.ts';
+import { checkViewQuery, createViewTable, inferViewFields } from './view.ts';
 import { dryRunView, validateViewDryRun } from './dry-run.ts';
 
 type Json = Record<string, unknown>;
@@ -430,12 +430,11 @@ export class CollectionService {
       if (problem) throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', problem) });
       if (previous) await tx.run(tx.dialect.dropView(previous.name));
       try {
-        const select = query.trim().replace(/;\s*$/, '');
-        await tx.run(tx.dialect.createView(c.name, select));
+        await createViewTable(tx, c.name, query);
         c.fields = await inferViewFields(tx, c.name, query, schema);
-        // Made again with its id cast to text, now that its columns are known (as PocketBase does).
+        // Made again with its id cast to text where it is not text, now that its columns are known.
         await tx.run(tx.dialect.dropView(c.name));
-        await tx.run(tx.dialect.createView(c.name, select, c.fields.map((f) => f.name)));
+        await createViewTable(tx, c.name, query, c.fields.map((f) => f.name));
       } catch (e) {
         if (isApiError(e)) throw e;
         // Only the database knows whether the query's tables and columns exist: PocketBase's wording.

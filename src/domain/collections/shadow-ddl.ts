@@ -17,6 +17,7 @@
 import type { Database, Executor } from '../../db/dialect.ts';
 import type { Collection } from '../../db/schema.ts';
 import { buildShadowTable } from './table-sync.ts';
+import { createViewTable } from './view.ts';
 
 export interface PlannedChange {
   next: Collection;
@@ -56,7 +57,7 @@ export async function applyWithShadowTables(
     for (const v of [...views.map((p) => p.previous), ...removed.filter((r) => r.type === 'view')]) {
       if (!v) continue;
       await db.run(d.dropView(v.name));
-      undo.push(() => db.run(d.createView(v.name, viewQuery(v), v.fields.map((f) => f.name))));
+      undo.push(() => createViewTable(db, v.name, viewQuery(v), v.fields.map((f) => f.name)));
     }
     const moves: Array<[string, string]> = [];
     for (const p of tables) {

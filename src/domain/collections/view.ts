@@ -71,6 +71,22 @@ export function viewColumnSource(query: string, column: string, schema: SchemaLo
 const NUMERIC_AGGREGATE = /^(count|sum|avg|total|min|max)\s*\(/i;
 
 /**
+ * Creates the view of a view collection: its query as it is, or, when the query's `id` is not
+ * text (`(ROW_NUMBER() OVER()) as id`), with that id cast to text, as PocketBase wraps such a
+ * view (record ids are text; lookups and filters compare them as text). `columns`: the view's
+ * columns in order (its fields); without them the query is created as it is, to read its columns.
+ */
+export async function createViewTable(tx: Executor, name: string, query: string, columns?: readonly string[]): Promise<void> {
+  const select = query.trim().replace(/;\s*$/, '');
+  await tx.run(tx.dialect.createView(name, select));
+  if (!columns) return;
+  const id = (await tx.all<{ name: string; type: unknown }>(tx.dialect.tableColumns(name))).find((c) => c.name === 'id');
+  if (!id || tx.dialect.isTextType(String(id.type ?? ''))) return;
+  await tx.run(tx.dialect.dropView(name));
+  await tx.run(tx.dialect.createView(name, select, columns));
+}
+
+/**
  * The fields of a view collection, from the columns its query yields: a column taken straight
  * from a collection field keeps that field's type and options; aggregates are numbers; anything
  * else is a json field.
