@@ -250,6 +250,59 @@ describe('auth collections that change', () => {
   });
 });
 
+describe('deletes, settled before they commit (as PocketBase)', () => {
+  it('a cascaded delete whose rule reads through the deleted parent, and a record whose rule reads a back-relation the cascade deletes', async () => {
+    const usersId = (await api(server, 'GET', '/api/collections/users', { token: server.superuserToken })).body.id;
+    const own = 'owner = @request.auth.id';
+    const parents = await createCollection(server, { name: 'rt_dparents', fields: [text('title'), relation('owner', usersId, { maxSelect: 1 })], listRule: own, viewRule: own, deleteRule: own, createRule: '' });
+    await createCollection(server, {
+      name: 'rt_dchildren',
+      fields: [relation('parent', parents.id, { maxSelect: 1, cascadeDelete: true })],
+      listRule: 'parent.owner = @request.auth.id',
+      viewRule: 'parent.owner = @request.auth.id',
+    });
+    const shared = 'owner = @request.auth.id || rt_dgrants_via_doc.user ?= @request.auth.id';
+    const docs = await createCollection(server, { name: 'rt_ddocs', fields: [text('body'), relation('owner', usersId, { maxSelect: 1 })], deleteRule: own });
+    await createCollection(server, { name: 'rt_dgrants', fields: [relation('doc', docs.id, { maxSelect: 1, cascadeDelete: true }), relation('user', usersId, { maxSelect: 1 })] });
+    expect((await api(server, 'PATCH', '/api/collections/rt_ddocs', { token: server.superuserToken, body: { listRule: shared, viewRule: shared } })).status).toBe(200);
+
+    const parent = await createRecord(server, 'rt_dparents', { title: 'p', owner: alice.id });
+    const child = await createRecord(server, 'rt_dchildren', { parent: parent.id });
+    const doc = await createRecord(server, 'rt_ddocs', { body: 'b', owner: alice.id });
+    await createRecord(server, 'rt_dgrants', { doc: doc.id, user: bob.id });
+
+    const a = await openStream(server.url);
+    expect((await setSubscriptions(server.url, a.clientId, ['rt_dchildren/*', `rt_dchildren/${child.id}`], alice.token)).status).toBe(204);
+    const b = await openStream(server.url);
+    expect((await setSubscriptions(server.url, b.clientId, ['rt_ddocs/*', `rt_ddocs/${doc.id}`], bob.token)).status).toBe(204);
+
+    expect((await api(server, 'DELETE', `/api/collections/rt_dparents/records/${parent.id}`, { token: alice.token })).status).toBe(204);
+    expect((await api(server, 'DELETE', `/api/collections/rt_ddocs/records/${doc.id}`, { token: alice.token })).status).toBe(204);
+    const deletes = (s: typeof a) => s.events.filter((e) => e.event !== 'PB_CONNECT').map((e) => [e.event, JSON.parse(e.data).action, JSON.parse(e.data).record.id]);
+    await until(() => deletes(a).length >= 2 && deletes(b).length >= 2, 5000, 'the delete events');
+    expect(deletes(a).sort()).toEqual([['rt_dchildren/*', 'delete', child.id], [`rt_dchildren/${child.id}`, 'delete', child.id]].sort());
+    expect(deletes(b).sort()).toEqual([['rt_ddocs/*', 'delete', doc.id], [`rt_ddocs/${doc.id}`, 'delete', doc.id]].sort());
+  });
+
+  it('a delete that rolls back sends nothing, and a later delete of the record is settled again', async () => {
+    await createCollection(server, { name: 'rt_dkept', fields: [text('title')], ...PUBLIC_RULES });
+    await createCollection(server, { name: 'rt_dblock', fields: [relation('kept', (await api(server, 'GET', '/api/collections/rt_dkept', { token: server.superuserToken })).body.id, { maxSelect: 1, required: true })], ...PUBLIC_RULES });
+    const kept = await createRecord(server, 'rt_dkept', { title: 'k' });
+    const blocker = await createRecord(server, 'rt_dblock', { kept: kept.id });
+    const s = await openStream(server.url);
+    expect((await setSubscriptions(server.url, s.clientId, ['rt_dkept/*', 'rt_public/*'])).status).toBe(204);
+    // A required reference refuses the delete: it rolls back.
+    expect((await api(server, 'DELETE', `/api/collections/rt_dkept/records/${kept.id}`, { token: server.superuserToken })).status).toBe(400);
+    const mark = await sentinel('rolled back settled');
+    await until(() => s.events.some((e) => e.event === 'rt_public/*' && JSON.parse(e.data).record.id === mark.id), 5000, 'the sentinel');
+    expect(s.events.filter((e) => e.event === 'rt_dkept/*')).toEqual([]);
+    expect((await api(server, 'DELETE', `/api/collections/rt_dblock/records/${blocker.id}`, { token: server.superuserToken })).status).toBe(204);
+    expect((await api(server, 'DELETE', `/api/collections/rt_dkept/records/${kept.id}`, { token: server.superuserToken })).status).toBe(204);
+    await until(() => s.events.some((e) => e.event === 'rt_dkept/*'), 5000, 'the delete');
+    expect(s.events.filter((e) => e.event === 'rt_dkept/*').map((e) => JSON.parse(e.data).action)).toEqual(['delete']);
+  });
+});
+
 describe('subscription options', () => {
   it('filter, expand and fields apply per subscription; subscribers without options get the whole record', async () => {
     const pb = sdk(server.url, alice.token);

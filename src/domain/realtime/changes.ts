@@ -18,9 +18,19 @@ export interface RecordChangeMessage {
   readonly record: RecordData;
 }
 
-/** RecordService's sink for realtime: every stored change goes on the bus. */
+/**
+ * RecordService's sink for realtime: every stored change goes on the bus. `prepare`: how this
+ * node settles a delete's events before it commits (RealtimeService.prepareDeletes).
+ */
 export class BusRecordChanges implements RecordChangeSink {
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly prepare?: (changes: readonly RecordChange[]) => Promise<void>,
+  ) {}
+
+  beforeDelete(changes: readonly RecordChange[]): Promise<void> {
+    return this.prepare ? this.prepare(changes) : Promise.resolve();
+  }
 
   recordChanged(change: RecordChange): void {
     const message: RecordChangeMessage = { action: change.action, collectionId: change.collection.id, record: change.record };

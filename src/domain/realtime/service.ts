@@ -9,7 +9,7 @@ import { badRequest, forbidden, notFound } from '../../kernel/errors.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import type { DataStatistics } from '../../filter/index.ts';
 import type { Bus } from '../../infra/bus.ts';
-import type { RecordChangeSink } from '../records/changes.ts';
+import type { RecordChange, RecordChangeSink } from '../records/changes.ts';
 import type { ResponseLimits } from '../records/limits.ts';
 import { TOKEN_OPTIONS_KEY } from '../auth/tokens.ts';
 import { GUEST, type Principal, type RequestContext } from '../context.ts';
@@ -50,6 +50,9 @@ const MAX_PARKED_CLIENTS = 1000;
 /** Replays under way at once; a resume past it is told it missed events (it reloads instead). */
 const MAX_REPLAYS = 4;
 
+/** How long a delete's events settled before its commit wait for it (a rolled-back delete's are dropped then). */
+const PREPARED_DELETE_TTL_MS = 60_000;
+
 /** PocketBase's isSameAuth: the same record of the same collection, or both guests. */
 const sameAuth = (a: Principal, b: Principal): boolean =>
   a.kind === 'guest' || b.kind === 'guest'
@@ -78,10 +81,12 @@ export class RealtimeService {
   private readonly parked = new Map<string, RealtimeClient>();
   private replays = 0;
   private closing = false;
+  /** Deletes' events settled before their commit, by `<collectionId>/<recordId>`, oldest first. */
+  private readonly preparedDeletes = new Map<string, { at: number; evaluated: Promise<Delivery> }>();
 
   constructor(private readonly deps: RealtimeDeps) {
     this.log = new ReplayLog(deps.replay);
-    this.changes = new BusRecordChanges(deps.bus);
+    this.changes = new BusRecordChanges(deps.bus, (changes) => this.prepareDeletes(changes));
     this.renderer = new RecordEventRenderer(deps);
     this.stopListening = deps.bus.subscribe(RECORD_CHANGES, (m) => this.onRecordChange(m as RecordChangeMessage));
   }
@@ -179,6 +184,12 @@ export class RealtimeService {
     const seq = this.log.append(message);
     const collection = this.deps.schema.find(message.collectionId);
     if (!collection) return;
+    const prepared = message.action === 'delete' ? this.takePreparedDelete(collection.id, String(message.record.id)) : undefined;
+    if (prepared) {
+      if (collection.type === 'auth') this.followAuthRecord(collection, message);
+      this.enqueue(async () => this.deliver(await prepared, seq));
+      return;
+    }
     // A deleted auth record's own clients get its delete, as in PocketBase, where the event's
     // subscribers are settled before their auth is unset: groups first, then the auth follows.
     // An update's rules see the record as it is now (PocketBase refreshes the auth first).
@@ -186,6 +197,47 @@ export class RealtimeService {
     const groups = this.groupsFor(collection, String(message.record.id));
     if (collection.type === 'auth' && message.action === 'delete') this.followAuthRecord(collection, message);
     if (groups.length > 0) this.schedule(seq, message, collection, groups);
+  }
+
+  /**
+   * A delete of this node, before it commits (RecordChangeSink.beforeDelete): its events are
+   * settled now, for the subscribers of now, while the records it removes and those its rules
+   * read through them (a parent the cascade deletes too, the rows of a back-relation) are still
+   * there outside its transaction, as PocketBase settles them before the delete. They are sent
+   * when the delete comes back committed on the bus; a delete that rolls back sends nothing, and
+   * its settled events are dropped after PREPARED_DELETE_TTL_MS. (A delete made on another node
+   * is settled where it arrives, after its commit.)
+   */
+  private async prepareDeletes(changes: readonly RecordChange[]): Promise<void> {
+    const now = Date.now();
+    for (const [key, prepared] of this.preparedDeletes) {
+      if (prepared.at >= now - PREPARED_DELETE_TTL_MS) break;
+      this.preparedDeletes.delete(key);
+    }
+    const settling: Array<Promise<Delivery>> = [];
+    for (const { collection, record } of changes) {
+      const groups = this.groupsFor(collection, String(record.id));
+      const message: RecordChangeMessage = { action: 'delete', collectionId: collection.id, record };
+      // Never fails the delete: an evaluation that fails sends nothing, as a live one.
+      const evaluated = groups.length
+        ? this.limited(() => this.evaluate(message, collection, groups)).catch((e: unknown): Delivery => {
+            this.deps.logger.error({ err: e }, 'realtime: delete events not settled');
+            return [];
+          })
+        : Promise.resolve([]);
+      const key = `${collection.id}/${String(record.id)}`;
+      this.preparedDeletes.delete(key);
+      this.preparedDeletes.set(key, { at: now, evaluated });
+      settling.push(evaluated);
+    }
+    await Promise.all(settling);
+  }
+
+  private takePreparedDelete(collectionId: string, recordId: string): Promise<Delivery> | undefined {
+    const key = `${collectionId}/${recordId}`;
+    const prepared = this.preparedDeletes.get(key);
+    this.preparedDeletes.delete(key);
+    return prepared?.evaluated;
   }
 
   /** Evaluates the event for `groups` (concurrently with others) and delivers it in its turn. */

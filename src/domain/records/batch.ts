@@ -80,7 +80,7 @@ export class BatchService {
     const files = store && new TransactionFileStore(store);
     const transaction = this.deps.db.transaction(async (tx) => {
       const records = this.deps.records.within(new TransactionDatabase(tx), {
-        changes: { recordChanged: (c) => changes.push(c) },
+        changes: { recordChanged: (c) => changes.push(c), beforeDelete: (c) => this.deps.records.changeSink?.beforeDelete?.(c) ?? Promise.resolve() },
         requestContext: 'batch',
         files,
       });

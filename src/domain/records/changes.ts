@@ -18,4 +18,12 @@ export interface RecordChange {
  */
 export interface RecordChangeSink {
   recordChanged(change: RecordChange): void;
+  /**
+   * The records a delete is about to remove (the record and those its cascade deletes), called
+   * inside the delete's transaction, before it commits: what follows the changes may read the
+   * database as it still is outside the transaction, with the records and those they relate to
+   * (PocketBase settles a delete's realtime events so, before the delete). The delete waits for
+   * it; `recordChanged` follows for each once committed, nothing on rollback.
+   */
+  beforeDelete?(changes: readonly RecordChange[]): Promise<void>;
 }

@@ -380,6 +380,9 @@ export class RecordService {
         if (collection.name === SUPERUSERS && !(await tx.get(sql`SELECT 1 AS ok FROM ${ident(SUPERUSERS)} LIMIT 1`))) {
           throw badRequest("You can't delete the only existing superuser.");
         }
+        // Realtime settles who may see the deletes while the rows they relate to still exist
+        // outside this transaction (a rule through the parent a cascade deletes with them).
+        await this.deps.changes?.beforeDelete?.([{ action: 'delete', collection, record }, ...cascaded.filter((c) => c.action === 'delete')]);
       });
     } catch (e) {
       if (e instanceof ApiError) throw e;
