@@ -153,6 +153,15 @@ export interface Dialect extends SqlRenderer {
    */
   orderBy(expr: Sql, descending: boolean, nullable?: boolean): Sql;
   /**
+   * The expressions whose order, compared left to right, is SQLite's order of a value of `type`
+   * (each then given to `orderBy`). SQLite's own order for values of one storage class is the
+   * database's, so text, numbers and booleans are `[expr]` and keep their indexes. A `dynamic`
+   * value (json_extract's) mixes classes: NULL, then numbers (true/false as 1/0), then text
+   * (strings, and objects and arrays as their JSON text). A `json` one (a multi-value or geoPoint
+   * column) orders by the JSON text SQLite holds.
+   */
+  sortKeys(expr: Sql, type: ExprType): readonly Sql[];
+  /**
    * `expr IN (values…)` with the whole list bound as one parameter, so a list of any length
    * neither hits the driver's bound-variable limit nor makes a new statement per length.
    */

@@ -9,7 +9,7 @@ import { isApiError } from '../kernel/errors.ts';
 import { type Expr, type Op, type Operand, ANY_OPS, COMPARE_OPS, MACRO_NAMES, and, compare, func, ident, macro, num, or, placeholder, str } from './ast.ts';
 import { compileFilter, type FilterEnv, parseFilter, type RequestInfo } from './index.ts';
 import { macroValue } from './macros.ts';
-import { all, authAs, comments, data, envFor, FilterDatabase, guest, NOW, posts, type Row, selectIds, users, printFilter } from './test-support.ts';
+import { all, authAs, comments, data, envFor, FilterDatabase, guest, NOW, posts, type Row, selectIds, sortedIds, users, printFilter } from './test-support.ts';
 
 /**
  * Differential test: random filters compiled for SQLite (the reference, PocketBase's own database)
@@ -45,6 +45,8 @@ import { all, authAs, comments, data, envFor, FilterDatabase, guest, NOW, posts,
  *      time-only values, overflowing days, julian-day text, invalid text (NULL), modifiers 'start of
  *      …', 'floor', 'ceiling', 'subsec', '±N unit' (fractional N for days to seconds), '±HH:MM…',
  *      '±YYYY-MM-DD …', 'weekday N', unknown modifiers, numbers with 'unixepoch'.
+ * Sorting is compared too: JSON paths and documents, multi-value fields and geoPoints, as fields
+ * and through relations, in both directions (Dialect.sortKeys).
  * geoDistance() (formerly family c) takes any field: SQLite's text and JSON conversions are
  * reproduced (Dialect.geoDistance).
  *
@@ -81,6 +83,13 @@ const extra: Record<string, Row[]> = {
     { id: 'p13', title: 'Hello', views: 1.5, published: true, author: 'u4', tags: ['g1', 'g4'], status: 'live', labels: ['c'], files: [], data: false, loc: { lon: 0, lat: 0 }, created: '2024-06-15 23:59:59.999Z' },
     // Numbers at the edges of SQLite's INTEGER and of JavaScript's and SQLite's number texts.
     { id: 'p14', title: '1e18', views: 1e18, published: false, author: 'u3', tags: ['g7'], status: 'live', labels: ['a', 'c'], files: [], data: { a: { b: 1234567890123456800, 10: 'x', 9: 'y' }, list: [1e21, 1e-7], s: -9007199254740992 }, loc: { lon: 0.1, lat: 1e-7 }, created: '2024-01-15 10:00:00.000Z' },
+    // JSON values of every class under one key, for sorting (SQLite: NULL < numbers and true/false < text).
+    { id: 'p15', title: 'a', views: 3, published: true, author: 'u1', tags: ['g1', 'g2', 'g3'], status: 'live', labels: ['c', 'a', 'b'], files: ['b.png'], data: { a: true, s: 'x' }, loc: { lon: -1, lat: 2 }, created: '2024-01-15 10:00:00.000Z' },
+    { id: 'p16', title: 'b', views: 3, published: false, author: 'u2', tags: ['g10'], status: 'draft', labels: ['b'], files: [], data: { a: '1' }, loc: { lon: 1, lat: -2 }, created: '2024-01-15 10:00:00.000Z' },
+    { id: 'p17', title: 'c', views: 3, published: true, author: 'u4', tags: ['g2'], status: '', labels: ['a', 'b'], files: [], data: { a: 2.5, list: ['b', 1] }, loc: { lon: 1, lat: 10 }, created: '2024-01-15 10:00:00.000Z' },
+    { id: 'p18', title: 'd', views: 3, published: false, author: 'u3', tags: ['g3', 'g1'], status: 'live', labels: [], files: [], data: { a: 'x', list: '[1]' }, loc: { lon: 10, lat: 1 }, created: '2024-01-15 10:00:00.000Z' },
+    { id: 'p19', title: 'e', views: 3, published: true, author: '', tags: ['g1'], status: 'draft', labels: ['a'], files: [], data: { a: -3, s: '' }, loc: { lon: -0.5, lat: 0 }, created: '2024-01-15 10:00:00.000Z' },
+    { id: 'p20', title: 'f', views: 3, published: false, author: 'u1', tags: ['g4'], status: 'live', labels: [], files: [], data: [], loc: { lon: 0, lat: 0.5 }, created: '2024-01-15 10:00:00.000Z' },
   ],
   comments: [
     { id: 'c4', post: 'p5', user: 'u4', message: '' },
@@ -457,6 +466,26 @@ onlyIf(TEST_DIALECT !== 'sqlite', describe)(`differential: SQLite and ${TEST_DIA
     const got = await outcome(server, c, filter, s);
     if (!sameOutcome(expected, got)) expect.fail(await report(name, filter, s, expected, got));
   }
+
+  /**
+   * Sorting: JSON values (json fields and paths into them, through relations too) in SQLite's
+   * order of what json_extract() gives (NULL, then numbers with true/false as 1/0, then text:
+   * strings, and objects and arrays as their JSON text), and multi-value fields and geoPoints by
+   * the JSON text SQLite holds. Ties by id, as the records API breaks none itself.
+   */
+  it.each<[string, string]>([
+    ['posts', 'data'], ['posts', 'data.a'], ['posts', 'data.a.b'], ['posts', 'data.list'], ['posts', 'data.list.0'], ['posts', 'data.s'],
+    ['posts', 'data.n'], ['posts', 'data.missing'], ['posts', 'loc.lon'], ['posts', 'loc.lat'], ['posts', 'tags'], ['posts', 'labels'],
+    ['posts', 'files'], ['posts', 'loc'], ['posts', 'author.friends'], ['posts', 'title'], ['posts', 'status'], ['posts', 'views'],
+    ['users', 'friends'], ['users', 'team.members'], ['comments', 'post.data'], ['comments', 'post.data.a'], ['comments', 'post.tags'],
+    ['comments', 'post.loc'],
+  ])('sorts %s by %s as SQLite does', async (name, path) => {
+    const c = COLLECTIONS.find((x) => x.name === name) as Collection;
+    for (const dir of ['ASC', 'DESC'] as const) {
+      const expected = await sortedIds(reference, c, [[path, dir]]);
+      expect(await sortedIds(server, c, [[path, dir]]), `${name} sort=${dir === 'DESC' ? '-' : ''}${path},id`).toEqual(expected);
+    }
+  });
 
   it('random filters', async () => {
     const seed = process.env.DIFFERENTIAL_SEED;

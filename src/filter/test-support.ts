@@ -17,7 +17,7 @@ import { ident, join, raw, render, type Sql, sql, value } from '../db/sql.ts';
 import { ensureDataTables } from '../db/system-tables.ts';
 import { afterAll, beforeAll } from 'vitest';
 import type { Expr, Operand as Node } from './ast.ts';
-import { compileFilter, compileSortField, emptyRequestInfo, type FilterEnv, type RequestInfo } from './index.ts';
+import { compileFilter, compileSortTerm, emptyRequestInfo, type FilterEnv, type RequestInfo } from './index.ts';
 
 /**
  * The dialect of the run's database. vitest.config.ts sets BATON_TEST_DIALECT per project, as
@@ -348,7 +348,7 @@ export async function matching(db: Executor, c: Collection, filter: string, over
 /** Ids of `c`'s rows ordered by `sort` as the records API orders them (ties by id). */
 export async function sortedIds(db: Executor, c: Collection, sort: Array<[string, 'ASC' | 'DESC']>, over: Partial<FilterEnv> = {}): Promise<string[]> {
   const env = envFor(c, { dialect: db.dialect, ...over });
-  const terms = sort.map(([p, dir]) => db.dialect.orderBy(compileSortField(p, env), dir === 'DESC'));
+  const terms = sort.map(([p, dir]) => compileSortTerm(p, env, dir === 'DESC'));
   return selectIds(db, c, sql``, join([...terms, db.dialect.orderBy(sql`${ident(c.name, 'id')}`, false)]));
 }
 

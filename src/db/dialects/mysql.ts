@@ -315,6 +315,17 @@ export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
     return raw('RAND()');
   }
 
+  /**
+   * A JSON value out of a document is its JSON text here (`"x"` before `1`), so it orders by
+   * SQLite's storage class, number and text (jsonParts). JSON columns hold the text SQLite holds,
+   * and text orders by code point in every collation Baton uses: they order as they are.
+   */
+  override sortKeys(expr: Sql, type: ExprType): readonly Sql[] {
+    if (type !== 'dynamic') return [expr];
+    const p = this.jsonParts(expr, false);
+    return [p.rank, p.num, collated(p.txt)];
+  }
+
   inValues(expr: Sql, values: readonly (string | number)[]): Sql {
     return sql`${expr} IN (SELECT ${ident('_in', 'value')} FROM ${eachItem(sql`${JSON.stringify(values.map(String))}`, '_in')})`;
   }

@@ -209,6 +209,19 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
     return descending ? sql`${expr} DESC NULLS LAST` : sql`${expr} ASC NULLS FIRST`;
   }
 
+  /**
+   * JSONB orders by its own rules (an array by its length first, an object by its keys' count,
+   * strings before numbers), so a JSON value orders by SQLite's storage class, number and text
+   * (jsonParts), and a multi-value or geoPoint column by the JSON text SQLite holds; both texts in
+   * the "C" collation, SQLite's byte order. (A function call per row: ~2 µs.)
+   */
+  override sortKeys(expr: Sql, type: ExprType): readonly Sql[] {
+    if (type === 'json') return [sql`(${this.cast(expr, 'json', 'text')}) COLLATE "C"`];
+    if (type !== 'dynamic') return [expr];
+    const p = this.jsonParts(expr, false);
+    return [p.rank, sql`(${p.num})::float8`, sql`(${p.txt})::text COLLATE "C"`];
+  }
+
   inValues(expr: Sql, values: readonly (string | number)[]): Sql {
     return sql`${expr} = ANY(${values.map(String)}::text[])`;
   }

@@ -1,4 +1,4 @@
-import type { ColumnKind, ColumnSpec, TypedSql } from '../dialect.ts';
+import type { ColumnKind, ColumnSpec, ExprType, TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
 import { ident, join, raw, sql, type Sql } from '../sql.ts';
 
@@ -51,6 +51,11 @@ export abstract class StandardSqlDialect {
   /** SQLite and MySQL sort NULLs first ascending and last descending: the plain order is SQLite's. */
   orderBy(expr: Sql, descending: boolean, _nullable?: boolean): Sql {
     return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
+  }
+
+  /** SQLite's order is the value's own (its dialect); the others override it for JSON values. */
+  sortKeys(expr: Sql, _type: ExprType): readonly Sql[] {
+    return [expr];
   }
 
   /** The physical row order column, where `caps.rowid` says there is one. */
