@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServer, type TestServer } from './support/baton.ts';
+import { TEST_DIALECT } from './support/databases.ts';
 import {
   CREATE_FAILED,
   NOT_FOUND,
@@ -263,4 +264,29 @@ describe('delete', () => {
     { name: 'the referencing record keeps its other ids', url: `/api/collections/tagged/records/${TG1}`, status: 200,
       expect: { parents: [PA4] } },
   ]);
+});
+
+/**
+ * A view whose query fails on some rows (PostgreSQL and MariaDB refuse a double past the largest,
+ * SQLite computes infinity) answers PocketBase's generic 400 for lists and for one record alike,
+ * never a 500: the query is the superuser's SQL, and the database refusing it is not a server fault.
+ */
+describe('a view query the database refuses', () => {
+  const GENERIC_400 = { status: 400, message: 'Something went wrong while processing your request.', data: {} };
+  let id = '';
+  beforeAll(async () => {
+    await createCollection(server, { name: 'nums', ...PUBLIC_RULES, fields: [number('n')] });
+    await createCollection(server, { type: 'view', name: 'pv', listRule: '', viewRule: '', viewQuery: 'SELECT p.id, (p.n * 2) AS dbl FROM nums p' });
+    id = (await createRecord(server, 'nums', { n: 1e308 })).id;
+  });
+
+  it.each(['list', 'one record'])('%s: 400 where the database refuses the value, never 500', async (what) => {
+    const res = await api(server, 'GET', what === 'list' ? '/api/collections/pv/records' : `/api/collections/pv/records/${id}`);
+    if (TEST_DIALECT === 'sqlite') {
+      expect(res.status).toBe(200);
+    } else {
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(GENERIC_400);
+    }
+  });
 });

@@ -188,12 +188,7 @@ export class RecordService {
         paging.skipTotal ? undefined : reader.get<{ n: number }>(countFrom(collection, where, guard), COUNT_SHAPE),
       ]);
     } catch (e) {
-      // A query the database refuses (e.g. a view whose source changed under it) is the client's
-      // generic 400, as in PocketBase, and logged for the operator; one cut off by the statement
-      // budget is a 400 that says so (translateDbError).
-      if (!isStatementError(db.dialect, e)) throw translateDbError(db.dialect, e) ?? e;
-      ctx.logger.warn({ err: e, collection: collection.name }, 'list query refused by the database');
-      throw badRequest();
+      throw this.readError(ctx, collection, e, 'list');
     }
     const records = rows.map((r) => decodeRow(collection, r));
     const totalItems = count ? Number(count.n) : -1;
@@ -213,10 +208,23 @@ export class RecordService {
     try {
       record = await this.findWithRule(this.reader(ctx), ctx, collection, id, collection.viewRule);
     } catch (e) {
-      throw translateDbError(this.deps.db.dialect, e) ?? e;
+      throw this.readError(ctx, collection, e, 'view');
     }
     if (!record) throw notFound();
     return (await this.export(ctx, collection, [record], options.expand))[0];
+  }
+
+  /**
+   * What a failed read of a list or a record answers. A query the database refuses (a view whose
+   * source changed under it, a view computing a number past the largest double on PostgreSQL or
+   * MariaDB) is the client's generic 400, as in PocketBase, and logged for the operator; one cut
+   * off by the statement budget is a 400 that says so (translateDbError).
+   */
+  private readError(ctx: RequestContext, collection: Collection, e: unknown, read: 'list' | 'view'): unknown {
+    const { dialect } = this.deps.db;
+    if (!isStatementError(dialect, e)) return translateDbError(dialect, e) ?? e;
+    ctx.logger.warn({ err: e, collection: collection.name }, `${read} query refused by the database`);
+    return badRequest();
   }
 
   async create(ctx: RequestContext, ref: string, input: RecordInput, options: CreateOptions = {}): Promise<Record<string, unknown>> {
