@@ -2,7 +2,7 @@
  * GET /api/collections/{c}/records end to end: paging, sort, filter, expand, fields and the
  * shape of the list, against a real Baton. Scenarios in the style of PocketBase's ApiScenario.
  */
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './support/baton.ts';
 import { TEST_DIALECT } from './support/databases.ts';
 import {
@@ -306,4 +306,41 @@ describe('record shape', () => {
     { name: 'collection name matched case-insensitively', url: '/api/collections/POSTS/records?perPage=1', status: 200,
       expect: { totalItems: 4 } },
   ]);
+});
+
+/**
+ * Ties on the sort come in insertion order on every database (SQLite's and MariaDB's row order;
+ * PostgreSQL breaks them by heap position, which is insertion order until a row is updated), and
+ * pages over them neither repeat nor skip a record (docs/dialects.md, "Row order").
+ */
+describe('ties and paging', () => {
+  const ids: string[] = [];
+  const levels = [2, 0, 1, 2, 1, 0, 0, 2, 1, 1, 2, 0, 1, 0, 2, 2, 1, 0, 0, 1, 2, 2, 0, 1, 1, 0, 2, 0, 1, 2, 0, 1, 2, 1, 0, 2, 1, 0, 2, 0];
+  beforeAll(async () => {
+    await createCollection(server, { name: 'ties', listRule: '', viewRule: '', fields: [number('n')] });
+    // Ids in no order of their own: descending, so id order is never insertion order.
+    for (const [i, n] of levels.entries()) ids.push((await createRecord(server, 'ties', { id: `tie${String(99 - i).padStart(12, '0')}`, n })).id);
+  });
+
+  const list = async (query: string): Promise<string[]> => {
+    const res = await fetch(`${server.url}/api/collections/ties/records?${query}`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { items: Array<{ id: string }> }).items.map((r) => r.id);
+  };
+  const byLevel = (descending: boolean) =>
+    [...ids.keys()].sort((a, b) => (descending ? levels[b] - levels[a] : levels[a] - levels[b]) || a - b).map((i) => ids[i]);
+
+  it.each([['n', false], ['-n', true]] as const)('sort=%s: ties in insertion order, on one page and across pages', async (sort, descending) => {
+    expect(await list(`sort=${sort}&perPage=100`)).toEqual(byLevel(descending));
+    const paged: string[] = [];
+    for (let page = 1; page <= 6; page++) paged.push(...(await list(`sort=${sort}&perPage=7&page=${page}&skipTotal=1`)));
+    expect(paged).toEqual(byLevel(descending));
+  });
+
+  it('unsorted: insertion order, on one page and across pages', async () => {
+    expect(await list('perPage=100')).toEqual(ids);
+    const paged: string[] = [];
+    for (let page = 1; page <= 6; page++) paged.push(...(await list(`perPage=7&page=${page}&skipTotal=1`)));
+    expect(paged).toEqual(ids);
+  });
 });

@@ -162,6 +162,13 @@ export interface Dialect extends SqlRenderer {
    */
   sortKeys(expr: Sql, type: ExprType): readonly Sql[];
   /**
+   * The last ORDER BY term of a records list, making its order total, so that rows tied on the
+   * sort come in the order the table lists them and pages (LIMIT/OFFSET) neither repeat nor skip
+   * a row; undefined where the database's own order already does that (SQLite's rowid, MySQL's
+   * hidden `_rowid_` key, which their sorts keep for ties). `sorted`: a sort comes before it.
+   */
+  listTieBreak(tableAlias: string, sorted: boolean, view: boolean): Sql | undefined;
+  /**
    * `expr IN (values…)` with the whole list bound as one parameter, so a list of any length
    * neither hits the driver's bound-variable limit nor makes a new statement per length.
    */

@@ -222,6 +222,19 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
     return [p.rank, sql`(${p.num})::float8`, sql`(${p.txt})::text COLLATE "C"`];
   }
 
+  /**
+   * A table has no insertion order here: its heap position (ctid, unique, what a scan without
+   * ORDER BY reads and `rowOrder` copies) is the closest, insertion order until a row is updated.
+   * Sorts are not stable and a scan may start mid-table (synchronized scans), so ties and pages
+   * follow it explicitly: after a sort an index on the sorted column still serves (an incremental
+   * sort of each tie), an unsorted page sorts the table's positions (about as costly as the
+   * COUNT the page makes). A view has no ctid: a sorted one ends with its id.
+   */
+  override listTieBreak(tableAlias: string, sorted: boolean, view: boolean): Sql | undefined {
+    if (!view) return sql`${ident(tableAlias, 'ctid')} ASC`;
+    return sorted ? sql`${ident(tableAlias, 'id')} ASC` : undefined;
+  }
+
   inValues(expr: Sql, values: readonly (string | number)[]): Sql {
     return sql`${expr} = ANY(${values.map(String)}::text[])`;
   }

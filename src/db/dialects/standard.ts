@@ -58,6 +58,11 @@ export abstract class StandardSqlDialect {
     return [expr];
   }
 
+  /** SQLite and MySQL list a table, and keep ties, in their row id's order. */
+  listTieBreak(_tableAlias: string, _sorted: boolean, _view: boolean): Sql | undefined {
+    return undefined;
+  }
+
   /** The physical row order column, where `caps.rowid` says there is one. */
   rowid(tableAlias: string): Sql {
     return sql`${ident(tableAlias, '_rowid_')}`;

@@ -176,7 +176,10 @@ export class RecordService {
     const filtered = !!params.filter?.trim();
     const guard = filtered ? this.filterScanGuard(collection, params.filter!) : false;
     let query = selectFrom(collection, where, guard || order !== undefined);
-    if (order) query = sql`${query} ORDER BY ${order}`;
+    // Ties and pages in the table's order where the database's own sort would not keep it (PostgreSQL).
+    const tieBreak = db.dialect.listTieBreak(collection.name, order !== undefined, collection.type === 'view');
+    const orderBy = order && tieBreak ? sql`${order}, ${tieBreak}` : order ?? tieBreak;
+    if (orderBy) query = sql`${query} ORDER BY ${orderBy}`;
     query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
 
     let rows: Record<string, unknown>[];
