@@ -281,6 +281,21 @@ export interface TransactionOptions {
   concurrent?: boolean;
 }
 
+/**
+ * One connection of its own holding the database's write lock, for a schema change whose DDL is
+ * not transactional (`Database.exclusive`). Statements run in autocommit unless inside `transaction`.
+ */
+export interface ExclusiveSession extends Executor {
+  /** Runs `fn` in a transaction on this connection (the write lock is held already). */
+  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+  /**
+   * From now until the session ends, other connections' writes to `table` (under any name a
+   * rename later gives it) are held back: the database retries them once the session ended,
+   * so none lands in a table the change is copying from or may still undo. Reads go on.
+   */
+  holdWrites(table: string): Promise<void>;
+}
+
 export interface Database extends Executor {
   /**
    * Runs `fn` in a write transaction; commits when it resolves, rolls back when it throws.
@@ -298,6 +313,13 @@ export interface Database extends Executor {
    * interrupt a statement from its own thread: there it is the database itself.
    */
   forClients(): Executor;
+  /**
+   * Runs `fn` on an `ExclusiveSession`: Baton's serialized transactions, on every process, wait
+   * until it ends, and so do the writes to the tables it holds. Where DDL is not transactional
+   * (MySQL), so that a schema change built from several statements is not raced by writes.
+   * The lock and the holds are released when `fn` settles, whether it succeeds or throws.
+   */
+  exclusive?<T>(fn: (session: ExclusiveSession) => Promise<T>): Promise<T>;
   /** Drops cached statements after a schema change (DDL) so none runs against a stale schema. */
   schemaChanged(): void;
   close(): Promise<void>;

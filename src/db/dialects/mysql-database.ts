@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import type { Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
+import type { Dialect, ExclusiveSession, Executor, RowShape, RunResult } from '../dialect.ts';
 import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
 import { PooledDatabase } from '../pooled-database.ts';
@@ -26,6 +27,19 @@ const SQL_MODE = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,NO_ENGINE_SUBST
 
 /** Several processes on one database serialize their writes on this lock (one per database). */
 const WRITE_LOCK = "CONCAT('baton_write_', MD5(DATABASE()))";
+
+/**
+ * Held by a schema change (`exclusive`) for as long as the tables it holds (`holdWrites`) refuse
+ * other connections' writes: their triggers check it, and a refused write waits for it, then
+ * runs again (see QueryExecutor).
+ */
+const HOLD_LOCK = "CONCAT('baton_hold_', MD5(DATABASE()))";
+/** The message of the error a held table's trigger raises (SIGNAL, MySQL errno 1644). */
+const HOLD_MESSAGE = 'baton: table held by a schema change';
+/** How many times a held write is retried after waiting for the change: each wait is a full lock wait. */
+const HOLD_RETRIES = 5;
+
+const isHeldWrite = (e: unknown): boolean => (e as { errno?: unknown })?.errno === 1644 && (e as { message?: unknown }).message === HOLD_MESSAGE;
 
 const DDL = /^\s*(CREATE|ALTER|DROP|RENAME|TRUNCATE)\b/i;
 
@@ -90,23 +104,35 @@ async function withUniqueColumns(target: Target, e: unknown): Promise<unknown> {
 
 class QueryExecutor implements Executor {
   readonly dialect: Dialect = mysqlDialect;
-  /** `afterDdl`: inside a transaction, reopens it after the implicit commit of a DDL statement. */
+  /**
+   * `afterDdl`: inside a transaction, reopens it after the implicit commit of a DDL statement.
+   * `waitForHold`: for statements in autocommit (a statement refused by a held table did nothing),
+   * waits until the schema change holding the table ended, so the statement can run again.
+   */
   constructor(
     private readonly target: Target,
     private readonly afterDdl?: () => Promise<void>,
+    private readonly waitForHold?: () => Promise<void>,
   ) {}
 
   private async execute(query: Sql): Promise<unknown> {
     const { text, params } = render(query, this.dialect);
     const ddl = this.afterDdl !== undefined && DDL.test(text);
     let result: unknown;
-    try {
-      // Server-side prepared statements: values never pass through client-side escaping.
-      [result] = await this.target.execute(text, params.map(bindable) as never[]);
-    } catch (e) {
-      const err = await withUniqueColumns(this.target, e);
-      if (ddl) await this.afterDdl?.().catch(() => undefined);
-      throw err;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // Server-side prepared statements: values never pass through client-side escaping.
+        [result] = await this.target.execute(text, params.map(bindable) as never[]);
+        break;
+      } catch (e) {
+        if (this.waitForHold && isHeldWrite(e) && attempt < HOLD_RETRIES) {
+          await this.waitForHold();
+          continue;
+        }
+        const err = await withUniqueColumns(this.target, e);
+        if (ddl) await this.afterDdl?.().catch(() => undefined);
+        throw err;
+      }
     }
     if (ddl) await this.afterDdl?.();
     return result;
@@ -198,7 +224,7 @@ export class MysqlDatabase extends PooledDatabase {
     this.lockWaitSeconds = Math.max(1, Math.floor(Math.min(options.lockTimeoutMs ?? 10_000, statementTimeoutMs) / 1000));
     this.pool = createPool(url, options.poolSize, statementTimeoutMs);
     this.clientPool = createPool(url, options.poolSize, options.clientStatementTimeoutMs ?? DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS);
-    this.reader = new QueryExecutor(this.pool);
+    this.reader = new QueryExecutor(this.pool, undefined, () => this.waitForHold());
     this.clientReader = new QueryExecutor(this.clientPool);
   }
 
@@ -235,6 +261,94 @@ export class MysqlDatabase extends PooledDatabase {
       if (healthy) conn.release();
       else conn.destroy();
     }
+  }
+
+  /** Waits (within the lock wait) until no schema change holds tables: it takes and frees the hold lock. */
+  private async waitForHold(): Promise<void> {
+    const conn = await this.pool.getConnection();
+    try {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${HOLD_LOCK}, ${this.lockWaitSeconds}) AS ok`);
+      if (rows[0]?.ok !== 1) throw lockTimeout();
+      await conn.query(`DO RELEASE_LOCK(${HOLD_LOCK})`);
+      conn.release();
+    } catch (e) {
+      conn.destroy();
+      throw e;
+    }
+  }
+
+  /**
+   * Database.exclusive: one pooled connection that takes the write lock (after this process's
+   * queued writes) and the hold lock. `holdWrites` puts BEFORE INSERT/UPDATE/DELETE triggers on a
+   * table that refuse the write of any other connection while the hold lock is taken (a trigger
+   * moves with its table on RENAME, so a table swapped in stays held); the refused write did
+   * nothing, and its connection waits for the hold lock and runs it again. Plain reads never wait.
+   * A trigger was chosen over LOCK TABLES, under which MariaDB refuses RENAME TABLE, and over
+   * a second connection's READ lock, which the swap's RENAME would have to wait for.
+   */
+  exclusive<T>(fn: (session: ExclusiveSession) => Promise<T>): Promise<T> {
+    return this.serialized(async () => {
+      const conn = await this.pool.getConnection();
+      let healthy = true;
+      const taken: string[] = [];
+      const triggers: string[] = [];
+      try {
+        for (const lock of [WRITE_LOCK, HOLD_LOCK]) {
+          const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT GET_LOCK(${lock}, ${this.lockWaitSeconds}) AS ok`);
+          if (rows[0]?.ok !== 1) throw lockTimeout();
+          taken.push(lock);
+        }
+        const [named] = await conn.query<mysql.RowDataPacket[]>(`SELECT ${HOLD_LOCK} AS name`);
+        const holdName = String(named[0].name);
+        const executor = new QueryExecutor(conn);
+        const session: ExclusiveSession = {
+          dialect: this.dialect,
+          all: (q, shape) => executor.all(q, shape),
+          get: (q, shape) => executor.get(q, shape),
+          run: (q) => executor.run(q),
+          transaction: async (body) => {
+            await conn.query('START TRANSACTION');
+            try {
+              const result = await body(new QueryExecutor(conn, () => reopen(conn)));
+              await conn.query('COMMIT');
+              return result;
+            } catch (e) {
+              await conn.query('ROLLBACK').catch(() => {
+                healthy = false;
+              });
+              throw e;
+            }
+          },
+          holdWrites: async (table) => {
+            const quoted = '`' + table.replace(/`/g, '``') + '`';
+            const tag = createHash('md5').update(table).digest('hex').slice(0, 20);
+            for (const event of ['INSERT', 'UPDATE', 'DELETE']) {
+              const name = `baton_hold_${tag}_${event[0].toLowerCase()}`;
+              // Left by a change whose connection died (harmless while the lock is free): made anew.
+              await conn.query(`DROP TRIGGER IF EXISTS \`${name}\``);
+              await conn.query(
+                `CREATE TRIGGER \`${name}\` BEFORE ${event} ON ${quoted} FOR EACH ROW ` +
+                  `IF IS_USED_LOCK('${holdName}') <> CONNECTION_ID() THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${HOLD_MESSAGE}'; END IF`,
+              );
+              triggers.push(name);
+            }
+          },
+        };
+        return await fn(session);
+      } finally {
+        try {
+          // A table dropped by the change took its triggers with it.
+          for (const name of triggers) await conn.query(`DROP TRIGGER IF EXISTS \`${name}\``);
+          for (const lock of taken.reverse()) await conn.query(`DO RELEASE_LOCK(${lock})`);
+        } catch {
+          healthy = false;
+        }
+        // A connection in an unknown state is closed, which also releases its locks (and the
+        // triggers left behind let every write through once the hold lock is free).
+        if (healthy) conn.release();
+        else conn.destroy();
+      }
+    });
   }
 
   /** Database.runSuperuserSql (mysql-superuser-sql.ts); writes in turn with Baton's serialized transactions. */

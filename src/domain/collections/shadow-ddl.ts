@@ -10,11 +10,19 @@
  * if either fails, every step is undone in reverse (views dropped and recreated, the rename
  * reversed) before the error is reported. Only then are the old tables dropped.
  *
+ * The whole change runs on one connection holding the database's write lock (`Database.exclusive`),
+ * from before the first copy until after the `_collections` commit (or the undo): Baton's
+ * serialized writes wait, on every process, and each table copied or dropped is held
+ * (`holdWrites`), as is each new table before it is swapped in, so a record written meanwhile
+ * waits and lands in the table that stays (a write made after the copy would otherwise have stayed
+ * in the old table, and been dropped with it). Reads go on throughout.
+ *
  * The cost is a full copy of every altered table per change (PocketBase's own schema changes on
- * SQLite copy tables as well). The one window left is a crash of the process between the rename
- * and the commit of the rows, a few milliseconds: the next change of that collection rebuilds it.
+ * SQLite copy tables as well), during which the table's writes wait. The one window left is a
+ * crash of the process between the rename and the commit of the rows, a few milliseconds: the
+ * next change of that collection rebuilds it.
  */
-import type { Database, Executor } from '../../db/dialect.ts';
+import type { Database, ExclusiveSession, Executor } from '../../db/dialect.ts';
 import type { Collection } from '../../db/schema.ts';
 import { buildShadowTable } from './table-sync.ts';
 import { createViewTable } from './view.ts';
@@ -36,7 +44,17 @@ export interface ShadowHooks {
 const viewQuery = (c: Collection) => String(c.options.viewQuery ?? '').trim().replace(/;\s*$/, '');
 
 export async function applyWithShadowTables(
-  db: Database,
+  database: Database,
+  changes: readonly PlannedChange[],
+  removed: readonly Collection[],
+  hooks: ShadowHooks,
+): Promise<void> {
+  if (!database.exclusive) throw new Error(`${database.dialect.name}: schema changes through shadow tables need Database.exclusive`);
+  await database.exclusive((session) => applyOnSession(session, changes, removed, hooks));
+}
+
+async function applyOnSession(
+  db: ExclusiveSession,
   changes: readonly PlannedChange[],
   removed: readonly Collection[],
   hooks: ShadowHooks,
@@ -47,11 +65,16 @@ export async function applyWithShadowTables(
   const shadows: string[] = [];
   const undo: Array<() => Promise<unknown>> = [];
   try {
+    // Writes to the tables copied or dropped wait from here on: none may land after its copy.
+    for (const p of tables) if (p.previous) await db.holdWrites(p.previous.name);
+    for (const r of removed) if (r.type !== 'view') await db.holdWrites(r.name);
     for (const p of tables) {
       const shadow = `_new_${p.next.id}`;
       shadows.push(shadow);
       hooks.onTable?.(p.next);
       await buildShadowTable(db, shadow, p.next, p.previous);
+      // Held before it is swapped in, so nothing is written to it while the change may be undone.
+      await db.holdWrites(shadow);
     }
     // Views that change or go away are dropped before the tables move (and recreated on failure).
     for (const v of [...views.map((p) => p.previous), ...removed.filter((r) => r.type === 'view')]) {
