@@ -8,7 +8,8 @@
  * `RENAME TABLE` statement, atomic in MySQL, moves the old tables aside (`_old_<id>`) and the new
  * ones in. Views are created next and the `_collections` rows are written in one transaction;
  * if either fails, every step is undone in reverse (views dropped and recreated, the rename
- * reversed) before the error is reported. Only then are the old tables dropped.
+ * reversed) and every new table dropped before the error is reported. Only then are the old
+ * tables dropped.
  *
  * The whole change runs on one connection holding the database's write lock (`Database.exclusive`),
  * from before the first copy until after the `_collections` commit (or the undo): Baton's
@@ -90,7 +91,6 @@ async function applyOnSession(
     for (const r of removed) if (r.type !== 'view') moves.push([r.name, `_old_${r.id}`]);
     if (moves.length) {
       for (const s of d.renameTables(moves)) await db.run(s);
-      shadows.length = 0;
       undo.push(async () => {
         for (const s of d.renameTables(moves.map(([a, b]) => [b, a] as [string, string]).reverse())) await db.run(s);
       });
@@ -102,6 +102,8 @@ async function applyOnSession(
     await db.transaction((tx) => hooks.writeRows(tx));
   } catch (e) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
+    // Every `_new_*` built, whether it was never swapped in or the undo renamed it back: each
+    // holds a copy of the records.
     for (const s of shadows) await db.run(d.dropTable(s)).catch(() => undefined);
     throw e;
   }
