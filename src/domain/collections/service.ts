@@ -18,6 +18,7 @@ import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
 import { checkViewQuery, createViewTable, inferViewFields } from './view.ts';
 import { dryRunView, validateViewDryRun } from './dry-run.ts';
+import { dependentViews, dropViews, resaveViews } from './dependent-views.ts';
 
 type Json = Record<string, unknown>;
 
@@ -80,21 +81,6 @@ function importFailure(cause: unknown, c?: Collection): ApiError {
   if (isApiError(cause) && c) detail = `Data validations failed for collection "${c.name}" (${c.id}):\n${JSON.stringify(cause.data)}.`;
   else detail = `Failed to import the collections configuration. Raw error:\n${cause instanceof Error ? cause.message : String(cause)}.`;
   return badRequest('Failed to import collections.', { collections: fieldError('validation_collections_import_failure', detail) });
-}
-
-/**
- * Fails when dropping `removed` broke a view selecting from it (SQLite drops a table under a view
- * without complaint; the view would then fail on every read). The caller's transaction rolls back.
- */
-async function assertViewsStillWork(tx: Executor, all: readonly Collection[], removed: Collection): Promise<void> {
-  for (const v of all) {
-    if (v.type !== 'view' || v.id === removed.id) continue;
-    try {
-      await tx.all(sql`SELECT * FROM ${ident(v.name)} LIMIT 0`);
-    } catch {
-      throw badRequest('Failed to delete collection.');
-    }
-  }
 }
 
 /** Collection use cases. Every schema change is one transaction: DDL plus its `_collections` row. */
@@ -165,11 +151,12 @@ export class CollectionService {
       throw badRequest(`Failed to delete collection probably due to existing reference in ${referencing.map((o) => o.name).join(', ')}.`);
     }
     try {
-      // PostgreSQL refuses to drop a table a view selects from; SQLite and MySQL drop it and the
-      // view breaks, which assertViewsStillWork finds: the change is undone either way.
-      await this.applyChange([], [c], this.deps.store, { after: (tx) => assertViewsStillWork(tx, this.deps.store.all(), c) });
+      // The views selecting from it are dropped and made again after (dependent-views.ts): one
+      // that no longer works fails the delete, as PocketBase's re-save of the views does. Views
+      // that select from other collections are not looked at.
+      await this.applyChange([], [c], this.deps.store);
     } catch (e) {
-      if (isStatementError(this.deps.db.dialect, e)) throw badRequest('Failed to delete collection.');
+      if (isStatementError(this.deps.db.dialect, e) || (isApiError(e) && e.status === 400)) throw badRequest('Failed to delete collection.');
       throw e;
     } finally {
       await this.reload();
@@ -383,8 +370,14 @@ export class CollectionService {
   ): Promise<void> {
     const { after, progress = {} } = opts;
     const { db } = this.deps;
+    // Views selecting from what changes are dropped first and made again from their query after.
+    const dependents = dependentViews(this.deps.store.all(), changes, removed);
+    const resave = async (tx: Executor) => {
+      for (const v of await resaveViews(tx, dependents, schema)) await this.writeRow(tx, v.next, v.previous);
+    };
     if (db.dialect.caps.transactionalDdl) {
       await db.transaction(async (tx) => {
+        await dropViews(tx, dependents);
         // Views first: a database may refuse to drop a table a view still selects from.
         for (const r of [...removed.filter((x) => x.type === 'view'), ...removed.filter((x) => x.type !== 'view')]) {
           await dropRecordTable(tx, r);
@@ -396,11 +389,14 @@ export class CollectionService {
           await this.apply(tx, p.next, p.previous, schema);
           await this.followRename(tx, p);
         }
+        await resave(tx);
         if (after) await after(tx);
       });
       return;
     }
     await applyWithShadowTables(db, changes, removed, {
+      dependents,
+      resaveDependents: resave,
       onTable: (next) => {
         progress.applying = next;
       },

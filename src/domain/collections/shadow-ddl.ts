@@ -34,6 +34,10 @@ export interface PlannedChange {
 }
 
 export interface ShadowHooks {
+  /** Stored views selecting from what changes: dropped before the tables move, made again after. */
+  dependents?: readonly Collection[];
+  /** Makes `dependents` again from their queries (and writes their rows where their fields changed). */
+  resaveDependents?(tx: Executor): Promise<void>;
   /** Called before each table is built, so a failure can name the collection. */
   onTable?(next: Collection): void;
   /** Creates view `next` (replacing nothing: the previous one is dropped already) and infers its fields. */
@@ -78,6 +82,12 @@ async function applyOnSession(
       await db.holdWrites(shadow);
     }
     // Views that change or go away are dropped before the tables move (and recreated on failure).
+    const dependents = hooks.dependents ?? [];
+    for (const v of [...dependents].reverse()) {
+      await db.run(d.dropView(v.name));
+      // Made again as they were once the tables are back (the undo runs in reverse).
+      undo.push(() => createViewTable(db, v.name, viewQuery(v), v.fields.map((f) => f.name)));
+    }
     for (const v of [...views.map((p) => p.previous), ...removed.filter((r) => r.type === 'view')]) {
       if (!v) continue;
       await db.run(d.dropView(v.name));
@@ -99,7 +109,17 @@ async function applyOnSession(
       await hooks.createView(db, p.next, p.previous);
       undo.push(() => db.run(d.dropView(p.next.name)));
     }
-    await db.transaction((tx) => hooks.writeRows(tx));
+    if (dependents.length) {
+      undo.push(async () => {
+        for (const v of [...dependents].reverse()) await db.run(d.dropView(v.name));
+      });
+      await db.transaction(async (tx) => {
+        await hooks.resaveDependents?.(tx);
+        await hooks.writeRows(tx);
+      });
+    } else {
+      await db.transaction((tx) => hooks.writeRows(tx));
+    }
   } catch (e) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     // Every `_new_*` built, whether it was never swapped in or the undo renamed it back: each
