@@ -320,21 +320,27 @@ describe('subscription options', () => {
   });
 
   it('checks many subscriber groups of one event together, each with its own answer', async () => {
-    // 120 topics with filters of their own: 120 groups, checked in a few statements.
-    const s = await openStream(server.url);
+    // 120 topics with filters of their own, over three clients (a client holds at most 50 distinct
+    // options): 120 groups, checked in a few statements.
+    const streams = await Promise.all([0, 1, 2].map(() => openStream(server.url)));
     const topic = (i: number) => `rt_public/*?options=${encodeURIComponent(JSON.stringify({ query: { filter: `title = 'n${i % 60}'`, fields: 'title', i } }))}`;
-    const topics = Array.from({ length: 120 }, (_, i) => topic(i));
-    expect((await setSubscriptions(server.url, s.clientId, [...topics, 'rt_public/*'])).status).toBe(204);
+    for (const [n, s] of streams.entries()) {
+      const topics = Array.from({ length: 40 }, (_, i) => topic(n * 40 + i));
+      expect((await setSubscriptions(server.url, s.clientId, [...topics, 'rt_public/*'])).status).toBe(204);
+    }
     await sentinel('n7');
     await sentinel('n59');
-    await until(() => s.events.filter((e) => e.event === 'rt_public/*').length === 2, 5000, 'both plain events');
-    const got = s.events.filter((e) => e.event !== 'rt_public/*' && e.event !== 'PB_CONNECT');
-    expect(got.map((e) => [e.event, e.data])).toEqual([
-      [topic(7), '{"record":{"title":"n7"},"action":"create"}'],
-      [topic(67), '{"record":{"title":"n7"},"action":"create"}'],
-      [topic(59), '{"record":{"title":"n59"},"action":"create"}'],
-      [topic(119), '{"record":{"title":"n59"},"action":"create"}'],
-    ]);
+    await until(() => streams.every((s) => s.events.filter((e) => e.event === 'rt_public/*').length === 2), 5000, 'both plain events');
+    const got = streams.flatMap((s) => s.events.filter((e) => e.event !== 'rt_public/*' && e.event !== 'PB_CONNECT'));
+    expect(got.map((e) => [e.event, e.data]).sort()).toEqual(
+      [
+        [topic(7), '{"record":{"title":"n7"},"action":"create"}'],
+        [topic(67), '{"record":{"title":"n7"},"action":"create"}'],
+        [topic(59), '{"record":{"title":"n59"},"action":"create"}'],
+        [topic(119), '{"record":{"title":"n59"},"action":"create"}'],
+      ].sort(),
+    );
+    for (const s of streams) s.close();
   });
 
   it('options.headers reach the rules as @request.headers, snake-cased', async () => {
@@ -368,6 +374,45 @@ describe('POST /api/realtime', () => {
     // Now bound to bob: bob's posts reach it.
     const post = await createRecord(server, 'rt_posts', { title: 'for bob', owner: bob.id });
     await until(() => guest.events.some((e) => e.event === 'rt_posts/*' && JSON.parse(e.data).record.id === post.id), 5000, 'bob\'s post');
+  });
+
+  it('bounds the distinct options a client, and an address, may subscribe with (each is its own check per event)', async () => {
+    const filtered = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => `rt_public/*?options=${encodeURIComponent(JSON.stringify({ query: { filter: `title != '${tag}${i}'` } }))}`);
+    const s = await openStream(server.url);
+    // Topics without options, or repeating the same options, are not counted.
+    expect((await setSubscriptions(server.url, s.clientId, [...filtered(50, 'a'), ...filtered(50, 'a').map((t) => t.replace('rt_public/*', 'rt_posts/*')), 'rt_posts/*'])).status).toBe(204);
+    const over = await setSubscriptions(server.url, s.clientId, filtered(51, 'b'));
+    expect(over.status).toBe(400);
+    expect(over.body.data.subscriptions).toMatchObject({ code: 'validation_length_too_long', params: { max: 50 } });
+    // Refused: the client keeps what it had.
+    expect(server.baton.services.realtime.client(s.clientId)!.subscriptions.size).toBe(101);
+    s.close();
+  });
+
+  it('clients of one address, ended ones kept for resuming included, share a bound of 200 distinct option sets', async () => {
+    const own = await startServer();
+    try {
+      await createCollection(own, { name: 'rt_bound', fields: [text('title')], ...PUBLIC_RULES });
+      const filtered = (n: number, tag: string) =>
+        Array.from({ length: n }, (_, i) => `rt_bound/*?options=${encodeURIComponent(JSON.stringify({ query: { filter: `title != '${tag}${i}'` } }))}`);
+      const clients = await Promise.all([0, 1, 2, 3].map(() => openStream(own.url)));
+      const statuses = [];
+      for (const [n, c] of clients.entries()) statuses.push((await setSubscriptions(own.url, c.clientId, filtered(50, `c${n}-`))).status);
+      expect(statuses).toEqual([204, 204, 204, 204]);
+      // An ended connection still counts while it may be resumed.
+      clients[0].close();
+      await until(() => !own.baton.services.realtime.client(clients[0].clientId), 2000, 'the disconnect');
+      const fifth = await openStream(own.url);
+      const over = await setSubscriptions(own.url, fifth.clientId, filtered(1, 'e'));
+      expect(over.status).toBe(400);
+      expect(over.body.data.subscriptions).toMatchObject({ code: 'validation_length_too_long', params: { max: 200 } });
+      // The same options as a client already has cost nothing more.
+      expect((await setSubscriptions(own.url, fifth.clientId, filtered(50, 'c1-'))).status).toBe(204);
+      for (const c of [...clients, fifth]) c.close();
+    } finally {
+      await own.close();
+    }
   });
 
   it('validates the body as PocketBase does', async () => {

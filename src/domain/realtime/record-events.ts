@@ -132,11 +132,14 @@ export class RecordEventRenderer {
       const same = pending.filter((p) => p.superuser === superuser);
       for (let i = 0; i < same.length; i += CHECKS_PER_QUERY) chunks.push(same.slice(i, i + CHECKS_PER_QUERY));
     }
-    await Promise.all(chunks.map(async (chunk) => {
+    // One statement after another, the event loop free between them: an event with many groups
+    // never holds it for all of their checks at once.
+    for (const [n, chunk] of chunks.entries()) {
+      if (n > 0) await new Promise((resolve) => setImmediate(resolve));
       const reader = chunk[0].superuser ? this.deps.db : this.deps.db.forClients();
       const results = await this.holdsForAll(reader, collection, record, chunk.map((p) => p.condition));
       chunk.forEach((p, i) => (allowed[p.index] = results[i]));
-    }));
+    }
     return allowed;
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Database } from '../../db/dialect.ts';
 import type { Collection, SchemaLookup } from '../../db/schema.ts';
-import { badRequest, forbidden, notFound } from '../../kernel/errors.ts';
+import { badRequest, fieldError, forbidden, notFound } from '../../kernel/errors.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import type { DataStatistics } from '../../filter/index.ts';
 import type { Bus } from '../../infra/bus.ts';
@@ -16,6 +16,7 @@ import { GUEST, type Principal, type RequestContext } from '../context.ts';
 import { BusRecordChanges, RECORD_CHANGES, type RecordChangeMessage } from './changes.ts';
 import { ClientRegistry, newClientId, RealtimeClient, type RealtimeConnection } from './clients.ts';
 import { readSubscriptionForm } from './form.ts';
+import { parseTopic } from './topics.ts';
 import { groupKey, RecordEventRenderer, type RuleKind, type SubscriberGroup } from './record-events.ts';
 import { ReplayLog, type ReplayEntry, type ReplayWindow } from './replay.ts';
 
@@ -49,6 +50,15 @@ const MAX_PARKED_CLIENTS = 1000;
 
 /** Replays under way at once; a resume past it is told it missed events (it reloads instead). */
 const MAX_REPLAYS = 4;
+
+/**
+ * Distinct subscription options (filter, expand, fields, headers) a client, and all the clients
+ * of one address (ended ones kept for resuming included), may hold: every distinct options of
+ * every auth is its own access check for each event, so without a bound one guest's thousand
+ * filtered topics cost every write seconds of evaluation. PocketBase has no such bound.
+ */
+export const MAX_OPTION_SETS_PER_CLIENT = 50;
+export const MAX_OPTION_SETS_PER_ADDRESS = 200;
 
 /** How long a delete's events settled before its commit wait for it (a rolled-back delete's are dropped then). */
 const PREPARED_DELETE_TTL_MS = 60_000;
@@ -158,10 +168,43 @@ export class RealtimeService {
     if (bound.kind !== 'guest' && !sameAuth(bound, ctx.principal)) {
       throw forbidden("The current and the previous request authorization don't match.");
     }
+    this.assertOptionBounds(client, ctx.principal, form.subscriptions);
     client.auth = ctx.principal;
     this.registry.replace(client, form.subscriptions);
     this.deps.logger.debug({ clientId: client.id, subscriptions: form.subscriptions.length }, 'realtime subscriptions updated');
     if (client.resume) this.resume(client, client.resume);
+  }
+
+  /**
+   * Refuses subscriptions past MAX_OPTION_SETS_PER_CLIENT distinct options, or that would take the
+   * client's address past MAX_OPTION_SETS_PER_ADDRESS distinct (auth, options) evaluations.
+   */
+  private assertOptionBounds(client: RealtimeClient, auth: Principal, topics: readonly string[]): void {
+    const who = (p: Principal) => (p.kind === 'guest' ? '' : `${p.collection.id}/${String(p.record.id)}`);
+    const own = new Set<string>();
+    for (const name of topics) {
+      const key = parseTopic(name).optionsKey;
+      if (key !== '') own.add(key);
+    }
+    const refuse = (message: string, max: number) => {
+      throw badRequest('Something went wrong while processing your request.', {
+        subscriptions: fieldError('validation_length_too_long', message, { max }),
+      });
+    };
+    if (own.size > MAX_OPTION_SETS_PER_CLIENT) {
+      refuse(`At most ${MAX_OPTION_SETS_PER_CLIENT} subscriptions with distinct options per client.`, MAX_OPTION_SETS_PER_CLIENT);
+    }
+    if (own.size === 0 || client.ip === '') return;
+    const address = new Set([...own].map((key) => `${who(auth)}\u0000${key}`));
+    for (const other of this.registry.all()) {
+      if (other === client || other.ip !== client.ip) continue;
+      for (const { topic } of other.subscriptions.values()) {
+        if (topic.optionsKey !== '') address.add(`${who(other.auth)}\u0000${topic.optionsKey}`);
+      }
+    }
+    if (address.size > MAX_OPTION_SETS_PER_ADDRESS) {
+      refuse(`At most ${MAX_OPTION_SETS_PER_ADDRESS} distinct subscription options per address.`, MAX_OPTION_SETS_PER_ADDRESS);
+    }
   }
 
   /** Ends every connection and stops following changes. */
