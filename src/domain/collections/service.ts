@@ -17,6 +17,7 @@ import { applyWithShadowTables, type PlannedChange } from './shadow-ddl.ts';
 import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
 import { checkViewQuery, createViewTable, inferViewFields } from './view.ts';
+import { viewColumnFields } from './view-query.ts';
 import { dryRunView, validateViewDryRun } from './dry-run.ts';
 import { dependentViews, dropViews, resaveViews } from './dependent-views.ts';
 
@@ -424,6 +425,9 @@ export class CollectionService {
       const query = String(c.options.viewQuery ?? '');
       const problem = checkViewQuery(query);
       if (problem) throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', problem) });
+      // What the query's text refuses (a wildcard column) is refused before any DDL, as PocketBase
+      // reads the query before it makes the view (MySQL could not roll the view back).
+      viewColumnFields(query, schema);
       if (previous) await tx.run(tx.dialect.dropView(previous.name));
       try {
         await createViewTable(tx, c.name, query);

@@ -1,9 +1,9 @@
 import type { Executor } from '../../db/dialect.ts';
-import { splitTopLevel } from '../../db/indexes-parse.ts';
 import { ApiError, fieldError } from '../../kernel/errors.ts';
 import { fieldDefaults } from './fields/registry.ts';
 import { generateFieldId } from './fields/options.ts';
 import type { Collection, FieldDef, SchemaLookup } from '../../db/schema.ts';
+import { suggestionFor, viewColumnFields, type ViewColumnField } from './view-query.ts';
 
 const MAX_VIEW_QUERY = 10_000;
 
@@ -17,58 +17,21 @@ export function checkViewQuery(query: string): string | undefined {
   return undefined;
 }
 
-const unquote = (s: string) => s.replace(/^[`"[](.*)[`"\]]$/, '$1');
-
-/** Maps each output column to the expression that produces it, for the outermost SELECT. */
-function selectColumns(query: string): Map<string, string> {
-  const m = /^\s*select\s+(?:distinct\s+)?([\s\S]+?)\s+from\s/i.exec(query);
-  const out = new Map<string, string>();
-  if (!m) return out;
-  for (const item of splitTopLevel(m[1])) {
-    const alias = /^([\s\S]+?)\s+(?:as\s+)?([`"[]?\w+[`"\]]?)$/i.exec(item);
-    if (alias && !/^[\w.`"]+$/.test(item)) out.set(unquote(alias[2]), alias[1].trim());
-    else if (alias && /\s+as\s+/i.test(item)) out.set(unquote(alias[2]), alias[1].trim());
-    else out.set(unquote(item.split('.').pop() ?? item), item);
-  }
-  return out;
-}
-
-/** `alias -> collection` for the tables named in FROM and JOIN clauses. */
-function sourceTables(query: string, schema: SchemaLookup): Map<string, Collection> {
-  const out = new Map<string, Collection>();
-  const re = /(?:from|join)\s+([`"[]?\w+[`"\]]?)(?:\s+(?:as\s+)?([`"[]?\w+[`"\]]?))?/gi;
-  for (const m of query.matchAll(re)) {
-    const c = schema.find(unquote(m[1]));
-    if (!c) continue;
-    out.set(c.name, c);
-    const alias = m[2] ? unquote(m[2]) : '';
-    if (alias && !/^(where|join|left|right|inner|outer|cross|on|group|order|limit|union)$/i.test(alias)) out.set(alias, c);
-  }
-  return out;
-}
-
-/** The collection field a column expression takes straight from a source table, if it does. */
-function columnSource(expr: string, tables: Map<string, Collection>): { collection: Collection; field: FieldDef } | undefined {
-  const ref = /^[`"]?(?:(\w+)[`"]?\.)?[`"]?(\w+)[`"]?$/.exec(expr.trim());
-  if (!ref) return undefined;
-  const candidates = ref[1] ? [tables.get(ref[1])] : [...tables.values()];
-  for (const collection of candidates) {
-    const field = collection?.fields.find((f) => f.name === ref[2]);
-    if (collection && field) return { collection, field };
-  }
-  return undefined;
-}
-
 /**
  * Where a view's column comes from: the collection (possibly another view) and field it is
  * taken straight from, as `inferViewFields` reads it. The files API serves a view's file from
  * the record that owns it.
  */
 export function viewColumnSource(query: string, column: string, schema: SchemaLookup): { collection: Collection; field: FieldDef } | undefined {
-  return columnSource(selectColumns(query).get(column) ?? column, sourceTables(query, schema));
+  let fields: ReadonlyMap<string, ViewColumnField>;
+  try {
+    fields = viewColumnFields(query, schema);
+  } catch {
+    return undefined; // a wildcard view saved before they were refused: no column has a known source
+  }
+  const source = suggestionFor(fields, column);
+  return source?.collection && source.original ? { collection: source.collection, field: source.original } : undefined;
 }
-
-const NUMERIC_AGGREGATE = /^(count|sum|avg|total|min|max)\s*\(/i;
 
 /**
  * Creates the view of a view collection: its query as it is, or, when the query's `id` is not
@@ -87,11 +50,12 @@ export async function createViewTable(tx: Executor, name: string, query: string,
 }
 
 /**
- * The fields of a view collection, from the columns its query yields: a column taken straight
- * from a collection field keeps that field's type and options; aggregates are numbers; anything
- * else is a json field.
+ * The fields of a view collection: one per column of the view, in its order, named as the
+ * database names the column, of the type its expression suggests (`viewColumnFields`); a column
+ * taken straight from a collection field keeps that field's type and options.
  */
 export async function inferViewFields(tx: Executor, viewName: string, query: string, schema: SchemaLookup): Promise<FieldDef[]> {
+  const suggested = viewColumnFields(query, schema);
   const rows = await tx.all<{ name: string }>(tx.dialect.tableColumns(viewName));
   const names = rows.map((r) => r.name);
   if (!names.includes('id')) {
@@ -103,25 +67,32 @@ export async function inferViewFields(tx: Executor, viewName: string, query: str
       ),
     });
   }
-  const exprs = selectColumns(query);
-  const tables = sourceTables(query, schema);
   const taken = new Set<string>();
-  return names.map((name) => {
-    if (name === 'id') {
-      return fieldDefaults({ type: 'text', name: 'id', system: true, primaryKey: true, required: true, pattern: '^[a-z0-9]+$' });
-    }
-    const expr = exprs.get(name) ?? name;
-    const source = columnSource(expr, tables)?.field;
-    if (source) {
-      const id = generateFieldId(`_clone_${source.type}`, name, taken);
-      taken.add(id);
-      const clone: FieldDef = { ...structuredClone(source), id, name, system: false };
-      if ('primaryKey' in clone) clone.primaryKey = false;
-      return clone;
-    }
-    const type = NUMERIC_AGGREGATE.test(expr.trim()) ? 'number' : 'json';
+  const withId = (type: string, name: string) => {
     const id = generateFieldId(type, name, taken);
     taken.add(id);
-    return fieldDefaults({ type, name, id });
+    return id;
+  };
+  return names.map((name) => {
+    const s: ViewColumnField = name === 'id' ? { kind: 'id' } : suggestionFor(suggested, name) ?? { kind: 'json' };
+    switch (s.kind) {
+      case 'id':
+        // Whatever the query's id is, a view's id is a text field.
+        return fieldDefaults({ type: 'text', name: 'id', system: true, primaryKey: true, required: true, pattern: '^[a-z0-9]+$' });
+      case 'clone': {
+        const clone: FieldDef = { ...structuredClone(s.original!), id: withId(`_clone_${s.original!.type}`, name), name, system: false };
+        if ('primaryKey' in clone) clone.primaryKey = false;
+        return clone;
+      }
+      case 'relation':
+        return fieldDefaults({ type: 'relation', name, id: withId('relation', name), collectionId: s.collection!.id, maxSelect: 1 });
+      case 'int':
+        return fieldDefaults({ type: 'number', name, id: withId('number', name), onlyInt: true });
+      case 'number':
+      case 'text':
+      case 'bool':
+      case 'json':
+        return fieldDefaults({ type: s.kind, name, id: withId(s.kind, name) });
+    }
   });
 }
