@@ -228,10 +228,20 @@ export class CollectionService {
         (typeof item.id === 'string' && item.id ? current.find((c) => c.id === item.id) : undefined) ??
         (!item.id && typeof item.name === 'string' ? current.find((c) => c.name.toLowerCase() === String(item.name).toLowerCase()) : undefined);
       let next = buildCollection(item, previous, taken);
-      if (previous && !deleteMissing && Array.isArray(item.fields)) {
-        // Without deleteMissing, fields the import leaves out are kept.
-        const kept = previous.fields.filter((f) => !next.fields.some((n) => n.id === f.id || n.name === f.name));
-        next = { ...next, fields: [...next.fields, ...structuredClone(kept)] };
+      if (previous && Array.isArray(item.fields)) {
+        // As PocketBase: an existing field the import misses by id (always a system field; any
+        // field without deleteMissing) is kept. It takes the place of the imported field of its
+        // name and type, which is the same field exported from elsewhere under another id: made
+        // anew, its column would be dropped with the values in it. Otherwise it is appended (a
+        // same-named field of another type then fails validation as a duplicate name).
+        const fields = [...next.fields];
+        for (const f of previous.fields) {
+          if ((!f.system && deleteMissing) || fields.some((n) => n.id === f.id)) continue;
+          const at = fields.findIndex((n) => n.name === f.name);
+          if (at >= 0 && fields[at].type === f.type) fields[at] = structuredClone(f);
+          else fields.push(structuredClone(f));
+        }
+        next = { ...next, fields };
       }
       taken.add(next.id);
       planned.push({ next, previous });
