@@ -444,4 +444,16 @@ describe('scaffolds', () => {
     expect(body.auth.indexes[1]).toMatch(/^CREATE UNIQUE INDEX `idx_email_\w+` ON `` \(`email`\) WHERE `email` != ''$/);
     expect(JSON.stringify(body)).not.toMatch(/secret/i);
   });
+
+  it('names the auth indexes anew each time (a random id, as PocketBase): two collections made from scaffolds both save', async () => {
+    const made = [];
+    for (const name of ['scaffolded1', 'scaffolded2']) {
+      const { auth } = (await su('GET', '/api/collections/meta/scaffolds')).body;
+      const res = await su('POST', '/api/collections', { ...auth, name });
+      expect(res.status).toBe(200);
+      made.push(res.body.indexes);
+    }
+    expect(made[0][0]).not.toBe(made[1][0]);
+    expect(made[0][0]).toMatch(/^CREATE UNIQUE INDEX `idx_tokenKey_[a-z0-9]{10}` ON `scaffolded1` \(`tokenKey`\)$/);
+  });
 });

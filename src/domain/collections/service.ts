@@ -2,6 +2,7 @@ import { isStatementError, translateDbError } from '../../db/errors.ts';
 import type { Database, Executor } from '../../db/dialect.ts';
 import { ident, join as joinSql, sql, type Sql } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, isApiError, notFound, type ErrorData } from '../../kernel/errors.ts';
+import { randomString } from '../../kernel/ids.ts';
 import type { RequestContext } from '../context.ts';
 import { requestInfoOf } from '../records/access.ts';
 import type { RecordChange } from '../records/changes.ts';
@@ -294,11 +295,16 @@ export class CollectionService {
     return dryRunView(this.deps.db, this.deps.store, ctx.principal, input);
   }
 
-  /** GET /api/collections/meta/scaffolds: a blank collection of each type. */
+  /**
+   * GET /api/collections/meta/scaffolds: a blank collection of each type. As PocketBase, they are
+   * built under a random id, which names the auth collection's default indexes: with a fixed one,
+   * a second auth collection made from a scaffold would reuse the first one's index names.
+   */
   scaffolds(): Record<string, Json> {
     const out: Record<string, Json> = {};
+    const id = randomString(10);
     for (const type of ['auth', 'base', 'view'] as const) {
-      const c = buildCollection({ type, name: '' }, undefined);
+      const c = buildCollection({ type, name: '', id }, undefined);
       c.id = '';
       c.created = '';
       c.updated = '';
