@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Executor } from '../src/db/dialect.ts';
 import { translateDbError } from '../src/db/errors.ts';
 import { openDatabases, type Databases } from '../src/db/open.ts';
-import { ident, sql } from '../src/db/sql.ts';
+import { parseIndex } from '../src/db/indexes-parse.ts';
+import { ident, join, sql } from '../src/db/sql.ts';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from './support/databases.ts';
 
 let database: TestDatabase;
@@ -53,6 +54,30 @@ describe(`driver errors on ${TEST_DIALECT}`, () => {
     const err = await apiErrorOf(() => db().run(sql`UPDATE ${ident('accounts')} SET ${ident('email')} = NULL WHERE ${ident('id')} = ${'a1'}`));
     expect(err.status).toBe(400);
     expect(err.message).toBe('Failed to save record.');
+  });
+
+  // On PostgreSQL a COLLATE NOCASE or RTRIM key is an expression (`lower(a COLLATE "C")`), which
+  // the violation's detail names as such: the error still names the field, as on SQLite and MySQL.
+  it.each([
+    ['CREATE UNIQUE INDEX idx_u1_a ON u1 (a COLLATE NOCASE) WHERE a != \'\'', ['X', 'x'], { a: 'X' }],
+    ['CREATE UNIQUE INDEX idx_u2_a ON u2 (a COLLATE RTRIM)', ['y', 'y  '], { a: 'y' }],
+    ['CREATE UNIQUE INDEX idx_u3_n ON u3 (n COLLATE NOCASE)', [1, 1], { n: 1 }],
+    ['CREATE UNIQUE INDEX idx_u4_ab ON u4 (a COLLATE NOCASE DESC, n)', ['Z', 'z'], { a: 'Z', n: 2 }],
+  ] as const)('a unique violation on %s names the fields', async (statement, [first, second], rest) => {
+    const index = parseIndex(statement)!;
+    const d = db().dialect;
+    const key = Object.keys(rest)[0];
+    const column = (v: string | number) => ({ ...rest, [key]: v });
+    await db().transaction(async (tx) => {
+      await tx.run(d.createTable(index.table, [{ name: 'id', kind: 'textPrimaryKey' }, { name: 'a', kind: 'text' }, { name: 'n', kind: 'number' }]));
+      for (const s of d.createIndex(index, index.table, { id: 'textPrimaryKey', a: 'text', n: 'number' })) await tx.run(s);
+    });
+    const insert = (id: string, values: Record<string, unknown>) =>
+      db().run(sql`INSERT INTO ${ident(index.table)} (${ident('id')}, ${join(Object.keys(values).map((k) => ident(k)))}) VALUES (${id}, ${join(Object.values(values).map((v) => sql`${v}`))})`);
+    await insert('r1', column(first));
+    const err = await apiErrorOf(() => insert('r2', column(second)));
+    const unique = { code: 'validation_not_unique', message: 'Value must be unique.' };
+    expect(err).toEqual({ status: 400, message: 'Failed to save record.', data: Object.fromEntries(Object.keys(rest).map((k) => [k, unique])) });
   });
 
   // A lock wait and a deadlock need two writers at once: SQLite has one (a second is "busy"),

@@ -1,4 +1,5 @@
 import { VALUE_TYPE_OF, type ColumnKind, type ConstSql, type DbErrorInfo, type Dialect, type DialectCaps, type ExprType, type RowOrder, type TypedSql } from '../dialect.ts';
+import { splitTopLevel } from '../indexes-parse.ts';
 import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { type HaversineArgs, StandardSqlDialect } from './standard.ts';
 import { type ClassParts, comparableAsSqlite, NUMERIC_TEXT_PATTERN, type StrictDialect } from './affinity.ts';
@@ -299,9 +300,11 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
     if (typeof err?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(err.code) || err.severity === undefined) return undefined;
     switch (err.code) {
       case '23505': {
-        // detail: Key (email)=(a@b.c) already exists.   /   Key (lower(email))=(…) already exists.
+        // detail: Key (email)=(a@b.c) already exists.   /   Key (lower(email COLLATE "C"), n)=(…) already exists.
+        // A NOCASE or RTRIM key is an expression over its column (postgres-indexes.ts): the
+        // error names the column, as SQLite and MySQL do.
         const m = typeof err.detail === 'string' ? /^Key \((.*?)\)=/.exec(err.detail) : null;
-        const columns = m ? m[1].split(',').map((c) => c.trim().replace(/^lower\((.*)\)$/i, '$1').replace(/^"|"$/g, '')) : [];
+        const columns = m ? splitTopLevel(m[1]).map(uniqueKeyColumn) : [];
         return { kind: 'unique', columns };
       }
       case '23502': return { kind: 'notNull', columns: typeof err.column_name === 'string' ? [err.column_name] : [] };
@@ -315,6 +318,19 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
         return err.code.startsWith('42') || err.code.startsWith('22') || err.code.startsWith('2B') ? { kind: 'statement' } : undefined;
     }
   }
+}
+
+/**
+ * The column a unique key's expression reads, as a violation's detail writes it: `email`,
+ * `"Email"`, `lower(a COLLATE "C")`, `rtrim(a COLLATE "C")`, `lower((n)::text COLLATE "C")`.
+ */
+function uniqueKeyColumn(key: string): string {
+  let s = key.trim();
+  for (let before = ''; before !== s;) {
+    before = s;
+    s = s.replace(/^(?:lower|rtrim)?\((.*)\)$/is, '$1').replace(/\s+COLLATE\s+(?:"[^"]*"|\w+)$/i, '').replace(/::[\w ]+$/, '').trim();
+  }
+  return /^".*"$/s.test(s) ? s.slice(1, -1).replace(/""/g, '"') : s;
 }
 
 export const postgresDialect = new PostgresDialect() satisfies Dialect;
