@@ -73,6 +73,23 @@ function uniqueColumns(c: Collection): Set<string> {
   return out;
 }
 
+/**
+ * Clears each `oauth2.mappedFields` entry that names no field of `c` (PocketBase's
+ * unsetMissingOAuth2MappedFields, run on every save before validation): a mapping left to a
+ * removed or misspelled field would write nothing at sign-up.
+ */
+export function unsetMissingOAuth2MappedFields(c: Collection): void {
+  const oauth2 = asObject(c.options.oauth2);
+  const mapped = asObject(oauth2.mappedFields);
+  if (c.type !== 'auth' || Object.keys(mapped).length === 0) return;
+  const cleared = { ...mapped };
+  for (const key of ['id', 'name', 'username', 'avatarURL']) {
+    const name = str(mapped[key]);
+    if (name !== '' && !c.fields.some((f) => f.name === name)) cleared[key] = '';
+  }
+  c.options = { ...c.options, oauth2: { ...oauth2, mappedFields: cleared } };
+}
+
 /** Every problem with `c`'s auth options, added to `errors`. */
 export function validateAuthOptions(c: Collection, errors: ErrorData): void {
   const o = c.options;

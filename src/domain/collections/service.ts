@@ -19,6 +19,7 @@ import { dropRecordTable, syncRecordTable } from './table-sync.ts';
 import { validateCollection } from './validate.ts';
 import { checkViewQuery, createViewTable, inferViewFields } from './view.ts';
 import { viewColumnFields } from './view-query.ts';
+import { unsetMissingOAuth2MappedFields } from './auth-options.ts';
 import { dryRunView, validateViewDryRun } from './dry-run.ts';
 import { dependentViews, dropViews, resaveViews } from './dependent-views.ts';
 
@@ -244,6 +245,7 @@ export class CollectionService {
         }
         next = { ...next, fields };
       }
+      unsetMissingOAuth2MappedFields(next);
       taken.add(next.id);
       planned.push({ next, previous });
     }
@@ -323,6 +325,7 @@ export class CollectionService {
     const { db, store } = this.deps;
     // A new collection joins the schema beside everything stored, so an id already taken is seen.
     const schema = new SchemaSnapshot(previous ? withReplaced(store.all(), c) : [...store.all(), c]);
+    unsetMissingOAuth2MappedFields(c);
     const errors: ErrorData = validateCollection(c, { dialect: db.dialect, schema, original: previous });
     if (Object.keys(errors).length) throw badRequest(message, errors);
     try {
