@@ -26,3 +26,39 @@ describe('oauth2.mappedFields', () => {
     expect((await su('GET', '/api/collections/users')).body.oauth2.mappedFields).toEqual(expected);
   });
 });
+
+describe('indexes', () => {
+  it('two indexes of the same definition (names and table aside) are refused', async () => {
+    const res = await su('POST', '/api/collections', {
+      name: 'twice', fields: [text('a'), text('b')],
+      indexes: ['CREATE INDEX idx_twice_a ON twice (a)', 'CREATE INDEX idx_twice_b ON twice (b)', 'create index idx_twice_a2 on other (`a`)'],
+    });
+    expect(res.body).toEqual(failed('Failed to create collection.', {
+      indexes: { 2: { code: 'validation_duplicated_index_definition', message: 'The index definition already exists.' } },
+    }));
+  });
+
+  it('the unique index of a system field may change its collation, order and condition, not go or stop being unique', async () => {
+    await createCollection(server, {
+      name: 'sys_idx', fields: [text('code', { system: true }), text('other')], indexes: ['CREATE UNIQUE INDEX idx_sys_code ON sys_idx (code)'],
+    });
+    const refused = failed('Failed to update collection.', {
+      indexes: { code: 'validation_invalid_unique_system_field_index', message: 'Unique index definition on system fields (code) is invalid or missing.', params: { fieldName: 'code' } },
+    });
+    for (const indexes of [[], ['CREATE INDEX idx_sys_code ON sys_idx (code)'], ['CREATE UNIQUE INDEX idx_sys_code ON sys_idx (code, other)']]) {
+      expect((await su('PATCH', '/api/collections/sys_idx', { indexes })).body).toEqual(refused);
+    }
+    const changed = await su('PATCH', '/api/collections/sys_idx', { indexes: ["CREATE UNIQUE INDEX idx_sys_code2 ON sys_idx (code COLLATE NOCASE DESC) WHERE code != ''"] });
+    expect(changed.status).toBe(200);
+  });
+
+  it('an auth collection\'s tokenKey index made non-unique: its unique index comes back, and the name is then taken twice', async () => {
+    // As PocketBase, which adds the missing unique index (same name) before validating.
+    const users = (await su('GET', '/api/collections/users')).body;
+    const indexes = users.indexes.map((s: string) => (s.includes('tokenKey') ? s.replace('UNIQUE ', '') : s));
+    const res = await su('PATCH', '/api/collections/users', { indexes });
+    expect(res.body).toEqual(failed('Failed to update collection.', {
+      indexes: { [String(indexes.length)]: { code: 'validation_duplicated_index_name', message: expect.any(String) } },
+    }));
+  });
+});

@@ -2,12 +2,13 @@ import type { Dialect } from '../../db/dialect.ts';
 import { fieldError, isApiError, type ErrorData } from '../../kernel/errors.ts';
 import { FilterError, validateRule } from '../../filter/index.ts';
 import { validateFieldsList } from './fields/list.ts';
-import { notInList } from './fields/errors.ts';
+import { notInList, templateError } from './fields/errors.ts';
 import { OBJECT_KEY_NAMES } from './fields/options.ts';
 import { COLLECTION_TYPES } from './defaults.ts';
 import { validateAuthOptions } from './auth-options.ts';
-import { indexColumnNames } from '../../db/indexes.ts';
+import { indexColumnNames, type IndexSpec } from '../../db/indexes.ts';
 import { hasUniqueIndexOn, parseIndex } from '../../db/indexes-parse.ts';
+import { formatIndex } from '../../db/indexes-render.ts';
 import type { Collection, SchemaLookup } from '../../db/schema.ts';
 
 const NAME_RE = /^\w+$/;
@@ -80,7 +81,7 @@ export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
     validateAuthOptions(c, errors);
     validateMfaRule(c, env, errors);
   }
-  const indexErrors = validateIndexes(c, others);
+  const indexErrors = validateIndexes(c, others, original);
   if (indexErrors) errors.indexes = indexErrors;
   if (original?.system) {
     for (const rule of ['listRule', 'viewRule', 'createRule', 'updateRule', 'deleteRule'] as const) {
@@ -154,11 +155,18 @@ function validateMfaRule(c: Collection, env: ValidateEnv, errors: ErrorData): vo
   if (found.rule) errors.mfa = { rule: found.rule };
 }
 
-function validateIndexes(c: Collection, others: readonly Collection[]): ErrorData[string] | undefined {
+/** An index as PocketBase compares two: its name and table left out (`only` drops more). */
+function indexDefinition(spec: IndexSpec, only: { uniqueness?: boolean } = {}): string {
+  const columns = only.uniqueness ? spec.columns.map(({ order: _order, ...c }) => (c.kind === 'column' ? { kind: c.kind, name: c.name } : c)) : spec.columns;
+  return formatIndex({ ...spec, name: '', table: '', columns, where: only.uniqueness ? null : spec.where });
+}
+
+function validateIndexes(c: Collection, others: readonly Collection[], original: Collection | undefined): ErrorData[string] | undefined {
   const errors: ErrorData = {};
   if (c.indexes.length > MAX_INDEXES) return fieldError('validation_length_too_long', 'Too many indexes.');
   const otherNames = new Set(others.flatMap((o) => o.indexes.map((s) => parseIndex(s)?.name.toLowerCase() ?? '')));
   const seen = new Set<string>();
+  const definitions = new Set<string>();
   const columns = new Set(c.fields.map((f) => f.name));
   c.indexes.forEach((s, i) => {
     const parsed = parseIndex(s);
@@ -167,16 +175,26 @@ function validateIndexes(c: Collection, others: readonly Collection[]): ErrorDat
       return;
     }
     const name = parsed.name.toLowerCase();
+    const definition = indexDefinition(parsed);
     if (seen.has(name)) {
       errors[String(i)] = fieldError('validation_duplicated_index_name', 'The index name must be unique.');
     } else if (otherNames.has(name)) {
       errors[String(i)] = fieldError('validation_existing_index_name', 'Index name is already used in another collection.');
+    } else if (definitions.has(definition)) {
+      errors[String(i)] = fieldError('validation_duplicated_index_definition', 'The index definition already exists.');
     } else {
       const unknown = indexColumnNames(parsed).find((col) => !columns.has(col));
       if (unknown) errors[String(i)] = fieldError('validation_invalid_index_column', `Unknown index column "${unknown}".`);
     }
     seen.add(name);
+    definitions.add(definition);
   });
+  if (Object.keys(errors).length === 0 && original) {
+    const changed = changedSystemUniqueIndex(c, original);
+    if (changed) {
+      return templateError('validation_invalid_unique_system_field_index', 'Unique index definition on system fields ({{.fieldName}}) is invalid or missing.', { fieldName: changed });
+    }
+  }
   if (c.type === 'auth' && Object.keys(errors).length === 0) {
     for (const col of ['tokenKey', 'email']) {
       if (!hasUniqueIndexOn(c.indexes, col)) {
@@ -185,4 +203,22 @@ function validateIndexes(c: Collection, others: readonly Collection[]): ErrorDat
     }
   }
   return Object.keys(errors).length ? errors : undefined;
+}
+
+/**
+ * The system field whose UNIQUE index the change drops or weakens (PocketBase's check on update):
+ * each stored unique index over a system field must still exist over the same columns, unique;
+ * its name, collations, orders and WHERE may change.
+ */
+function changedSystemUniqueIndex(c: Collection, original: Collection): string | undefined {
+  const kept = new Set(c.indexes.map((s) => parseIndex(s)).filter((p): p is IndexSpec => !!p).map((p) => indexDefinition(p, { uniqueness: true })));
+  for (const s of original.indexes) {
+    const old = parseIndex(s);
+    if (!old?.unique) continue;
+    const system = old.columns
+      .map((col) => (col.kind === 'column' ? original.fields.find((f) => f.system && f.name.toLowerCase() === col.name.toLowerCase()) : undefined))
+      .find((f) => f !== undefined);
+    if (system && !kept.has(indexDefinition(old, { uniqueness: true }))) return system.name;
+  }
+  return undefined;
 }
