@@ -62,3 +62,16 @@ describe('indexes', () => {
     }));
   });
 });
+
+describe('system fields', () => {
+  it('renaming one is a system field change', async () => {
+    const users = (await su('GET', '/api/collections/users')).body;
+    for (const name of ['verified', 'id', 'email']) {
+      const fields = users.fields.map((f: { name: string }) => (f.name === name ? { ...f, name: `${name}2` } : f));
+      const res = await su('PATCH', '/api/collections/users', { fields });
+      expect(res.body).toEqual(failed('Failed to update collection.', {
+        fields: { code: 'validation_system_field_change', message: 'System fields cannot be deleted or renamed.' },
+      }));
+    }
+  });
+});

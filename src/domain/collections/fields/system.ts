@@ -5,6 +5,7 @@
 import type { CollectionType, FieldDef } from '../../../db/schema.ts';
 import { fieldDefaults } from './registry.ts';
 import { DEFAULT_ID_PATTERN } from './text.ts';
+import { generateFieldId } from './options.ts';
 
 /** The `id` primary key: 15 characters of [a-z0-9], generated when not given. */
 export const idField = (): FieldDef =>
@@ -79,15 +80,20 @@ const AUTH_FIELD_TYPES: Record<AuthFieldName, string> = {
   verified: 'bool',
 };
 
-/** A later field with an id already in the list takes the earlier one's place (PocketBase list semantics). */
-function replaceById(fields: FieldDef[]): FieldDef[] {
-  const out: FieldDef[] = [];
-  for (const f of fields) {
-    const at = out.findIndex((o) => o.id === f.id);
-    if (at >= 0) out[at] = f;
-    else out.push(f);
+/**
+ * `fresh` added to `fields` as PocketBase's FieldsList adds a field without an id: in place of a
+ * same-named field, taking its id (and, `front`, moved first); else under its default id, or the
+ * first free one after it (`…2`, `…3`), since a renamed system field may still hold the default
+ * one (its rename must then be reported as such, not as a duplicated id).
+ */
+function addSystemField(fields: FieldDef[], fresh: FieldDef, front: boolean): FieldDef[] {
+  const clash = fields.findIndex((f) => f.name === fresh.name);
+  if (clash >= 0) {
+    const replacing = { ...fresh, id: fields[clash].id };
+    return front ? [replacing, ...fields.filter((_, i) => i !== clash)] : fields.map((f, i) => (i === clash ? replacing : f));
   }
-  return out;
+  const added = { ...fresh, id: generateFieldId(fresh.type, fresh.name, new Set(fields.map((f) => f.id))) };
+  return front ? [added, ...fields] : [...fields, added];
 }
 
 /**
@@ -103,7 +109,7 @@ export function ensureSystemFields(type: CollectionType, fields: readonly FieldD
 
   const id = out.find((f) => f.name === 'id' && f.type === 'text');
   if (!id) {
-    out = replaceById([idField(), ...out]);
+    out = addSystemField(out, idField(), true);
   } else {
     Object.assign(id, { system: true, required: true, primaryKey: true, hidden: false });
     if (!id.pattern) id.pattern = DEFAULT_ID_PATTERN;
@@ -116,10 +122,7 @@ export function ensureSystemFields(type: CollectionType, fields: readonly FieldD
       Object.assign(existing, ENFORCED[name]);
       continue;
     }
-    const fresh = authFieldDefaults[name]();
-    const clash = out.findIndex((f) => f.name === name);
-    if (clash >= 0) out[clash] = { ...fresh, id: out[clash].id };
-    else out.push(fresh);
+    out = addSystemField(out, authFieldDefaults[name](), false);
   }
   return out;
 }
