@@ -127,3 +127,20 @@ describe('view field types', () => {
     }
   });
 });
+
+describe('a refused view query', () => {
+  it('leaves the view as it was, and the name free on create (on MySQL too, whose DDL commits as it runs)', async () => {
+    await view('vf_kept', 'SELECT id, text FROM vf_items');
+    const refused = [
+      { viewQuery: 'SELECT text FROM vf_items' }, // no id column
+      { viewQuery: 'SELECT id, n FROM vf_items', listRule: 'text = 1' }, // a rule its columns do not resolve
+    ];
+    for (const change of refused) {
+      expect((await su('PATCH', '/api/collections/vf_kept', change)).status).toBe(400);
+      const records = await su('GET', '/api/collections/vf_kept/records');
+      expect(records.body.items).toEqual([{ collectionId: expect.any(String), collectionName: 'vf_kept', id: itemId, text: 'keep-me' }]);
+    }
+    expect((await su('POST', '/api/collections', { name: 'vf_refused', type: 'view', viewQuery: 'SELECT text FROM vf_items' })).status).toBe(400);
+    expect((await su('POST', '/api/collections', { name: 'vf_refused', type: 'view', viewQuery: 'SELECT id FROM vf_items' })).status).toBe(200);
+  });
+});

@@ -449,20 +449,28 @@ export class CollectionService {
       viewColumnFields(query, schema);
       if (previous) await tx.run(tx.dialect.dropView(previous.name));
       try {
-        await createViewTable(tx, c.name, query);
-        c.fields = await inferViewFields(tx, c.name, query, schema);
-        // Made again with its id cast to text where it is not text, now that its columns are known.
-        await tx.run(tx.dialect.dropView(c.name));
-        await createViewTable(tx, c.name, query, c.fields.map((f) => f.name));
+        try {
+          await createViewTable(tx, c.name, query);
+          c.fields = await inferViewFields(tx, c.name, query, schema);
+          // Made again with its id cast to text where it is not text, now that its columns are known.
+          await tx.run(tx.dialect.dropView(c.name));
+          await createViewTable(tx, c.name, query, c.fields.map((f) => f.name));
+        } catch (e) {
+          if (isApiError(e)) throw e;
+          // Only the database knows whether the query's tables and columns exist: PocketBase's wording.
+          const reason = (e instanceof Error ? e.message : String(e)).slice(0, 500).replace(/\.$/, '');
+          throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', `Invalid query - ${reason}.`) });
+        }
+        // The rules of a view can only be checked once its fields are known.
+        const errors = validateCollection(c, { dialect: tx.dialect, schema, original: previous });
+        if (Object.keys(errors).length) throw badRequest(SAVE_FAILED, errors);
       } catch (e) {
-        if (isApiError(e)) throw e;
-        // Only the database knows whether the query's tables and columns exist: PocketBase's wording.
-        const reason = (e instanceof Error ? e.message : String(e)).slice(0, 500).replace(/\.$/, '');
-        throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', `Invalid query - ${reason}.`) });
+        // Where DDL commits as it runs (MySQL), the view of a refused query (no id column, a rule
+        // its columns do not resolve) would outlive the save: served in place of the previous
+        // view, which the undo could then not make again under its name.
+        if (!tx.dialect.caps.transactionalDdl) await tx.run(tx.dialect.dropView(c.name));
+        throw e;
       }
-      // The rules of a view can only be checked once its fields are known.
-      const errors = validateCollection(c, { dialect: tx.dialect, schema, original: previous });
-      if (Object.keys(errors).length) throw badRequest(SAVE_FAILED, errors);
     }
   }
 
