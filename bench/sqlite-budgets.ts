@@ -8,6 +8,12 @@
 // 2. Reader threads: one small guarded SELECT (30 rows by primary key range), run --queries times
 //    one after another through the database (it stays on the main connection), then on a reader
 //    thread: the price of the round trip, paid only by reads that overran their inline slice.
+// 3. `~` (docs/performance.md, "Worst-case client filters"): SQLite's LIKE against `~` as Baton
+//    compiles it (SqliteDialect.like: LIKE where text x pattern bytes are few, else baton_like,
+//    the linear function of sqlite-like.js), on the main connection: a search in the --rows short
+//    titles and in 10,000 texts of 5,000 characters of words, and the attacks of the review: 300
+//    texts of 5,000 'a's searched for 'a'x3000 + 'b' and for 'a'x252 + 'b' (the longest a client
+//    may send), and one text of 1 MB of 'a's for the latter.
 // Every figure is the median of --rounds; ratios compare runs of the same round.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +89,40 @@ async function main(): Promise<void> {
   }
   const per = (ms: number) => ((ms * 1000) / QUERIES).toFixed(1);
   console.log(`30-row SELECT    main thread ${per(median(main))} µs  reader thread ${per(median(threads))} µs per query (${QUERIES} in sequence)`);
+  await likes();
+}
+
+async function likes(): Promise<void> {
+  const words = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua '.split(' ');
+  const prose = (i: number) => {
+    let out = '';
+    for (let k = 0; out.length < 5000; k++) out += `${words[(i * 31 + k * 7) % words.length]} `;
+    return out.slice(0, 5000);
+  };
+  await db.run(raw('CREATE TABLE prose (id INTEGER PRIMARY KEY, body TEXT NOT NULL)'));
+  for (let i = 1; i <= 10_000; i++) await db.run(sql`INSERT INTO prose (id, body) VALUES (${i}, ${prose(i)})`);
+  await db.run(raw('CREATE TABLE flood (id INTEGER PRIMARY KEY, body TEXT NOT NULL)'));
+  for (let i = 1; i <= 300; i++) await db.run(sql`INSERT INTO flood (id, body) VALUES (${i}, ${'a'.repeat(5000)})`);
+  await db.run(raw('CREATE TABLE big (id INTEGER PRIMARY KEY, body TEXT NOT NULL)'));
+  await db.run(sql`INSERT INTO big (id, body) VALUES (1, ${'a'.repeat(1_000_000)})`);
+  const cases: Array<[string, string, string, string]> = [
+    [`${ROWS} titles, '%Zzz%'`, 't', 'title', '%Zzz%'],
+    ['10,000 x 5,000 chars, \'%Tempor magna%\'', 'prose', 'body', '%Tempor magna%'],
+    ['300 x 5,000 a, a x3000 + b', 'flood', 'body', `%${'a'.repeat(3000)}b%`],
+    ['300 x 5,000 a, a x252 + b', 'flood', 'body', `%${'a'.repeat(252)}b%`],
+    ['1 x 1 MB a, a x252 + b', 'big', 'body', `%${'a'.repeat(252)}b%`],
+  ];
+  for (const [label, table, column, pattern] of cases) {
+    const native = sql`SELECT COUNT(*) AS n FROM ${raw(table)} WHERE ${raw(column)} LIKE ${pattern} ESCAPE '\\'`;
+    const ours = sql`SELECT COUNT(*) AS n FROM ${raw(table)} WHERE ${sqliteDialect.like(raw(column), sql`${pattern}`, false)}`;
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      a.push(await time(() => inline(native)));
+      b.push(await time(() => inline(ours)));
+    }
+    console.log(`~ ${label.padEnd(34)} LIKE ${median(a).toFixed(1)} ms  as compiled ${median(b).toFixed(1)} ms  (x${(median(b) / median(a)).toFixed(2)})`);
+  }
 }
 
 try {

@@ -29,8 +29,8 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
-// The SQLite threads' scripts (and the module the appender thread imports), which the bundle loads from beside itself.
-for (const worker of ['sqlite-reader-worker.js', 'sqlite-append-worker.js', 'sqlite-append.js']) {
+// The SQLite threads' scripts (and the modules the reader and appender threads import), which the bundle loads from beside itself.
+for (const worker of ['sqlite-reader-worker.js', 'sqlite-like.js', 'sqlite-append-worker.js', 'sqlite-append.js']) {
   await copyFile(path.join(root, 'src/db/dialects', worker), path.join(dist, worker));
 }
 // The dashboard: hashed file names under dist/dashboard/assets/, index.html beside them.

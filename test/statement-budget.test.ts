@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../src/db/dialect.ts';
 import { translateDbError } from '../src/db/errors.ts';
-import { loopGuard, sql } from '../src/db/sql.ts';
+import { loopGuard, scanGuard, sql } from '../src/db/sql.ts';
 import { createTestDatabase, TEST_DIALECT } from './support/databases.ts';
 import { onlyIf } from './support/only-if.ts';
 
@@ -154,6 +154,59 @@ describe(`statement budgets on ${TEST_DIALECT}`, () => {
       await expect(db.forClients().get(rows(0), { n: 'number' })).resolves.toEqual({ n: 0 });
     }
     expect(db.slowStatements).toBe(0);
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: a `~` over long texts is stopped by its budget inside a row, not at the next sampled guard', async () => {
+    // SQLite's own LIKE tries the pattern at every position of the text in one native call: 250
+    // bytes of pattern over a MB of 'a' took ~0.4 s a row, and the scan guard (one row id in
+    // 256) never came for these 8 rows, so the read ran to its end whatever the budget.
+    // `~` now compiles to baton_like, which checks the budget as it works.
+    const db = await openDatabase({ clientStatementTimeoutMs: 1 });
+    await db.run(sql`CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT NOT NULL)`);
+    for (let i = 1; i <= 8; i++) await db.run(sql`INSERT INTO docs (id, body) VALUES (${i}, ${'a'.repeat(1_000_000)})`);
+    const matches = db.dialect.like(sql`docs.body`, sql`${`%${'a'.repeat(250)}b%`}`, false);
+    const err = await failure(db.forClients().all(sql`SELECT id FROM docs WHERE ${scanGuard('docs')} AND ${matches}`));
+    expect(db.dialect.classifyError(err)?.kind).toBe('timeout');
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: a guarded read with a JSON path goes to a reader thread at once, never inline', async () => {
+    // Each row parses its whole JSON value in one native call, between two sampled guards: on the
+    // main thread, values of ~180 KB held the event loop ~300 ms before the slice could end.
+    const { SqliteReaderPool } = await import('../src/db/dialects/sqlite-reader-pool.ts');
+    const db = await openDatabase({ clientStatementTimeoutMs: 60_000 });
+    await db.run(sql`CREATE TABLE tags (id INTEGER PRIMARY KEY, data JSON)`);
+    await db.run(sql`INSERT INTO tags (id, data) VALUES (1, '{"a":1}')`);
+    const onThread = vi.spyOn(SqliteReaderPool.prototype, 'run');
+    try {
+      const path = db.dialect.jsonValue(sql`tags.data`, ['a']);
+      await expect(db.forClients().all(sql`SELECT id FROM tags WHERE ${scanGuard('tags')} AND ${path} = 1`)).resolves.toEqual([{ id: 1 }]);
+      expect(onThread).toHaveBeenCalledTimes(1);
+      // Not tried inline first (a read past its inline slice is remembered as slow).
+      expect((db as unknown as { slowStatements: number }).slowStatements).toBe(0);
+      // Without a path, the same shape starts inline and ends there.
+      await expect(db.forClients().all(sql`SELECT id FROM tags WHERE ${scanGuard('tags')} AND id = 1`)).resolves.toEqual([{ id: 1 }]);
+      expect(onThread).toHaveBeenCalledTimes(1);
+    } finally {
+      onThread.mockRestore();
+    }
+  });
+
+  onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: a read that spent its whole budget in its inline slice is a timeout, not run again with nothing left (503)', async () => {
+    // Row 1 costs one long native call (hex of a 30 MB blob); the scan guard checks at row 256,
+    // long past the 20 ms budget. Before, the read went on to a thread with a negative budget,
+    // which the pool refused as busy (503), as if the threads had been too busy.
+    const { SqliteReaderPool } = await import('../src/db/dialects/sqlite-reader-pool.ts');
+    const db = await openDatabase({ clientStatementTimeoutMs: 20 });
+    for (let i = 201; i <= 300; i++) await db.run(sql`INSERT INTO nums (id) VALUES (${i})`);
+    const onThread = vi.spyOn(SqliteReaderPool.prototype, 'run');
+    try {
+      const costly = sql`SELECT COUNT(*) AS n FROM nums WHERE ${scanGuard('nums')} AND (nums.id <> 1 OR length(hex(randomblob(30000000))) > 0)`;
+      const err = await failure(db.forClients().get(costly));
+      expect(db.dialect.classifyError(err)?.kind).toBe('timeout');
+      expect(onThread).not.toHaveBeenCalled();
+    } finally {
+      onThread.mockRestore();
+    }
   });
 
   onlyIf(TEST_DIALECT === 'sqlite', it)('SQLite: unguarded statements run to their end (Baton\'s own work has no loop guards)', async () => {

@@ -6,7 +6,7 @@
  *   sql`SELECT * FROM ${ident(table)} WHERE ${ident('id')} = ${id}`
  */
 
-export type SqlPart = string | SqlValue | SqlIdent | SqlLoopGuard;
+export type SqlPart = string | SqlValue | SqlIdent | SqlLoopGuard | SqlOffLoop;
 
 /**
  * The type a bound value stands for. Untyped values are bound as the driver sends them; a typed
@@ -51,6 +51,16 @@ export class SqlLoopGuard {
   ) {}
 }
 
+/**
+ * Renders nothing; marks a statement whose every row may cost time growing with a stored value's
+ * size, in one native call between two loop guards (SQLite parsing a JSON value for a path): see
+ * `RenderedSql.offLoop`.
+ */
+export class SqlOffLoop {}
+
+/** The mark of `SqlOffLoop`, to embed where such an expression is built. */
+export const offLoop = (): Sql => new Sql([new SqlOffLoop()]);
+
 export class Sql {
   constructor(readonly parts: readonly SqlPart[]) {}
 
@@ -59,7 +69,7 @@ export class Sql {
   }
 }
 
-type Interpolated = Sql | SqlValue | SqlIdent | SqlLoopGuard | unknown;
+type Interpolated = Sql | SqlValue | SqlIdent | SqlLoopGuard | SqlOffLoop | unknown;
 
 /** Tagged template: interpolated Sql/ident/raw pieces are embedded, anything else is a bound value. */
 export function sql(strings: TemplateStringsArray, ...values: Interpolated[]): Sql {
@@ -73,7 +83,7 @@ export function sql(strings: TemplateStringsArray, ...values: Interpolated[]): S
 
 function pushInterpolated(parts: SqlPart[], v: Interpolated): void {
   if (v instanceof Sql) parts.push(...v.parts);
-  else if (v instanceof SqlIdent || v instanceof SqlValue || v instanceof SqlLoopGuard) parts.push(v);
+  else if (v instanceof SqlIdent || v instanceof SqlValue || v instanceof SqlLoopGuard || v instanceof SqlOffLoop) parts.push(v);
   else parts.push(new SqlValue(v));
 }
 
@@ -111,6 +121,11 @@ export interface RenderedSql {
   params: unknown[];
   /** The statement holds loop guards: it may be costly, and can be cut off where they are checked. */
   guarded: boolean;
+  /**
+   * A guarded statement whose rows may each cost a long native call (`SqlOffLoop`): where reads
+   * can run off the event loop (SQLite's reader threads) it goes there at once, never inline.
+   */
+  offLoop: boolean;
 }
 
 export interface SqlRenderer {
@@ -130,8 +145,10 @@ export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
   let text = '';
   const params: unknown[] = [];
   let guarded = false;
+  let offLoop = false;
   for (const p of fragment.parts) {
     if (typeof p === 'string') text += p;
+    else if (p instanceof SqlOffLoop) offLoop = true;
     else if (p instanceof SqlIdent) text += identText(p, renderer);
     else if (p instanceof SqlLoopGuard) {
       guarded = true;
@@ -143,7 +160,7 @@ export function render(fragment: Sql, renderer: SqlRenderer): RenderedSql {
       text += renderer.placeholder(params.length, p.type);
     }
   }
-  return { text, params, guarded };
+  return { text, params, guarded, offLoop };
 }
 
 /** Marks where a template's values go (see `SqlTemplate`). */
@@ -161,7 +178,7 @@ export const slot = (type?: ValueType): SqlValue => new SqlValue(SLOT, type);
  */
 export class SqlTemplate {
   private readonly slots: number[] = [];
-  private readonly texts = new Map<SqlRenderer, { text: string; guarded: boolean }>();
+  private readonly texts = new Map<SqlRenderer, { text: string; guarded: boolean; offLoop: boolean }>();
 
   constructor(private readonly fragment: Sql) {
     fragment.parts.forEach((p, i) => {
@@ -182,11 +199,11 @@ export class SqlTemplate {
   renderWith(renderer: SqlRenderer, values: unknown[]): RenderedSql {
     let done = this.texts.get(renderer);
     if (!done) {
-      const { text, guarded } = render(new Sql(this.fragment.parts), renderer);
-      done = { text, guarded };
+      const { text, guarded, offLoop } = render(new Sql(this.fragment.parts), renderer);
+      done = { text, guarded, offLoop };
       this.texts.set(renderer, done);
     }
-    return { text: done.text, params: values, guarded: done.guarded };
+    return { text: done.text, params: values, guarded: done.guarded, offLoop: done.offLoop };
   }
 }
 

@@ -3,7 +3,7 @@ import { sqliteNumberText } from '../db/dialects/affinity.ts';
 import type { Dialect, TypedSql } from '../db/dialect.ts';
 import { type BaseOp, type Op, baseOp, isAnyOp } from './ast.ts';
 import { type Compiled, type CompileContext, type MultiMatch, type Operand, operand, unionJoins } from './context.ts';
-import { fail } from './errors.ts';
+import { likePatternTooLong } from './errors.ts';
 import { FILTER_LIMITS } from './limits.ts';
 import { castToString } from './values.ts';
 
@@ -17,23 +17,32 @@ import { castToString } from './values.ts';
  *   copy of the path looking for a value that fails the comparison; for client filters that copy
  *   keeps only the rows the shared joins keep (listRules, visible emails).
  */
-export function compareOperands(ctx: CompileContext, left: Operand, op: Op, right: Operand): Compiled {
-  const checks = { rows: 0 };
+export function compareOperands(ctx: CompileContext, left: Operand, op: Op, right: Operand, client = false): Compiled {
+  const checks: Checks = { rows: 0, maxPatternBytes: client ? FILTER_LIMITS.maxClientLikePatternBytes : FILTER_LIMITS.maxLikePatternBytes };
   const e = build(ctx, left, op, right, checks);
   return { sql: e, joins: unionJoins(left.joins, right.joins), ...(checks.rows > 0 && { checkRows: checks.rows }) };
 }
 
 const not = (e: Sql): Sql => sql`NOT (${e})`;
 
-/** `checks.rows` accumulates the estimated rows the all-of checks read (for the client cost budget). */
-function build(ctx: CompileContext, l: Operand, op: Op, r: Operand, checks: { rows: number }): Sql {
+/**
+ * What one comparison accumulates and obeys: `rows`, the estimated rows its all-of checks read
+ * (for the client cost budget); `maxPatternBytes`, the longest `~` pattern it may bind (clients'
+ * are capped far lower than trusted rules', see FILTER_LIMITS.maxClientLikePatternBytes).
+ */
+interface Checks {
+  rows: number;
+  readonly maxPatternBytes: number;
+}
+
+function build(ctx: CompileContext, l: Operand, op: Op, r: Operand, checks: Checks): Sql {
   const d = ctx.dialect;
   const b = baseOp(op);
   let e: Sql;
   switch (b) {
     case '=': e = equality(d, true, l, r); break;
     case '!=': e = equality(d, false, l, r); break;
-    case '~': case '!~': e = like(d, l, r, b === '!~'); break;
+    case '~': case '!~': e = like(d, l, r, b === '!~', checks.maxPatternBytes); break;
     default: {
       const c = d.comparable(typed(l), typed(r));
       e = sql`${c.left} ${raw(b)} ${c.right}`;
@@ -50,7 +59,7 @@ function build(ctx: CompileContext, l: Operand, op: Op, r: Operand, checks: { ro
 }
 
 /** NOT EXISTS a value of the multi-valued side for which the comparison fails. */
-function manyVsOne(ctx: CompileContext, many: Operand, op: BaseOp, other: Operand, inverse: boolean, checks: { rows: number }): Sql {
+function manyVsOne(ctx: CompileContext, many: Operand, op: BaseOp, other: Operand, inverse: boolean, checks: Checks): Sql {
   ctx.countSubquery();
   const mm = (many.multi as () => MultiMatch)();
   checks.rows += mm.rows;
@@ -69,7 +78,7 @@ function manyVsOne(ctx: CompileContext, many: Operand, op: BaseOp, other: Operan
  * Written as nested correlated subqueries rather than a join of two derived tables, because
  * MariaDB's derived tables cannot read the outer row (no LATERAL).
  */
-function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand, checks: { rows: number }): Sql {
+function manyVsMany(ctx: CompileContext, l: Operand, op: BaseOp, r: Operand, checks: Checks): Sql {
   ctx.countSubquery();
   const lm = (l.multi as () => MultiMatch)();
   const rm = (r.multi as () => MultiMatch)();
@@ -152,18 +161,21 @@ function likeText(d: Dialect, o: Operand): Sql {
   return d.cast(o.sql, o.type, 'text');
 }
 
-function like(d: Dialect, l: Operand, r: Operand, negate: boolean): Sql {
+function like(d: Dialect, l: Operand, r: Operand, negate: boolean, maxBytes: number): Sql {
   const left = likeText(d, l);
   if (r.wrap.length === 0) return d.like(left, d.concat([raw("'%'"), likeText(d, r), raw("'%'")]), negate);
   const targets = new Set<SqlValue>(r.wrap);
-  const wrapped = new Sql(r.sql.parts.map((p) => (p instanceof SqlValue && targets.has(p) ? new SqlValue(likePattern(p.value), 'text') : p)));
+  const wrapped = new Sql(r.sql.parts.map((p) => (p instanceof SqlValue && targets.has(p) ? new SqlValue(likePattern(p.value, maxBytes), 'text') : p)));
   return d.like(left, wrapped, negate);
 }
 
-/** "contains" pattern for a value, unless the value is already a pattern (has an unescaped `%`). */
-export function likePattern(v: unknown): string {
+/**
+ * "contains" pattern for a value, unless the value is already a pattern (has an unescaped `%`);
+ * a pattern longer than `maxBytes` (UTF-8) is refused.
+ */
+export function likePattern(v: unknown, maxBytes: number = FILTER_LIMITS.maxLikePatternBytes): string {
   const s = castToString(v);
-  if (hasUnescapedPercent(s)) return checkedPattern(s);
+  if (hasUnescapedPercent(s)) return checkedPattern(s, maxBytes);
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
@@ -175,11 +187,11 @@ export function likePattern(v: unknown): string {
       out += c;
     }
   }
-  return checkedPattern(`%${out}%`);
+  return checkedPattern(`%${out}%`, maxBytes);
 }
 
-function checkedPattern(p: string): string {
-  if (Buffer.byteLength(p, 'utf8') > FILTER_LIMITS.maxLikePatternBytes) fail(`value too long for the ~ operator (max ${FILTER_LIMITS.maxLikePatternBytes} bytes)`);
+function checkedPattern(p: string, maxBytes: number): string {
+  if (Buffer.byteLength(p, 'utf8') > maxBytes) throw likePatternTooLong(maxBytes);
   return p;
 }
 

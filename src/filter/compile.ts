@@ -144,7 +144,7 @@ export function compileExpr(scope: Scope, e: Expr): Compiled {
   if (e.kind === 'compare') {
     const left = resolveOperand(scope, e.left);
     const right = resolveOperand(scope, e.right);
-    return compareOperands(scope.ctx, left, e.op, right);
+    return compareOperands(scope.ctx, left, e.op, right, !scope.allowHiddenFields);
   }
   const parts = e.items.map((item) => compileExpr(scope, item));
   const checkRows = sumCheckRows(parts);

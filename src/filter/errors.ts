@@ -15,6 +15,17 @@ export class FilterError extends ApiError {
   }
 }
 
+/**
+ * A filter refused by a limit the client can act on, whose reason names nothing of the schema
+ * (a field or rule the client may not know): the records API shows it, where other filter
+ * problems get PocketBase's generic 400.
+ */
+export class FilterLimitError extends FilterError {}
+
+/** A `~` pattern past `max` UTF-8 bytes (see FILTER_LIMITS.maxClientLikePatternBytes). */
+export const likePatternTooLong = (max: number): FilterLimitError =>
+  new FilterLimitError(`value too long for the ~ operator (max ${max} bytes)`);
+
 export function fail(reason: string): never {
   throw new FilterError(reason);
 }

@@ -17,7 +17,7 @@
 export { and, comparesOwnColumnsOnly, or, type Expr, type Comparison, type Operand as ExprOperand, type Op } from './ast.ts';
 export { compileFilter, compileWhere, validateRule, type FilterPart, type WhereEnv } from './compile.ts';
 export { emptyRequestInfo, type DataStatistics, type FilterEnv, type RequestInfo } from './context.ts';
-export { FilterError } from './errors.ts';
+export { FilterError, FilterLimitError } from './errors.ts';
 export { FILTER_LIMITS } from './limits.ts';
 export { parseFilter, clearParseCache } from './parser.ts';
 export { compileSortField, compileSortTerm } from './sort.ts';

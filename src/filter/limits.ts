@@ -61,8 +61,16 @@ export const FILTER_LIMITS = Object.freeze({
   /** Sort fields per request, and length of one sort field (PocketBase's values). */
   maxSortFields: 8,
   maxSortFieldLength: 255,
-  /** Bound `~` patterns (SQLite fails a query whose LIKE pattern exceeds 50,000 bytes). */
+  /** Bound `~` patterns of rules and superusers (SQLite's LIKE refused patterns past 50,000 bytes). */
   maxLikePatternBytes: 50_000,
+  /**
+   * Bound `~` patterns of client filters (everyone but superusers), UTF-8 bytes, the `%…%` that
+   * wraps a plain value included. A search box needs far less; what a long pattern costs a
+   * database's LIKE grows with pattern x text (PostgreSQL's and MariaDB's are stopped by their
+   * statement timeout, SQLite's runs as a linear function of ours, sqlite-like.js), so the
+   * client's share is kept small. Refused with a 400 that names the limit.
+   */
+  maxClientLikePatternBytes: 255,
   /** Parsed syntax trees kept in the LRU cache. */
   cacheSize: 1000,
 });

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { likeFunction } from './sqlite-like.js';
 
 /**
  * Time budgets for SQLite statements. SQLite runs a statement to its end on the calling thread,
@@ -29,11 +30,13 @@ export class StatementBudget {
   /**
    * Registers on `conn` the guards' two functions: `baton_tick`, called for every row of a loop,
    * reads the clock every 64 calls; `baton_check`, called for sampled rows only, on every call.
+   * And `baton_like`, what `~` compiles to (sqlite-like.js), which checks the same budget as it works.
    */
   install(conn: BetterSqlite3.Database): void {
     const options = { deterministic: false, varargs: true, directOnly: true };
     conn.function('baton_tick', options, () => ((++this.calls & 63) === 0 ? this.check() : 1));
     conn.function('baton_check', options, () => this.check());
+    conn.function('baton_like', { deterministic: true, directOnly: true }, likeFunction(() => this.check()));
   }
 
   private check(): number {

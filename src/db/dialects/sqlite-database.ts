@@ -148,11 +148,13 @@ interface RenderedStatement {
   readonly text: string;
   readonly params: unknown[];
   readonly guarded: boolean;
+  /** Guarded, and each row may cost a long native call: straight to a reader thread (RenderedSql.offLoop). */
+  readonly offLoop: boolean;
 }
 
 function prepareStatement(query: Sql): RenderedStatement {
-  const { text, params, guarded } = render(query, sqliteDialect);
-  return { text, params: params.map(bindable), guarded };
+  const { text, params, guarded, offLoop } = render(query, sqliteDialect);
+  return { text, params: params.map(bindable), guarded, offLoop };
 }
 
 /**
@@ -378,10 +380,18 @@ class ReadExecutor implements Executor {
     return this.writes(query);
   }
 
-  /** A guarded read: inline for a slice, then on a reader thread (see INLINE_SLICE_MS). */
+  /**
+   * A guarded read: inline for a slice, then on a reader thread (see INLINE_SLICE_MS); one whose
+   * rows may each cost a long native call (`offLoop`: a JSON path) goes to a thread at once.
+   *
+   * The slice is part of the budget: the thread gets what the inline attempt left. An attempt
+   * that spent the whole budget (a row costlier than the budget between two guard checks) is a
+   * timeout (400) at once, as it would have been on a thread; it is not run again with nothing
+   * left, which the pool would refuse as busy (503), blaming the threads for the statement's cost.
+   */
   private async read(kind: 'all' | 'get', s: RenderedStatement, shape: RowShape | undefined): Promise<unknown> {
     let spent = 0;
-    if (!this.slow.has(s.text)) {
+    if (!s.offLoop && !this.slow.has(s.text)) {
       const started = performance.now();
       try {
         const slice = Math.min(INLINE_SLICE_MS, this.budgetMs);
@@ -391,6 +401,7 @@ class ReadExecutor implements Executor {
         spent = performance.now() - started;
         if (this.slow.size >= SLOW_TEXTS) this.slow.delete(this.slow.values().next().value as string);
         this.slow.add(s.text);
+        if (spent >= this.budgetMs) throw e;
       }
     }
     const { rows, ms } = await this.threads!.run(kind, s.text, s.params, this.budgetMs - spent);

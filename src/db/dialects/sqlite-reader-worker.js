@@ -4,6 +4,7 @@
 // repeats). Plain JavaScript: a worker thread starts without the TypeScript loader.
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
+import { likeFunction } from './sqlite-like.js';
 
 const BUDGET_ERROR_CODE = 'SQLITE_INTERRUPT';
 const CACHE_SIZE = 200;
@@ -21,6 +22,7 @@ function check() {
 const guardOptions = { deterministic: false, varargs: true, directOnly: true };
 conn.function('baton_tick', guardOptions, () => ((++calls & 63) === 0 ? check() : 1));
 conn.function('baton_check', guardOptions, check);
+conn.function('baton_like', { deterministic: true, directOnly: true }, likeFunction(check));
 
 /** Prepared statements, least recently used evicted. */
 const cache = new Map();

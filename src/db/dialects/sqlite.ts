@@ -1,5 +1,5 @@
 import type { ColumnKind, ConstSql, DbErrorInfo, Dialect, DialectCaps, ExprType, RowOrder, TypedSql } from '../dialect.ts';
-import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
+import { ident, join, offLoop, raw, sql, type Sql, type ValueType } from '../sql.ts';
 import { StandardSqlDialect } from './standard.ts';
 import * as indexDdl from './sqlite-indexes.ts';
 import { SQLITE_AUX_TABLES, SQLITE_DATA_TABLES } from './sqlite-system-tables.ts';
@@ -29,6 +29,13 @@ export function jsonPathOf(path: readonly string[]): string {
 const asJsonArray = (expr: Sql): Sql =>
   sql`(CASE WHEN json_valid(${expr}) AND json_type(${expr}) = 'array' THEN ${expr} ELSE json_array(${expr}) END)`;
 
+/**
+ * Text bytes x pattern bytes up to which `~` uses SQLite's own LIKE (see SqliteDialect.like):
+ * its worst case there is ~25 µs a row (about 1.5 ns per byte pair), so the 256 rows between two
+ * sampled scan guards hold the loop ~6 ms at most.
+ */
+export const NATIVE_LIKE_MAX_WORK = 16_384;
+
 const SYSTEM_TABLES = { data: SQLITE_DATA_TABLES.map(raw), aux: SQLITE_AUX_TABLES.map(raw) };
 
 export class SqliteDialect extends StandardSqlDialect implements Dialect {
@@ -56,8 +63,16 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
   }
 
   like(left: Sql, right: Sql, negate: boolean): Sql {
-    // SQLite's LIKE is already case-insensitive for ASCII.
-    return negate ? sql`${left} NOT LIKE ${right} ESCAPE '\\'` : sql`${left} LIKE ${right} ESCAPE '\\'`;
+    // `left LIKE right ESCAPE '\'`. SQLite's LIKE costs up to O(text x pattern) in one native
+    // call that no loop guard can stop; baton_like (sqlite-like.js) is linear for `%literal%` and
+    // checks the statement's budget as it works, but its JavaScript call costs ~250 ns a row more
+    // (bench/sqlite-budgets.ts). So a row whose text bytes x pattern bytes are few, where LIKE's
+    // worst case is a few µs, keeps SQLite's LIKE; the others go to baton_like. octet_length reads
+    // a column's size from the row's header without loading the text, and is computed once for a
+    // bound pattern. lower() folds ASCII only, as SQLite's LIKE does, so the function compares
+    // exactly; the two branches answer alike (sqlite-like.test.ts).
+    const e = sql`(CASE WHEN octet_length(${left}) * octet_length(${right}) <= ${raw(String(NATIVE_LIKE_MAX_WORK))} THEN ${left} LIKE ${right} ESCAPE '\\' ELSE baton_like(lower(${left}), lower(${right})) END)`;
+    return negate ? sql`NOT ${e}` : e;
   }
 
   lower(expr: Sql): Sql {
@@ -105,7 +120,9 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
 
   jsonValue(expr: Sql, path: readonly string[]): Sql {
     // A non-JSON value is wrapped as {"pb": value} so the same path can still be applied to it.
-    return sql`(CASE WHEN json_valid(${expr}) THEN JSON_EXTRACT(${expr}, ${jsonPathOf(path)}) ELSE JSON_EXTRACT(json_object('pb', ${expr}), ${jsonPathOf(['pb', ...path])}) END)`;
+    // Each row parses the whole value (up to a json field's maxSize) in one native call: a
+    // guarded statement holding one runs on a reader thread at once (`offLoop`, ReadExecutor).
+    return sql`${offLoop()}(CASE WHEN json_valid(${expr}) THEN JSON_EXTRACT(${expr}, ${jsonPathOf(path)}) ELSE JSON_EXTRACT(json_object('pb', ${expr}), ${jsonPathOf(['pb', ...path])}) END)`;
   }
 
   convertColumn(expr: Sql, from: ColumnKind, to: ColumnKind): Sql {

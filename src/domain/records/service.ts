@@ -25,7 +25,7 @@ import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordFileStore, type RecordInput } from './input.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
 import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectById, selectFrom, type ListParams, type ScanGuard } from './query.ts';
-import { comparesOwnColumnsOnly, compileWhere, type DataStatistics, FilterError, type FilterPart, parseFilter } from '../../filter/index.ts';
+import { comparesOwnColumnsOnly, compileWhere, type DataStatistics, FilterError, FilterLimitError, type FilterPart, parseFilter } from '../../filter/index.ts';
 import {
   applyInput,
   checkOldPassword,
@@ -168,6 +168,8 @@ export class RecordService {
       // PocketBase answers every filter or sort problem with its generic 400: the reason names
       // fields and rules the client may not know about, so it is only logged.
       if (!(e instanceof FilterError)) throw e;
+      // A limit the client can act on, naming nothing of the schema, is told (PocketBase's shape).
+      if (e instanceof FilterLimitError) throw badRequest(`${e.message}.`);
       ctx.logger.debug({ reason: e.reason }, 'invalid list filter or sort');
       // The reason travels as the error's cause: the request's `_logs` entry names it (superusers read it).
       throw Object.assign(badRequest(), { cause: e });
