@@ -174,6 +174,17 @@ describe('writing request logs', () => {
     await writer.deleteOld();
     expect((await entries('data.userAgent = "aged"')).map((e) => e.data.url)).toEqual(['/recent']);
   });
+
+  it('takes a maxDays reaching back before any date (PocketBase accepts any): keeps every entry by age, and the server goes on', async () => {
+    await setLogs({ maxDays: 200_000_000 });
+    const writer = server.baton.services.requestLogs;
+    writer.add({ method: 'GET', url: '/ancient', status: 200, execTime: 1, referer: '', userAgent: 'ancient', auth: '', at: Date.now() - 30_000 * 24 * 60 * 60_000 });
+    await writer.deleteOld();
+    await writer.deleteOld(true);
+    expect(await entries('data.userAgent = "ancient"')).toHaveLength(1);
+    expect((await api(server, 'GET', '/api/health')).status).toBe(200);
+    await setLogs({ maxDays: 5 });
+  });
 });
 
 describe('reading request logs', () => {
@@ -197,6 +208,10 @@ describe('reading request logs', () => {
     const skipped = await pb.logs.getList(1, 2, { filter: 'data.userAgent = "sdk"', skipTotal: true, sort: '-created' });
     expect(skipped).toMatchObject({ totalItems: -1, totalPages: -1 });
     expect(skipped.items).toHaveLength(2);
+    // `fields` narrows the items, not the page (as PocketBase).
+    const picked = await pb.logs.getList(1, 1, { fields: 'id,message' });
+    expect(picked).toMatchObject({ page: 1, perPage: 1 });
+    expect(Object.keys(picked.items[0]!).sort()).toEqual(['id', 'message']);
   });
 
   it('views one entry (SDK getOne), 404 for an unknown id', async () => {

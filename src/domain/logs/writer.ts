@@ -195,11 +195,15 @@ export class RequestLogWriter {
    * settings change, those below minLevel too (as PocketBase's settings reload does).
    */
   async deleteOld(belowMinLevel = false): Promise<void> {
-    const { maxDays, minLevel } = this.deps.settings();
-    const before = formatDate(new Date(Date.now() - maxDays * DAY_MS));
-    const condition = belowMinLevel ? sql`created <= ${before} OR level < ${minLevel}` : sql`created <= ${before}`;
     try {
-      await this.deps.db.run(sql`DELETE FROM _logs WHERE ${condition}`, { concurrent: true });
+      const { maxDays, minLevel } = this.deps.settings();
+      // Never rejects (a settings listener and the start call it without waiting): a maxDays
+      // reaching back before 1970 keeps every entry by age (a Date cannot even hold 100 million
+      // days back; PocketBase accepts any maxDays).
+      const cutoff = Date.now() - maxDays * DAY_MS;
+      const byAge = cutoff > 0 ? sql`created <= ${formatDate(new Date(cutoff))}` : undefined;
+      const condition = belowMinLevel ? (byAge ? sql`${byAge} OR level < ${minLevel}` : sql`level < ${minLevel}`) : byAge;
+      if (condition) await this.deps.db.run(sql`DELETE FROM _logs WHERE ${condition}`, { concurrent: true });
     } catch (err) {
       if (!this.closed) this.deps.logger.warn({ err }, 'failed to delete old logs');
     }

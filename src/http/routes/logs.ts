@@ -4,7 +4,7 @@ import type { Services } from '../../domain/services.ts';
 import type { Settings } from '../../domain/settings/model.ts';
 import { invalidBody, toApiError } from '../errors.ts';
 import { realIp, remoteIp } from '../real-ip.ts';
-import { requireSuperuser, sendJson } from '../respond.ts';
+import { requireSuperuser, sendJson, sendList } from '../respond.ts';
 
 /**
  * PocketBase's logs API (apis/logs.go), superusers only. Successful reads of the logs are not
@@ -15,7 +15,8 @@ export function logRoutes(api: FastifyInstance, services: Services): void {
   const config = { skipSuccessLog: true };
   api.register(async (scope) => {
     scope.addHook('onRequest', async (request) => requireSuperuser(request));
-    scope.get('/logs', { config }, async (request, reply) => sendJson(request, reply, await logs.list(request.ctx.query)));
+    // `fields` narrows each item, never the page around them (PocketBase picks inside `items`).
+    scope.get('/logs', { config }, async (request, reply) => sendList(request, reply, await logs.list(request.ctx.query)));
     scope.get('/logs/stats', { config }, async (request, reply) => sendJson(request, reply, await logs.stats(request.ctx.query.filter)));
     scope.get<{ Params: { id: string } }>('/logs/:id', { config }, async (request, reply) =>
       sendJson(request, reply, await logs.view(request.params.id)),
