@@ -2,7 +2,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as runCli, serve as serveCli, type Served, tempDirs } from './support/cli.ts';
+import { openDatabases } from '../src/db/open.ts';
 import { createTestDatabase, TEST_DIALECT } from './support/databases.ts';
+import { schemaSnapshot } from './support/introspect.ts';
 
 const tempDir = tempDirs('baton-clidb-');
 const run = (args: string[]) => runCli(args, { BATON_DB: '' });
@@ -53,6 +55,29 @@ describe('cli: choosing the database', () => {
         expect(((await login.json()) as { record: { email: string } }).record.email).toBe('ops@example.com');
         s.child.kill('SIGTERM');
         expect(await s.exited).toBe(0);
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it('superuser update, delete and otp on a database that is not Baton\'s refuse it and write nothing there', async () => {
+      const db = await createTestDatabase();
+      try {
+        const dir = path.join(tempDir(), 'files');
+        const results = await Promise.all([
+          run(['superuser', 'delete', 'a@b.io', `--db=${db.url}`, `--dir=${dir}`]),
+          run(['superuser', 'update', 'a@b.io', 'password123', `--db=${db.url}`, `--dir=${dir}`]),
+          run(['superuser', 'otp', 'a@b.io', `--db=${db.url}`, `--dir=${dir}`]),
+        ]);
+        const u = new URL(db.url!);
+        const refusal = `error: not a Baton database at ${u.host}${u.pathname} (no _collections or _params table); check --db\n`;
+        for (const r of results) expect(r).toMatchObject({ code: 1, stdout: '', stderr: refusal });
+        const dbs = await openDatabases({ url: db.url, dataDir: dir });
+        try {
+          expect(await schemaSnapshot(dbs.data)).toEqual([]);
+        } finally {
+          await dbs.close();
+        }
       } finally {
         await db.drop();
       }

@@ -17,8 +17,8 @@ export async function superuserCommand(config: Config, args: string[]): Promise<
     return 2;
   }
   const logger = pino({ level: 'warn' });
-  // Only upsert and create may start a data directory; the others act on an existing one, so a
-  // mistyped --dir is an error rather than a new empty directory.
+  // Only upsert and create may start a data directory (or set up a database); the others act on an
+  // existing one, so a mistyped --dir or --db is an error rather than a new empty Baton.
   const mustExist = action === 'update' || action === 'delete';
   const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger, mustExist, background: false });
   try {

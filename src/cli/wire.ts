@@ -35,7 +35,7 @@ export interface OpenOptions {
   db?: string;
   /** Refuse a SQLite directory another process serves (`baton serve`). */
   exclusive?: boolean;
-  /** Open only an existing SQLite data directory; never create one (see OpenDatabaseOptions). */
+  /** Open only an existing data directory or Baton database; never set one up (see OpenDatabaseOptions). */
   mustExist?: boolean;
   /** Statement budgets in milliseconds (see Config.queryTimeouts). */
   queryTimeouts?: { readonly client?: number; readonly system?: number };

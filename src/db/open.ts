@@ -24,7 +24,10 @@ export interface OpenDatabaseOptions {
   clientStatementTimeoutMs?: number;
   /** SQLite only: threads for costly reads, per database file (see SqliteOptions). */
   readerThreads?: number;
-  /** SQLite only: open an existing data directory, never create one (commands that act on existing data). */
+  /**
+   * Open only existing data, never create any (commands that act on existing data): a SQLite data
+   * directory must hold data.db, a server database Baton's `_collections` and `_params`.
+   */
   mustExist?: boolean;
 }
 
@@ -35,23 +38,46 @@ export function databaseKind(url: string): 'postgres' | 'mysql' | undefined {
   return undefined;
 }
 
+/**
+ * The server database's counterpart of a missing data.db: opening sets up whatever tables are
+ * missing, so a mistyped `--db` given to a command meant for existing data would otherwise get
+ * Baton's whole schema. Only reads the catalog.
+ */
+async function refuseNonBatonDatabase(db: Database, url: string): Promise<void> {
+  const missing: string[] = [];
+  for (const table of ['_collections', '_params']) {
+    if (!(await db.all(db.dialect.tableColumns(table))).length) missing.push(table);
+  }
+  if (!missing.length) return;
+  const u = new URL(url);
+  throw new EnvironmentError(`not a Baton database at ${u.host}${u.pathname} (no ${missing.join(' or ')} table); check --db`);
+}
+
 /** Opens the databases; drivers are loaded only for the kind asked for. */
 export async function openDatabases(options: OpenDatabaseOptions): Promise<Databases> {
   const budgets = { statementTimeoutMs: options.statementTimeoutMs, clientStatementTimeoutMs: options.clientStatementTimeoutMs };
   const sqlite = { ...budgets, readerThreads: options.readerThreads };
   if (options.url) {
     const kind = databaseKind(options.url);
+    let db: Database;
     if (kind === 'postgres') {
       const { PostgresDatabase } = await import('./dialects/postgres-database.ts');
-      const db = new PostgresDatabase(options.url, budgets);
-      return { data: db, aux: db, kind, close: () => db.close() };
-    }
-    if (kind === 'mysql') {
+      db = new PostgresDatabase(options.url, budgets);
+    } else if (kind === 'mysql') {
       const { MysqlDatabase } = await import('./dialects/mysql-database.ts');
-      const db = new MysqlDatabase(options.url.replace(/^mariadb:/i, 'mysql:'), budgets);
-      return { data: db, aux: db, kind, close: () => db.close() };
+      db = new MysqlDatabase(options.url.replace(/^mariadb:/i, 'mysql:'), budgets);
+    } else {
+      throw new EnvironmentError('unsupported database URL (expected postgres://… or mysql://…)');
     }
-    throw new EnvironmentError('unsupported database URL (expected postgres://… or mysql://…)');
+    if (options.mustExist) {
+      try {
+        await refuseNonBatonDatabase(db, options.url);
+      } catch (e) {
+        await db.close();
+        throw e;
+      }
+    }
+    return { data: db, aux: db, kind, close: () => db.close() };
   }
   const { SqliteDatabase, SqliteDirectoryLock } = await import('./dialects/sqlite-database.ts');
   if (options.mustExist && !existsSync(path.join(options.dataDir, 'data.db'))) {
