@@ -1,9 +1,11 @@
 // `--db` through the CLI, and the guard that keeps two servers off one SQLite directory.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as runCli, serve as serveCli, type Served, tempDirs } from './support/cli.ts';
 import { openDatabases } from '../src/db/open.ts';
-import { createTestDatabase, TEST_DIALECT } from './support/databases.ts';
+import { createTestDatabase, TEST_DIALECT, TEST_SERVER_URLS } from './support/databases.ts';
 import { schemaSnapshot } from './support/introspect.ts';
 
 const tempDir = tempDirs('baton-clidb-');
@@ -58,6 +60,16 @@ describe('cli: choosing the database', () => {
       } finally {
         await db.drop();
       }
+    });
+
+    it('migrate copy from a database that does not exist fails before making the target directory', async () => {
+      const u = new URL(TEST_SERVER_URLS[TEST_DIALECT as 'postgres' | 'mysql']);
+      u.pathname = `/baton_t_missing_${randomBytes(6).toString('hex')}`;
+      const target = path.join(tempDir(), 'new', 'm1');
+      const res = await run(['migrate', 'copy', `--from=${u}`, `--to=${target}`]);
+      expect(res.code).toBe(1);
+      expect(res.stderr).toMatch(/^error: .*(does not exist|Unknown database).*\n$/);
+      expect(existsSync(path.dirname(target))).toBe(false);
     });
 
     it('superuser update, delete and otp on a database that is not Baton\'s refuse it and write nothing there', async () => {

@@ -128,6 +128,40 @@ describe('cli: flags', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('superuser upsert and create that fail remove the data directory they made, and only that', async () => {
+    const parent = tempDir();
+    const existing = path.join(parent, 'existing');
+    mkdirSync(existing);
+    const [short, notEmail, inExisting] = await Promise.all([
+      run(['superuser', 'upsert', 'a@b.co', 'short', `--dir=${path.join(parent, 'd1')}`]),
+      // Every directory of the path that the command made goes, not only the last.
+      run(['superuser', 'create', 'notanemail', 'pass123456789', `--dir=${path.join(parent, 'new', 'd5')}`]),
+      run(['superuser', 'create', 'notanemail', 'pass123456789', `--dir=${existing}`]),
+    ]);
+    expect(short).toMatchObject({ code: 1, stderr: expect.stringContaining('password: Must be at least 8 character(s)') });
+    for (const r of [notEmail, inExisting]) expect(r).toMatchObject({ code: 1, stderr: expect.stringContaining('email: Must be a valid email address') });
+    expect(existsSync(path.join(parent, 'd1'))).toBe(false);
+    expect(existsSync(path.join(parent, 'new'))).toBe(false);
+    expect(existsSync(existing)).toBe(true);
+  });
+
+  it('migrate copy that fails before writing removes the target directory it made, and only that', async () => {
+    const parent = tempDir();
+    // A SQLite file, but no Baton in it: refused once both ends are open.
+    const source = path.join(parent, 'not-baton');
+    mkdirSync(source);
+    new Sqlite(path.join(source, 'data.db')).close();
+    const existing = path.join(parent, 'existing');
+    mkdirSync(existing);
+    const [made, into] = await Promise.all([
+      run(['migrate', 'copy', `--from=${source}`, `--to=${path.join(parent, 'new', 'm1')}`]),
+      run(['migrate', 'copy', `--from=${source}`, `--to=${existing}`]),
+    ]);
+    for (const r of [made, into]) expect(r).toMatchObject({ code: 1, stderr: `error: ${source} holds no Baton (no _collections table)\n` });
+    expect(existsSync(path.join(parent, 'new'))).toBe(false);
+    expect(existsSync(existing)).toBe(true);
+  });
+
   it('an unknown command or flag exits 2', async () => {
     const [command, flag] = await Promise.all([run(['frobnicate']), run(['serve', '--nope'])]);
     expect(command.code).toBe(2);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Database } from '../db/dialect.ts';
 import { databaseKind, openDatabases, type Databases } from '../db/open.ts';
 import type { Collection } from '../db/schema.ts';
+import { ident, sql } from '../db/sql.ts';
 import { asError, AUX_MIGRATIONS, COLLECTIONS, CopyError, LOGS, loadCollections, MIGRATIONS, PARAMS, tableExists, type TableSpec } from './migrate-copy-tables.ts';
 
 /** One end of a copy: a data directory (SQLite, and the files' `storage/`) and/or a database URL. */
@@ -42,6 +43,14 @@ export async function openEnd(end: CopyEnd, role: 'source' | 'target'): Promise<
   if (end.url) {
     if (!databaseKind(end.url)) throw new CopyError(`${flag}: unsupported database URL ${displayUrl(end.url)} (expected postgres://… or mysql://…)`);
     const dbs = await openDatabases({ url: end.url, dataDir: dir ?? process.cwd() });
+    // The drivers connect on first use: connect now, so that a source that cannot be reached (a
+    // wrong host, a database that does not exist) fails before the target is touched.
+    try {
+      await dbs.data.get(sql`SELECT 1 AS ${ident('ok')}`);
+    } catch (e) {
+      await dbs.close();
+      throw e;
+    }
     return { label: displayUrl(end.url), kind: dbs.kind, dbs, dir, separateAux: false };
   }
   if (!dir) throw new CopyError(`${flag}: give a data directory or a database URL`);

@@ -12,6 +12,7 @@ import { planCopy, type CopyOptions, type Plan } from './migrate-copy-plan.ts';
 import { verify, type TableCheck } from './migrate-copy-verify.ts';
 import { asError, CopyError } from './migrate-copy-tables.ts';
 import { runCopy } from './migrate-copy-write.ts';
+import { undoNewDirectory } from './new-directory.ts';
 
 export interface CopyReport {
   /** Every table verified equal and every view created. */
@@ -52,6 +53,10 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
   const { log } = options;
   checkDistinct(options.from, options.to);
   const source = await openEnd(options.from, 'source');
+  // A copy that fails before it has written the target leaves no target directory it made (on
+  // SQLite, the target's one transaction was then rolled back: the directory holds nothing).
+  const undoTargetDir = options.to.dir && !options.to.url ? undoNewDirectory(options.to.dir) : () => undefined;
+  let written = false;
   let target: OpenedEnd | undefined;
   try {
     target = await openEnd(options.to, 'target');
@@ -73,6 +78,7 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
           `fix the cause and run \`baton migrate copy --from=${source.label} --to=${to} --force\` again`,
       );
     });
+    written = true;
     target.dbs.data.schemaChanged();
     target.dbs.aux.schemaChanged();
     for (const [v, e] of failedViews) {
@@ -91,5 +97,6 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
   } finally {
     await target?.dbs.close();
     await source.dbs.close();
+    if (!written) undoTargetDir();
   }
 }

@@ -8,7 +8,8 @@ MySQL/MariaDB (mysql://user@host:3306/name), in any direction, then verifies eve
 ends (row counts and a checksum of the rows) and exits non-zero if any differs.
 
   --from   the Baton to copy: a data directory or a database URL
-  --to     where to copy it: a data directory (created if missing) or an empty database
+  --to     where to copy it: a data directory (created if missing, and removed again if the
+           copy fails before writing it) or an empty database
   --force  the target already holds a Baton: drop it first (only the tables its own collections
            list and Baton's system tables; nothing else in that database is touched). The source
            itself is never a target: one database named two ways (another host name or port) is

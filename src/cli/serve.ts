@@ -1,4 +1,3 @@
-import { existsSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -8,6 +7,7 @@ import { descriptorLimit, resolveConnectionLimits, type ConnectionLimits } from 
 import { DEFAULT_REPLAY_WINDOW } from '../domain/realtime/replay.ts';
 import { openBaton, type Baton } from './wire.ts';
 import { installerLink } from './installer.ts';
+import { undoNewDirectory } from './new-directory.ts';
 
 /**
  * The process log: JSON lines on stdout (errors and lifecycle events at the default level; a line
@@ -113,10 +113,7 @@ async function settlesBy(task: Promise<unknown>, deadline: number): Promise<bool
 export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
   // A serve that fails to start (address in use, bad database) leaves no data directory it made.
-  const madeDir = !config.db && !existsSync(config.dataDir);
-  const undoDir = () => {
-    if (madeDir) rmSync(config.dataDir, { recursive: true, force: true });
-  };
+  const undoDir = undoNewDirectory(config.dataDir);
   let serving: Serving;
   try {
     serving = await openServing(config, logger);

@@ -4,6 +4,7 @@ import { ident, sql } from '../db/sql.ts';
 import { badRequest } from '../kernel/errors.ts';
 import { SUPERUSERS } from '../db/schema.ts';
 import { systemContext } from '../domain/context.ts';
+import { undoNewDirectory } from './new-directory.ts';
 import { openBaton } from './wire.ts';
 
 const USAGE = 'usage: baton superuser upsert|create|update EMAIL PASSWORD | delete EMAIL | otp EMAIL';
@@ -16,10 +17,23 @@ export async function superuserCommand(config: Config, args: string[]): Promise<
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const logger = pino({ level: 'warn' });
   // Only upsert and create may start a data directory (or set up a database); the others act on an
   // existing one, so a mistyped --dir or --db is an error rather than a new empty Baton.
-  const mustExist = action === 'update' || action === 'delete';
+  if (action === 'update' || action === 'delete') return manageSuperuser(config, action, email, password, true);
+  // One that fails (an invalid email or password) leaves no data directory it made. The
+  // validation is the records API's, against the directory's own _superusers collection, so it
+  // runs on the opened directory, not before.
+  const undoDir = undoNewDirectory(config.dataDir);
+  try {
+    return await manageSuperuser(config, action, email, password, false);
+  } catch (e) {
+    undoDir();
+    throw e;
+  }
+}
+
+async function manageSuperuser(config: Config, action: string, email: string, password: string | undefined, mustExist: boolean): Promise<number> {
+  const logger = pino({ level: 'warn' });
   const baton = await openBaton({ dataDir: config.dataDir, db: config.db, passwordHash: config.passwordHash, logger, mustExist, background: false });
   try {
     const { records, schema, db } = baton.services;
