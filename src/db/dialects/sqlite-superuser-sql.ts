@@ -9,11 +9,22 @@ import { budgetPassed, ConsoleSlots, resultTooLarge, splitStatements, SuperuserS
  * loop guards, and a worker thread cannot be stopped inside a native call. Killing the process
  * is safe for the database (SQLite is made to survive a crash: an uncommitted transaction is
  * simply not in the WAL) and releases its locks. The cost is starting a process per query
- * (~50 ms), acceptable for a superuser's console. Its memory is bounded too: SQLite's heap by
- * `hard_heap_limit` (a `randomblob(1e9)` fails with "out of memory" instead of growing the server),
- * the JavaScript heap by `--max-old-space-size`.
+ * (~50 ms), acceptable for a superuser's console.
+ *
+ * Its memory is bounded by the kernel, on Linux: the process starts under `ulimit -d` (RLIMIT_DATA,
+ * which since Linux 4.7 counts every private writable mapping: malloc's heap and its mmap'd
+ * blocks, V8's heap, thread stacks), so an allocation past DATA_LIMIT_MB fails, which SQLite
+ * reports as "out of memory" (a string built to 400 MB by `group_concat`, say) and V8 as a fatal
+ * out-of-memory error; either ends the query, never the server. SQLite's own `hard_heap_limit`
+ * would not do: better-sqlite3 is built with SQLITE_DEFAULT_MEMSTATUS=0, which turns its
+ * accounting off, so the pragma answers its value and enforces nothing. Elsewhere (macOS does not
+ * enforce RLIMIT_DATA on mmap; Windows has no rlimits) only the JavaScript heap is bounded, by
+ * `--max-old-space-size`. One value is at most 536,870,888 bytes everywhere: better-sqlite3 sets
+ * SQLITE_LIMIT_LENGTH to the longest string V8 can hold ("string or blob too big" past it).
  */
-const HEAP_LIMIT_MB = 256;
+const DATA_LIMIT_MB = 256;
+/** The JavaScript heap's share: a 16 MiB result and its JSON fit well within it. */
+const JS_HEAP_MB = 128;
 /** Plain JavaScript (run with `node -e`): reads the job on stdin, writes `{ok}` or `{error}` on stdout. */
 const CHILD = String.raw`
 const fs = require('node:fs');
@@ -28,7 +39,6 @@ const cell = (v) => v === null || v === undefined ? null : typeof v === 'string'
 let db;
 try {
   db = new Database(job.file, { readonly: !job.write, fileMustExist: true, timeout: job.busyTimeoutMs });
-  db.pragma('hard_heap_limit = ' + job.heapBytes);
   db.pragma('foreign_keys = ON');
   if (job.write) {
     db.exec('BEGIN IMMEDIATE');
@@ -69,6 +79,13 @@ try {
 }
 `;
 
+/**
+ * The shell line that sets the data limit (`kib` KiB) and execs node (`$0 "$@"`): it lowers the
+ * soft limit, never raises one already lower, and runs nothing when the limit cannot be set.
+ */
+const underDataLimit = (kib: number): string =>
+  `l=$(ulimit -d); if [ "$l" = unlimited ] || [ "$l" -gt ${kib} ]; then ulimit -d ${kib} || exit 125; fi; exec "$0" "$@"`;
+
 const driverPath = (): string => createRequire(import.meta.url).resolve('better-sqlite3');
 
 export interface SqliteConsoleTarget {
@@ -96,7 +113,6 @@ function runInChild(target: SqliteConsoleTarget, query: SuperuserSqlQuery): Prom
     busyTimeoutMs: Math.min(target.busyTimeoutMs, target.budgetMs),
     // The parent kills the process at the budget; this is the child's own stop, a little later.
     deadlineMs: target.budgetMs + 1000,
-    heapBytes: HEAP_LIMIT_MB << 20,
     write: query.write,
     text: query.text,
     statements: query.write ? [] : splitStatements(query.text),
@@ -109,8 +125,12 @@ function runInChild(target: SqliteConsoleTarget, query: SuperuserSqlQuery): Prom
   const env = { ...process.env };
   // Loaders the parent runs under (tsx in tests) are not needed by plain JavaScript.
   delete env.NODE_OPTIONS;
+  const node = [`--max-old-space-size=${JS_HEAP_MB}`, '-e', CHILD];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_LIMIT_MB}`, '-e', CHILD], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child =
+      process.platform === 'linux'
+        ? spawn('/bin/sh', ['-c', underDataLimit(DATA_LIMIT_MB << 10), process.execPath, ...node], { stdio: ['pipe', 'pipe', 'pipe'], env })
+        : spawn(process.execPath, node, { stdio: ['pipe', 'pipe', 'pipe'], env });
     const chunks: Buffer[] = [];
     let size = 0;
     let failure: Error | undefined;
@@ -137,8 +157,9 @@ function runInChild(target: SqliteConsoleTarget, query: SuperuserSqlQuery): Prom
       try {
         out = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof out;
       } catch {
-        // Out of JavaScript heap, or killed from outside: no answer.
-        return reject(new SuperuserSqlError(`the query process ended without an answer${stderr.includes('heap') ? ' (out of memory)' : ''}`));
+        // Out of memory in V8, killed from outside, or the limit could not be set: no answer.
+        const reason = /out of memory/i.test(stderr) ? ' (out of memory)' : stderr.trim() ? `: ${stderr.trim().split('\n')[0]}` : '';
+        return reject(new SuperuserSqlError(`the query process ended without an answer${reason}`));
       }
       if (out.tooLarge) return reject(resultTooLarge(query.maxBytes));
       if (out.error) return reject(Object.assign(new SuperuserSqlError(out.error.message), { code: out.error.code }));
