@@ -9,6 +9,15 @@ let userToken = '';
 
 const run = (query: unknown, token = su) => api(server, 'POST', '/api/sql', { token, body: { query } });
 
+/** Each query is answered 400 with a message that matches `message`. */
+async function expectRefused(queries: string[], message: RegExp): Promise<void> {
+  for (const text of queries) {
+    const res = await run(text);
+    expect(res.status, text).toBe(400);
+    expect(res.body.message, text).toMatch(message);
+  }
+}
+
 beforeAll(async () => {
   server = await startServer({ queryTimeouts: { system: 1500 } });
   su = server.superuserToken;
@@ -118,7 +127,7 @@ describe('POST /api/sql', () => {
   it('takes no transaction control, and runs nothing but reads in a read', async () => {
     const count = async () => (await api(server, 'GET', '/api/collections/posts/records', { token: su })).body.totalItems;
     const before = await count();
-    for (const text of [
+    await expectRefused([
       'SELECT 1; COMMIT; DELETE FROM posts',
       'SELECT 1; ROLLBACK; DELETE FROM posts',
       'SELECT 1; END; DELETE FROM posts',
@@ -126,11 +135,7 @@ describe('POST /api/sql', () => {
       "VACUUM INTO 'console-copy.db'",
       "DELETE FROM posts WHERE title = 'nothing'; COMMIT; DELETE FROM posts",
       "UPDATE posts SET views = 0; SAVEPOINT s; DELETE FROM posts",
-    ]) {
-      const res = await run(text);
-      expect(res.status, text).toBe(400);
-      expect(res.body.message, text).toMatch(/^Failed to execute query\. Raw error:\n(a read runs SELECT|".*": the console runs a write in a transaction of its own)/);
-    }
+    ], /^Failed to execute query\. Raw error:\n(a read runs SELECT|".*": the console runs a write in a transaction of its own)/);
     expect(await count()).toBe(before);
     expect((await run("SELECT COUNT(*) FROM posts WHERE views = 0")).body.rows[0][0]).toBe('0');
     // A trigger's own BEGIN … END is not transaction control.
@@ -138,6 +143,28 @@ describe('POST /api/sql', () => {
       const trigger = await run('CREATE TRIGGER console_trigger AFTER UPDATE ON posts BEGIN SELECT 1; SELECT 2; END');
       expect(trigger.status, JSON.stringify(trigger.body)).toBe(200);
       expect((await run('DROP TRIGGER console_trigger')).status).toBe(200);
+    }
+  });
+
+  it('refuses ATTACH, DETACH and pragmas that set or act, in reads and writes; runs those that read', async () => {
+    const aux = `${server.dataDir}/auxiliary.db`;
+    await expectRefused([
+      `DELETE FROM posts WHERE title = 'nothing'; ATTACH DATABASE '${aux}' AS aux; DELETE FROM aux._logs`,
+      `ATTACH DATABASE '${server.dataDir}/new.db' AS other`,
+      'DETACH DATABASE other',
+      'PRAGMA hard_heap_limit=0',
+      'PRAGMA user_version(7)',
+      'SELECT 1; PRAGMA writable_schema = ON',
+      "DELETE FROM posts WHERE title = 'nothing'; PRAGMA foreign_keys = OFF",
+      'PRAGMA optimize',
+      'PRAGMA /* a comment */ cache_size = -1000000',
+    ], /^Failed to execute query\. Raw error:\n".*": the console (works on its own database only|runs PRAGMA only to read)/);
+    if (server.dialect !== 'sqlite') return;
+    const info = await run('PRAGMA table_info(posts)');
+    expect(info.status).toBe(200);
+    expect(info.body.rows.map((r: string[]) => r[1])).toEqual(expect.arrayContaining(['id', 'title', 'views']));
+    for (const text of ['PRAGMA main.index_list("posts")', 'PRAGMA user_version', 'PRAGMA integrity_check', "SELECT name FROM pragma_table_info('posts')"]) {
+      expect((await run(text)).status, text).toBe(200);
     }
   });
 

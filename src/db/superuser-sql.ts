@@ -11,7 +11,8 @@
  * - a read (any statement PocketBase does not take for a write) runs in a read-only transaction
  *   and returns at most `maxRows` rows of at most `maxBytes` of text;
  * - a write runs in a transaction serialized with Baton's own writes, and commits only if every
- *   statement succeeded (on MySQL, DDL commits implicitly, as always).
+ *   statement succeeded (on MySQL, DDL commits implicitly, as always);
+ * - neither holds ATTACH, DETACH or a PRAGMA that is not a query (consoleRefusal).
  */
 
 export interface SuperuserSqlQuery {
@@ -143,11 +144,58 @@ const TRANSACTION_CONTROL =
   /^(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|set\s+transaction|set\s+session\s+characteristics|set\s+(@@(session\.)?|session\s+|local\s+)?autocommit|xa|lock|unlock)\b/i;
 
 /**
+ * SQLite's pragmas the console runs, reads or writes, and only as queries: bare (`PRAGMA
+ * user_version`, which reads a setting), or with an argument for those whose argument names what
+ * to look at (`PRAGMA table_info(posts)`). `PRAGMA x = v` or `PRAGMA x(v)` on a setting changes it
+ * (`hard_heap_limit = 0`, `writable_schema = 1`, `foreign_keys = OFF`), and some bare ones act
+ * (`optimize`, `wal_checkpoint`, `incremental_vacuum`, `shrink_memory`): all refused. The same
+ * pragmas serve as table-valued functions (`SELECT * FROM pragma_table_info('posts')`).
+ */
+const PRAGMAS_WITH_ARGUMENT = new Set([
+  'table_info', 'table_xinfo', 'table_list', 'index_list', 'index_info', 'index_xinfo', 'foreign_key_list', 'foreign_key_check',
+  'integrity_check', 'quick_check',
+]);
+const PRAGMAS_BARE = new Set([
+  ...PRAGMAS_WITH_ARGUMENT, 'analysis_limit', 'application_id', 'auto_vacuum', 'automatic_index', 'busy_timeout', 'cache_size',
+  'cache_spill', 'cell_size_check', 'checkpoint_fullfsync', 'collation_list', 'compile_options', 'data_version', 'database_list',
+  'defer_foreign_keys', 'encoding', 'foreign_keys', 'freelist_count', 'fullfsync', 'function_list', 'hard_heap_limit',
+  'ignore_check_constraints', 'journal_mode', 'journal_size_limit', 'legacy_alter_table', 'locking_mode', 'max_page_count',
+  'mmap_size', 'module_list', 'page_count', 'page_size', 'pragma_list', 'query_only', 'read_uncommitted', 'recursive_triggers',
+  'reverse_unordered_selects', 'schema_version', 'secure_delete', 'soft_heap_limit', 'synchronous', 'temp_store', 'threads',
+  'trusted_schema', 'user_version', 'wal_autocheckpoint',
+]);
+/** A name as SQLite reads one: plain, or in "…", […], `…` or '…'. */
+const NAME = '(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]*"|\\[[^\\]]*\\]|`[^`]*`|\'[^\']*\')';
+const PRAGMA = new RegExp(`^pragma\\s+(?:${NAME}\\s*\\.\\s*)?(${NAME})\\s*(\\(.*\\))?\\s*$`, 'is');
+const unquote = (name: string): string => (/^["[`']/.test(name) ? name.slice(1, -1) : name).toLowerCase();
+
+/**
+ * Why the console refuses a PRAGMA, ATTACH or DETACH statement (`bare`: without its leading
+ * comments), or undefined when `bare` is none of them or a pragma it runs. ATTACH would reach
+ * other files from the console's connection: another database (auxiliary.db's `_logs`), or a new
+ * file created wherever the server may write. Anything not in the plain shapes above (a comment
+ * inside, a value after the argument) is refused rather than parsed further.
+ */
+function statementRefusal(bare: string): string | undefined {
+  if (/^(attach|detach)\b/i.test(bare)) return `"${firstWords(bare)}": the console works on its own database only`;
+  if (!/^pragma\b/i.test(bare)) return undefined;
+  const m = PRAGMA.exec(bare);
+  const name = m ? unquote(m[1]) : '';
+  if (m && (m[2] ? PRAGMAS_WITH_ARGUMENT : PRAGMAS_BARE).has(name)) return undefined;
+  return `"${bare.slice(0, 60)}": the console runs PRAGMA only to read a setting or the schema (PRAGMA table_info(t), PRAGMA user_version …), never to change one`;
+}
+
+/**
  * Why the console will not run `statements` (split by `splitStatements`), or undefined. A read
  * holds read statements only; a write holds no transaction control, a trigger's (or a
- * `BEGIN ATOMIC` function's) own BEGIN … END excepted.
+ * `BEGIN ATOMIC` function's) own BEGIN … END excepted; neither holds ATTACH, DETACH, or a PRAGMA
+ * other than a query (statementRefusal).
  */
 export function consoleRefusal(statements: readonly string[], write: boolean): string | undefined {
+  for (const s of statements) {
+    const refused = statementRefusal(withoutLeadingComments(s));
+    if (refused) return refused;
+  }
   if (!write) {
     for (const s of statements) {
       const bare = withoutLeadingComments(s);
