@@ -153,10 +153,9 @@ describe('cli: flags', () => {
     new Sqlite(path.join(source, 'data.db')).close();
     const existing = path.join(parent, 'existing');
     mkdirSync(existing);
-    const [made, into] = await Promise.all([
-      run(['migrate', 'copy', `--from=${source}`, `--to=${path.join(parent, 'new', 'm1')}`]),
-      run(['migrate', 'copy', `--from=${source}`, `--to=${existing}`]),
-    ]);
+    // One after the other: a copy locks its SQLite source, and a second one at once is refused for that.
+    const made = await run(['migrate', 'copy', `--from=${source}`, `--to=${path.join(parent, 'new', 'm1')}`]);
+    const into = await run(['migrate', 'copy', `--from=${source}`, `--to=${existing}`]);
     for (const r of [made, into]) expect(r).toMatchObject({ code: 1, stderr: `error: ${source} holds no Baton (no _collections table)\n` });
     expect(existsSync(path.join(parent, 'new'))).toBe(false);
     expect(existsSync(existing)).toBe(true);
