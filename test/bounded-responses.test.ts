@@ -1,16 +1,17 @@
 // Issue 6, item 3: no record response can grow past its bounds, whatever the data. Each attack
 // below is refused with a 400 naming the limit (src/domain/records/limits.ts), and the expand
 // limit stops the work before the level that crosses it is read.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database, Executor } from '../src/db/dialect.ts';
-import { ident, join, sql } from '../src/db/sql.ts';
+import { ident, join, render, sql, type Sql } from '../src/db/sql.ts';
 import { GUEST, systemContext } from '../src/domain/context.ts';
 import { encodeRecord } from '../src/domain/records/codec.ts';
 import { MAX_EXPANDED_RECORDS, MAX_RESPONSE_BYTES, responseTooLarge, tooManyExpandedRecords } from '../src/domain/records/limits.ts';
+import { parseFieldsParam } from '../src/domain/records/picker.ts';
 import { RecordService } from '../src/domain/records/service.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 import { api, startServer, type TestServer } from './support/baton.ts';
-import { createCollection, relation, rid, text } from './support/builders.ts';
+import { createCollection, json, relation, rid, text } from './support/builders.ts';
 
 const TOO_MANY_EXPANDED = { status: 400, message: tooManyExpandedRecords(MAX_EXPANDED_RECORDS).message, data: {} };
 const TOO_LARGE = { status: 400, message: responseTooLarge(MAX_RESPONSE_BYTES).message, data: {} };
@@ -23,6 +24,10 @@ const CLIQUE = 10;
 const NOTES = 20;
 const NOTE_CHARS = 40_000;
 const BOARDS = 100;
+/** Tags with a JSON array of 20,000 small numbers each (~60 KB): the attack's records, fewer and smaller. */
+const TAGS = 12;
+const TAG_NUMBERS = 20_000;
+const tagData = (i: number) => Array.from({ length: TAG_NUMBERS }, (_, n) => (n * 7 + i) % 100);
 
 let server: TestServer;
 
@@ -86,6 +91,8 @@ beforeAll(async () => {
   const noteIds = Array.from({ length: NOTES }, (_, i) => rid('note', i));
   await seed('notes', noteIds.map((id, i) => ({ id, body: String(i % 10).repeat(NOTE_CHARS) })));
   await seed('boards', Array.from({ length: BOARDS }, (_, i) => ({ id: rid('board', i), title: `board ${i}`, notes: noteIds })));
+  await createCollection(server, { name: 'tags', ...publicRead, fields: [text('title'), json('data', { maxSize: 4 << 20 })] });
+  await seed('tags', Array.from({ length: TAGS }, (_, i) => ({ id: rid('tag', i), title: `tag ${i}`, data: tagData(i) })));
 }, 120_000);
 
 afterAll(() => server?.close());
@@ -111,6 +118,64 @@ function countingReads(db: Database): { db: Database; reads: () => number; large
     });
   return { db: counted(db), reads: () => reads, largestRead: () => largestRead };
 }
+
+/** The server's database, keeping the text of each statement read through it (client reads included). */
+function recordingReads(db: Database): { db: Database; statements: string[] } {
+  const statements: string[] = [];
+  const recorded = <E extends Executor>(inner: E): E =>
+    new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'all' || prop === 'get') {
+          return (query: Sql, ...rest: unknown[]) => {
+            statements.push(render(query, db.dialect).text);
+            return (target[prop] as (...a: unknown[]) => unknown).call(target, query, ...rest);
+          };
+        }
+        if (prop === 'forClients') return () => recorded((target as unknown as Database).forClients());
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  return { db: recorded(db), statements };
+}
+
+describe('a list narrowed by `fields`', () => {
+  it('neither selects nor parses the columns its items do not show', async () => {
+    const reads = recordingReads(server.baton.services.db);
+    const records = new RecordService({ db: reads.db, schema: server.baton.services.schema });
+    const parse = vi.spyOn(JSON, 'parse');
+    let result: Awaited<ReturnType<RecordService['list']>>;
+    try {
+      result = await records.list(systemContext(silentLogger, GUEST), 'tags', { perPage: '1000', skipTotal: '1' }, parseFieldsParam('id,title'));
+      // No JSON value of a tag was parsed (each is ~60 KB of text), by Baton or by the driver.
+      expect(parse.mock.calls.filter(([text]) => typeof text === 'string' && text.length > 10_000)).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+    const data = server.baton.services.db.dialect.quoteIdent('data');
+    expect(reads.statements.length).toBeGreaterThan(0);
+    for (const statement of reads.statements) {
+      expect(statement).not.toContain(data);
+      expect(statement).not.toContain('.*');
+    }
+    const items = result.items.map((r) => ({ id: r.id, title: r.title })).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    expect(items).toEqual(Array.from({ length: TAGS }, (_, i) => ({ id: rid('tag', i), title: `tag ${i}` })).sort((a, b) => a.id.localeCompare(b.id)));
+  });
+
+  it('answers as before through the API', async () => {
+    const tags = '/api/collections/tags/records';
+    const ids = await api(server, 'GET', `${tags}?perPage=1000&skipTotal=1&fields=id`);
+    expect(ids.status).toBe(200);
+    expect(ids.body).toEqual({ page: 1, perPage: 1000, totalItems: -1, totalPages: -1, items: expect.any(Array) });
+    expect(ids.body.items.map((r: { id: string }) => r.id).sort()).toEqual(Array.from({ length: TAGS }, (_, i) => rid('tag', i)).sort());
+    for (const item of ids.body.items) expect(Object.keys(item)).toEqual(['id']);
+    // Named, the JSON field is read and shown whole; `collectionName` is no column and still shown.
+    const named = await api(server, 'GET', `${tags}?filter=${encodeURIComponent(`id='${rid('tag', 3)}'`)}&fields=data,collectionName,nothing`);
+    expect(named.body.items).toEqual([{ collectionName: 'tags', data: tagData(3) }]);
+    const all = await api(server, 'GET', `${tags}?perPage=2&sort=title&fields=*,title:excerpt(3)`);
+    expect(all.body.items[0]).toEqual({ collectionId: expect.any(String), collectionName: 'tags', id: rid('tag', 0), title: 'tag', data: tagData(0) });
+  });
+});
 
 describe('the expanded-record limit', () => {
   it('refuses the four-level self-relation expand of 1,000 posts, and the server keeps answering', async () => {

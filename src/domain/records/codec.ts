@@ -39,10 +39,15 @@ export function planOf(collection: Collection): CollectionPlan {
 /** How rows of the collection's table come back from the database (pass it to `all`/`get`). */
 export const rowShape = (collection: Collection): RowShape => planOf(collection).shape;
 
-/** Turns a database row into in-memory values; columns the collection does not know are dropped. */
-export function decodeRow(collection: Collection, row: Record<string, unknown>): RecordData {
+/**
+ * Turns a database row into in-memory values; columns the collection does not know are dropped.
+ * `only`: the fields the row was read with (a list narrowed by `fields`); the others stay absent.
+ */
+export function decodeRow(collection: Collection, row: Record<string, unknown>, only?: ReadonlySet<string>): RecordData {
   const out: RecordData = {};
-  for (const { def, handler } of planOf(collection).fields) out[def.name] = handler.decode(def, row[def.name]);
+  for (const { def, handler } of planOf(collection).fields) {
+    if (!only || only.has(def.name)) out[def.name] = handler.decode(def, row[def.name]);
+  }
   return out;
 }
 

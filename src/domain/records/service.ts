@@ -24,7 +24,9 @@ import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordFileStore, type RecordInput } from './input.ts';
 import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
-import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectById, selectFrom, type ListParams, type ScanGuard } from './query.ts';
+import { listColumns } from './list-columns.ts';
+import type { FieldsSelection } from './picker.ts';
+import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectById, selectColumns, selectFrom, type ListParams, type ScanGuard } from './query.ts';
 import { comparesOwnColumnsOnly, compileWhere, type DataStatistics, FilterError, FilterLimitError, type FilterPart, parseFilter } from '../../filter/index.ts';
 import {
   applyInput,
@@ -144,7 +146,8 @@ export class RecordService {
     };
   }
 
-  async list(ctx: RequestContext, ref: string, params: ListParams & ReadOptions): Promise<ListResult> {
+  /** `fields`: the parsed `?fields=` the items will be narrowed to (only the columns it needs are read). */
+  async list(ctx: RequestContext, ref: string, params: ListParams & ReadOptions, fields?: FieldsSelection): Promise<ListResult> {
     const { db } = this.deps;
     const collection = this.collection(ref);
     assertRuleAllows(ctx, collection, 'listRule');
@@ -177,7 +180,8 @@ export class RecordService {
     const where = compiled && !compiled.isEmpty ? compiled : undefined;
     const filtered = !!params.filter?.trim();
     const guard = filtered ? this.filterScanGuard(collection, params.filter!) : false;
-    let query = selectFrom(collection, where, guard || order !== undefined);
+    const columns = listColumns(collection, fields, parseExpand(params.expand));
+    let query = selectFrom(collection, where, guard || order !== undefined, columns && selectColumns(collection, columns));
     // Ties and pages in the table's order where the database's own sort would not keep it (PostgreSQL).
     const tieBreak = db.dialect.listTieBreak(collection.name, order !== undefined, collection.type === 'view');
     const orderBy = order && tieBreak ? sql`${order}, ${tieBreak}` : order ?? tieBreak;
@@ -195,7 +199,7 @@ export class RecordService {
     } catch (e) {
       throw this.readError(ctx, collection, e, 'list');
     }
-    const records = rows.map((r) => decodeRow(collection, r));
+    const records = rows.map((r) => decodeRow(collection, r, columns));
     const totalItems = count ? Number(count.n) : -1;
     return {
       items: await this.export(ctx, collection, records, params.expand),

@@ -58,7 +58,7 @@ function routes(api: FastifyInstance, services: Services): void {
 
   api.get<{ Params: Params }>(base, read('list'), async (request, reply) => {
     const q = request.ctx.query;
-    const result = await records.list(request.ctx, request.params.collection, q);
+    const result = await records.list(request.ctx, request.params.collection, q, request.fields);
     return sendList(request, reply, result, maxResponseBytes);
   });
 
