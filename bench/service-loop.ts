@@ -5,6 +5,8 @@
 // writes beside it with --keep).
 // For an A/B of two checkouts, run it from each (--root: where src/ is), pinned, in turns:
 //   taskset -c 1 node --import tsx bench/service-loop.ts [--root=DIR] [--data=DIR] [--keep=DIR] [--rounds=5]
+//     [--max-response-size=BYTES]   (e.g. 100000: every list page of 30 posts is then weighed by a
+//                                    query of its own before it is read, see RecordService.list)
 // Prints the median µs per call of each.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { median, root as repo, seed } from './support.ts';
 
-const { values } = parseArgs({ options: { root: { type: 'string' }, data: { type: 'string' }, keep: { type: 'string' }, rounds: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { root: { type: 'string' }, data: { type: 'string' }, keep: { type: 'string' }, rounds: { type: 'string' }, 'max-response-size': { type: 'string' } },
+});
 const root = path.resolve(values.root ?? repo);
 const ROUNDS = Number(values.rounds ?? 5);
 
@@ -34,7 +38,8 @@ try {
   const { openBaton } = await import(path.join(root, 'src/cli/wire.ts'));
   const { systemContext, GUEST } = await import(path.join(root, 'src/domain/context.ts'));
   const { silentLogger } = await import(path.join(root, 'src/kernel/logger.ts'));
-  const baton = await openBaton({ dataDir: dir, logger: silentLogger });
+  const maxResponseBytes = values['max-response-size'] ? Number(values['max-response-size']) : undefined;
+  const baton = await openBaton({ dataDir: dir, logger: silentLogger, responseLimits: maxResponseBytes ? { maxResponseBytes } : undefined });
   const ctx = systemContext(silentLogger, GUEST);
   const { records } = baton.services;
 

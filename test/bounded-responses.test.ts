@@ -6,6 +6,7 @@ import type { Database, Executor } from '../src/db/dialect.ts';
 import { ident, join, render, sql, type Sql } from '../src/db/sql.ts';
 import { GUEST, systemContext } from '../src/domain/context.ts';
 import { encodeRecord } from '../src/domain/records/codec.ts';
+import { SLICE_BYTES } from '../src/domain/records/list-page.ts';
 import { MAX_EXPANDED_RECORDS, MAX_RESPONSE_BYTES, responseTooLarge, tooManyExpandedRecords } from '../src/domain/records/limits.ts';
 import { parseFieldsParam } from '../src/domain/records/picker.ts';
 import { RecordService } from '../src/domain/records/service.ts';
@@ -93,50 +94,81 @@ beforeAll(async () => {
   await seed('boards', Array.from({ length: BOARDS }, (_, i) => ({ id: rid('board', i), title: `board ${i}`, notes: noteIds })));
   await createCollection(server, { name: 'tags', ...publicRead, fields: [text('title'), json('data', { maxSize: 4 << 20 })] });
   await seed('tags', Array.from({ length: TAGS }, (_, i) => ({ id: rid('tag', i), title: `tag ${i}`, data: tagData(i) })));
+  // The same values in fields that allow far less: rows written around the fields' limits (a
+  // limit lowered later, a copied database), which only their weight as read can catch.
+  await createCollection(server, { name: 'smalltags', ...publicRead, fields: [text('title', { max: 10 }), json('data', { maxSize: 1000 })] });
+  await seed('smalltags', Array.from({ length: TAGS }, (_, i) => ({ id: rid('stag', i), title: `tag ${i}`, data: tagData(i) })));
 }, 120_000);
 
 afterAll(() => server?.close());
 
-/** The server's database, counting the reads made through it (client reads included) and their rows. */
-function countingReads(db: Database): { db: Database; reads: () => number; largestRead: () => number } {
-  let reads = 0;
-  let largestRead = 0;
-  const all = async (target: Executor, args: Parameters<Executor['all']>) => {
-    reads++;
-    const rows = await target.all(...args);
-    largestRead = Math.max(largestRead, rows.length);
-    return rows;
-  };
-  const counted = <E extends Executor>(inner: E): E =>
-    new Proxy(inner, {
-      get(target, prop) {
-        if (prop === 'all') return (...args: Parameters<Executor['all']>) => all(target, args);
-        if (prop === 'forClients') return () => counted((target as unknown as Database).forClients());
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-  return { db: counted(db), reads: () => reads, largestRead: () => largestRead };
-}
-
-/** The server's database, keeping the text of each statement read through it (client reads included). */
-function recordingReads(db: Database): { db: Database; statements: string[] } {
-  const statements: string[] = [];
-  const recorded = <E extends Executor>(inner: E): E =>
+/**
+ * The server's database with each read (client reads included) passed through `read`, which runs
+ * it with `run` and may look at the statement and at what comes back.
+ */
+function interceptReads(db: Database, read: (method: 'all' | 'get', query: Sql, run: () => Promise<unknown>) => Promise<unknown>): Database {
+  const intercepted = <E extends Executor>(inner: E): E =>
     new Proxy(inner, {
       get(target, prop) {
         if (prop === 'all' || prop === 'get') {
-          return (query: Sql, ...rest: unknown[]) => {
-            statements.push(render(query, db.dialect).text);
-            return (target[prop] as (...a: unknown[]) => unknown).call(target, query, ...rest);
-          };
+          return (query: Sql, ...rest: unknown[]) =>
+            read(prop, query, () => (target[prop] as (...a: unknown[]) => Promise<unknown>).call(target, query, ...rest));
         }
-        if (prop === 'forClients') return () => recorded((target as unknown as Database).forClients());
+        if (prop === 'forClients') return () => intercepted((target as unknown as Database).forClients());
         const v = Reflect.get(target, prop, target) as unknown;
         return typeof v === 'function' ? v.bind(target) : v;
       },
     });
-  return { db: recorded(db), statements };
+  return intercepted(db);
+}
+
+/** The server's database, counting the `all` reads made through it and their rows. */
+function countingReads(db: Database): { db: Database; reads: () => number; largestRead: () => number } {
+  let reads = 0;
+  let largestRead = 0;
+  const counted = interceptReads(db, async (method, _query, run) => {
+    if (method === 'all') reads++;
+    const result = await run();
+    if (method === 'all') largestRead = Math.max(largestRead, (result as unknown[]).length);
+    return result;
+  });
+  return { db: counted, reads: () => reads, largestRead: () => largestRead };
+}
+
+/** The server's database, keeping the text of each statement read through it. */
+function recordingReads(db: Database): { db: Database; statements: string[] } {
+  const statements: string[] = [];
+  const recorded = interceptReads(db, (_method, query, run) => {
+    statements.push(render(query, db.dialect).text);
+    return run();
+  });
+  return { db: recorded, statements };
+}
+
+/** The server's database, calling `onRead` when the `column` of a row read through `all` is first read. */
+function watchingColumn(db: Database, column: string, onRead: () => void): Database {
+  const watch = (row: Record<string, unknown>) => {
+    if (!Object.hasOwn(row, column)) return row;
+    let value = row[column];
+    let seen = false;
+    Object.defineProperty(row, column, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (!seen) onRead();
+        seen = true;
+        return value;
+      },
+      set(v: unknown) {
+        value = v;
+      },
+    });
+    return row;
+  };
+  return interceptReads(db, async (method, _query, run) => {
+    const result = await run();
+    return method === 'all' ? (result as Array<Record<string, unknown>>).map(watch) : result;
+  });
 }
 
 describe('a list narrowed by `fields`', () => {
@@ -174,6 +206,83 @@ describe('a list narrowed by `fields`', () => {
     expect(named.body.items).toEqual([{ collectionName: 'tags', data: tagData(3) }]);
     const all = await api(server, 'GET', `${tags}?perPage=2&sort=title&fields=*,title:excerpt(3)`);
     expect(all.body.items[0]).toEqual({ collectionId: expect.any(String), collectionName: 'tags', id: rid('tag', 0), title: 'tag', data: tagData(0) });
+  });
+});
+
+describe('a list page past the byte limit', () => {
+  /** ~700 KB of JSON in the tags: past this limit, which the tests below lower to. */
+  const LIMIT = 500_000;
+  const PAST_LIMIT = { status: 400, message: responseTooLarge(LIMIT).message, data: {} };
+  const guest = () => systemContext(silentLogger, GUEST);
+  const limited = () => {
+    const reads = recordingReads(server.baton.services.db);
+    const limits = { maxExpandedRecords: MAX_EXPANDED_RECORDS, maxResponseBytes: LIMIT };
+    return { reads, records: new RecordService({ db: reads.db, schema: server.baton.services.schema, limits }) };
+  };
+  /** Runs `list`, keeping the JSON texts of more than 10 KB parsed meanwhile. */
+  async function parsing<T>(list: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; parsed: number }> {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const [result] = await Promise.allSettled([list()]);
+      return { result, parsed: parse.mock.calls.filter(([text]) => typeof text === 'string' && text.length > 10_000).length };
+    } finally {
+      parse.mockRestore();
+    }
+  }
+
+  it('is refused after one weighing query, before any row is read', async () => {
+    const { reads, records } = limited();
+    const { result, parsed } = await parsing(() => records.list(guest(), 'tags', { perPage: '1000', skipTotal: '1' }));
+    expect(result).toMatchObject({ status: 'rejected', reason: PAST_LIMIT });
+    expect(parsed).toBe(0);
+    // The weighing: one sum, no value sent.
+    expect(reads.statements).toHaveLength(1);
+    expect(reads.statements[0]).toMatch(/^SELECT COALESCE\(SUM\(/);
+  });
+
+  it('is refused as read when the fields allow less than the rows hold, before anything is parsed', async () => {
+    // 30 rows of a 10-character title and 1,000 bytes of JSON cannot pass the limit: not weighed first.
+    const { reads, records } = limited();
+    const { result, parsed } = await parsing(() => records.list(guest(), 'smalltags', { skipTotal: '1' }));
+    expect(result).toMatchObject({ status: 'rejected', reason: PAST_LIMIT });
+    expect(parsed).toBe(0);
+    expect(reads.statements).toHaveLength(1);
+    expect(reads.statements[0]).not.toMatch(/SUM\(/);
+  });
+
+  it('weighs only the page, and only the columns it reads', async () => {
+    const { records } = limited();
+    // Four tags (~230 KB) of the twelve.
+    const page = await records.list(guest(), 'tags', { perPage: '4', page: '2', sort: 'id', skipTotal: '1' });
+    expect(page.items.map((r) => r.data)).toEqual([4, 5, 6, 7].map(tagData));
+    // Without their JSON, all twelve.
+    const narrowed = await records.list(guest(), 'tags', { perPage: '1000', skipTotal: '1' }, parseFieldsParam('id,title'));
+    expect(narrowed.items).toHaveLength(TAGS);
+  });
+
+  it('decodes a page within the limit in slices, the event loop free between two', async () => {
+    const events: Array<'decode' | 'turn'> = [];
+    // A row's id is first read when the row is decoded (its weighing reads only its text and JSON).
+    const db = watchingColumn(server.baton.services.db, 'id', () => events.push('decode'));
+    const records = new RecordService({ db, schema: server.baton.services.schema });
+    let spinning = true;
+    const spin = () => {
+      if (!spinning) return;
+      events.push('turn');
+      setImmediate(spin);
+    };
+    let items: Array<Record<string, unknown>>;
+    try {
+      setImmediate(spin);
+      ({ items } = await records.list(guest(), 'tags', { perPage: '1000', skipTotal: '1', sort: 'id' }));
+    } finally {
+      spinning = false;
+    }
+    expect(items.map((r) => r.data)).toEqual(Array.from({ length: TAGS }, (_, i) => tagData(i)));
+    // Each tag weighs ~58 KB: at most a slice's worth of them are decoded in one turn of the loop.
+    const runs = events.join(' ').split('turn').map((run) => run.split('decode').length - 1);
+    expect(runs.reduce((a, b) => a + b)).toBe(TAGS);
+    expect(Math.max(...runs)).toBeLessThanOrEqual(Math.ceil(SLICE_BYTES / 50_000));
   });
 });
 

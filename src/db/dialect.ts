@@ -169,6 +169,18 @@ export interface Dialect extends SqlRenderer {
    */
   listTieBreak(tableAlias: string, sorted: boolean, view: boolean): Sql | undefined;
   /**
+   * The bytes of a column's value as text (UTF-8; 0 for NULL), measured by the database without
+   * sending the value: what reading it will cost (a records list weighs its page before reading it).
+   * Never more than the compact JSON of the value a row decodes to, so a page refused on this
+   * measure could not have been sent whole either.
+   */
+  storedBytes(expr: Sql, type: ValueType): Sql;
+  /**
+   * A JSON column read as its text, which the row's reader parses itself (a records list parses in
+   * slices, after weighing the page); where the driver would parse it as it arrives, a cast.
+   */
+  jsonAsText(expr: Sql): Sql;
+  /**
    * `expr IN (values…)` with the whole list bound as one parameter, so a list of any length
    * neither hits the driver's bound-variable limit nor makes a new statement per length.
    */

@@ -233,6 +233,21 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
    * a table past a quarter of shared_buffers, PostgreSQL's synchronized scans may start it
    * mid-table; a client paging such a table sorts it).
    */
+  /**
+   * jsonb's text puts a space after each `,` and `:`, which the JSON sent does not have (90,000
+   * small numbers: 90 KB more); those are not counted (one inside a string is then missed too,
+   * which only ever counts less).
+   */
+  override storedBytes(expr: Sql, type: ValueType): Sql {
+    if (type !== 'json') return sql`COALESCE(octet_length((${expr})::text), 0)`;
+    return sql`COALESCE(octet_length(replace(replace((${expr})::text, ', ', ','), ': ', ':')), 0)`;
+  }
+
+  /** The driver would parse a jsonb column as it arrives; as text, the reader parses it. */
+  override jsonAsText(expr: Sql): Sql {
+    return sql`(${expr})::text`;
+  }
+
   override listTieBreak(tableAlias: string, sorted: boolean, view: boolean): Sql | undefined {
     if (!sorted) return undefined;
     return view ? sql`${ident(tableAlias, 'id')} ASC` : sql`${ident(tableAlias, 'ctid')} ASC`;

@@ -45,6 +45,11 @@ export class SqliteDialect extends StandardSqlDialect implements Dialect {
   readonly name = 'sqlite' as const;
   readonly caps: DialectCaps = { transactionalDdl: true, rowid: true, nulInText: true, returning: true, anyTypeInColumns: true };
 
+  /** octet_length reads the size from the row's header: the value itself is not loaded. */
+  override storedBytes(expr: Sql, _type: ValueType): Sql {
+    return sql`COALESCE(octet_length(${expr}), 0)`;
+  }
+
   quoteIdent(name: string): string {
     return `"${name.replace(/"/g, '""')}"`;
   }

@@ -1,6 +1,6 @@
 import type { ColumnKind, ColumnSpec, ExprType, TypedSql } from '../dialect.ts';
 import type { IndexSpec } from '../indexes.ts';
-import { ident, join, raw, sql, type Sql } from '../sql.ts';
+import { ident, join, raw, sql, type Sql, type ValueType } from '../sql.ts';
 
 /** The numbers of the haversine formula (see `StandardSqlDialect.geoDistance`). */
 export interface HaversineArgs {
@@ -61,6 +61,16 @@ export abstract class StandardSqlDialect {
   /** SQLite and MySQL list a table, and keep ties, in their row id's order. */
   listTieBreak(_tableAlias: string, _sorted: boolean, _view: boolean): Sql | undefined {
     return undefined;
+  }
+
+  /** MySQL's LENGTH counts bytes, of any value's text. */
+  storedBytes(expr: Sql, _type: ValueType): Sql {
+    return sql`COALESCE(LENGTH(${expr}), 0)`;
+  }
+
+  /** SQLite keeps JSON as text, and MySQL's driver hands it back as text (`jsonStrings`). */
+  jsonAsText(expr: Sql): Sql {
+    return expr;
   }
 
   /** The physical row order column, where `caps.rowid` says there is one. */

@@ -1,4 +1,4 @@
-import type { Collection } from '../../db/schema.ts';
+import type { Collection, FieldDef } from '../../db/schema.ts';
 import type { Principal } from '../context.ts';
 import { planOf, type RecordData } from './codec.ts';
 
@@ -65,7 +65,7 @@ function exportPlanOf(collection: Collection): { keys: ExportEntry[]; withExpand
   const entry = (key: string): ExportEntry | undefined => {
     if (key === 'collectionId' || key === 'collectionName' || key === 'expand') return { key, kind: key };
     const def = codec.byName.get(key)!;
-    if (def.type === 'password' || (isAuth && AUTH_SECRETS.has(key))) return undefined;
+    if (!isExported(collection, def, true)) return undefined;
     if (def.hidden) return { key, kind: 'hidden' };
     return { key, kind: isAuth && key === 'email' ? 'email' : 'field' };
   };
@@ -73,6 +73,12 @@ function exportPlanOf(collection: Collection): { keys: ExportEntry[]; withExpand
   plan = { keys: entries(codec.exportOrder), withExpand: entries([...codec.exportOrder, 'expand'].sort()) };
   exportPlans.set(collection, plan);
   return plan;
+}
+
+/** Whether `exportRecord` can ever show the field to this viewer (secrets never, hidden fields to superusers). */
+export function isExported(collection: Collection, def: FieldDef, superuser: boolean): boolean {
+  if (def.type === 'password' || (collection.type === 'auth' && AUTH_SECRETS.has(def.name))) return false;
+  return superuser || !def.hidden;
 }
 
 function canSeeEmail(collection: Collection, data: RecordData, options: ExportOptions): boolean {

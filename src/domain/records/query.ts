@@ -98,18 +98,13 @@ function clientEnv(db: Executor, scope: FilterScope): FilterEnv {
  * `SELECT * FROM collection [WHERE where]`. `scanGuard`: the statement scans or sorts the table as a
  * client chose (a filter or sort parameter), so it carries a loop guard per row of the table and
  * runs within its statement budget, however costly that turns out (see `SqlLoopGuard`).
- * `columns`: what to read in place of every column (`selectColumns`).
+ * `columns`: what to read in place of every column (a list's `PagePlan.select`).
  */
 export function selectFrom(collection: Collection, where: Sql | undefined, scanGuard: ScanGuard = false, columns?: Sql): Sql {
   const table = ident(collection.name);
   const list = columns ?? sql`${table}.*`;
   const condition = scanGuard ? guardedWhere(collection, where, scanGuard) : where;
   return condition ? sql`SELECT ${list} FROM ${table} WHERE ${condition}` : sql`SELECT ${list} FROM ${table}`;
-}
-
-/** The select list of the named columns of the collection's table (`selectFrom`'s `columns`). */
-export function selectColumns(collection: Collection, names: Iterable<string>): Sql {
-  return join([...names].map((name) => ident(collection.name, name)));
 }
 
 const byIdTemplates = new WeakMap<Collection, SqlTemplate>();

@@ -23,10 +23,11 @@ import type { RecordChange, RecordChangeSink } from './changes.ts';
 import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordFileStore, type RecordInput } from './input.ts';
-import { DEFAULT_RESPONSE_LIMITS, type ResponseLimits } from './limits.ts';
+import { DEFAULT_RESPONSE_LIMITS, responseTooLarge, type ResponseLimits } from './limits.ts';
 import { listColumns } from './list-columns.ts';
+import { decodePage, pagePlan, pageWeight } from './list-page.ts';
 import type { FieldsSelection } from './picker.ts';
-import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectById, selectColumns, selectFrom, type ListParams, type ScanGuard } from './query.ts';
+import { compileSort, COUNT_SHAPE, countFrom, parsePaging, selectById, selectFrom, type ListParams, type ScanGuard } from './query.ts';
 import { comparesOwnColumnsOnly, compileWhere, type DataStatistics, FilterError, FilterLimitError, type FilterPart, parseFilter } from '../../filter/index.ts';
 import {
   applyInput,
@@ -180,26 +181,45 @@ export class RecordService {
     const where = compiled && !compiled.isEmpty ? compiled : undefined;
     const filtered = !!params.filter?.trim();
     const guard = filtered ? this.filterScanGuard(collection, params.filter!) : false;
-    const columns = listColumns(collection, fields, parseExpand(params.expand));
-    let query = selectFrom(collection, where, guard || order !== undefined, columns && selectColumns(collection, columns));
+    const plan = pagePlan(db.dialect, collection, listColumns(collection, fields, parseExpand(params.expand), scope.superuser));
     // Ties and pages in the table's order where the database's own sort would not keep it (PostgreSQL).
     const tieBreak = db.dialect.listTieBreak(collection.name, order !== undefined, collection.type === 'view');
     const orderBy = order && tieBreak ? sql`${order}, ${tieBreak}` : order ?? tieBreak;
-    if (orderBy) query = sql`${query} ORDER BY ${orderBy}`;
-    query = sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
+    const page = (columns: Sql): Sql => {
+      let query = selectFrom(collection, where, guard || order !== undefined, columns);
+      if (orderBy) query = sql`${query} ORDER BY ${orderBy}`;
+      return sql`${query}${db.dialect.limitOffset(paging.perPage, paging.perPage * (paging.page - 1))}`;
+    };
 
+    const reader = this.reader(ctx);
+    const { maxResponseBytes } = this.limits;
+    // A page that could pass the byte limit, as its fields' own limits allow, is weighed first: a
+    // sum the database computes without sending the values. One that could not (a page of 30
+    // ordinary records) is weighed once read, before any value is parsed (rows written around
+    // those limits: a limit lowered later, a copied database).
+    if (plan.rowBytes && paging.perPage * plan.rowBound > maxResponseBytes) {
+      const bytes = ident('bytes');
+      let weight: { n: number } | undefined;
+      try {
+        weight = await reader.get<{ n: number }>(sql`SELECT COALESCE(SUM(${bytes}), 0) AS n FROM (${page(sql`${plan.rowBytes} AS ${bytes}`)}) AS ${ident('page')}`, COUNT_SHAPE);
+      } catch (e) {
+        throw this.readError(ctx, collection, e, 'list');
+      }
+      if (Number(weight?.n) > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+    }
     let rows: Record<string, unknown>[];
     let count: { n: number } | undefined;
-    const reader = this.reader(ctx);
     try {
       [rows, count] = await Promise.all([
-        reader.all(query, rowShape(collection)),
+        reader.all(page(plan.select), plan.shape),
         paging.skipTotal ? undefined : reader.get<{ n: number }>(countFrom(collection, where, guard), COUNT_SHAPE),
       ]);
     } catch (e) {
       throw this.readError(ctx, collection, e, 'list');
     }
-    const records = rows.map((r) => decodeRow(collection, r, columns));
+    const weight = pageWeight(plan, rows);
+    if (weight > maxResponseBytes) throw responseTooLarge(maxResponseBytes);
+    const records = await decodePage(collection, plan, rows, weight);
     const totalItems = count ? Number(count.n) : -1;
     return {
       items: await this.export(ctx, collection, records, params.expand),
