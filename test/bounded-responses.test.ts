@@ -12,7 +12,7 @@ import { parseFieldsParam } from '../src/domain/records/picker.ts';
 import { RecordService } from '../src/domain/records/service.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 import { api, startServer, type TestServer } from './support/baton.ts';
-import { createCollection, json, relation, rid, text } from './support/builders.ts';
+import { createCollection, createRecord, json, relation, rid, text } from './support/builders.ts';
 
 const TOO_MANY_EXPANDED = { status: 400, message: tooManyExpandedRecords(MAX_EXPANDED_RECORDS).message, data: {} };
 const TOO_LARGE = { status: 400, message: responseTooLarge(MAX_RESPONSE_BYTES).message, data: {} };
@@ -192,6 +192,26 @@ describe('a list narrowed by `fields`', () => {
     }
     const items = result.items.map((r) => ({ id: r.id, title: r.title })).sort((a, b) => String(a.id).localeCompare(String(b.id)));
     expect(items).toEqual(Array.from({ length: TAGS }, (_, i) => ({ id: rid('tag', i), title: `tag ${i}` })).sort((a, b) => a.id.localeCompare(b.id)));
+  });
+
+  it('still reads what the items need to decide what they show (email visibility, hidden fields)', async () => {
+    await createCollection(server, { name: 'members', type: 'auth', listRule: '', fields: [text('secret', { hidden: true }), json('bio')] });
+    const password = { password: 'members-password', passwordConfirm: 'members-password' };
+    const shown = await createRecord(server, 'members', { email: 'shown@example.com', emailVisibility: true, secret: 's1', bio: [1], ...password });
+    const kept = await createRecord(server, 'members', { email: 'kept@example.com', emailVisibility: false, secret: 's2', bio: [2], ...password });
+    const path = '/api/collections/members/records?sort=email&fields=id,email,secret';
+    const guest = await api(server, 'GET', path);
+    expect(guest.body.items).toEqual([{ id: kept.id }, { id: shown.id, email: 'shown@example.com' }]);
+    const superuser = await api(server, 'GET', path, { token: server.superuserToken });
+    expect(superuser.body.items).toEqual([
+      { id: kept.id, email: 'kept@example.com', secret: 's2' },
+      { id: shown.id, email: 'shown@example.com', secret: 's1' },
+    ]);
+    const whole = await api(server, 'GET', '/api/collections/members/records?sort=email');
+    expect(whole.body.items.map((r: Record<string, unknown>) => Object.keys(r).sort())).toEqual([
+      ['bio', 'collectionId', 'collectionName', 'emailVisibility', 'id', 'verified'],
+      ['bio', 'collectionId', 'collectionName', 'email', 'emailVisibility', 'id', 'verified'],
+    ]);
   });
 
   it('answers as before through the API', async () => {
