@@ -7,6 +7,8 @@
 //   taskset -c 1 node --import tsx bench/service-loop.ts [--root=DIR] [--data=DIR] [--keep=DIR] [--rounds=5]
 //     [--max-response-size=BYTES]   (e.g. 100000: every list page of 30 posts is then weighed by a
 //                                    query of its own before it is read, see RecordService.list)
+//     [--db=URL]                     (an empty PostgreSQL or MySQL database to seed and measure on,
+//                                    in place of SQLite; with --keep, --data then reuses it as seeded)
 // Prints the median µs per call of each.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,10 @@ import { parseArgs } from 'node:util';
 import { median, root as repo, seed } from './support.ts';
 
 const { values } = parseArgs({
-  options: { root: { type: 'string' }, data: { type: 'string' }, keep: { type: 'string' }, rounds: { type: 'string' }, 'max-response-size': { type: 'string' } },
+  options: {
+    root: { type: 'string' }, data: { type: 'string' }, keep: { type: 'string' }, rounds: { type: 'string' },
+    'max-response-size': { type: 'string' }, db: { type: 'string' },
+  },
 });
 const root = path.resolve(values.root ?? repo);
 const ROUNDS = Number(values.rounds ?? 5);
@@ -27,7 +32,7 @@ try {
     cpSync(values.data, dir, { recursive: true });
     ids = JSON.parse(readFileSync(path.join(values.data, 'ids.json'), 'utf8'));
   } else {
-    ({ ids } = await seed(dir));
+    ({ ids } = await seed(dir, values.db));
     if (values.keep) {
       mkdirSync(values.keep, { recursive: true });
       cpSync(dir, values.keep, { recursive: true });
@@ -39,7 +44,7 @@ try {
   const { systemContext, GUEST } = await import(path.join(root, 'src/domain/context.ts'));
   const { silentLogger } = await import(path.join(root, 'src/kernel/logger.ts'));
   const maxResponseBytes = values['max-response-size'] ? Number(values['max-response-size']) : undefined;
-  const baton = await openBaton({ dataDir: dir, logger: silentLogger, responseLimits: maxResponseBytes ? { maxResponseBytes } : undefined });
+  const baton = await openBaton({ dataDir: dir, db: values.db, logger: silentLogger, responseLimits: maxResponseBytes ? { maxResponseBytes } : undefined });
   const ctx = systemContext(silentLogger, GUEST);
   const { records } = baton.services;
 

@@ -139,8 +139,9 @@ function pageShape(collection: Collection): RowShape {
 
 /**
  * What a row read weighs before anything in it is parsed: the length of its weighed values' text
- * (JSON included, read as text). A length in UTF-16 units is never more than the UTF-8 bytes, so
- * a page refused on it is past the byte limit too.
+ * (JSON included, read as text). A length in UTF-16 units is never more than the UTF-8 bytes, nor
+ * than the JSON sent for a text, or for a JSON value whose text is compact (as Baton writes it;
+ * PostgreSQL's jsonb text is not: RecordService.list weighs it by the database's sum instead).
  */
 function rowWeight(plan: PagePlan, row: Record<string, unknown>): number {
   let weight = 0;
