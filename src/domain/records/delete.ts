@@ -37,10 +37,13 @@ const AUTH_REF_TABLES = ['_otps', '_mfas', '_externalAuths', '_authOrigins'];
  */
 export async function deleteAuthRefs(tx: Executor, collection: Collection, recordId?: string): Promise<void> {
   if (collection.type !== 'auth') return;
-  for (const table of AUTH_REF_TABLES) {
-    const record = recordId === undefined ? sql`` : sql` AND ${ident('recordRef')} = ${recordId}`;
-    await tx.run(sql`DELETE FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collection.id}${record}`);
-  }
+  for (const table of AUTH_REF_TABLES) await deleteRefRows(tx, table, collection, recordId);
+}
+
+/** The rows of one of those tables that belong to the record (or, without `recordId`, to the collection). */
+export async function deleteRefRows(tx: Executor, table: string, collection: Collection, recordId?: string): Promise<void> {
+  const record = recordId === undefined ? sql`` : sql` AND ${ident('recordRef')} = ${recordId}`;
+  await tx.run(sql`DELETE FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collection.id}${record}`);
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 } from './access.ts';
 import { decodeRow, encodeRecord, planOf, rowShape, zeroRecord, type RecordData } from './codec.ts';
 import { autogenerateText } from '../collections/fields/text.ts';
-import { deleteRefError, deleteWithCascade } from './delete.ts';
+import { deleteRefError, deleteRefRows, deleteWithCascade } from './delete.ts';
 import type { RecordChange, RecordChangeSink } from './changes.ts';
 import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
@@ -385,8 +385,8 @@ export class RecordService {
   }
 
   /** The rows of a system table (`_mfas`, `_externalAuths` …) that belong to the record. */
-  private async deleteRecordRows(table: string, collection: Collection, recordId: string): Promise<void> {
-    await this.deps.db.run(sql`DELETE FROM ${ident(table)} WHERE ${ident('collectionRef')} = ${collection.id} AND ${ident('recordRef')} = ${recordId}`);
+  private deleteRecordRows(table: string, collection: Collection, recordId: string): Promise<void> {
+    return deleteRefRows(this.deps.db, table, collection, recordId);
   }
 
   /**
