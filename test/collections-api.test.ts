@@ -153,6 +153,21 @@ describe('create', () => {
     expect(res.body.viewQuery).toBe('SELECT id, title, views FROM posts');
   });
 
+  it('a view ignores the fields sent with it, as PocketBase makes them from the query', async () => {
+    const sent = [{ type: 'text', id: '12345789', name: 'ignored!@#$' }, { type: 'json', name: 'constructor' }];
+    const created = await su('POST', '/api/collections', { name: 'titles3', type: 'view', viewQuery: 'SELECT id, title FROM posts', fields: sent, listRule: "title != ''" });
+    expect(created.status).toBe(200);
+    expect(created.body.fields.map((f: { name: string }) => f.name)).toEqual(['id', 'title']);
+    // Sent fields neither hide the query's problem nor stand in for its columns in the rules.
+    const invalid = await su('PATCH', '/api/collections/titles3', { fields: sent, viewQuery: 'invalid' });
+    expect(invalid.body).toMatchObject(updateFailed({ viewQuery: { code: 'validation_invalid_view_query' } }));
+    expect(invalid.body.data).not.toHaveProperty('listRule');
+    const changed = await su('PATCH', '/api/collections/titles3', { fields: sent, viewQuery: 'SELECT id, title AS heading FROM posts', listRule: "heading != ''" });
+    expect(changed.status).toBe(200);
+    expect(changed.body.fields.map((f: { name: string }) => f.name)).toEqual(['id', 'heading']);
+    expect((await su('DELETE', '/api/collections/titles3')).status).toBe(204);
+  });
+
   it('a view whose id is a number serves it as text, as PocketBase casts it', async () => {
     const res = await su('POST', '/api/collections', { name: 'numbered', type: 'view', viewQuery: 'SELECT (ROW_NUMBER() OVER()) AS id, title FROM posts' });
     expect(res.status).toBe(200);

@@ -96,7 +96,7 @@ export async function dryRunView(
     return await withTemporaryView(db, query, async (tx, view) => {
       const fields = await inferViewFields(tx, view, query, schema);
       const c: Collection = blankCollection({ id: collectionIdFor('view', view), name: view, type: 'view', fields, options: { viewQuery: query } });
-      const errors = validateCollection(c, { dialect: tx.dialect, schema: new SchemaSnapshot([...schema.all(), c]) });
+      const errors = validateCollection(c, { dialect: tx.dialect, schema: new SchemaSnapshot([...schema.all(), c]), viewFieldsInferred: true });
       if (errors.fields) throw invalidView(`invalid fields: ${JSON.stringify(errors.fields)}`);
       // Cells come as text: the fields' decoders read text as they read stored values, but for a
       // JSON field's, which is the value's JSON (an expression's number, say) unless it does not parse.
@@ -155,7 +155,7 @@ export async function validateViewDryRun(
   try {
     return await withTemporaryView(db, query, async (tx, view) => {
       const withFields: Collection = { ...c, fields: await inferViewFields(tx, view, query, new SchemaSnapshot(others)) };
-      return validateCollection(withFields, { dialect: tx.dialect, schema: new SchemaSnapshot([...others, withFields]), original });
+      return validateCollection(withFields, { dialect: tx.dialect, schema: new SchemaSnapshot([...others, withFields]), original, viewFieldsInferred: true });
     });
   } catch (e) {
     if (isApiError(e) && e.status !== 400) throw e;

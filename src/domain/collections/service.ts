@@ -462,7 +462,7 @@ export class CollectionService {
           throw badRequest(SAVE_FAILED, { viewQuery: fieldError('validation_invalid_view_query', `Invalid query - ${reason}.`) });
         }
         // The rules of a view can only be checked once its fields are known.
-        const errors = validateCollection(c, { dialect: tx.dialect, schema, original: previous });
+        const errors = validateCollection(c, { dialect: tx.dialect, schema, original: previous, viewFieldsInferred: true });
         if (Object.keys(errors).length) throw badRequest(SAVE_FAILED, errors);
       } catch (e) {
         // Where DDL commits as it runs (MySQL), the view of a refused query (no id column, a rule

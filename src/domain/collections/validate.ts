@@ -21,6 +21,12 @@ export interface ValidateEnv {
   schema: SchemaLookup;
   /** The collection as stored before this change, if any. */
   original?: Collection;
+  /**
+   * A view's fields are its query's columns, known only once the query has run: its field names
+   * and rules are checked when this says they are (after `inferViewFields`), never against the
+   * list it had or a list sent with it.
+   */
+  viewFieldsInferred?: boolean;
 }
 
 /** Every problem with a collection about to be saved, keyed like PocketBase's validation data. */
@@ -75,8 +81,7 @@ export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
     if (c.indexes.length) errors.indexes = fieldError('validation_indexes_not_supported', 'View collections don\'t support indexes.');
   }
 
-  // A view's fields come from its query, so its rules are checked again once they are known.
-  if (!errors.fields && !(c.type === 'view' && c.fields.length === 0)) validateRules(c, env, errors);
+  if (!errors.fields && (c.type !== 'view' || env.viewFieldsInferred)) validateRules(c, env, errors);
   if (c.type === 'auth') {
     validateAuthOptions(c, errors);
     validateMfaRule(c, env, errors);
@@ -94,7 +99,8 @@ export function validateCollection(c: Collection, env: ValidateEnv): ErrorData {
 }
 
 function validateFields(c: Collection, env: ValidateEnv): ErrorData[string] | undefined {
-  if (c.type === 'view') return viewFieldNameErrors(c);
+  // Fields sent with a view are ignored, as PocketBase ignores them: its query makes them anew.
+  if (c.type === 'view') return env.viewFieldsInferred ? viewFieldNameErrors(c) : undefined;
   return validateFieldsList({ schema: env.schema, collection: c, original: env.original });
 }
 
