@@ -82,14 +82,23 @@ export function Spinner(props: { inline?: boolean; label?: string }) {
 
 /**
  * A modal dialog on the native <dialog>: focus stays inside, Escape closes it, the page behind is
- * inert. Rendered only while open.
+ * inert. Rendered only while open; when it goes, focus goes back to what had it before (the button
+ * that opened it, or inside the dialog below for a nested one).
  */
 export function Modal(props: { title: ComponentChildren; onClose: () => void; children: ComponentChildren; footer?: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId('dialog');
   useEffect(() => {
     const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (!dialog) return;
+    const opener = document.activeElement;
+    if (!dialog.open) dialog.showModal();
+    return () => {
+      // Removed without close(), the dialog would take the focus with it and leave it on <body>.
+      if (dialog.open) dialog.close();
+      // Not into a dialog that has closed too (a confirmation that closed its parent as well).
+      if (opener instanceof HTMLElement && opener.isConnected && !opener.closest('dialog:not([open])')) opener.focus();
+    };
   }, []);
   return (
     <dialog

@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { curlListCommand, sdkListCode, shellQuote } from '../../dashboard/src/pages/parts/code.ts';
 import { fromLocalInput, toLocalInput } from '../../dashboard/src/pages/parts/dates.ts';
@@ -379,6 +379,52 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     browser.assertNoErrors();
   }, 15_000);
 
+  it('gives focus back to what opened a dialog, also from a dialog inside a dialog', async () => {
+    await page.goto(`${server.url}/_/#/collections/items`);
+    await page.getByRole('cell', { name: 'Zulu' }).waitFor();
+    const dialogs = page.locator('dialog[open]');
+    const focusIsOn = (target: Locator) =>
+      expect.poll(() => target.evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
+
+    // New record: closed by Escape, by Cancel and by ×.
+    const newRecord = page.getByRole('button', { name: 'New record' });
+    for (const close of [
+      () => page.keyboard.press('Escape'),
+      () => dialogs.getByRole('button', { name: 'Cancel' }).click(),
+      () => dialogs.getByRole('button', { name: 'Close' }).click(),
+    ]) {
+      await newRecord.press('Enter');
+      await page.getByRole('dialog', { name: 'New items record' }).waitFor();
+      await close();
+      await expect.poll(() => dialogs.count()).toBe(0);
+      await focusIsOn(newRecord);
+    }
+
+    // Edit record, and its Delete's confirmation: Escape there leaves the record's dialog open, focus on its Delete.
+    const zulu = (await api(server, 'GET', `/api/collections/items/records?filter=${encodeURIComponent('title="Zulu"')}`, { token })).body.items[0];
+    const editZulu = page.getByRole('button', { name: `Edit record ${zulu.id}` });
+    await editZulu.press('Enter');
+    const edit = page.getByRole('dialog', { name: 'Edit items record' });
+    await edit.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete record' }).waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialogs.count()).toBe(1);
+    await focusIsOn(edit.getByRole('button', { name: 'Delete' }));
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialogs.count()).toBe(0);
+    await focusIsOn(editZulu);
+
+    // A confirmation on the page.
+    await page.getByLabel(`Select ${zulu.id}`).check();
+    const deleteSelected = page.getByRole('button', { name: 'Delete selected (1)' });
+    await deleteSelected.click();
+    await page.getByRole('dialog', { name: 'Delete records' }).getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialogs.count()).toBe(0);
+    await focusIsOn(deleteSelected);
+    await page.getByLabel(`Select ${zulu.id}`).uncheck();
+    browser.assertNoErrors();
+  }, 15_000);
+
   it('runs a query in the SQL console', async () => {
     await page.goto(`${server.url}/_/#/sql`);
     const query = page.getByLabel('Query');
@@ -411,6 +457,9 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     const detail = page.getByRole('dialog', { name: 'Log entry' });
     await detail.getByText('status').waitFor();
     await detail.getByRole('button', { name: 'Close' }).click();
+    await detail.waitFor({ state: 'detached' });
+    // Focus back on the entry that was opened.
+    expect(await page.locator('.pg-logs-table tbody .pg-message button').first().evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
 
     // Filtered in the filter language; a bad filter's message inline.
     const filter = page.getByRole('searchbox', { name: 'Filter' });
