@@ -183,13 +183,33 @@ describeBrowser('dashboard: collections', () => {
     browser.assertNoErrors();
   });
 
-  it('fits a phone screen', async () => {
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${server.url}/_/#/collections/articles/edit`);
-    await page.getByRole('heading', { name: 'Edit articles' }).waitFor();
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-    expect(overflow).toBeLessThanOrEqual(0);
-    await screenshot(page, 'phone-editor');
+  it('fits a phone screen: no page scrolls sideways at 375px', async () => {
+    await page.setViewportSize({ width: 375, height: 667 });
+    expect((await api(server, 'POST', '/api/collections/articles/records', { token: server.superuserToken, body: { title: 'A title long enough to need the table scrolled sideways' } })).status).toBe(200);
+    const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    const pages: Array<[string, () => Promise<void>]> = [
+      ['collections', () => page.locator('.sidebar').getByRole('link', { name: 'articles', exact: true }).waitFor()],
+      ['collections/articles', () => page.getByRole('cell', { name: /A title long enough/ }).waitFor()],
+      ['collections/articles/edit', () => page.getByRole('heading', { name: 'Edit articles' }).waitFor()],
+      ['collections/new', () => page.getByRole('heading', { name: 'New collection' }).waitFor()],
+      ['logs', () => page.locator('.pg-logs-table').waitFor()],
+      ['settings', () => page.getByRole('table', { name: 'Rate limit rules' }).waitFor()],
+      ['sql', async () => {
+        await page.getByLabel('Query').fill('SELECT * FROM articles');
+        await page.getByRole('button', { name: 'Run' }).click();
+        await page.getByRole('table', { name: 'Query results' }).waitFor();
+      }],
+      ['import-export', () => page.getByLabel('Schema JSON').waitFor()],
+    ];
+    for (const [hash, shown] of pages) {
+      await page.goto(`${server.url}/_/#/${hash}`);
+      await shown();
+      expect(await overflow(), hash).toBeLessThanOrEqual(0);
+      if (hash === 'collections/articles/edit') await screenshot(page, 'phone-editor');
+    }
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await overflow(), 'login').toBeLessThanOrEqual(0);
     browser.assertNoErrors();
   });
 });
