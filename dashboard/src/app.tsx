@@ -17,7 +17,8 @@ import { SettingsPage } from './pages/settings.tsx';
 /** Re-renders when the session changes (sign-in, sign-out, token refresh). */
 function useSignedIn(): boolean {
   const [signedIn, setSignedIn] = useState(isSignedIn);
-  useEffect(() => pb.authStore.onChange(() => setSignedIn(isSignedIn())), []);
+  // Called at once too: a change between the first render and this subscription is not missed.
+  useEffect(() => pb.authStore.onChange(() => setSignedIn(isSignedIn()), true), []);
   return signedIn;
 }
 

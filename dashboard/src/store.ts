@@ -43,6 +43,9 @@ export function useCollections(): CollectionsState {
   const [value, setValue] = useState(state);
   useEffect(() => {
     listeners.add(setValue);
+    // Effects run after the first paint: a list that arrived since the first render was not seen
+    // by this listener, so take the current state now (the same object changes nothing).
+    setValue(state);
     if (!state.list.length && !state.loading && !state.error) void refreshCollections();
     return () => {
       listeners.delete(setValue);

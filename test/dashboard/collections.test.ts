@@ -1,5 +1,6 @@
 // The collection screens in a real browser: the sign-in redirect, a view with its preview, an
-// index, a rename, schema import with its diff, deletion behind the typed name, and a phone layout.
+// index, a rename, schema import with its diff, deletion behind the typed name, every page at phone
+// width, and a collections list that arrives while a screen opens.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { api, startServer, SUPERUSER, type TestServer } from '../support/baton.ts';
@@ -210,6 +211,40 @@ describeBrowser('dashboard: collections', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await overflow(), 'login').toBeLessThanOrEqual(0);
+    browser.assertNoErrors();
+  });
+
+  it('shows the collections list that arrives while a screen opens (the targets of a relation field)', async () => {
+    // Signed out by the last test. Hold the list the sign-in loads, and let it through just after
+    // the editor's first render, before its effects run: a screen that read the list while it was
+    // still loading and subscribed afterwards must see it all the same.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${server.url}/_/#/login`);
+    await page.evaluate(() => {
+      const w = globalThis as any;
+      const fetch = w.fetch;
+      w.fetch = async (input: unknown, init: unknown) => {
+        const res = await fetch(input, init);
+        // The shared list's request (the import page asks for one of its own).
+        if (/\/api\/collections\?.*sort=name/.test(String(input)) && !w.listReleased) await new Promise((resolve) => (w.releaseList = resolve));
+        return res;
+      };
+    });
+    await page.getByLabel('Email').fill(SUPERUSER.email);
+    await page.getByLabel('Password').fill(SUPERUSER.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForFunction(() => (globalThis as any).releaseList);
+    await page.evaluate(() => {
+      const w = globalThis as any;
+      w.addEventListener('hashchange', () => setTimeout(() => ((w.listReleased = true), w.releaseList()), 0), { once: true });
+      w.location.hash = '#/collections/new';
+    });
+    await page.getByRole('heading', { name: 'New collection' }).waitFor();
+    await page.locator('.sidebar').getByRole('link', { name: 'articles', exact: true }).waitFor();
+    await page.getByLabel('New field type').selectOption('relation');
+    await page.getByRole('button', { name: '+ Add field' }).click();
+    const targets = page.locator('.field-card').last().getByLabel('Related collection').locator('option');
+    await expect.poll(() => targets.allTextContents()).toEqual(expect.arrayContaining(['articles', 'users']));
     browser.assertNoErrors();
   });
 });
