@@ -6,8 +6,9 @@
  * address) and bulk-deleted, with the requests a big collection needs (`-@rowid`, `skipTotal` and
  * a separate count, expand of visible relation columns only); chosen columns kept, the column
  * picker closing on Escape and outside clicks; an auth record with its
- * password; queries in the SQL console; the logs, one entry, a filter; settings saved and refused,
- * SMTP set up and a test email received by a real SMTP server, token durations saved. Saves
+ * password; focus back to what opened a dialog; queries in the SQL console; the logs, one entry,
+ * a filter; settings saved and refused, a test email without SMTP said to go to the server's log
+ * only, SMTP set up and a test email received by a real SMTP server, token durations saved. Saves
  * screenshots to docs/screenshots/. The query-as-code text and the date conversion are checked
  * without a browser (the shell itself reads back the quoting).
  */
@@ -489,6 +490,12 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     // The test email needs an address: refused beside the field.
     await page.getByRole('button', { name: 'Send test email' }).click();
     await page.locator('.field', { has: page.getByLabel('To', { exact: true }) }).locator('.field-error').waitFor();
+
+    // Without SMTP (the default) the server only writes the mail to its log, and the page says so.
+    expect(await page.getByLabel("Send through an SMTP server (otherwise mail is not sent, only written to the server's log)", { exact: true }).isChecked()).toBe(false);
+    await page.getByLabel('To', { exact: true }).fill('tester@example.com');
+    await page.getByRole('button', { name: 'Send test email' }).click();
+    await page.getByText("SMTP is not enabled, so the test email to tester@example.com was not sent: it was written to the server's log.").waitFor();
 
     // SMTP set up through the form, then a test email through it to a real SMTP server.
     const smtp = await startSmtpServer();

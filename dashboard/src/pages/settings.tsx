@@ -36,6 +36,8 @@ function patchBody(form: Plain, smtpPassword: string): Plain {
 
 export function SettingsPage() {
   const [form, setForm] = useState<Plain | null>(null);
+  // Whether the server sends mail: the saved setting, not the form's unsaved toggle.
+  const [smtpEnabled, setSmtpEnabled] = useState(false);
   const [smtpPassword, setSmtpPassword] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState('');
@@ -43,7 +45,13 @@ export function SettingsPage() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    pb.settings.getAll().then((s) => setForm(s as Plain), (e) => setFailure(errorMessage(e)));
+    pb.settings.getAll().then(
+      (s) => {
+        setForm(s as Plain);
+        setSmtpEnabled(Boolean(getPath(s as Plain, 'smtp.enabled')));
+      },
+      (e) => setFailure(errorMessage(e)),
+    );
   }, []);
 
   if (!form) return failure ? <ErrorText error={failure} /> : <Spinner label="Loading settings" />;
@@ -64,7 +72,9 @@ export function SettingsPage() {
     setErrors({});
     setSaved(false);
     try {
-      setForm((await pb.settings.update(patchBody(form, smtpPassword))) as Plain);
+      const stored = (await pb.settings.update(patchBody(form, smtpPassword))) as Plain;
+      setForm(stored);
+      setSmtpEnabled(Boolean(getPath(stored, 'smtp.enabled')));
       setSmtpPassword('');
       setSaved(true);
     } catch (err) {
@@ -117,7 +127,7 @@ export function SettingsPage() {
             <TextInput bind={bind} path="meta.senderName" label="Sender name" />
             <TextInput bind={bind} path="meta.senderAddress" label="Sender address" type="email" />
           </div>
-          <Toggle bind={bind} path="smtp.enabled" label="Send through an SMTP server (otherwise the server's local mailer)" />
+          <Toggle bind={bind} path="smtp.enabled" label="Send through an SMTP server (otherwise mail is not sent, only written to the server's log)" />
           {Boolean(bind.get('smtp.enabled')) && (
             <>
               <div class="row">
@@ -216,7 +226,7 @@ export function SettingsPage() {
         </div>
       </form>
 
-      <TestEmail />
+      <TestEmail smtpEnabled={smtpEnabled} />
       <AuthCollectionsSettings id="settings-auth" />
     </section>
   );

@@ -1,4 +1,7 @@
-/** Sends one of an auth collection's email templates to an address (POST /api/settings/test/email). */
+/**
+ * Sends one of an auth collection's email templates to an address (POST /api/settings/test/email).
+ * Without SMTP the server writes the mail to its log instead (src/infra/log-mailer.ts): said so.
+ */
 import type { CollectionModel } from 'pocketbase';
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, fieldErrors, pb } from '../../client.ts';
@@ -12,7 +15,7 @@ const TEMPLATES = [
   ['login-alert', 'Login alert'],
 ] as const;
 
-export function TestEmail() {
+export function TestEmail(props: { smtpEnabled: boolean }) {
   const [email, setEmail] = useState('');
   const [template, setTemplate] = useState('verification');
   const [collection, setCollection] = useState('_superusers');
@@ -34,7 +37,11 @@ export function TestEmail() {
     setSent('');
     try {
       await pb.settings.testEmail(collection, email, template);
-      setSent(`A test email was sent to ${email}.`);
+      setSent(
+        props.smtpEnabled
+          ? `A test email was sent to ${email}.`
+          : `SMTP is not enabled, so the test email to ${email} was not sent: it was written to the server's log.`,
+      );
     } catch (err) {
       setErrors(fieldErrors(err));
       setFailure(errorMessage(err));
@@ -48,6 +55,11 @@ export function TestEmail() {
       <h2 id="test-email-title" class="pg-h3">
         Send a test email
       </h2>
+      {!props.smtpEnabled && (
+        <p class="muted">
+          SMTP is not enabled: mail is only written to the server's log. To send it, turn on "Send through an SMTP server" above and save.
+        </p>
+      )}
       <div class="row">
         <Field label="To" error={errors.email}>
           <input type="email" name="testEmail" value={email} autoComplete="email" onInput={(e) => setEmail(e.currentTarget.value)} />
