@@ -215,21 +215,23 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     expect(await firstTitle()).toBe('Zulu');
 
     // A new record through the form; a bad email first, refused by the server next to its field.
+    // Each input is named by its field's name alone, "(required)" added where it is (not the type
+    // pill or the star, which are only seen).
     await page.getByRole('button', { name: 'New record' }).click();
     const form = page.getByRole('dialog', { name: 'New items record' });
-    await form.getByLabel('title').fill('First item');
-    await form.getByLabel('body').fill('<p>Hello</p>');
-    await form.getByLabel('count').fill('5');
-    await form.getByLabel('active').check();
-    await form.getByLabel('contact').fill('not-an-email');
-    await form.getByLabel('site').fill('https://example.com/a');
+    await form.getByRole('textbox', { name: 'title (required)', exact: true }).fill('First item');
+    await form.getByRole('textbox', { name: 'body', exact: true }).fill('<p>Hello</p>');
+    await form.getByRole('spinbutton', { name: 'count', exact: true }).fill('5');
+    await form.getByRole('checkbox', { name: 'active', exact: true }).check();
+    await form.getByRole('textbox', { name: 'contact', exact: true }).fill('not-an-email');
+    await form.getByRole('textbox', { name: 'site', exact: true }).fill('https://example.com/a');
     await form.getByLabel('due').fill('2025-01-02T03:04:05');
-    await form.getByLabel('status').selectOption('published');
-    await form.getByRole('group', { name: /tags/ }).getByLabel('red').check();
-    await form.getByRole('group', { name: /tags/ }).getByLabel('blue').check();
-    await form.getByLabel('meta').fill('{"k": [1, 2');
+    await form.getByRole('combobox', { name: 'status', exact: true }).selectOption('published');
+    await form.getByRole('group', { name: 'tags', exact: true }).getByLabel('red').check();
+    await form.getByRole('group', { name: 'tags', exact: true }).getByLabel('blue').check();
+    await form.getByRole('textbox', { name: 'meta', exact: true }).fill('{"k": [1, 2');
     await expect.poll(() => form.getByText(/Invalid JSON/).count()).toBe(1);
-    await form.getByLabel('meta').fill('{"k": [1, 2]}');
+    await form.getByRole('textbox', { name: 'meta', exact: true }).fill('{"k": [1, 2]}');
     await form.getByLabel('Search people').fill('Ann');
     await form.getByRole('button', { name: /Ann Archer/ }).click();
     await form.getByLabel('Add files').setInputFiles({ name: 'red.png', mimeType: 'image/png', buffer: png(24, 24, [220, 40, 40]) });
@@ -241,7 +243,7 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     await form.evaluate((dialog) => dialog.querySelector('.modal-body')?.scrollTo(0, 0));
     await form.evaluate((dialog) => dialog.scrollTo(0, 0));
     await screenshot(page, 'record-form');
-    await form.getByLabel('contact').fill('ann@example.com');
+    await form.getByRole('textbox', { name: 'contact', exact: true }).fill('ann@example.com');
     await form.getByRole('button', { name: 'Create' }).click();
     await form.waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'First item' }).waitFor();
@@ -367,10 +369,10 @@ describeBrowser('dashboard: records, logs, SQL console and settings', () => {
     await page.goto(`${server.url}/_/#/collections/users`);
     await page.getByRole('button', { name: 'New record' }).click();
     const form = page.getByRole('dialog', { name: 'New users record' });
-    await form.getByLabel(/^email email/).fill('dana@example.com');
-    await form.getByLabel(/^password password/).fill('long-enough-password');
-    await form.getByLabel('passwordConfirm').fill('long-enough-password');
-    await form.getByLabel(/^verified/).check();
+    await form.getByRole('textbox', { name: 'email (required)', exact: true }).fill('dana@example.com');
+    await form.getByRole('textbox', { name: 'password (required)', exact: true }).fill('long-enough-password');
+    await form.getByRole('textbox', { name: 'passwordConfirm', exact: true }).fill('long-enough-password');
+    await form.getByRole('checkbox', { name: 'verified', exact: true }).check();
     await form.getByRole('button', { name: 'Create' }).click();
     await form.waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'dana@example.com' }).waitFor();

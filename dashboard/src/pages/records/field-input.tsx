@@ -18,11 +18,26 @@ export interface FieldInputProps {
   onChange(value: FormValue): void;
 }
 
+/**
+ * The field's name, its type and a star when required. What a screen reader reads (the control's
+ * name) is "name" or "name (required)": the type pill and the star are only seen.
+ */
 function label(field: CollectionField) {
   return (
     <>
-      {field.name} <span class="type-pill">{field.type}</span>
-      {field.required && <span class="pg-required" aria-label="required"> *</span>}
+      {field.name}{' '}
+      <span class="type-pill" aria-hidden="true">
+        {field.type}
+      </span>
+      {field.required && (
+        <>
+          <span class="pg-required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+          <span class="pg-sr-only"> (required)</span>
+        </>
+      )}
     </>
   );
 }
