@@ -1,7 +1,8 @@
 // Files in POST /api/batch through the SDK's createBatch() (multipart: `@jsonPayload` and
 // `requests.N.field` file parts) and raw `requests[N].field` parts: uploads stored with the
 // batch's writes, removed when it rolls back (the old files kept), and the files its committed
-// updates and deletes drop removed only after the commit.
+// updates and deletes drop removed only after the commit (but those of a record the batch made
+// again with a deleted record's id).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import PocketBase from 'pocketbase';
@@ -125,6 +126,33 @@ describe('files in a batch', () => {
     expect(updated.many).toEqual([a.many[0]]);
     expect(storedFiles(a.id)).toEqual([updated.one, a.many[0]].sort());
     expect(existsSync(storageDir(docs.id, b.id))).toBe(false);
+  });
+
+  it("keeps the files of a record made again with a deleted record's id in the same batch", async () => {
+    const old = await pb.collection('bf_docs').create({ id: 'bfdoc0000000005', title: 'old', one: file('old', 'old.txt') });
+    const batch = pb.createBatch();
+    batch.collection('bf_docs').delete(old.id);
+    batch.collection('bf_docs').create({ id: old.id, title: 'again', one: file('new', 'new.txt') });
+    const results = await batch.send();
+    expect(results.map((r) => r.status)).toEqual([204, 200]);
+    const again = results[1].body;
+    // The deleted record's folder went after the commit, but for the new record's file.
+    expect(storedFiles(old.id)).toEqual([again.one]);
+    expect((await get(server, `/api/files/bf_docs/${old.id}/${again.one}`)).body.toString()).toBe('new');
+
+    // Made again, then changed: only the file the last write names is left; deleted last: nothing.
+    const twice = pb.createBatch();
+    twice.collection('bf_docs').delete(old.id);
+    twice.collection('bf_docs').create({ id: old.id, title: 'third', one: file('third', 'third.txt') });
+    twice.collection('bf_docs').update(old.id, { one: file('fourth', 'fourth.txt') });
+    const [, , updated] = (await twice.send()).map((r) => r.body);
+    expect(storedFiles(old.id)).toEqual([updated.one]);
+    const gone = pb.createBatch();
+    gone.collection('bf_docs').delete(old.id);
+    gone.collection('bf_docs').create({ id: old.id, title: 'fifth', one: file('fifth', 'fifth.txt') });
+    gone.collection('bf_docs').delete(old.id);
+    await gone.send();
+    expect(existsSync(storageDir(docs.id, old.id))).toBe(false);
   });
 
   it('removes an upload a later item of the same batch replaces, and keeps the last', async () => {

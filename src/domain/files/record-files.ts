@@ -1,15 +1,16 @@
 /**
  * A record's files in storage around its writes (PocketBase's file field interceptors): uploads
  * are stored before the record is written and removed again when the write fails; files the
- * record no longer names, and a deleted record's folder, are removed only after the write; so is
+ * record no longer names, and a deleted record's folder (but the files a record of the same id,
+ * made again in the same transaction, keeps), are removed only after the write; so is
  * a deleted collection's folder (CollectionService, after the change commits). Removal failures are logged, never turned into a failed request: the record is already saved.
  */
 import type { Collection } from '../../db/schema.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import type { CollectionFileStore } from '../collections/service.ts';
 import type { FileStorage } from '../../infra/storage.ts';
-import { fileNamesToDelete, toFileNames } from '../collections/fields/file.ts';
-import type { RecordFileStore, UploadedFile } from '../records/input.ts';
+import { fileNamesToDelete, keptUploads } from '../collections/fields/file.ts';
+import type { KeptFiles, RecordFileStore, UploadedFile } from '../records/input.ts';
 import type { RecordData } from '../records/codec.ts';
 import { collectionFilesPrefix, recordFileKey, recordFilesPrefix, thumbsPrefix } from './paths.ts';
 
@@ -32,19 +33,14 @@ export class RecordFiles implements RecordFileStore, CollectionFileStore {
       if (isNew) await this.removeEmptyFolder(collection, id);
     };
     try {
-      for (const [fieldName, files] of uploads) {
-        // Only the uploads the value keeps (a single-file field keeps the last one).
-        const kept = new Set(toFileNames(data[fieldName]));
-        for (const file of files) {
-          if (!kept.has(file.name)) continue;
-          await this.storage.write(recordFileKey(collection.id, id, file.name), file.open(), {
-            contentType: file.mimeType,
-            size: file.size,
-            // As PocketBase: at most 255 characters of the client's name.
-            metadata: { 'original-filename': file.originalName.slice(0, 255) },
-          });
-          stored.push(file.name);
-        }
+      for (const file of keptUploads(data, uploads)) {
+        await this.storage.write(recordFileKey(collection.id, id, file.name), file.open(), {
+          contentType: file.mimeType,
+          size: file.size,
+          // As PocketBase: at most 255 characters of the client's name.
+          metadata: { 'original-filename': file.originalName.slice(0, 255) },
+        });
+        stored.push(file.name);
       }
     } catch (e) {
       await undo();
@@ -61,11 +57,14 @@ export class RecordFiles implements RecordFileStore, CollectionFileStore {
     await this.removeNames(collection.id, String(before.id), names);
   }
 
-  async removeRecords(records: ReadonlyArray<{ readonly collection: Collection; readonly record: RecordData }>): Promise<void> {
+  async removeRecords(records: ReadonlyArray<{ readonly collection: Collection; readonly record: RecordData }>, keep?: KeptFiles): Promise<void> {
     for (const { collection, record } of records) {
       if (!collection.fields.some((f) => f.type === 'file')) continue;
+      const prefix = recordFilesPrefix(collection.id, String(record.id));
+      const kept = keep?.(collection.id, String(record.id)) ?? [];
       try {
-        await this.storage.deletePrefix(recordFilesPrefix(collection.id, String(record.id)));
+        if (kept.length === 0) await this.storage.deletePrefix(prefix);
+        else await this.removeAllBut(prefix, new Set(kept));
       } catch (e) {
         this.logger.warn({ err: e, collection: collection.name, record: record.id }, "failed to delete a deleted record's files");
       }
@@ -85,6 +84,28 @@ export class RecordFiles implements RecordFileStore, CollectionFileStore {
       } catch (e) {
         this.logger.warn({ err: e, collection: collection.name }, "failed to delete a deleted collection's files");
       }
+    }
+  }
+
+  /** Removes what the folder `prefix` holds but the files `kept` names and their thumbs. */
+  private async removeAllBut(prefix: string, kept: ReadonlySet<string>): Promise<void> {
+    // The folder's entries: its files, and its folders (a file's thumbs, `thumbs_<name>/`).
+    const entries = new Map<string, 'file' | 'folder'>();
+    const page = 1000;
+    for (let after: string | undefined; ; ) {
+      const listed = await this.storage.list({ prefix, startAfter: after, limit: page });
+      for (const { key } of listed) {
+        const rest = key.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        entries.set(slash < 0 ? rest : rest.slice(0, slash), slash < 0 ? 'file' : 'folder');
+      }
+      if (listed.length < page) break;
+      after = listed[listed.length - 1].key;
+    }
+    for (const [name, kind] of entries) {
+      if (kind === 'file' ? kept.has(name) : name.startsWith('thumbs_') && kept.has(name.slice('thumbs_'.length))) continue;
+      if (kind === 'file') await this.storage.delete(prefix + name);
+      else await this.storage.deletePrefix(`${prefix}${name}/`);
     }
   }
 

@@ -1,24 +1,32 @@
 /**
  * A record file store for the records of one transaction (a batch): uploads are stored at once
  * (before the write that names them, as outside a transaction) and remembered; removals (files an
- * update drops, a deleted record's folder) wait for the commit. A rolled-back transaction removes
- * the uploads it stored and no file it would have dropped, so the records it leaves as they were
- * keep their files.
+ * update drops, a deleted record's folder) wait for the commit. A deleted record's folder keeps
+ * the files that later writes of the transaction stored for a record of the same id (a delete,
+ * then a create with that id): after the commit, the files the committed records name are there.
+ * A rolled-back transaction removes the uploads it stored and no file it would have dropped, so
+ * the records it leaves as they were keep their files.
  */
 import type { Collection } from '../../db/schema.ts';
+import { keptUploads } from '../collections/fields/file.ts';
 import type { RecordData } from './codec.ts';
 import type { RecordFileStore, UploadedFile } from './input.ts';
 
 export class TransactionFileStore implements RecordFileStore {
   private readonly undos = new Set<() => Promise<void>>();
   private readonly removals: Array<() => Promise<void>> = [];
+  /** What each store stored, in order: a folder removal queued before spares what came after. */
+  private readonly stored: Array<{ readonly collectionId: string; readonly recordId: string; names: readonly string[] }> = [];
 
   constructor(private readonly files: RecordFileStore) {}
 
   async store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>, isNew: boolean): Promise<() => Promise<void>> {
     const undoStored = await this.files.store(collection, data, uploads, isNew);
+    const entry = { collectionId: collection.id, recordId: String(data.id), names: keptUploads(data, uploads).map((f) => f.name) };
+    this.stored.push(entry);
     const undo = async () => {
       this.undos.delete(undo);
+      entry.names = [];
       await undoStored();
     };
     this.undos.add(undo);
@@ -30,7 +38,8 @@ export class TransactionFileStore implements RecordFileStore {
   }
 
   async removeRecords(records: ReadonlyArray<{ readonly collection: Collection; readonly record: RecordData }>): Promise<void> {
-    this.removals.push(() => this.files.removeRecords(records));
+    const since = this.stored.length;
+    this.removals.push(() => this.files.removeRecords(records, (collectionId, recordId) => this.storedSince(since, collectionId, recordId)));
   }
 
   /** After the commit: the removals, in the order the writes asked for them (each logs its own failures). */
@@ -47,5 +56,10 @@ export class TransactionFileStore implements RecordFileStore {
   async rolledBack(): Promise<void> {
     this.removals.length = 0;
     for (const undo of [...this.undos].reverse()) await undo();
+  }
+
+  /** The names stored for a record by the stores after the first `since` (those undone name none). */
+  private storedSince(since: number, collectionId: string, recordId: string): string[] {
+    return this.stored.slice(since).flatMap((s) => (s.collectionId === collectionId && s.recordId === recordId ? s.names : []));
   }
 }

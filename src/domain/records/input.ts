@@ -44,9 +44,15 @@ export interface RecordFileStore {
   store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>, isNew: boolean): Promise<() => Promise<void>>;
   /** After a committed update: removes the files (and their thumbs) `before` named and `after` does not. */
   removeDropped(collection: Collection, before: RecordData, after: RecordData): Promise<void>;
-  /** After a committed delete: removes every file of the records. */
-  removeRecords(records: ReadonlyArray<{ readonly collection: Collection; readonly record: RecordData }>): Promise<void>;
+  /**
+   * After a committed delete: removes every file of the records, but those `keep` names for a
+   * record's folder (a record of the same id that the same transaction made again afterwards).
+   */
+  removeRecords(records: ReadonlyArray<{ readonly collection: Collection; readonly record: RecordData }>, keep?: KeptFiles): Promise<void>;
 }
+
+/** The names of the files to keep in the folder of record `recordId` of collection `collectionId`. */
+export type KeptFiles = (collectionId: string, recordId: string) => readonly string[];
 
 export interface ParsedInput {
   /** Plain field assignments, in body order. `key` is the body key. */

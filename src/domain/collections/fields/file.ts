@@ -36,6 +36,19 @@ export function toFileNames(raw: unknown): string[] {
 
 const normalizeFile = (field: FieldDef, raw: unknown): MultiValue => shapeValue(field, toFileNames(raw));
 
+/**
+ * The uploads a saved record keeps: those the values of their file fields name (a single-file
+ * field keeps the last one), in the order they came.
+ */
+export function keptUploads<F extends { readonly name: string }>(data: Readonly<Record<string, unknown>>, uploads: ReadonlyMap<string, readonly F[]>): F[] {
+  const out: F[] = [];
+  for (const [fieldName, files] of uploads) {
+    const kept = new Set(toFileNames(data[fieldName]));
+    for (const file of files) if (kept.has(file.name)) out.push(file);
+  }
+  return out;
+}
+
 /** Names stored before and absent now: the files the storage layer should delete after the write. */
 export function fileNamesToDelete(oldValue: unknown, newValue: unknown): string[] {
   const kept = new Set(toFileNames(newValue));
