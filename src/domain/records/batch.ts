@@ -74,11 +74,14 @@ export class BatchService {
   async run(ctx: RequestContext, input: Pick<RecordInput, 'body' | 'files'>): Promise<BatchResult[]> {
     const settings = this.assertEnabled();
     const items = parseItems(input.body, settings.maxRequests, input.files ?? []);
-    const deadline = Date.now() + (settings.timeout > 0 ? settings.timeout : DEFAULT_TIMEOUT_S) * 1000;
+    const timeoutMs = (settings.timeout > 0 ? settings.timeout : DEFAULT_TIMEOUT_S) * 1000;
     const changes: RecordChange[] = [];
     const store = this.deps.records.fileStore;
     const files = store && new TransactionFileStore(store);
     const transaction = this.deps.db.transaction(async (tx) => {
+      // As PocketBase's, the time starts once the transaction is open: the wait for the write lock
+      // (behind other batches) is not counted.
+      const deadline = Date.now() + timeoutMs;
       const records = this.deps.records.within(new TransactionDatabase(tx), {
         changes: { recordChanged: (c) => changes.push(c), beforeDelete: (c) => this.deps.records.changeSink?.beforeDelete?.(c) ?? Promise.resolve() },
         requestContext: 'batch',
