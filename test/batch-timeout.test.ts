@@ -1,9 +1,15 @@
 // How a batch ends before its last item, as PocketBase's: its timeout counts from when its
-// transaction opened, not the wait for the write lock behind other batches.
+// transaction opened (not the wait for the write lock behind other batches), and a statement
+// blocked at the timeout is cut; a batch given up on rolls back and never commits, not even a
+// statement of the item it was running. Underneath, the database contract: a transaction whose
+// signal aborts rolls back at once and sends no later statement.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ident, sql } from '../src/db/sql.ts';
 import { api, startServer, type TestServer } from './support/baton.ts';
-import { createCollection, PUBLIC_RULES, text } from './support/builders.ts';
+import { createCollection, createRecord, PUBLIC_RULES, text } from './support/builders.ts';
+import { TEST_DIALECT } from './support/databases.ts';
+import { onlyIf } from './support/only-if.ts';
 
 let server: TestServer;
 const su = (method: string, path: string, body?: unknown) => api(server, method, path, { token: server.superuserToken, body });
@@ -38,6 +44,11 @@ async function holdWriteLock(): Promise<{ release: () => Promise<void> }> {
   };
 }
 
+/** Waits until every batch sent before has ended: a later one runs after them (one write lock, taken in turn). */
+async function afterEarlierBatches(): Promise<void> {
+  expect((await sendBatch([create('later')])).status).toBe(200);
+}
+
 beforeAll(async () => {
   server = await startServer();
   await createCollection(server, { name: 'bt_posts', fields: [text('title')], ...PUBLIC_RULES });
@@ -56,5 +67,67 @@ describe('batch timeout and interruption', () => {
     const res = await queued;
     expect(res.status).toBe(200);
     expect(await titles()).toContain('queued behind a writer');
+  });
+
+  onlyIf(TEST_DIALECT !== 'sqlite', it)('is cut at its timeout while a statement waits for a row lock, and commits nothing', async () => {
+    // (SQLite's writes take the database's only write lock with the transaction, before the
+    // timeout starts: no statement inside one waits for another session.)
+    await batchSettings({ timeout: 1 });
+    const target = await createRecord(server, 'bt_posts', { title: 'locked' });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    // Another session holds the row for 3 s (a concurrent transaction, outside Baton's write lock).
+    const holder = server.baton.services.db.transaction(async (tx) => {
+      await tx.get(sql`SELECT id FROM ${ident('bt_posts')} WHERE id = ${target.id} FOR UPDATE`);
+      locked();
+      await released;
+    }, { concurrent: true });
+    await lockTaken;
+    let holding = true;
+    const releaseLater = setTimeout(() => {
+      holding = false;
+      release();
+    }, 3000);
+    try {
+      const res = await sendBatch([create('before the blocked item'), { method: 'PATCH', url: `/api/collections/bt_posts/records/${target.id}`, body: { title: 'changed' } }]);
+      expect(holding).toBe(true);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ status: 400, message: 'Batch transaction failed.', data: {} });
+    } finally {
+      clearTimeout(releaseLater);
+      release();
+      await holder;
+    }
+    // Nothing of it ran after the rollback either, once the row was free.
+    await afterEarlierBatches();
+    expect(await titles()).not.toContain('before the blocked item');
+    expect((await su('GET', `/api/collections/bt_posts/records/${target.id}`)).body.title).toBe('locked');
+  });
+});
+
+describe('Database.transaction with a signal', () => {
+  it('rolls back as soon as the signal aborts, and refuses the statements its body sends afterwards', async () => {
+    const db = server.baton.services.db;
+    const insert = (id: string) => sql`INSERT INTO ${ident('bt_posts')} (${ident('id')}, ${ident('title')}) VALUES (${id}, ${'signal'})`;
+    const ids = ['btsignal0000001', 'btsignal0000002'];
+    const controller = new AbortController();
+    const reason = new Error('given up');
+    let late: Promise<unknown> | undefined;
+    const transaction = db.transaction(async (tx) => {
+      await tx.run(insert(ids[0]));
+      // Given up on while the body awaits something else than the database (a password hash …).
+      setTimeout(() => controller.abort(reason), 20);
+      await sleep(300);
+      late = tx.run(insert(ids[1]));
+      await late;
+    }, { signal: controller.signal });
+    const outcome = await transaction.then(() => 'committed', (e: unknown) => e);
+    expect(outcome).toBe(reason);
+    await vi.waitFor(() => expect(late).toBeDefined());
+    await expect(late).rejects.toBe(reason);
+    const rows = await db.all(sql`SELECT ${ident('id')} FROM ${ident('bt_posts')} WHERE ${db.dialect.inValues(sql`${ident('id')}`, ids)}`);
+    expect(rows).toEqual([]);
   });
 });

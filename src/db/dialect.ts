@@ -291,6 +291,16 @@ export interface TransactionOptions {
    * SQLite: schema changes, and deletes whose cascade and checks read before they write.
    */
   concurrent?: boolean;
+  /**
+   * Gives the transaction up when it aborts. One still waiting for its turn never begins. In an
+   * open one, statements not yet sent are refused, one the database is running is cancelled where
+   * the database allows it (PostgreSQL: a cancel request; MySQL: `KILL QUERY` from another
+   * connection; SQLite runs each statement to its end, so there between statements), and the
+   * transaction rolls back and rejects with the signal's reason at once, without waiting for `fn`:
+   * its later statements are refused, never run after the ROLLBACK. It never commits once the
+   * signal aborted. Only batches pass one (`db/abortable.ts`); other transactions pay nothing.
+   */
+  signal?: AbortSignal;
 }
 
 /**

@@ -15,9 +15,10 @@ export abstract class PooledDatabase implements Database {
 
   /**
    * Runs `fn` in one transaction on a pooled connection; `serialized`: first take the database's
-   * write lock, which orders Baton's serialized transactions across processes.
+   * write lock, which orders Baton's serialized transactions across processes. `signal`: see
+   * `TransactionOptions.signal`.
    */
-  protected abstract runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean): Promise<T>;
+  protected abstract runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean, signal?: AbortSignal): Promise<T>;
   /** Closes the pools. */
   protected abstract endPools(): Promise<void>;
 
@@ -45,8 +46,13 @@ export abstract class PooledDatabase implements Database {
   transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     // Concurrent writes go straight to the pool; the others queue here (so they don't each hold a
     // pooled connection while waiting) and then take the lock that orders them across processes.
-    if (options.concurrent) return this.runTransaction(fn, false);
-    return this.writes.run(() => this.runTransaction(fn, true));
+    const { signal } = options;
+    if (options.concurrent) return this.runTransaction(fn, false, signal);
+    return this.writes.run(() => {
+      // Given up on while it waited for its turn: it never begins.
+      signal?.throwIfAborted();
+      return this.runTransaction(fn, true, signal);
+    });
   }
 
   /** Runs `fn` in turn with the serialized transactions of this process (the SQL console's writes). */

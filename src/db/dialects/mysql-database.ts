@@ -4,6 +4,7 @@ import type { Dialect, ExclusiveSession, Executor, RowShape, RunResult } from '.
 import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
 import { PooledDatabase } from '../pooled-database.ts';
+import { abortReason, runAbortable } from '../abortable.ts';
 import { duplicateKeyName, mysqlDialect, UNIQUE_COLUMNS } from './mysql.ts';
 import { TEXT_COLLATION } from './mysql-system-tables.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
@@ -228,7 +229,7 @@ export class MysqlDatabase extends PooledDatabase {
     this.clientReader = new QueryExecutor(this.clientPool);
   }
 
-  protected async runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean): Promise<T> {
+  protected async runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean, signal?: AbortSignal): Promise<T> {
     const conn = await this.pool.getConnection();
     let healthy = true;
     let locked = false;
@@ -239,16 +240,22 @@ export class MysqlDatabase extends PooledDatabase {
         locked = true;
       }
       await conn.query('START TRANSACTION');
-      const result = await fn(new QueryExecutor(conn, () => reopen(conn)));
+      const executor = new QueryExecutor(conn, () => reopen(conn));
+      // Given up on: a statement running for it is stopped from another connection (awaited, so
+      // the KILL never reaches a statement of whoever has the connection next); the ROLLBACK
+      // queues behind it on the connection.
+      const kill = () => this.pool.query(`KILL QUERY ${Number(conn.threadId)}`);
+      const result = signal ? await runAbortable(executor, signal, fn, kill) : await fn(executor);
       await conn.query('COMMIT');
       return result;
     } catch (e) {
       try {
         await conn.query('ROLLBACK');
       } catch {
+        // (A KILL that came as its statement ended may have hit the ROLLBACK: the connection goes.)
         healthy = false;
       }
-      throw e;
+      throw abortReason(signal, e);
     } finally {
       if (locked && healthy) {
         try {

@@ -4,6 +4,7 @@ import { NormalizerCache } from '../normalize.ts';
 import { render, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 import { PooledDatabase } from '../pooled-database.ts';
+import { abortReason, runAbortable } from '../abortable.ts';
 import { postgresDialect } from './postgres.ts';
 import { runPostgresSuperuserSql } from './postgres-superuser-sql.ts';
 import { ConsoleSlots, type SuperuserSqlQuery, type SuperuserSqlResult } from '../superuser-sql.ts';
@@ -52,15 +53,19 @@ class QueryExecutor implements Executor {
    * `prepare`: named server-side statements, cached per connection by text. Off inside
    * transactions: a schema change there (ALTER TABLE) invalidates statements prepared before it,
    * which PostgreSQL reports as an error that the driver can only retry outside a transaction.
+   * `signal`: a transaction's (`TransactionOptions.signal`); when it aborts, a query it is running
+   * gets a cancel request, and one still waiting for its turn on the connection is never sent.
    */
   constructor(
     private readonly client: Client,
     private readonly prepare: boolean,
+    private readonly signal?: AbortSignal,
   ) {}
 
   private query(query: Sql) {
     const { text, params } = render(query, this.dialect);
-    return this.client.unsafe(text, params.map(bindable), { prepare: this.prepare });
+    const pending = this.client.unsafe(text, params.map(bindable), { prepare: this.prepare });
+    return this.signal ? pending.signal(this.signal) : pending;
   }
 
   async all<T>(query: Sql, shape?: RowShape): Promise<T[]> {
@@ -121,12 +126,22 @@ export class PostgresDatabase extends PooledDatabase {
     this.clientReader = new QueryExecutor(this.clientSql, true);
   }
 
-  protected async runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean): Promise<T> {
-    const result = await this.sql.begin(async (tx) => {
-      if (serialized) await tx.unsafe('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
-      return { value: await fn(new QueryExecutor(tx as unknown as Client, false)) };
+  protected async runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean, signal?: AbortSignal): Promise<T> {
+    const begin = this.sql.begin(async (tx) => {
+      if (serialized) {
+        const lock = tx.unsafe('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+        await (signal ? lock.signal(signal) : lock);
+      }
+      const executor = new QueryExecutor(tx as unknown as Client, false, signal);
+      return { value: signal ? await runAbortable(executor, signal, fn) : await fn(executor) };
     });
-    return (result as unknown as { value: T }).value;
+    try {
+      // A transaction given up on while it waits for a connection never gets one.
+      const result = await (signal ? begin.signal(signal) : begin);
+      return (result as unknown as { value: T }).value;
+    } catch (e) {
+      throw abortReason(signal, e);
+    }
   }
 
   /** Database.runSuperuserSql (postgres-superuser-sql.ts); writes in turn with Baton's serialized transactions. */

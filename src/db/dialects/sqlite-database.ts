@@ -1,12 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
 import path from 'node:path';
 import { setImmediate } from 'node:timers';
-import type { Database, Dialect, Executor, RowShape, RunResult } from '../dialect.ts';
+import type { Database, Dialect, Executor, RowShape, RunResult, TransactionOptions } from '../dialect.ts';
 import { converter, NormalizerCache } from '../normalize.ts';
 import { EnvironmentError } from '../../kernel/errors.ts';
 import { render, type Sql } from '../sql.ts';
 import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from '../timeouts.ts';
 import { WriteQueue } from '../write-queue.ts';
+import { runAbortable } from '../abortable.ts';
 import { appendStatements } from '../append.ts';
 import { sqliteDialect } from './sqlite.ts';
 import { isBudgetExceeded, StatementBudget } from './sqlite-budget.ts';
@@ -495,13 +496,19 @@ export class SqliteDatabase implements Database {
     }
   }
 
-  transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+  /**
+   * `signal` (TransactionOptions): SQLite runs each statement to its end on this thread, so one
+   * that aborts gives the transaction up between statements, or while `fn` awaits something else.
+   */
+  transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const { signal } = options;
     return this.writes.run(() => this.written(async () => {
+      signal?.throwIfAborted();
       const conn = this.writer.conn;
       conn.exec('BEGIN IMMEDIATE');
       try {
         this.writer.syncSchema();
-        const result = await fn(this.writer);
+        const result = signal ? await runAbortable(this.writer, signal, fn) : await fn(this.writer);
         // Reads during `fn` may have begun a shared transaction: the commit must not find one.
         this.reader.snapshot?.end();
         conn.exec('COMMIT');

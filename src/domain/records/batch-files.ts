@@ -17,11 +17,18 @@ export class TransactionFileStore implements RecordFileStore {
   private readonly removals: Array<() => Promise<void>> = [];
   /** What each store stored, in order: a folder removal queued before spares what came after. */
   private readonly stored: Array<{ readonly collectionId: string; readonly recordId: string; names: readonly string[] }> = [];
+  private ended = false;
 
   constructor(private readonly files: RecordFileStore) {}
 
   async store(collection: Collection, data: RecordData, uploads: ReadonlyMap<string, readonly UploadedFile[]>, isNew: boolean): Promise<() => Promise<void>> {
     const undoStored = await this.files.store(collection, data, uploads, isNew);
+    // A write the transaction gave up on (its timeout) may still be storing after the rollback:
+    // what it stored goes at once, and the write stops here.
+    if (this.ended) {
+      await undoStored();
+      throw new Error('the transaction has ended');
+    }
     const entry = { collectionId: collection.id, recordId: String(data.id), names: keptUploads(data, uploads).map((f) => f.name) };
     this.stored.push(entry);
     const undo = async () => {
@@ -44,6 +51,7 @@ export class TransactionFileStore implements RecordFileStore {
 
   /** After the commit: the removals, in the order the writes asked for them (each logs its own failures). */
   async committed(): Promise<void> {
+    this.ended = true;
     this.undos.clear();
     for (const remove of this.removals.splice(0)) await remove();
   }
@@ -54,6 +62,7 @@ export class TransactionFileStore implements RecordFileStore {
    * removals forgotten.
    */
   async rolledBack(): Promise<void> {
+    this.ended = true;
     this.removals.length = 0;
     for (const undo of [...this.undos].reverse()) await undo();
   }

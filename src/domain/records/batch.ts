@@ -3,9 +3,11 @@
  * one transaction. Each item runs as the records API would run it, as the batch's sender, with the
  * item's own query (expand, fields) and headers, rules seeing `@request.context` "batch". The first
  * item that fails rolls everything back and names itself in the error (`data.requests.N`); the
- * changes are announced only once the transaction has committed. Files come in a multipart batch
- * as `requests.N.field` (or `requests[N].field`); they are stored before the item's write and
- * removed if the batch rolls back, and the files its items drop are removed only after the commit.
+ * changes are announced only once the transaction has committed. Past its timeout the batch is
+ * given up and rolls back at once, even in the middle of an item.
+ * Files come in a multipart batch as `requests.N.field` (or `requests[N].field`); they are stored
+ * before the item's write and removed if the batch rolls back, and the files its items drop are
+ * removed only after the commit.
  */
 import type { Database } from '../../db/dialect.ts';
 import { TransactionDatabase } from '../../db/transaction-database.ts';
@@ -71,6 +73,13 @@ export class BatchService {
     return settings;
   }
 
+  /**
+   * Runs the items in one transaction. The batch gives up, and the transaction rolls back at once
+   * (`TransactionOptions.signal`: a statement blocked on a lock is cancelled, the next one is
+   * never sent, and it never commits), when its `timeout` has passed since the transaction opened
+   * (PocketBase's "batch transaction timeout": the wait for the write lock, behind other batches,
+   * is not counted).
+   */
   async run(ctx: RequestContext, input: Pick<RecordInput, 'body' | 'files'>): Promise<BatchResult[]> {
     const settings = this.assertEnabled();
     const items = parseItems(input.body, settings.maxRequests, input.files ?? []);
@@ -78,10 +87,12 @@ export class BatchService {
     const changes: RecordChange[] = [];
     const store = this.deps.records.fileStore;
     const files = store && new TransactionFileStore(store);
+    // The answer of a batch given up on names no request (none of them failed): its data is empty.
+    const giveUp = new AbortController();
+    const stop = (why: string) => giveUp.abort(Object.assign(badRequest('Batch transaction failed.'), { cause: new Error(why) }));
+    let timer: NodeJS.Timeout | undefined;
     const transaction = this.deps.db.transaction(async (tx) => {
-      // As PocketBase's, the time starts once the transaction is open: the wait for the write lock
-      // (behind other batches) is not counted.
-      const deadline = Date.now() + timeoutMs;
+      timer = setTimeout(() => stop('batch transaction timeout'), timeoutMs);
       const records = this.deps.records.within(new TransactionDatabase(tx), {
         changes: { recordChanged: (c) => changes.push(c), beforeDelete: (c) => this.deps.records.changeSink?.beforeDelete?.(c) ?? Promise.resolve() },
         requestContext: 'batch',
@@ -89,9 +100,8 @@ export class BatchService {
       });
       const out: BatchResult[] = [];
       for (let i = 0; i < items.length; i++) {
-        // PocketBase stops a batch past its timeout; a statement under way finishes first here.
-        // Its answer names no request (none of them failed): its data is empty.
-        if (Date.now() > deadline) throw Object.assign(badRequest('Batch transaction failed.'), { cause: new Error('batch transaction timeout') });
+        // Given up on, the transaction has rolled back already; this only ends the loop.
+        giveUp.signal.throwIfAborted();
         try {
           out.push(await runItem(records, itemContext(ctx, items[i]), items[i]));
         } catch (e) {
@@ -99,11 +109,13 @@ export class BatchService {
         }
       }
       return out;
-    });
-    const results = await transaction.catch(async (e: unknown) => {
-      await files?.rolledBack();
-      throw e;
-    });
+    }, { signal: giveUp.signal });
+    const results = await transaction
+      .catch(async (e: unknown) => {
+        await files?.rolledBack();
+        throw e;
+      })
+      .finally(() => clearTimeout(timer));
     // Announced where the record service announces its own (realtime), only now that it committed.
     const sink = this.deps.records.changeSink;
     for (const change of changes) sink?.recordChanged(change);
