@@ -1,8 +1,9 @@
 // How a batch ends before its last item, as PocketBase's: its timeout counts from when its
-// transaction opened (not the wait for the write lock behind other batches), and a statement
-// blocked at the timeout is cut; a batch given up on rolls back and never commits, not even a
-// statement of the item it was running. Underneath, the database contract: a transaction whose
-// signal aborts rolls back at once and sends no later statement.
+// transaction opened (not the wait for the write lock behind other batches), a statement blocked
+// at the timeout is cut, and a client that goes away gives the batch up; a batch given up on rolls
+// back and never commits, not even a statement of the item it was running. Underneath, the
+// database contract: a transaction whose signal aborts rolls back at once and sends no later
+// statement.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ident, sql } from '../src/db/sql.ts';
@@ -24,6 +25,7 @@ const sendBatch = (requests: unknown[], signal?: AbortSignal) =>
   });
 const titles = async (): Promise<string[]> =>
   (await su('GET', '/api/collections/bt_posts/records?perPage=500')).body.items.map((r: { title: string }) => r.title);
+const userCount = async (): Promise<number> => (await su('GET', '/api/collections/users/records?perPage=1')).body.totalItems;
 
 /** Takes Baton's serialized write lock (the queue, and the database's lock) until `release`. */
 async function holdWriteLock(): Promise<{ release: () => Promise<void> }> {
@@ -104,6 +106,40 @@ describe('batch timeout and interruption', () => {
     await afterEarlierBatches();
     expect(await titles()).not.toContain('before the blocked item');
     expect((await su('GET', `/api/collections/bt_posts/records/${target.id}`)).body.title).toBe('locked');
+  });
+
+  it('rolls back when its client goes away while it runs', async () => {
+    await batchSettings({ timeout: 60 });
+    const before = await userCount();
+    // Each create hashes a password: 300 of them run for seconds, well past the client's leaving.
+    const requests = Array.from({ length: 300 }, (_, i) => ({
+      method: 'POST',
+      url: '/api/collections/users/records',
+      body: { email: `left${i}@example.com`, password: 'a-long-password', passwordConfirm: 'a-long-password' },
+    }));
+    const client = new AbortController();
+    const sent = sendBatch(requests, client.signal).catch((e: unknown) => e);
+    await sleep(300);
+    client.abort();
+    expect(await sent).toMatchObject({ name: 'AbortError' });
+    await afterEarlierBatches();
+    expect(await userCount()).toBe(before);
+  });
+
+  it('never begins when its client goes away while it waits for the write lock', async () => {
+    await batchSettings({ timeout: 3 });
+    const lock = await holdWriteLock();
+    const client = new AbortController();
+    const sent = sendBatch([create('client left while queued')], client.signal).catch((e: unknown) => e);
+    await sleep(300);
+    client.abort();
+    await sent;
+    // The server learns of the closed connection from its next poll for I/O: a lock freed in the
+    // same turn would let the batch begin first.
+    await sleep(100);
+    await lock.release();
+    await afterEarlierBatches();
+    expect(await titles()).not.toContain('client left while queued');
   });
 });
 

@@ -3,8 +3,8 @@
  * one transaction. Each item runs as the records API would run it, as the batch's sender, with the
  * item's own query (expand, fields) and headers, rules seeing `@request.context` "batch". The first
  * item that fails rolls everything back and names itself in the error (`data.requests.N`); the
- * changes are announced only once the transaction has committed. Past its timeout the batch is
- * given up and rolls back at once, even in the middle of an item.
+ * changes are announced only once the transaction has committed. Past its timeout, or once its
+ * client has gone, the batch is given up and rolls back at once, even in the middle of an item.
  * Files come in a multipart batch as `requests.N.field` (or `requests[N].field`); they are stored
  * before the item's write and removed if the batch rolls back, and the files its items drop are
  * removed only after the commit.
@@ -78,9 +78,10 @@ export class BatchService {
    * (`TransactionOptions.signal`: a statement blocked on a lock is cancelled, the next one is
    * never sent, and it never commits), when its `timeout` has passed since the transaction opened
    * (PocketBase's "batch transaction timeout": the wait for the write lock, behind other batches,
-   * is not counted).
+   * is not counted) or when `signal` aborts: the route's, when the client went away (PocketBase's
+   * "batch request interrupted").
    */
-  async run(ctx: RequestContext, input: Pick<RecordInput, 'body' | 'files'>): Promise<BatchResult[]> {
+  async run(ctx: RequestContext, input: Pick<RecordInput, 'body' | 'files'>, signal?: AbortSignal): Promise<BatchResult[]> {
     const settings = this.assertEnabled();
     const items = parseItems(input.body, settings.maxRequests, input.files ?? []);
     const timeoutMs = (settings.timeout > 0 ? settings.timeout : DEFAULT_TIMEOUT_S) * 1000;
@@ -90,6 +91,9 @@ export class BatchService {
     // The answer of a batch given up on names no request (none of them failed): its data is empty.
     const giveUp = new AbortController();
     const stop = (why: string) => giveUp.abort(Object.assign(badRequest('Batch transaction failed.'), { cause: new Error(why) }));
+    const interrupted = () => stop('batch request interrupted');
+    if (signal?.aborted) interrupted();
+    signal?.addEventListener('abort', interrupted, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const transaction = this.deps.db.transaction(async (tx) => {
       timer = setTimeout(() => stop('batch transaction timeout'), timeoutMs);
@@ -115,7 +119,10 @@ export class BatchService {
         await files?.rolledBack();
         throw e;
       })
-      .finally(() => clearTimeout(timer));
+      .finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', interrupted);
+      });
     // Announced where the record service announces its own (realtime), only now that it committed.
     const sink = this.deps.records.changeSink;
     for (const change of changes) sink?.recordChanged(change);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { batchBodyLimit, DEFAULT_BATCH_BODY_BYTES } from '../../domain/records/batch.ts';
 import type { Services } from '../../domain/services.ts';
 import { tooLarge } from '../../kernel/errors.ts';
@@ -8,7 +8,9 @@ import { sendJson } from '../respond.ts';
 /**
  * `POST /api/batch`: JSON, or the SDK's multipart with `@jsonPayload`. Refused before its body is
  * read when batches are off (403) or its declared length passes `settings.batch.maxBodySize`
- * (413), and by the bytes it brings past that limit (PocketBase's 128 MiB when unset).
+ * (413), and by the bytes it brings past that limit (PocketBase's 128 MiB when unset). A client
+ * that goes away before its answer gives the batch up: it rolls back (PocketBase's "batch request
+ * interrupted").
  */
 export function batchRoutes(api: FastifyInstance, services: Services): void {
   const config = { invalidBodyMessage: 'Failed to read the submitted batch data.' };
@@ -22,7 +24,19 @@ export function batchRoutes(api: FastifyInstance, services: Services): void {
       setBodyLimit(request, limit);
     },
   }, async (request, reply) => {
-    const results = await withRecordInput(request, (input) => services.batch.run(request.ctx, input));
+    const results = await withRecordInput(request, (input) => services.batch.run(request.ctx, input, clientGone(request, reply)));
     return sendJson(request, reply, results);
   });
+}
+
+/** A signal that aborts when the client's connection closes before the response has been sent. */
+function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const res = reply.raw;
+  // 'close' also follows a response sent in full, which gives nothing up.
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  if (request.raw.socket?.destroyed) controller.abort();
+  return controller.signal;
 }
