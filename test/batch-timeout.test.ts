@@ -15,6 +15,8 @@ import { onlyIf } from './support/only-if.ts';
 let server: TestServer;
 const su = (method: string, path: string, body?: unknown) => api(server, method, path, { token: server.superuserToken, body });
 const batchSettings = (batch: Record<string, unknown>) => su('PATCH', '/api/settings', { batch: { enabled: true, maxRequests: 500, timeout: 3, maxBodySize: 0, ...batch } });
+/** Items enough to run for seconds (SQLite: about 15,000 plain creates a second here). */
+const MANY = 50_000;
 const create = (title: string) => ({ method: 'POST', url: '/api/collections/bt_posts/records', body: { title } });
 const sendBatch = (requests: unknown[], signal?: AbortSignal) =>
   fetch(`${server.url}/api/batch`, {
@@ -25,7 +27,7 @@ const sendBatch = (requests: unknown[], signal?: AbortSignal) =>
   });
 const titles = async (): Promise<string[]> =>
   (await su('GET', '/api/collections/bt_posts/records?perPage=500')).body.items.map((r: { title: string }) => r.title);
-const userCount = async (): Promise<number> => (await su('GET', '/api/collections/users/records?perPage=1')).body.totalItems;
+const count = async (collection: string): Promise<number> => (await su('GET', `/api/collections/${collection}/records?perPage=1`)).body.totalItems;
 
 /** Takes Baton's serialized write lock (the queue, and the database's lock) until `release`. */
 async function holdWriteLock(): Promise<{ release: () => Promise<void> }> {
@@ -108,9 +110,19 @@ describe('batch timeout and interruption', () => {
     expect((await su('GET', `/api/collections/bt_posts/records/${target.id}`)).body.title).toBe('locked');
   });
 
+  it('is cut at its timeout when its items never let the event loop turn (SQLite: synchronous statements)', async () => {
+    await batchSettings({ timeout: 1, maxRequests: MANY });
+    const before = await count('bt_posts');
+    // Far more than a second of creates, even on a much faster machine.
+    const res = await sendBatch(Array.from({ length: MANY }, (_, i) => create(`many ${i}`)));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ status: 400, message: 'Batch transaction failed.', data: {} });
+    expect(await count('bt_posts')).toBe(before);
+  });
+
   it('rolls back when its client goes away while it runs', async () => {
     await batchSettings({ timeout: 60 });
-    const before = await userCount();
+    const before = await count('users');
     // Each create hashes a password: 300 of them run for seconds, well past the client's leaving.
     const requests = Array.from({ length: 300 }, (_, i) => ({
       method: 'POST',
@@ -123,7 +135,19 @@ describe('batch timeout and interruption', () => {
     client.abort();
     expect(await sent).toMatchObject({ name: 'AbortError' });
     await afterEarlierBatches();
-    expect(await userCount()).toBe(before);
+    expect(await count('users')).toBe(before);
+  });
+
+  it('rolls back when its client goes away while it runs items that never let the event loop turn', async () => {
+    await batchSettings({ timeout: 60, maxRequests: MANY });
+    const before = await count('bt_posts');
+    const client = new AbortController();
+    const sent = sendBatch(Array.from({ length: MANY }, (_, i) => create(`left ${i}`)), client.signal).catch((e: unknown) => e);
+    await sleep(300);
+    client.abort();
+    expect(await sent).toMatchObject({ name: 'AbortError' });
+    await afterEarlierBatches();
+    expect(await count('bt_posts')).toBe(before + 1);
   });
 
   it('never begins when its client goes away while it waits for the write lock', async () => {

@@ -48,6 +48,8 @@ export interface BatchServiceDeps {
 }
 
 const DEFAULT_TIMEOUT_S = 3;
+/** How long a batch's items may hold the event loop before letting it turn (see `run`). */
+const TURN_MS = 50;
 export const DEFAULT_BATCH_BODY_BYTES = 128 * 1024 * 1024;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const MAX_URL = 2000;
@@ -94,9 +96,12 @@ export class BatchService {
     const interrupted = () => stop('batch request interrupted');
     if (signal?.aborted) interrupted();
     signal?.addEventListener('abort', interrupted, { once: true });
+    const expire = () => stop('batch transaction timeout');
     let timer: NodeJS.Timeout | undefined;
     const transaction = this.deps.db.transaction(async (tx) => {
-      timer = setTimeout(() => stop('batch transaction timeout'), timeoutMs);
+      const deadline = Date.now() + timeoutMs;
+      timer = setTimeout(expire, timeoutMs);
+      let turn = Date.now();
       const records = this.deps.records.within(new TransactionDatabase(tx), {
         changes: { recordChanged: (c) => changes.push(c), beforeDelete: (c) => this.deps.records.changeSink?.beforeDelete?.(c) ?? Promise.resolve() },
         requestContext: 'batch',
@@ -104,6 +109,14 @@ export class BatchService {
       });
       const out: BatchResult[] = [];
       for (let i = 0; i < items.length; i++) {
+        // SQLite's statements are synchronous: its items may all run within one turn of the event
+        // loop, where neither the timer nor the client's leaving is seen. So the clock is read
+        // between items, and the loop is let turn now and then.
+        if (Date.now() >= deadline) expire();
+        else if (Date.now() - turn >= TURN_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          turn = Date.now();
+        }
         // Given up on, the transaction has rolled back already; this only ends the loop.
         giveUp.signal.throwIfAborted();
         try {
@@ -112,6 +125,8 @@ export class BatchService {
           throw itemFailed(i, isApiError(e) ? e : badRequest());
         }
       }
+      // The last item may have ended past the deadline, unseen by the timer: no commit then.
+      if (Date.now() >= deadline) expire();
       return out;
     }, { signal: giveUp.signal });
     const results = await transaction
