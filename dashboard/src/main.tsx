@@ -1,5 +1,8 @@
 import { render } from 'preact';
 import './styles.css';
 import { App } from './app.tsx';
+import { keepFocusInMain } from './ui.tsx';
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+render(<App />, root);
+keepFocusInMain(root);

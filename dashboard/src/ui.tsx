@@ -83,7 +83,8 @@ export function Spinner(props: { inline?: boolean; label?: string }) {
 /**
  * A modal dialog on the native <dialog>: focus stays inside, Escape closes it, the page behind is
  * inert. Rendered only while open; when it goes, focus goes back to what had it before (the button
- * that opened it, or inside the dialog below for a nested one).
+ * that opened it, or inside the dialog below for a nested one; `keepFocusInMain` covers an opener
+ * that goes afterwards).
  */
 export function Modal(props: { title: ComponentChildren; onClose: () => void; children: ComponentChildren; footer?: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -175,4 +176,19 @@ export function ConfirmDialog(props: {
       <ErrorText error={error} />
     </Modal>
   );
+}
+
+/**
+ * When the focused element leaves the page (the row of a record just deleted, a page of the table
+ * replaced), focus would fall to <body> and the next Tab start again from the top: it goes to the
+ * main content instead, where it was. Installed once, at start (main.tsx).
+ */
+export function keepFocusInMain(root: HTMLElement): void {
+  let focused: Element | null = null;
+  document.addEventListener('focusin', (e) => (focused = e.target instanceof Element ? e.target : null));
+  new MutationObserver(() => {
+    if (document.activeElement !== document.body || !focused || focused.isConnected) return;
+    focused = null;
+    document.getElementById('main')?.focus();
+  }).observe(root, { childList: true, subtree: true });
 }
