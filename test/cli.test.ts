@@ -168,6 +168,27 @@ describe('cli: flags', () => {
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('--nope');
   });
+
+  it('a flag without its value, or a switch given one, exits 2 naming the flag, with the command\'s usage', async () => {
+    const [bare, beforeFlag, migrate, dev] = await Promise.all([
+      run(['serve', '--http']),
+      run(['serve', '--dir', '--http=127.0.0.1:18603']),
+      run(['migrate', 'copy', '--from', '--to=x']),
+      run(['serve', '--dev=yes']),
+    ]);
+    const expected = [
+      ['--http needs a value (--http=<value>)', 'Usage: baton serve'],
+      ['--dir needs a value (--dir=<value>)', 'Usage: baton serve'],
+      ['--from needs a value (--from=<value>)', 'baton migrate copy'],
+      ['--dev takes no value', 'Usage: baton serve'],
+    ];
+    [bare, beforeFlag, migrate, dev].forEach((res, i) => {
+      expect(res, `case ${i}`).toMatchObject({ code: 2, stdout: '' });
+      expect(res.stderr.startsWith(`${expected[i][0]}\n\n`), res.stderr).toBe(true);
+      expect(res.stderr, `case ${i}`).toContain(expected[i][1]);
+      expect(res.stderr, `case ${i}`).not.toContain('unknown flag');
+    });
+  });
 });
 
 describe('cli: serve', () => {

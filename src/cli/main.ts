@@ -81,35 +81,47 @@ const COMMANDS: Record<string, { usage: string; flags: readonly string[]; args: 
   migrate: { usage: MIGRATE_USAGE, flags: ['from', 'to', 'force'], args: () => 1 },
 };
 
+/** Every command's flags, for the parser; COMMANDS says which command takes which. */
+const OPTIONS = {
+  http: { type: 'string' },
+  dir: { type: 'string' },
+  db: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  force: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'query-timeout': { type: 'string' },
+  'client-query-timeout': { type: 'string' },
+  'password-hash': { type: 'string' },
+  ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+  dev: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const satisfies Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/**
+ * The parser's refusal in the CLI's words. Node's messages name the flag ("Unknown option '--x'",
+ * "Option '--http <value>' argument missing", "Option '--dir' argument is ambiguous" when the
+ * next word is a flag, "Option '-h, --help' does not take an argument"); the long name is kept.
+ */
+function flagError(e: Error): string {
+  const quoted = /'([^']*)'/.exec(e.message)?.[1];
+  if (quoted === undefined) return e.message;
+  if ((e as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `unknown flag ${quoted}`;
+  const name = /--([\w-]+)/.exec(quoted)?.[1] ?? '';
+  const option: { type: string } | undefined = (OPTIONS as Record<string, { type: string }>)[name];
+  if (!option) return e.message;
+  return option.type === 'boolean' ? `--${name} takes no value` : `--${name} needs a value (--${name}=<value>)`;
+}
+
 /** Runs a CLI command and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        http: { type: 'string' },
-        dir: { type: 'string' },
-        db: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        force: { type: 'boolean' },
-        'log-level': { type: 'string' },
-        'query-timeout': { type: 'string' },
-        'client-query-timeout': { type: 'string' },
-        'password-hash': { type: 'string' },
-        ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
-        dev: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (e) {
-    // Node's wording ("Unknown option '--x'. To specify a positional argument …") names the flag.
-    const unknown = /'(-[^']*)'/.exec((e as Error).message)?.[1];
     const spec = COMMANDS[argv.find((a) => !a.startsWith('-')) ?? ''];
-    process.stderr.write(`${unknown ? `unknown flag ${unknown}` : (e as Error).message}\n\n${spec?.usage ?? USAGE}`);
+    process.stderr.write(`${flagError(e as Error)}\n\n${spec?.usage ?? USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
