@@ -69,10 +69,18 @@ describe('cli: flags', () => {
     expect(res.stdout).not.toContain('Server started');
   });
 
-  it('BATON_HTTP is validated like --http', async () => {
-    const res = await run(['serve', `--dir=${tempDir()}`], { BATON_HTTP: 'nope' });
-    expect(res.code).toBe(2);
-    expect(res.stderr).toContain('invalid --http address "nope"');
+  it('BATON_* variables are validated like their flags, and a refusal names the variable', async () => {
+    const [http, timeout, level] = await Promise.all([
+      run(['serve', `--dir=${tempDir()}`], { BATON_HTTP: 'nope' }),
+      run(['serve', `--dir=${tempDir()}`], { BATON_QUERY_TIMEOUT: 'abc' }),
+      run(['superuser', 'otp', 'a@b.io', `--dir=${tempDir()}`], { BATON_LOG_LEVEL: 'loud' }),
+    ]);
+    expect(http).toMatchObject({ code: 2, stderr: 'config error: invalid BATON_HTTP "nope", expected host:port\n' });
+    expect(timeout).toMatchObject({ code: 2, stderr: 'config error: invalid BATON_QUERY_TIMEOUT "abc", expected seconds (0 < s <= 86400)\n' });
+    expect(level).toMatchObject({
+      code: 2,
+      stderr: 'config error: invalid BATON_LOG_LEVEL "loud", expected one of fatal, error, warn, info, debug, trace, silent\n',
+    });
   });
 
   it('an unusable data directory exits 1 with one line', async () => {

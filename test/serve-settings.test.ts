@@ -207,8 +207,8 @@ onlyIf(TEST_DIALECT === 'sqlite', describe)('bad values stop serve before it ope
       run(['serve', '--http=127.0.0.1:0', `--dir=${dirs[3]}`, '--max-connections=200'], {}, 256),
     ]);
     const messages = [
-      'config error: invalid --max-expanded-records (BATON_MAX_EXPANDED_RECORDS) "0", expected a whole number from 1 to 1000000\n',
-      'config error: invalid --body-stall-timeout (BATON_BODY_STALL_TIMEOUT) "soon", expected seconds from 0.001 to 86400\n',
+      'config error: invalid --max-expanded-records "0", expected a whole number from 1 to 1000000\n',
+      'config error: invalid BATON_BODY_STALL_TIMEOUT "soon", expected seconds from 0.001 to 86400\n',
       'config error: invalid --shutdown-linger 20: it must be shorter than --shutdown-timeout (10 s)\n',
       expect.stringMatching(/^config error: invalid --max-connections 200: this process may open 256 files \(ulimit -n\), which leaves room for 128 connections/),
     ];

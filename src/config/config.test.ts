@@ -79,9 +79,12 @@ describe('serve limits', () => {
     expect(loadConfig({}, { BATON_REALTIME_REPLAY_BYTES: '1048576' }).realtimeReplay).toEqual({ maxBytes: 1_048_576 });
   });
 
-  it('names the flag and the variable in its message', () => {
+  it('names the flag or the variable the value came from in its message', () => {
     expect(() => loadConfig({}, { BATON_SQLITE_READER_THREADS: '0' })).toThrow(
-      'invalid --sqlite-reader-threads (BATON_SQLITE_READER_THREADS) "0", expected a whole number from 1 to 64',
+      'invalid BATON_SQLITE_READER_THREADS "0", expected a whole number from 1 to 64',
+    );
+    expect(() => loadConfig({ sqliteReaderThreads: '0' }, { BATON_SQLITE_READER_THREADS: '4' })).toThrow(
+      'invalid --sqlite-reader-threads "0", expected a whole number from 1 to 64',
     );
     expect(() => loadConfig({ statisticsInterval: '0.1' }, {})).toThrow('expected 0 (off) or seconds from 1 to 86400');
   });
@@ -100,6 +103,37 @@ describe('password hash', () => {
   });
 
   it.each(['argon2', 'Bcrypt', 'scrypt', ''])('refuses %j', (bad) => {
-    expect(() => loadConfig({ passwordHash: bad }, {})).toThrow('invalid --password-hash (BATON_PASSWORD_HASH)');
+    expect(() => loadConfig({ passwordHash: bad }, {})).toThrow(`invalid --password-hash "${bad}", expected bcrypt or argon2id`);
+  });
+});
+
+describe('a refused value', () => {
+  it.each([
+    [{ BATON_QUERY_TIMEOUT: 'abc' }, 'invalid BATON_QUERY_TIMEOUT "abc", expected seconds (0 < s <= 86400)'],
+    [{ BATON_CLIENT_QUERY_TIMEOUT: '-1' }, 'invalid BATON_CLIENT_QUERY_TIMEOUT "-1", expected seconds (0 < s <= 86400)'],
+    [{ BATON_LOG_LEVEL: 'loud' }, 'invalid BATON_LOG_LEVEL "loud", expected one of fatal, error, warn, info, debug, trace, silent'],
+    [{ BATON_HTTP: 'nope' }, 'invalid BATON_HTTP "nope", expected host:port'],
+    [{ BATON_HTTP: '127.0.0.1:99999' }, 'invalid BATON_HTTP "127.0.0.1:99999", expected a port from 0 to 65535'],
+    [{ BATON_DB: 'foo' }, 'invalid BATON_DB "foo", expected postgres://… or mysql://…'],
+    [{ BATON_PASSWORD_HASH: 'md5' }, 'invalid BATON_PASSWORD_HASH "md5", expected bcrypt or argon2id'],
+    [{ BATON_MAX_BODY_SIZE: '1.5' }, 'invalid BATON_MAX_BODY_SIZE "1.5", expected a whole number of bytes above 0'],
+    [{ BATON_MAX_CONNECTIONS: 'x' }, 'invalid BATON_MAX_CONNECTIONS "x", expected a whole number from 1 to 1000000'],
+  ])('from the environment names its variable: %j', (env, message) => {
+    expect(() => loadConfig({}, env)).toThrow(new ConfigError(message));
+  });
+
+  it.each([
+    [{ queryTimeout: 'abc' }, 'invalid --query-timeout "abc"'],
+    [{ logLevel: 'loud' }, 'invalid --log-level "loud", expected one of fatal, error'],
+    [{ http: 'nope' }, 'invalid --http "nope"'],
+    [{ db: 'foo' }, 'invalid --db "foo"'],
+  ])('from a flag names the flag, though the variable is set too: %j', (input, message) => {
+    const env = { BATON_QUERY_TIMEOUT: '5', BATON_LOG_LEVEL: 'warn', BATON_HTTP: '127.0.0.1:1', BATON_DB: 'postgres://h/db' };
+    expect(() => loadConfig(input, env)).toThrow(message);
+  });
+
+  it('an empty variable counts as unset', () => {
+    const config = loadConfig({}, { BATON_LOG_LEVEL: '', BATON_HTTP: '', BATON_DB: '', BATON_QUERY_TIMEOUT: '', BATON_MAX_BODY_SIZE: '' });
+    expect(config).toMatchObject({ logLevel: 'info', http: { host: '127.0.0.1', port: 8090 }, db: undefined, queryTimeouts: {}, maxBodySize: 32 << 20 });
   });
 });

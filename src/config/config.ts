@@ -60,7 +60,11 @@ export const DEFAULTS = {
   passwordHash: 'bcrypt',
 } as const;
 
-/** Flags win over BATON_* environment variables, which win over defaults. */
+/**
+ * Flags win over BATON_* environment variables (an empty one counts as unset), which win over
+ * defaults. A refused value is reported under the name it came from: `--query-timeout` or
+ * `BATON_QUERY_TIMEOUT`.
+ */
 export interface ConfigInput {
   http?: string;
   dir?: string;
@@ -132,23 +136,34 @@ export const NUMERIC_FLAGS: Readonly<Record<string, NumericSetting>> = Object.fr
   Object.fromEntries(Object.entries(NUMERIC).map(([key, spec]) => [spec.flag, key as NumericSetting])),
 );
 
-/**
- * A numeric setting from its flag, else its environment variable (empty counts as unset), else
- * undefined: the default of the layer that uses it.
- */
+/** A setting's value and the name it came by, for messages: the flag (`--http`) or the variable (`BATON_HTTP`). */
+interface Given<T> {
+  readonly raw: T;
+  readonly from: string;
+}
+
+/** A setting from its flag, else its environment variable (empty counts as unset), else undefined. */
+function given<T>(flagValue: T | undefined, flag: string, variable: string, env: NodeJS.ProcessEnv): Given<T | string> | undefined {
+  if (flagValue !== undefined) return { raw: flagValue, from: flag };
+  const value = env[variable];
+  return value === undefined || value === '' ? undefined : { raw: value, from: variable };
+}
+
+/** A numeric setting, or undefined: the default of the layer that uses it. */
 function numeric(key: NumericSetting, input: ConfigInput, env: NodeJS.ProcessEnv): number | undefined {
   const spec: NumericSpec = NUMERIC[key];
-  const raw = input[key] ?? (env[spec.env] === '' ? undefined : env[spec.env]);
-  if (raw === undefined) return undefined;
+  const setting = given(input[key], `--${spec.flag}`, spec.env, env);
+  if (setting === undefined) return undefined;
+  const { raw, from } = setting;
   const text = String(raw).trim();
   const n = text === '' ? NaN : Number(text);
   const valid = (spec.zeroIsOff === true && n === 0) || (n >= spec.min && n <= spec.max);
   const off = spec.zeroIsOff ? '0 (off) or ' : '';
   if (spec.unit === 'count') {
-    if (!/^\d+$/.test(text) || !valid) throw new ConfigError(`invalid --${spec.flag} (${spec.env}) "${raw}", expected ${off}a whole number from ${spec.min} to ${spec.max}`);
+    if (!/^\d+$/.test(text) || !valid) throw new ConfigError(`invalid ${from} "${raw}", expected ${off}a whole number from ${spec.min} to ${spec.max}`);
     return n;
   }
-  if (!valid) throw new ConfigError(`invalid --${spec.flag} (${spec.env}) "${raw}", expected ${off}seconds from ${spec.min} to ${spec.max}`);
+  if (!valid) throw new ConfigError(`invalid ${from} "${raw}", expected ${off}seconds from ${spec.min} to ${spec.max}`);
   return Math.round(n * 1000);
 }
 
@@ -157,45 +172,57 @@ function defined<T extends object>(o: T): T {
   return Object.freeze(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T);
 }
 
-export function parseHostPort(value: string): { host: string; port: number } {
+/** `host:port`; `from` names where the value came from, for the message if it is refused. */
+export function parseHostPort(value: string, from = '--http'): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
-  if (!m) throw new ConfigError(`invalid --http address "${value}", expected host:port`);
+  if (!m) throw new ConfigError(`invalid ${from} "${value}", expected host:port`);
   const port = Number(m[3]);
-  if (port > 65535) throw new ConfigError(`invalid port ${port}`);
+  if (port > 65535) throw new ConfigError(`invalid ${from} "${value}", expected a port from 0 to 65535`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
 /** Validates once at start and freezes the result; nothing reads process.env after this. */
 export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
   const dev = input.dev ?? env.BATON_DEV === '1';
+  const level = given(input.logLevel, '--log-level', 'BATON_LOG_LEVEL', env);
   // `--dev` is verbose: one line per request (debug) unless a level is given.
-  const logLevel = input.logLevel ?? env.BATON_LOG_LEVEL ?? (dev ? 'debug' : DEFAULTS.logLevel);
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid log level "${logLevel}"`);
-  const maxBodySize = Number(input.maxBodySize ?? env.BATON_MAX_BODY_SIZE ?? DEFAULTS.maxBodySize);
-  if (!Number.isInteger(maxBodySize) || maxBodySize <= 0) throw new ConfigError('invalid max body size');
-  const seconds = (name: string, v: string | number | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
+  const logLevel = level?.raw ?? (dev ? 'debug' : DEFAULTS.logLevel);
+  if (level && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`invalid ${level.from} "${logLevel}", expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  // No flag: only programs embedding Baton pass it in.
+  const bodySize = given(input.maxBodySize, 'maxBodySize', 'BATON_MAX_BODY_SIZE', env);
+  const maxBodySize = Number(bodySize?.raw ?? DEFAULTS.maxBodySize);
+  if (bodySize && (!Number.isInteger(maxBodySize) || maxBodySize <= 0)) {
+    throw new ConfigError(`invalid ${bodySize.from} "${bodySize.raw}", expected a whole number of bytes above 0`);
+  }
+  const seconds = (setting: Given<string | number> | undefined): number | undefined => {
+    if (setting === undefined) return undefined;
+    const n = Number(setting.raw);
     // Up to a day: a longer budget is no budget, and setTimeout-style clocks overflow past 2^31 ms.
-    if (v === '' || !Number.isFinite(n) || n <= 0 || n > 86_400) throw new ConfigError(`invalid ${name} "${v}", expected seconds (0 < s <= 86400)`);
+    if (setting.raw === '' || !Number.isFinite(n) || n <= 0 || n > 86_400) {
+      throw new ConfigError(`invalid ${setting.from} "${setting.raw}", expected seconds (0 < s <= 86400)`);
+    }
     return Math.round(n * 1000);
   };
   const queryTimeouts = Object.freeze({
-    client: seconds('--client-query-timeout', input.clientQueryTimeout ?? env.BATON_CLIENT_QUERY_TIMEOUT),
-    system: seconds('--query-timeout', input.queryTimeout ?? env.BATON_QUERY_TIMEOUT),
+    client: seconds(given(input.clientQueryTimeout, '--client-query-timeout', 'BATON_CLIENT_QUERY_TIMEOUT', env)),
+    system: seconds(given(input.queryTimeout, '--query-timeout', 'BATON_QUERY_TIMEOUT', env)),
   });
-  const passwordHash = input.passwordHash ?? (env.BATON_PASSWORD_HASH || DEFAULTS.passwordHash);
-  if (!(PASSWORD_HASHES as readonly string[]).includes(passwordHash)) {
-    throw new ConfigError(`invalid --password-hash (BATON_PASSWORD_HASH) "${passwordHash}", expected ${PASSWORD_HASHES.join(' or ')}`);
+  const hash = given(input.passwordHash, '--password-hash', 'BATON_PASSWORD_HASH', env);
+  const passwordHash = hash?.raw ?? DEFAULTS.passwordHash;
+  if (hash && !(PASSWORD_HASHES as readonly string[]).includes(passwordHash)) {
+    throw new ConfigError(`invalid ${hash.from} "${passwordHash}", expected ${PASSWORD_HASHES.join(' or ')}`);
   }
-  const db = input.db ?? (env.BATON_DB || undefined);
-  if (db !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\/./i.test(db)) {
-    throw new ConfigError(`invalid --db "${db.replace(/\/\/[^@/]*@/, '//…@')}", expected postgres://… or mysql://…`);
+  const db = given(input.db, '--db', 'BATON_DB', env);
+  if (db !== undefined && !/^(postgres(ql)?|mysql|mariadb):\/\/./i.test(db.raw)) {
+    throw new ConfigError(`invalid ${db.from} "${db.raw.replace(/\/\/[^@/]*@/, '//…@')}", expected postgres://… or mysql://…`);
   }
+  const http = given(input.http, '--http', 'BATON_HTTP', env);
   const config: Config = {
-    http: Object.freeze(parseHostPort(input.http ?? env.BATON_HTTP ?? DEFAULTS.http)),
-    dataDir: path.resolve(input.dir ?? env.BATON_DIR ?? DEFAULTS.dir),
-    db: db || undefined,
+    http: Object.freeze(http ? parseHostPort(http.raw, http.from) : parseHostPort(DEFAULTS.http)),
+    dataDir: path.resolve(given(input.dir, '--dir', 'BATON_DIR', env)?.raw ?? DEFAULTS.dir),
+    db: db?.raw || undefined,
     logLevel: logLevel as Config['logLevel'],
     maxBodySize,
     queryTimeouts,
