@@ -1,5 +1,6 @@
 // `node bin/baton.js …` as child processes: serve, graceful shutdown, superuser management, flags.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -96,6 +97,27 @@ describe('cli: flags', () => {
     expect(notDir).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: ENOTDIR: .*\n$/) });
     expect(notDb).toMatchObject({ code: 1, stderr: 'error: file is not a database\n' });
     expect(notDb.stdout).not.toContain('Server started');
+  });
+
+  it('a data directory the user may not write exits 1 naming the file, and asks to check its permissions', async (ctx) => {
+    // Root writes whatever the permissions say: as root, the commands run as nobody (65534) instead.
+    const root = process.getuid?.() === 0;
+    if (root && spawnSync('setpriv', ['--version']).error) ctx.skip('running as root without setpriv (util-linux) to run the CLI as another user');
+    const parent = tempDir();
+    const dir = path.join(parent, 'data');
+    expect(await run(['superuser', 'upsert', 'a@b.io', 'password123', `--dir=${dir}`])).toMatchObject({ code: 0 });
+    chmodSync(parent, 0o755);
+    for (const name of readdirSync(dir)) if (statSync(path.join(dir, name)).isFile()) chmodSync(path.join(dir, name), 0o444);
+    chmodSync(dir, 0o555);
+    onTestFinished(() => chmodSync(dir, 0o755));
+    const uid = root ? 65534 : undefined;
+    const [upsert, served] = await Promise.all([
+      run(['superuser', 'upsert', 'a@b.io', 'password1234', `--dir=${dir}`], {}, undefined, uid),
+      run(['serve', '--http=127.0.0.1:0', `--dir=${dir}`], {}, undefined, uid),
+    ]);
+    const message = `error: cannot write ${path.join(dir, 'data.db')} (EACCES); check its owner and permissions: the user running Baton must be able to write it\n`;
+    expect(upsert).toMatchObject({ code: 1, stderr: message });
+    expect(served).toMatchObject({ code: 1, stderr: message });
   });
 
   it('--version prints the package version; each command has its own --help with its flags and defaults', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../kernel/errors.ts';
 import type { Database } from './dialect.ts';
@@ -53,6 +53,29 @@ async function refuseNonBatonDatabase(db: Database, url: string): Promise<void> 
   throw new EnvironmentError(`not a Baton database at ${u.host}${u.pathname} (no ${missing.join(' or ')} table); check --db`);
 }
 
+/**
+ * Refuses a SQLite data directory this process may not write, naming the file: SQLite opens a file
+ * it may only read without complaint, and says "attempt to write a readonly database" (no path)
+ * at the first write, or "unable to open database file" when it cannot make the -wal beside it.
+ * A file that does not exist yet is SQLite's to create, in the directory checked last.
+ */
+function refuseUnwritable(dataDir: string): void {
+  const files = ['data.db', 'auxiliary.db', '.baton.lock'].flatMap((name) => [name, `${name}-wal`, `${name}-shm`]);
+  for (const file of [...files.map((name) => path.join(dataDir, name)), dataDir]) {
+    if (!existsSync(file)) continue;
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new EnvironmentError(
+        file === dataDir
+          ? `cannot write in the data directory ${file} (${code}); check its owner and permissions: the user running Baton must be able to create files in it`
+          : `cannot write ${file} (${code}); check its owner and permissions: the user running Baton must be able to write it`,
+      );
+    }
+  }
+}
+
 /** Opens the databases; drivers are loaded only for the kind asked for. */
 export async function openDatabases(options: OpenDatabaseOptions): Promise<Databases> {
   const budgets = { statementTimeoutMs: options.statementTimeoutMs, clientStatementTimeoutMs: options.clientStatementTimeoutMs };
@@ -83,6 +106,7 @@ export async function openDatabases(options: OpenDatabaseOptions): Promise<Datab
   if (options.mustExist && !existsSync(path.join(options.dataDir, 'data.db'))) {
     throw new EnvironmentError(`no Baton data directory at ${options.dataDir} (data.db is missing); check --dir`);
   }
+  refuseUnwritable(options.dataDir);
   mkdirSync(path.join(options.dataDir, 'storage'), { recursive: true });
   const lock = options.exclusive ? SqliteDirectoryLock.acquire(options.dataDir) : undefined;
   let data: Database | undefined;

@@ -34,14 +34,16 @@ export interface RunResult {
 
 /**
  * Runs the CLI to completion, with `env` on top of this process's environment; under
- * `ulimit -n <descriptors>` when given.
+ * `ulimit -n <descriptors>` when given; as the user and group `uid` when given (setpriv, as root).
  */
-export function run(args: string[], env: Record<string, string> = {}, descriptors?: number): Promise<RunResult> {
+export function run(args: string[], env: Record<string, string> = {}, descriptors?: number, uid?: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const [command, argv] =
-      descriptors === undefined
-        ? [process.execPath, [BIN, ...args]]
-        : ['sh', ['-c', `ulimit -n ${descriptors} && exec "$0" "$@"`, process.execPath, BIN, ...args]];
+      uid !== undefined
+        ? ['setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, BIN, ...args]]
+        : descriptors === undefined
+          ? [process.execPath, [BIN, ...args]]
+          : ['sh', ['-c', `ulimit -n ${descriptors} && exec "$0" "$@"`, process.execPath, BIN, ...args]];
     const child = spawn(command, argv, { cwd: ROOT, env: { ...process.env, BATON_LOG_LEVEL: 'warn', ...env } });
     let stdout = '';
     let stderr = '';
