@@ -103,6 +103,8 @@ describe('cli: flags', () => {
     // Root writes whatever the permissions say: as root, the commands run as nobody (65534) instead.
     const root = process.getuid?.() === 0;
     if (root && spawnSync('setpriv', ['--version']).error) ctx.skip('running as root without setpriv (util-linux) to run the CLI as another user');
+    // A checkout under a folder only root may enter (a fresh clone in `mktemp -d`) is out of that user's reach.
+    if (root && (await run(['--version'], {}, undefined, 65534)).code !== 0) ctx.skip('uid 65534 cannot run this checkout\'s CLI: a folder above it is closed to other users');
     const parent = tempDir();
     const dir = path.join(parent, 'data');
     expect(await run(['superuser', 'upsert', 'a@b.io', 'password123', `--dir=${dir}`])).toMatchObject({ code: 0 });
