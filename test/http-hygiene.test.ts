@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { openBaton } from '../src/cli/wire.ts';
 import { systemContext } from '../src/domain/context.ts';
 import { buildServer } from '../src/http/server.ts';
-import { MAX_JSON_ITEMS } from '../src/http/limits.ts';
+import { MAX_JSON_DEPTH, MAX_JSON_ITEMS } from '../src/http/limits.ts';
 import type { ConnectionLimits } from '../src/http/limits.ts';
 import { silentLogger } from '../src/kernel/logger.ts';
 import { sql } from '../src/db/sql.ts';
@@ -25,6 +25,11 @@ import { createTestDatabase } from './support/databases.ts';
 import { expectApiError, PARTIAL_POST, rawConnect, until, type RawConnection } from './support/raw-http.ts';
 
 const GENERIC_400 = { data: {}, message: 'Something went wrong while processing your request.', status: 400 };
+const TOO_MANY_ITEMS = {
+  data: {},
+  message: `The JSON body has more than ${MAX_JSON_ITEMS} items (values, arrays and objects), the limit per request (--max-json-items). Send fewer values.`,
+  status: 400,
+};
 const NOTES_FIELDS = [
   { name: 'title', type: 'text' },
   { name: 'n', type: 'number' },
@@ -157,9 +162,26 @@ describe('request bodies', () => {
     const body = `{"data":[${Array(MAX_JSON_ITEMS).fill('[]').join(',')}]}`;
     const res = await api(server, 'POST', '/api/collections/notes/records', { rawBody: body, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
-    expect(res.body).toEqual(GENERIC_400);
+    expect(res.body).toEqual(TOO_MANY_ITEMS);
     const fewer = `{"data":[${Array(1000).fill('[]').join(',')}]}`;
     expect((await api(server, 'POST', '/api/collections/notes/records', { rawBody: fewer, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+  });
+
+  it('names the limit a JSON body passed, and keeps the generic 400 for malformed JSON', async () => {
+    const post = (rawBody: string) => api(server, 'POST', '/api/collections/notes/records', { rawBody, headers: { 'content-type': 'application/json' } });
+    expect((await post(`{"data":${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}}`)).body).toEqual({
+      status: 400,
+      message: `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels, the limit per request.`,
+      data: {},
+    });
+    expect((await post('{"data": [1, 2,')).body).toEqual(GENERIC_400);
+    expect((await post('{"data": "\\ud800"}')).body).toEqual(GENERIC_400);
+    // The same limit in a multipart body's @jsonPayload.
+    const form = new FormData();
+    form.set('@jsonPayload', `{"data":[${Array(MAX_JSON_ITEMS).fill('0').join(',')}]}`);
+    const res = await fetch(`${server.url}/api/collections/notes/records`, { method: 'POST', body: form });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual(TOO_MANY_ITEMS);
   });
 
   it('a superuser may send more items (schema imports)', async () => {

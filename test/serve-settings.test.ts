@@ -114,7 +114,9 @@ describe('connection limits', () => {
         headers: { 'content-type': 'application/json' },
       });
     // 100 items, far below the default of 100,000.
-    expect((await post(100)).status).toBe(400);
+    const refused = await post(100);
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/^The JSON body has more than 50 items .*\(--max-json-items\)/);
     expect((await post(10)).status).toBe(200);
   });
 

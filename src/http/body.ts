@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, tooLarge } from '../kernel/errors.ts';
 import type { RecordInput, UploadedFile } from '../domain/records/input.ts';
-import { invalidBody } from './errors.ts';
+import { invalidBody, toApiError } from './errors.ts';
 import { jsonShapeFor, parseJsonBody } from './json.ts';
 import { MAX_FORM_FIELDS } from './limits.ts';
 import { UploadFolder } from './uploads.ts';
@@ -161,8 +161,8 @@ class FormValues {
         // The same checks as a JSON body: depth, size, lone surrogates, numbers beyond float64.
         if (payload.trim() === '') throw new SyntaxError('empty @jsonPayload');
         parsed = parseJsonBody(payload, jsonShapeFor(request));
-      } catch {
-        throw invalidBody(request);
+      } catch (e) {
+        throw toApiError(e, invalidBody(request).message);
       }
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
         for (const [k, v] of Object.entries(parsed)) body[k] = v;

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest, isApiError, notFound, tooLarge } from '../kernel/errors.ts';
+import { JsonLimitError } from './json.ts';
 
 /** Sent with every response, errors included, as PocketBase does. */
 export const SECURITY_HEADERS = Object.freeze({
@@ -28,11 +29,14 @@ export const invalidBody = (request: FastifyRequest): ApiError =>
 
 /**
  * The error boundary: every failure leaves as `{status, message, data}`. ApiErrors keep their
- * message; Fastify's own errors (bad JSON, oversized body) are mapped to PocketBase's wording;
+ * message; Fastify's own errors (bad JSON, oversized body) are mapped to PocketBase's wording,
+ * except JSON past a shape limit, whose 400 names the limit;
  * anything else is a 500 whose internal message is logged with the request id, never sent.
  */
 export function toApiError(error: unknown, invalidBodyMessage = INVALID_BODY): ApiError {
   if (isApiError(error)) return error;
+  // Before the codes: the JSON parser's failures all carry FST_ERR_CTP_INVALID_JSON_BODY.
+  if (error instanceof JsonLimitError) return badRequest(error.message);
   const fe = error as Partial<FastifyError> & { code?: string };
   switch (fe?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -44,6 +44,19 @@ export class JsonBodyError extends SyntaxError {
   override name = 'JsonBodyError';
 }
 
+/**
+ * JSON refused for passing a limit on its shape (depth, items). Unlike malformed JSON, which keeps
+ * PocketBase's generic 400, its message is the client's: it names the limit, as the other limits'
+ * 400s do, so a client can tell "too much" from "broken" (errors.ts `toApiError`).
+ */
+export class JsonLimitError extends JsonBodyError {
+  override name = 'JsonLimitError';
+}
+
+const tooDeep = (max: number) => new JsonLimitError(`The JSON body is nested deeper than ${max} levels, the limit per request.`);
+const tooManyItems = (max: number) =>
+  new JsonLimitError(`The JSON body has more than ${max} items (values, arrays and objects), the limit per request (--max-json-items). Send fewer values.`);
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
@@ -88,7 +101,7 @@ function stringEnd(text: string, at: number): number {
 
 interface JsonScan {
   /** Why the text is refused, if it is. */
-  problem?: string;
+  problem?: JsonBodyError;
   /** A number may be beyond float64 (a three-digit exponent, or 309 digits): check the parsed values. */
   bigNumber: boolean;
 }
@@ -120,18 +133,18 @@ function scanJson(text: string, limits: JsonShapeLimits): JsonScan {
         continue;
       }
       const end = stringEnd(text, backslash);
-      if (end < 0) return { problem: 'JSON with a lone UTF-16 surrogate escape', bigNumber };
+      if (end < 0) return { problem: new JsonBodyError('JSON with a lone UTF-16 surrogate escape'), bigNumber };
       i = end + 1;
       backslash = text.indexOf('\\', i);
     } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limits.maxDepth) return { problem: `JSON nested deeper than ${limits.maxDepth} levels`, bigNumber };
-      if (++items > limits.maxItems) return { problem: `JSON with more than ${limits.maxItems} items`, bigNumber };
+      if (++depth > limits.maxDepth) return { problem: tooDeep(limits.maxDepth), bigNumber };
+      if (++items > limits.maxItems) return { problem: tooManyItems(limits.maxItems), bigNumber };
       i++;
     } else if (c === 0x5d || c === 0x7d) {
       depth--;
       i++;
     } else if (c === 0x2c) {
-      if (++items > limits.maxItems) return { problem: `JSON with more than ${limits.maxItems} items`, bigNumber };
+      if (++items > limits.maxItems) return { problem: tooManyItems(limits.maxItems), bigNumber };
       i++;
     } else if (isDigit(c) || c === 0x2d) {
       let j = i + 1;
@@ -157,25 +170,25 @@ function scanJson(text: string, limits: JsonShapeLimits): JsonScan {
 
 /** What is wrong with the shape or escapes of `text`, read without parsing it. */
 export function jsonShapeProblem(text: string, limits: JsonShapeLimits = DEFAULT_SHAPE): string | undefined {
-  return scanJson(text, limits).problem;
+  return scanJson(text, limits).problem?.message;
 }
 
 /** True when `text` nests arrays/objects deeper than `max` (strings are skipped, escapes honoured). */
 export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
-  return scanJson(text, { maxDepth: max, maxItems: Infinity }).problem?.startsWith('JSON nested') === true;
+  return scanJson(text, { maxDepth: max, maxItems: Infinity }).problem instanceof JsonLimitError;
 }
 
 /**
  * Reads a request body's JSON: '' is {}, as PocketBase reads an empty body. Throws a SyntaxError
  * for text that is not JSON, and a JsonBodyError for JSON refused before parsing (see scanJson:
- * too deep, too many items, a lone surrogate escape) or after it: a number beyond float64
+ * too deep or too many items, a JsonLimitError; a lone surrogate escape) or after it: a number beyond float64
  * (`1e400`, which JSON.parse reads as Infinity; PocketBase's decoder refuses such a body too).
  */
 export function parseJsonBody(body: string, limits: JsonShapeLimits = DEFAULT_SHAPE): unknown {
   const text = body.trim();
   if (text === '') return {};
   const scan = scanJson(text, limits);
-  if (scan.problem) throw new JsonBodyError(scan.problem);
+  if (scan.problem) throw scan.problem;
   const value: unknown = JSON.parse(text);
   if (scan.bigNumber && hasNonFiniteNumber(value)) throw new JsonBodyError('JSON with a number out of range');
   return value;
