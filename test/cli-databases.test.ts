@@ -62,6 +62,33 @@ describe('cli: choosing the database', () => {
       }
     });
 
+    it('a serve that cannot listen leaves the empty database it was given empty; migrate copy then takes it', async () => {
+      const db = await createTestDatabase();
+      try {
+        const first = await serve([`--dir=${tempDir()}`]);
+        const unused = path.join(tempDir(), 'never-made');
+        const taken = await run(['serve', `--http=127.0.0.1:${new URL(first.url).port}`, `--dir=${unused}`, `--db=${db.url}`]);
+        expect(taken.code).toBe(1);
+        expect(taken.stderr).toMatch(/^error: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+        expect(existsSync(unused)).toBe(false);
+        const dbs = await openDatabases({ url: db.url, dataDir: unused });
+        try {
+          expect(await schemaSnapshot(dbs.data)).toEqual([]);
+        } finally {
+          await dbs.close();
+        }
+        first.child.kill('SIGTERM');
+        expect(await first.exited).toBe(0);
+        const source = tempDir();
+        expect((await run(['superuser', 'upsert', 'ops@example.com', 'long-enough-password', `--dir=${source}`])).code).toBe(0);
+        const copy = await run(['migrate', 'copy', `--from=${source}`, `--to=${db.url}`]);
+        expect(copy.stderr).toBe('');
+        expect(copy.code).toBe(0);
+      } finally {
+        await db.drop();
+      }
+    });
+
     it('migrate copy from a database that does not exist fails before making the target directory', async () => {
       const u = new URL(TEST_SERVER_URLS[TEST_DIALECT as 'postgres' | 'mysql']);
       u.pathname = `/baton_t_missing_${randomBytes(6).toString('hex')}`;

@@ -7,6 +7,7 @@ import { descriptorLimit, resolveConnectionLimits, type ConnectionLimits } from 
 import { DEFAULT_REPLAY_WINDOW } from '../domain/realtime/replay.ts';
 import { openBaton, type Baton } from './wire.ts';
 import { installerLink } from './installer.ts';
+import { undoNewDatabase } from './new-database.ts';
 import { undoNewDirectory } from './new-directory.ts';
 
 /**
@@ -112,13 +113,23 @@ async function settlesBy(task: Promise<unknown>, deadline: number): Promise<bool
 /** `baton serve`: opens the data directory, listens, and shuts down cleanly on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<number> {
   const logger = createLogger(config);
-  // A serve that fails to start (address in use, bad database) leaves no data directory it made.
+  // A serve that fails to start (address in use, bad database) leaves no data directory it made,
+  // and a database it found without a Baton as it found it.
   const undoDir = undoNewDirectory(config.dataDir);
+  const undoDatabase = await undoNewDatabase(config.db, config.dataDir);
+  const undo = async () => {
+    try {
+      await undoDatabase();
+    } catch (e) {
+      logger.warn({ err: e }, 'could not remove the tables this serve set up in the database');
+    }
+    undoDir();
+  };
   let serving: Serving;
   try {
     serving = await openServing(config, logger);
   } catch (e) {
-    undoDir();
+    await undo();
     throw e;
   }
   const { baton, server } = serving;
@@ -126,7 +137,7 @@ export async function serve(config: Config): Promise<number> {
     await server.listen({ host: config.http.host, port: config.http.port });
   } catch (e) {
     await baton.close();
-    undoDir();
+    await undo();
     throw e;
   }
   const address = server.addresses()[0] as AddressInfo;
