@@ -1,5 +1,6 @@
 // `baton migrate copy`: PocketBase's fixture from its SQLite directory to a server database and back,
 // with the same API answers (PocketBase's own tokens and passwords included) and identical checksums.
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -224,6 +225,55 @@ onlyIf(TEST_DIALECT === 'sqlite', describeFixture)('migrate copy between data di
     const usage = await run(['migrate', 'copy', `--from=${source}`]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('needs --from and --to');
+  });
+});
+
+/** A directory with a collection `bulk` of `rows` records: a copy long enough to interrupt. */
+async function bulkDir(rows: number): Promise<string> {
+  const dir = await batonDir(async (services, ctx) => {
+    await services.collections.create(ctx, { name: 'bulk', type: 'base', fields: [{ type: 'text', name: 'title' }] });
+  });
+  const db = await openDatabases({ dataDir: dir });
+  try {
+    await db.data.run(sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
+      INSERT INTO bulk (id, title) SELECT printf('bulk%011d', i), printf('title %d', i) FROM n`);
+  } finally {
+    await db.close();
+  }
+  return dir;
+}
+
+/** `baton migrate copy …args`, sent `signal` once it has printed its first progress line. */
+function interruptedCopy(args: string[], signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/baton.js'), 'migrate', 'copy', ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/^copied /m.test(stdout) && child.signalCode === null && !child.killed) child.kill(signal);
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+onlyIf(TEST_DIALECT === 'sqlite', describe)('migrate copy interrupted', () => {
+  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s into a new directory removes it; into an existing Baton (--force) leaves it as it was', async (signal, code) => {
+    const source = await bulkDir(200_000);
+    const target = path.join(tempDir(), 'new', 'copy');
+    const stopped = await interruptedCopy([`--from=${source}`, `--to=${target}`], signal);
+    expect(stopped.stdout).toMatch(/^copied _collections: /m);
+    expect(stopped.stderr).toMatch(new RegExp(`^\\n${signal}: stopping the copy.*\\nerror: interrupted \\(${signal}\\)\\n$`));
+    expect(stopped.code).toBe(code);
+    expect(existsSync(path.dirname(target))).toBe(false);
+
+    const existing = await looselyTypedDir();
+    const before = await storedRows(existing);
+    const again = await interruptedCopy([`--from=${source}`, `--to=${existing}`, '--force'], signal);
+    expect(again.code).toBe(code);
+    expect(await storedRows(existing)).toEqual(before);
   });
 });
 

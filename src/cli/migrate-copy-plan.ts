@@ -30,6 +30,8 @@ export interface CopyOptions {
   progress?: ProgressSink;
   /** Rows per read batch (default 500). */
   batchSize?: number;
+  /** Aborted (Ctrl-C): the copy stops after the batch under way, with a CopyError, as a failed one. */
+  signal?: AbortSignal;
 }
 
 /** A view query as stored: SQL of the source database, used as is. */
@@ -67,6 +69,7 @@ export interface Plan {
   batchSize: number;
   log: (line: string) => void;
   progress: ProgressSink;
+  signal?: AbortSignal;
 }
 
 export function lineProgress(log: (line: string) => void): ProgressSink {
@@ -123,5 +126,6 @@ export async function planCopy(source: OpenedEnd, target: OpenedEnd, options: Co
     batchSize: Math.max(1, Math.trunc(options.batchSize ?? DEFAULT_BATCH)),
     log: options.log,
     progress: options.progress ?? lineProgress(options.log),
+    signal: options.signal,
   };
 }

@@ -140,8 +140,9 @@ async function insertRows(tx: Executor, spec: TableSpec, rows: readonly Record<s
   }
 }
 
-async function copyTable(source: Executor, target: Writer, spec: TableSpec, batchSize: number, progress: ProgressSink): Promise<void> {
+async function copyTable(source: Executor, target: Writer, spec: TableSpec, { batchSize, progress, signal }: Plan): Promise<void> {
   const { caps, name: database } = target.exec.dialect;
+  throwIfInterrupted(signal);
   const total = await countRows(source, spec.name);
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / Object.keys(spec.shape).length));
   let done = 0;
@@ -156,8 +157,16 @@ async function copyTable(source: Executor, target: Writer, spec: TableSpec, batc
     });
     done += rows.length;
     progress(spec.label, done, Math.max(total, done), false);
+    // SQLite answers without turning the event loop: let it turn, so a signal's handler runs.
+    if (signal) await new Promise((resolve) => setImmediate(resolve));
+    throwIfInterrupted(signal);
   });
   progress(spec.label, done, Math.max(total, done), true);
+}
+
+/** An interrupted copy (Ctrl-C) stops as a failed one: rolled back, or marked unfinished. */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CopyError(`interrupted (${String(signal.reason)})`);
 }
 
 /** Index errors come back as the collection API's validation error: keep its details. */
@@ -190,7 +199,7 @@ async function dropExisting(plan: Plan, data: Writer, aux: Writer | undefined): 
  * refused views are tried again after the others and returned.
  */
 async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, step: { rows: boolean; views: readonly Collection[] }): Promise<Map<Collection, Error>> {
-  const { source, target, batchSize, progress } = plan;
+  const { source, target } = plan;
   const d = target.dbs.data.dialect;
   // Until its last write the target is marked unfinished (see UNFINISHED_COPY_PARAM): on a target
   // that cannot roll back, a failed or interrupted copy must not be served as a whole one.
@@ -204,7 +213,7 @@ async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, st
   if (aux) for (const s of systemTables.aux) await aux.exec.run(s);
   if (step.rows) {
     await markUnfinishedCopy(data.exec, source.label);
-    for (const spec of plan.systemData) await copyTable(source.dbs.data, data, spec, batchSize, progress);
+    for (const spec of plan.systemData) await copyTable(source.dbs.data, data, spec, plan);
   }
 
   for (const { collection, spec } of plan.tables) {
@@ -213,7 +222,7 @@ async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, st
       const bare = { ...collection, indexes: [] };
       await syncRecordTable(data.exec, bare);
       if (!step.rows) continue;
-      await copyTable(source.dbs.data, data, spec, batchSize, progress);
+      await copyTable(source.dbs.data, data, spec, plan);
       await syncRecordTable(data.exec, collection, bare);
     } catch (e) {
       throw e instanceof CopyError ? e : new CopyError(`collection ${collection.name}: ${describeError(e)}`);
@@ -239,7 +248,7 @@ async function writeTarget(plan: Plan, data: Writer, aux: Writer | undefined, st
     pending = failed;
   }
 
-  if (aux && step.rows) for (const spec of plan.systemAux) await copyTable(source.dbs.aux, aux, spec, batchSize, progress);
+  if (aux && step.rows) for (const spec of plan.systemAux) await copyTable(source.dbs.aux, aux, spec, plan);
   if (step.rows) await unmarkUnfinishedCopy(data.exec);
   return refused;
 }

@@ -79,6 +79,9 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
       );
     });
     written = true;
+    if (options.signal?.aborted) {
+      throw new CopyError(`interrupted (${String(options.signal.reason)}) after ${to} was written in full, before it was verified`);
+    }
     target.dbs.data.schemaChanged();
     target.dbs.aux.schemaChanged();
     for (const [v, e] of failedViews) {

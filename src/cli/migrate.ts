@@ -62,6 +62,16 @@ export async function migrateCommand(args: readonly string[], flags: { from?: st
     process.stderr.write(`migrate copy needs --from and --to\n\n${MIGRATE_USAGE}`);
     return 2;
   }
+  // Ctrl-C or SIGTERM stops the copy after the batch under way, as a failed copy: rolled back (or
+  // marked unfinished on MySQL), and a target directory it made removed. A second one stops at once.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(signalExitCode(signal));
+    process.stderr.write(`\n${signal}: stopping the copy (again to stop at once)\n`);
+    interrupt.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const report = await copyBaton({
       from: endOf(flags.from),
@@ -69,14 +79,21 @@ export async function migrateCommand(args: readonly string[], flags: { from?: st
       force: flags.force,
       log: (line) => process.stdout.write(`${line}\n`),
       progress: process.stdout.isTTY ? progressBar(process.stdout) : undefined,
+      signal: interrupt.signal,
     });
     printReport(report);
     return report.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof CopyError) {
       process.stderr.write(`error: ${e.message}\n`);
-      return 1;
+      return interrupt.signal.aborted ? signalExitCode(interrupt.signal.reason as NodeJS.Signals) : 1;
     }
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
+
+/** A shell's exit code for a process a signal stopped: 128 + its number. */
+const signalExitCode = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : 143);
