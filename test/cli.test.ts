@@ -6,6 +6,7 @@ import path from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { run, serve as serveCli, type Served, tempDirs } from './support/cli.ts';
+import { batonCommand } from '../src/cli/invocation.ts';
 
 const tempDir = tempDirs('baton-cli-');
 
@@ -238,7 +239,8 @@ describe('cli: serve', () => {
     expect(existsSync(path.join(dir, 'auxiliary.db'))).toBe(true);
     expect(statSync(path.join(dir, 'storage')).isDirectory()).toBe(true);
     // No superuser yet: the banner says how to make one.
-    expect(s.output()).toContain(`No superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD --dir=${JSON.stringify(dir)}\n`);
+    // As it was run (the tests run `node bin/baton.js` in the checkout): a command that works as printed.
+    expect(s.output()).toContain(`No superuser yet. Create one to manage collections and settings:\n  node bin/baton.js superuser upsert EMAIL PASSWORD --dir=${JSON.stringify(dir)}\n`);
     // A second server on the same port fails with one line, not a stack trace, and leaves no
     // data directory behind.
     const unused = path.join(tempDir(), 'never-made');
@@ -293,6 +295,15 @@ describe('cli: serve', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('cli: the command printed to run next', () => {
+  it('is the command as it was run: the installed bin by its name, a script through node relative to the working directory', () => {
+    expect(batonCommand(['/usr/bin/node', '/usr/local/bin/baton'], '/home/me')).toBe('baton');
+    expect(batonCommand(['/usr/bin/node', '/srv/baton/bin/baton.js'], '/srv/baton')).toBe('node bin/baton.js');
+    expect(batonCommand(['/usr/bin/node', '/srv/baton/bin/baton.js'], '/home/me')).toBe('node /srv/baton/bin/baton.js');
+    expect(batonCommand(['/usr/bin/node', '/srv/my baton/bin/baton.js'], '/tmp')).toBe("node '/srv/my baton/bin/baton.js'");
   });
 });
 

@@ -443,7 +443,7 @@ for (const kind of SERVER_KINDS) {
       const failed = await run(['migrate', 'copy', `--from=${dir}`, `--to=${url}`]);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/^error: notes: record note00000000002: mysql refused it: .*Data too long/);
-      expect(failed.stderr).toMatch(/partly written and marked as an unfinished copy.*run `baton migrate copy --from=.* --to=.* --force` again\n$/);
+      expect(failed.stderr).toMatch(/partly written and marked as an unfinished copy.*run `node bin\/baton\.js migrate copy --from=.* --to=.* --force` again\n$/);
       await expect(openBaton({ dataDir: tempDir(), db: url, logger: silentLogger })).rejects.toThrow(
         /holds a copy that did not finish .*Run `baton migrate copy --from=… --to=… --force` again/,
       );
@@ -495,7 +495,7 @@ for (const kind of SERVER_KINDS) {
       expect(res.stdout).not.toContain('\r');
       expect(res.stdout).toContain('copied users: 3/3 rows');
       expect(res.stdout).toMatch(/^_superusers +4 +4 +[0-9a-f]{16} +ok$/m);
-      expect(res.stdout).toContain(`baton serve --db=${url} --dir=${dir}`);
+      expect(res.stdout).toContain(`\`node bin/baton.js serve --db=${url} --dir=${dir}\``);
     });
   });
 }

@@ -13,6 +13,7 @@ import { verify, type TableCheck } from './migrate-copy-verify.ts';
 import { asError, CopyError } from './migrate-copy-tables.ts';
 import { runCopy } from './migrate-copy-write.ts';
 import { undoNewDirectory } from './new-directory.ts';
+import { batonCommand } from './invocation.ts';
 
 export interface CopyReport {
   /** Every table verified equal and every view created. */
@@ -41,7 +42,7 @@ function copyStorage(plan: Plan): CopyReport['storage'] {
   if (source.dir) {
     return {
       copied: false,
-      note: `they stay in ${path.join(source.dir, 'storage')}: serve with \`baton serve --db=${target.label} --dir=${source.dir}\``,
+      note: `they stay in ${path.join(source.dir, 'storage')}: serve with \`${batonCommand()} serve --db=${target.label} --dir=${source.dir}\``,
     };
   }
   if (target.dir) return { copied: false, note: `the source is a database URL: copy the storage/ folder of the directory it is served with (--dir) into ${target.dir}` };
@@ -74,8 +75,8 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
       if (transactional) throw e;
       // The target keeps what was written, marked unfinished (UNFINISHED_COPY_PARAM).
       throw new CopyError(
-        `${asError(e).message}\nThe target ${to} is partly written and marked as an unfinished copy, which baton serve refuses: ` +
-          `fix the cause and run \`baton migrate copy --from=${source.label} --to=${to} --force\` again`,
+        `${asError(e).message}\nThe target ${to} is partly written and marked as an unfinished copy, which \`${batonCommand()} serve\` refuses: ` +
+          `fix the cause and run \`${batonCommand()} migrate copy --from=${source.label} --to=${to} --force\` again`,
       );
     });
     written = true;

@@ -7,6 +7,7 @@ import { descriptorLimit, resolveConnectionLimits, type ConnectionLimits } from 
 import { DEFAULT_REPLAY_WINDOW } from '../domain/realtime/replay.ts';
 import { openBaton, type Baton } from './wire.ts';
 import { installerLink } from './installer.ts';
+import { batonCommand } from './invocation.ts';
 import { undoNewDatabase } from './new-database.ts';
 import { undoNewDirectory } from './new-directory.ts';
 
@@ -174,7 +175,7 @@ export async function serve(config: Config): Promise<number> {
   let banner = `Server started at ${base}\n├─ REST API: ${base}/api/\n├─ Dashboard: ${base}/_/\n└─ Database: ${describeDatabase(config, baton.databaseKind)}\n`;
   if (link !== undefined) {
     const where = config.db ? `--db=${JSON.stringify(config.db)}` : `--dir=${JSON.stringify(config.dataDir)}`;
-    banner += `\nNo superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD ${where}\n`;
+    banner += `\nNo superuser yet. Create one to manage collections and settings:\n  ${batonCommand()} superuser upsert EMAIL PASSWORD ${where}\n`;
     if (link) banner += `or in the dashboard, with this link (valid for 30 minutes):\n  ${link}\n`;
   }
   process.stdout.write(banner);
