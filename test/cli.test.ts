@@ -161,6 +161,22 @@ describe('cli: flags', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('superuser otp errors read as the other commands\' do: `error: …`, a missing superuser worded as update words it', async () => {
+    const dir = tempDir();
+    expect((await run(['superuser', 'upsert', 'ops@b.io', 'password123', `--dir=${dir}`])).code).toBe(0);
+    const [otp, update, notEnabled, notEmail] = await Promise.all([
+      run(['superuser', 'otp', 'x@b.io', `--dir=${dir}`]),
+      run(['superuser', 'update', 'x@b.io', 'password123', `--dir=${dir}`]),
+      run(['superuser', 'otp', 'ops@b.io', `--dir=${dir}`]),
+      run(['superuser', 'otp', 'notanemail', `--dir=${dir}`]),
+    ]);
+    expect(otp).toEqual({ code: 1, stdout: '', stderr: 'error: No superuser with email x@b.io.\n' });
+    expect(update).toEqual(otp);
+    expect(notEnabled).toEqual({ code: 1, stdout: '', stderr: 'error: OTP auth is not enabled for the _superusers collection\n' });
+    expect(notEmail).toMatchObject({ code: 2, stdout: '' });
+    expect(notEmail.stderr).toMatch(/^error: invalid or missing email address\nusage: baton superuser /);
+  });
+
   it('superuser upsert and create that fail remove the data directory they made, and only that', async () => {
     const parent = tempDir();
     const existing = path.join(parent, 'existing');

@@ -265,6 +265,8 @@ onlyIf(TEST_DIALECT === 'sqlite', describe)('migrate copy interrupted', () => {
     const target = path.join(tempDir(), 'new', 'copy');
     const stopped = await interruptedCopy([`--from=${source}`, `--to=${target}`], signal);
     expect(stopped.stdout).toMatch(/^copied _collections: /m);
+    // The 6 default collections and bulk; with _collections, _params, _migrations, _logs and auxiliary.db's _migrations.
+    expect(stopped.stdout).toContain(": 7 collections and 0 views (12 tables with Baton's system tables)\n");
     expect(stopped.stderr).toMatch(new RegExp(`^\\n${signal}: stopping the copy.*\\nerror: interrupted \\(${signal}\\)\\n$`));
     expect(stopped.code).toBe(code);
     expect(existsSync(path.dirname(target))).toBe(false);

@@ -64,7 +64,11 @@ export async function copyBaton(options: CopyOptions): Promise<CopyReport> {
     await checkNotSameDatabase(source, target);
     const plan = await planCopy(source, target, options);
     const transactional = target.dbs.data.dialect.caps.transactionalDdl;
-    log(`copying ${source.label} (${source.kind}) to ${target.label} (${target.kind}): ${plan.tables.length} tables, ${plan.views.length} views`);
+    const tableCount = plan.systemData.length + plan.tables.length + plan.systemAux.length;
+    log(
+      `copying ${source.label} (${source.kind}) to ${target.label} (${target.kind}): ` +
+        `${plan.tables.length} collections and ${plan.views.length} views (${tableCount} tables with Baton's system tables)`,
+    );
     log(
       transactional
         ? 'the target is written in one transaction: an interrupted copy leaves it as it was'

@@ -68,7 +68,7 @@ async function manageSuperuser(config: Config, action: string, email: string, pa
  */
 async function otpCommand(config: Config, email: string | undefined): Promise<number> {
   if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
-    process.stderr.write('invalid or missing email address\n');
+    process.stderr.write(`error: invalid or missing email address\n${USAGE}\n`);
     return 2;
   }
   const logger = pino({ level: 'warn' });
@@ -77,16 +77,15 @@ async function otpCommand(config: Config, email: string | undefined): Promise<nu
     const { schema, db, auth } = baton.services;
     const collection = schema.find(SUPERUSERS)!;
     const row = await db.get<{ id: string }>(sql`SELECT ${ident('id')} AS id FROM ${ident(SUPERUSERS)} WHERE ${ident('email')} = ${email}`);
-    if (!row) {
-      process.stderr.write(`superuser with email "${email}" doesn't exist\n`);
-      return 1;
-    }
+    // Worded as update's (main.ts prints an API error as `error: …`).
+    if (!row) throw badRequest(`No superuser with email ${email}.`);
     try {
       const { otpId, code, duration } = await auth.otp.issue(collection, { id: row.id }, logger);
       process.stdout.write(`Created an OTP for superuser ${email}:\n  id:    ${otpId}\n  code:  ${code}\n  valid: ${duration} s\n`);
       return 0;
     } catch (e) {
-      process.stderr.write(`${(e as Error).message}\n`);
+      // OTP not enabled for _superusers: one line, as the other errors.
+      process.stderr.write(`error: ${(e as Error).message}\n`);
       return 1;
     }
   } finally {
