@@ -37,7 +37,7 @@ describe('first-run installer', () => {
       const dir = tempDir();
       let s = await start(dir, db);
       // The CLI way stays beside the link.
-      expect(s.output()).toContain('No superuser yet. Create one to manage collections and settings:\n  baton superuser upsert EMAIL PASSWORD');
+      expect(s.output()).toContain('No superuser yet. Create one to manage collections and settings:\n  node bin/baton.js superuser upsert EMAIL PASSWORD');
       const match = LINK.exec(s.output());
       expect(match, s.output()).not.toBeNull();
       expect(match![1]).toBe(s.url);
