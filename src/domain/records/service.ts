@@ -1,6 +1,5 @@
 import { translateDbError, isStatementError } from '../../db/errors.ts';
 import type { Database, Executor } from '../../db/dialect.ts';
-import { TransactionDatabase } from '../../db/transaction-database.ts';
 import { randomPassword } from '../../kernel/ids.ts';
 import { ident, join, sql, type Sql, value } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, notFound } from '../../kernel/errors.ts';
@@ -56,17 +55,7 @@ export interface ReadOptions {
   expand?: string;
 }
 
-/** How a create or update answers. */
-export interface WriteOptions<R = Record<string, unknown>> extends ReadOptions {
-  /**
-   * Builds the response from the record as exported, inside the write's transaction: what it
-   * throws (a body over the response limit) rolls the write back, so a refused answer leaves
-   * nothing written. Absent: the exported record is the answer.
-   */
-  respond?: (record: Record<string, unknown>) => R;
-}
-
-export interface CreateOptions<R = Record<string, unknown>> extends WriteOptions<R> {
+export interface CreateOptions extends ReadOptions {
   /** `@request.context` for the create and manage rules ('default' unless a sign-in creates: 'oauth2'). */
   requestContext?: string;
 }
@@ -273,7 +262,7 @@ export class RecordService {
     return badRequest();
   }
 
-  async create<R = Record<string, unknown>>(ctx: RequestContext, ref: string, input: RecordInput, options: CreateOptions<R> = {}): Promise<R> {
+  async create(ctx: RequestContext, ref: string, input: RecordInput, options: CreateOptions = {}): Promise<Record<string, unknown>> {
     const { db } = this.deps;
     const collection = this.collection(ref, 'Missing or invalid collection context.');
     if (collection.type === 'view') throw badRequest('Unsupported collection type.');
@@ -311,28 +300,30 @@ export class RecordService {
     // Files hook: uploads are stored before the record, and removed again if it is not written.
     const undoUploads = await this.storeUploads(collection, change.data, parsed, true);
     let saved: RecordData | undefined;
-    let response: R;
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
-      response = await this.answeredWrite(async (inTx) => {
-        saved = await inTx.writeReturning(insertStatement(collection, values), collection);
-        saved ??= await inTx.findWithRule(inTx.deps.db, ctx, collection, String(change.data.id), null, true);
-        return inTx.response(ctx, collection, saved!, options, opts.canManage);
-      });
+      saved = await this.writeReturning(insertStatement(collection, values), collection);
     } catch (e) {
       await undoUploads?.();
       throw saveError(db, e, CREATE_FAILED);
     }
-    // Change hook: the INSERT has committed, so the record is announced.
+    saved ??= await this.findWithRule(db, ctx, collection, String(change.data.id), null, true);
+    // Change hook: the INSERT has committed (it ran on its own), so the record is announced.
     this.deps.changes?.recordChanged({ action: 'create', collection, record: saved! });
     // The first real superuser ends the installer's (auth/installer.ts), as PocketBase does; best effort.
     if (collection.name === SUPERUSERS && saved!.email !== INSTALLER_EMAIL) {
       await dropInstaller(db).catch((e: unknown) => ctx.logger.warn({ err: e }, 'failed to delete the installer superuser'));
     }
-    return response;
+    return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
 
-  async update<R = Record<string, unknown>>(ctx: RequestContext, ref: string, id: string, input: RecordInput, options: WriteOptions<R> = {}): Promise<R> {
+  async update(
+    ctx: RequestContext,
+    ref: string,
+    id: string,
+    input: RecordInput,
+    options: ReadOptions = {},
+  ): Promise<Record<string, unknown>> {
     const { db } = this.deps;
     const collection = this.collection(ref, 'Missing or invalid collection context.');
     if (collection.type === 'view') throw badRequest('Unsupported collection type.');
@@ -364,17 +355,13 @@ export class RecordService {
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
     const undoUploads = await this.storeUploads(collection, change.data, parsed, false);
     let saved: RecordData | undefined;
-    let response: R;
     try {
-      response = await this.answeredWrite(async (inTx) => {
-        if (Object.keys(changed).length) saved = await inTx.writeReturning(updateStatement(collection, id, changed), collection);
-        saved ??= await inTx.findWithRule(inTx.deps.db, ctx, collection, id, null, true);
-        return inTx.response(ctx, collection, saved!, options, opts.canManage);
-      });
+      if (Object.keys(changed).length) saved = await this.writeReturning(updateStatement(collection, id, changed), collection);
     } catch (e) {
       await undoUploads?.();
       throw saveError(db, e, UPDATE_FAILED);
     }
+    saved ??= await this.findWithRule(db, ctx, collection, id, null, true);
     // Change hook: the UPDATE has committed (an update that changed nothing counts, as in PocketBase).
     this.deps.changes?.recordChanged({ action: 'update', collection, record: saved! });
     // Files hook: the files the record no longer names go once the update is stored.
@@ -385,24 +372,7 @@ export class RecordService {
     // or seen by whoever the new password locks out, no longer signs in.
     if (collection.type === 'auth' && 'tokenKey' in changed) await this.deleteRecordRows('_otps', collection, id);
     if (dropExternalAuths) await this.deleteRecordRows('_externalAuths', collection, id);
-    return response;
-  }
-
-  /**
-   * Runs a create's or update's write and builds its answer in one transaction, on a service
-   * bound to it: a refused answer (expand cost, response size) rolls the write back. Concurrent
-   * with other writes, as the one statement was (its constraints keep it whole); the expand reads
-   * run inside it, without the client statement budget, as a batch's do (they are bounded by
-   * `maxExpandedRecords`).
-   */
-  private answeredWrite<R>(write: (inTx: RecordService) => Promise<R>): Promise<R> {
-    return this.deps.db.transaction((tx) => write(this.within(new TransactionDatabase(tx))), { concurrent: true });
-  }
-
-  /** A written record as its client gets it: exported, with its expansions, then `respond`. */
-  private async response<R>(ctx: RequestContext, collection: Collection, record: RecordData, options: WriteOptions<R>, canManage: boolean): Promise<R> {
-    const [exported] = await this.export(ctx, collection, [record], options.expand, canManage);
-    return options.respond ? options.respond(exported) : (exported as R);
+    return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
   }
 
   /**
