@@ -290,3 +290,14 @@ describe('a view query the database refuses', () => {
     }
   });
 });
+
+describe('the query string of a write', () => {
+  it('gives only `expand` to the write: `?requestContext=` does not change what @request.context means in the rules', async () => {
+    await createCollection(server, { name: 'oauth2_only', fields: [text('title')], ...PUBLIC_RULES, createRule: '@request.context = "oauth2"' });
+    const res = await api(server, 'POST', '/api/collections/oauth2_only/records?requestContext=oauth2', { body: { title: 'sneaked' } });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe(CREATE_FAILED);
+    const list = await api(server, 'GET', '/api/collections/oauth2_only/records');
+    expect(list.body.totalItems).toBe(0);
+  });
+});

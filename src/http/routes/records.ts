@@ -67,13 +67,15 @@ function routes(api: FastifyInstance, services: Services): void {
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 
+  // Of the query, only `expand` reaches the write: a client's `?requestContext=oauth2` must not set
+  // what `@request.context` means in the create and manage rules.
   api.post<{ Params: Params }>(base, write('create'), async (request, reply) => {
-    const record = await withRecordInput(request, (input) => records.create(request.ctx, request.params.collection, input, request.ctx.query));
+    const record = await withRecordInput(request, (input) => records.create(request.ctx, request.params.collection, input, { expand: request.ctx.query.expand }));
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 
   api.patch<{ Params: Params }>(`${base}/:id`, write('update'), async (request, reply) => {
-    const record = await withRecordInput(request, (input) => records.update(request.ctx, request.params.collection, request.params.id, input, request.ctx.query));
+    const record = await withRecordInput(request, (input) => records.update(request.ctx, request.params.collection, request.params.id, input, { expand: request.ctx.query.expand }));
     return sendRecord(request, reply, record, maxResponseBytes);
   });
 
