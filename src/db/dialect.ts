@@ -289,6 +289,8 @@ export interface TransactionOptions {
    * database's own constraints keep (one record's insert or update). Without it, transactions are
    * serialized against each other (across processes on PostgreSQL/MySQL), as every write is on
    * SQLite: schema changes, and deletes whose cascade and checks read before they write.
+   * On MySQL a concurrent transaction that a schema change's hold refuses runs again after the
+   * change, so its body must only read and write through `tx`.
    */
   concurrent?: boolean;
   /**

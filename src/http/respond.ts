@@ -37,8 +37,16 @@ export function sendJson(request: FastifyRequest, reply: FastifyReply, data: unk
  * `maxBytes` (response-json.ts): a larger body is the 400 that names the limit, never a 500.
  */
 export function sendRecord(request: FastifyRequest, reply: FastifyReply, record: unknown, maxBytes = MAX_RESPONSE_BYTES): FastifyReply {
-  const picked = request.fields ? pickFields(record, request.fields) : record;
-  return sendBody(reply, recordJson(picked, maxBytes));
+  return sendBody(reply, recordBody(request, record, maxBytes));
+}
+
+/**
+ * One record's body as `sendRecord` sends it. A create or update builds it through RecordService's
+ * `respond`, before its write commits wherever the limit could refuse it: a refused body leaves
+ * nothing written.
+ */
+export function recordBody(request: FastifyRequest, record: unknown, maxBytes = MAX_RESPONSE_BYTES): JsonBody {
+  return recordJson(request.fields ? pickFields(record, request.fields) : record, maxBytes);
 }
 
 /**
@@ -56,6 +64,6 @@ export function sendList<T extends { items: unknown[] }>(
 }
 
 /** Fastify sends a string with a JSON content type as it is, without serialising it again. */
-function sendBody(reply: FastifyReply, body: JsonBody): FastifyReply {
+export function sendBody(reply: FastifyReply, body: JsonBody): FastifyReply {
   return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(bodyPayload(body));
 }

@@ -229,7 +229,26 @@ export class MysqlDatabase extends PooledDatabase {
     this.clientReader = new QueryExecutor(this.clientPool);
   }
 
+  /**
+   * A concurrent transaction refused by a table a schema change holds (`holdWrites`) rolls back,
+   * waits for the change to end, and runs again, as a held statement in autocommit does: its body
+   * only reads and writes through `tx`, so a second run starts from the same data. Waiting inside
+   * the transaction instead could deadlock: it holds the table's metadata lock, which the change
+   * needs to swap the table. A serialized transaction is never held: the change takes the write
+   * lock first.
+   */
   protected async runTransaction<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.runTransactionOnce(fn, serialized, signal);
+      } catch (e) {
+        if (serialized || !isHeldWrite(e) || attempt >= HOLD_RETRIES) throw e;
+        await this.waitForHold();
+      }
+    }
+  }
+
+  private async runTransactionOnce<T>(fn: (tx: Executor) => Promise<T>, serialized: boolean, signal?: AbortSignal): Promise<T> {
     const conn = await this.pool.getConnection();
     let healthy = true;
     let locked = false;

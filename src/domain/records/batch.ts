@@ -36,6 +36,12 @@ export interface BatchItem {
   body?: unknown;
 }
 
+/**
+ * Checks an item's answer (a record, narrowed by `fields`) before the batch commits, throwing to
+ * refuse it: the HTTP layer's response limit. A refused answer fails the batch, which rolls back.
+ */
+export type WeighAnswer = (body: unknown) => void;
+
 export interface BatchResult {
   body: unknown;
   status: number;
@@ -83,7 +89,7 @@ export class BatchService {
    * is not counted) or when `signal` aborts: the route's, when the client went away (PocketBase's
    * "batch request interrupted").
    */
-  async run(ctx: RequestContext, input: Pick<RecordInput, 'body' | 'files'>, signal?: AbortSignal): Promise<BatchResult[]> {
+  async run(ctx: RequestContext, input: Pick<RecordInput, 'body' | 'files'>, signal?: AbortSignal, weigh?: WeighAnswer): Promise<BatchResult[]> {
     const settings = this.assertEnabled();
     const items = parseItems(input.body, settings.maxRequests, input.files ?? []);
     const timeoutMs = (settings.timeout > 0 ? settings.timeout : DEFAULT_TIMEOUT_S) * 1000;
@@ -120,7 +126,7 @@ export class BatchService {
         // Given up on, the transaction has rolled back already; this only ends the loop.
         giveUp.signal.throwIfAborted();
         try {
-          out.push(await runItem(records, itemContext(ctx, items[i]), items[i]));
+          out.push(await runItem(records, itemContext(ctx, items[i]), items[i], weigh));
         } catch (e) {
           throw itemFailed(i, isApiError(e) ? e : badRequest());
         }
@@ -225,28 +231,33 @@ function itemContext(ctx: RequestContext, item: ParsedItem): RequestContext {
   };
 }
 
-async function runItem(records: RecordService, ctx: RequestContext, item: ParsedItem): Promise<BatchResult> {
+async function runItem(records: RecordService, ctx: RequestContext, item: ParsedItem, weigh?: WeighAnswer): Promise<BatchResult> {
   const action = ACTIONS.find((a) => a.method === item.method && a.pattern.test(item.url));
   if (!action) throw new Error(`unknown batch request action: ${item.method} ${item.path}`);
   const [, rawCollection, rawId] = action.pattern.exec(item.url)!;
   const collection = decodeURIComponent(rawCollection);
   const id = rawId === undefined ? '' : decodeURIComponent(rawId);
   const input: RecordInput = { body: item.body, source: 'json', ...(item.files.length ? { files: item.files } : {}) };
-  const options = { expand: ctx.query.expand };
-  const picked = (record: unknown) => (ctx.query.fields ? pickFields(record, parseFieldsParam(ctx.query.fields)) : record);
+  const fields = ctx.query.fields ? parseFieldsParam(ctx.query.fields) : undefined;
+  const respond = (record: unknown) => {
+    const body = fields ? pickFields(record, fields) : record;
+    weigh?.(body);
+    return body;
+  };
+  const options = { expand: ctx.query.expand, respond };
   switch (item.method) {
     case 'PUT': {
       // An upsert updates the record the body's id names when it exists, else creates it.
       const bodyId = typeof item.body.id === 'string' ? item.body.id : '';
       if (bodyId && (await records.exists(collection, bodyId))) {
-        return { body: picked(await records.update(ctx, collection, bodyId, input, options)), status: 200 };
+        return { body: await records.update(ctx, collection, bodyId, input, options), status: 200 };
       }
-      return { body: picked(await records.create(ctx, collection, input, options)), status: 200 };
+      return { body: await records.create(ctx, collection, input, options), status: 200 };
     }
     case 'POST':
-      return { body: picked(await records.create(ctx, collection, input, options)), status: 200 };
+      return { body: await records.create(ctx, collection, input, options), status: 200 };
     case 'PATCH':
-      return { body: picked(await records.update(ctx, collection, id, input, options)), status: 200 };
+      return { body: await records.update(ctx, collection, id, input, options), status: 200 };
     default:
       await records.delete(ctx, collection, id);
       return { body: null, status: 204 };

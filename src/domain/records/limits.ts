@@ -44,3 +44,37 @@ export const tooManyExpandedRecords = (max: number) =>
 
 export const responseTooLarge = (max: number) =>
   badRequest(`The response would be larger than ${max} bytes, the limit per response. Request fewer records (perPage), fewer expand paths or fewer fields.`);
+
+/**
+ * An upper bound of the bytes a record's JSON answer takes, from the values written for it (as
+ * the database stores them), without serialising anything: a create or update whose answer could
+ * not pass the byte limit needs no transaction to refuse it (RecordService's `answeredWrite`).
+ * Each UTF-16 unit of a string is at most 6 bytes in JSON (`\u001f`), and a value read back as
+ * another type (JSON text parsed, 0/1 as a boolean, a date re-formatted) is no longer in JSON than
+ * 6 bytes a character of its stored text, or `SCALAR_BYTES`. `RECORD_OVERHEAD_BYTES` covers what
+ * the export adds (collectionId, collectionName) and the braces.
+ */
+export function exportBytesBound(values: Readonly<Record<string, unknown>>): number {
+  let bytes = RECORD_OVERHEAD_BYTES;
+  for (const key in values) bytes += 6 * key.length + 4 + valueBound(values[key]);
+  return bytes;
+}
+
+const RECORD_OVERHEAD_BYTES = 4096;
+const SCALAR_BYTES = 32;
+
+function valueBound(value: unknown): number {
+  if (typeof value === 'string') return Math.max(6 * value.length + 2, SCALAR_BYTES);
+  if (Buffer.isBuffer(value)) return 6 * value.length + SCALAR_BYTES;
+  if (Array.isArray(value)) {
+    let bytes = 2;
+    for (const item of value) bytes += valueBound(item) + 1;
+    return bytes;
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    let bytes = 2;
+    for (const [key, item] of Object.entries(value)) bytes += 6 * key.length + 4 + valueBound(item);
+    return bytes;
+  }
+  return SCALAR_BYTES;
+}

@@ -1,5 +1,6 @@
 import { translateDbError, isStatementError } from '../../db/errors.ts';
 import type { Database, Executor } from '../../db/dialect.ts';
+import { TransactionDatabase } from '../../db/transaction-database.ts';
 import { randomPassword } from '../../kernel/ids.ts';
 import { ident, join, sql, type Sql, value } from '../../db/sql.ts';
 import { ApiError, badRequest, fieldError, notFound } from '../../kernel/errors.ts';
@@ -23,7 +24,7 @@ import type { RecordChange, RecordChangeSink } from './changes.ts';
 import { expandBudget, expandRecords, parseExpand } from './expand.ts';
 import { exportRecord } from './export.ts';
 import { parseInput, type ParsedInput, type RecordFileStore, type RecordInput } from './input.ts';
-import { DEFAULT_RESPONSE_LIMITS, responseTooLarge, type ResponseLimits } from './limits.ts';
+import { DEFAULT_RESPONSE_LIMITS, exportBytesBound, responseTooLarge, type ResponseLimits } from './limits.ts';
 import { listColumns } from './list-columns.ts';
 import { decodePage, pagePlan, pageWeight } from './list-page.ts';
 import type { FieldsSelection } from './picker.ts';
@@ -55,7 +56,24 @@ export interface ReadOptions {
   expand?: string;
 }
 
-export interface CreateOptions extends ReadOptions {
+/** How a create or update answers. */
+export interface WriteOptions<R = Record<string, unknown>> extends ReadOptions {
+  /**
+   * Builds the client's answer from the record as exported, and refuses it by throwing (the
+   * response limit). A refused answer leaves nothing written: where the answer could pass
+   * `limits.maxResponseBytes` (an expand, or values that could be that large once exported), the
+   * write and its answer run in one transaction (`answeredWrite`). Absent: the exported record.
+   */
+  respond?: (record: Record<string, unknown>) => R;
+}
+
+/** A create's or update's stored record, and its answer when it was built before the commit. */
+interface WrittenRecord<R> {
+  saved: RecordData;
+  answer?: { value: R };
+}
+
+export interface CreateOptions<R = Record<string, unknown>> extends WriteOptions<R> {
   /** `@request.context` for the create and manage rules ('default' unless a sign-in creates: 'oauth2'). */
   requestContext?: string;
 }
@@ -262,7 +280,7 @@ export class RecordService {
     return badRequest();
   }
 
-  async create(ctx: RequestContext, ref: string, input: RecordInput, options: CreateOptions = {}): Promise<Record<string, unknown>> {
+  async create<R = Record<string, unknown>>(ctx: RequestContext, ref: string, input: RecordInput, options: CreateOptions<R> = {}): Promise<R> {
     const { db } = this.deps;
     const collection = this.collection(ref, 'Missing or invalid collection context.');
     if (collection.type === 'view') throw badRequest('Unsupported collection type.');
@@ -299,31 +317,28 @@ export class RecordService {
     const values = await storedValues(collection, change, this.deps.passwordHash);
     // Files hook: uploads are stored before the record, and removed again if it is not written.
     const undoUploads = await this.storeUploads(collection, change.data, parsed, true);
-    let saved: RecordData | undefined;
+    let written: WrittenRecord<R>;
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
-      saved = await this.writeReturning(insertStatement(collection, values), collection);
+      written = await this.answeredWrite(ctx, collection, values, options, opts.canManage, async (service) => {
+        const row = await service.writeReturning(insertStatement(collection, values), collection);
+        return row ?? (await service.findWithRule(service.deps.db, ctx, collection, String(change.data.id), null, true))!;
+      });
     } catch (e) {
       await undoUploads?.();
       throw saveError(db, e, CREATE_FAILED);
     }
-    saved ??= await this.findWithRule(db, ctx, collection, String(change.data.id), null, true);
-    // Change hook: the INSERT has committed (it ran on its own), so the record is announced.
-    this.deps.changes?.recordChanged({ action: 'create', collection, record: saved! });
+    const { saved } = written;
+    // Change hook: the INSERT has committed, so the record is announced.
+    this.deps.changes?.recordChanged({ action: 'create', collection, record: saved });
     // The first real superuser ends the installer's (auth/installer.ts), as PocketBase does; best effort.
-    if (collection.name === SUPERUSERS && saved!.email !== INSTALLER_EMAIL) {
+    if (collection.name === SUPERUSERS && saved.email !== INSTALLER_EMAIL) {
       await dropInstaller(db).catch((e: unknown) => ctx.logger.warn({ err: e }, 'failed to delete the installer superuser'));
     }
-    return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
+    return written.answer ? written.answer.value : this.answer(ctx, collection, saved, options, opts.canManage);
   }
 
-  async update(
-    ctx: RequestContext,
-    ref: string,
-    id: string,
-    input: RecordInput,
-    options: ReadOptions = {},
-  ): Promise<Record<string, unknown>> {
+  async update<R = Record<string, unknown>>(ctx: RequestContext, ref: string, id: string, input: RecordInput, options: WriteOptions<R> = {}): Promise<R> {
     const { db } = this.deps;
     const collection = this.collection(ref, 'Missing or invalid collection context.');
     if (collection.type === 'view') throw badRequest('Unsupported collection type.');
@@ -354,25 +369,62 @@ export class RecordService {
     const before = encodeRecord(collection, original);
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => k !== 'id' && v !== before[k]));
     const undoUploads = await this.storeUploads(collection, change.data, parsed, false);
-    let saved: RecordData | undefined;
+    let written: WrittenRecord<R>;
     try {
-      if (Object.keys(changed).length) saved = await this.writeReturning(updateStatement(collection, id, changed), collection);
+      written = await this.answeredWrite(ctx, collection, values, options, opts.canManage, async (service) => {
+        const row = Object.keys(changed).length ? await service.writeReturning(updateStatement(collection, id, changed), collection) : undefined;
+        return row ?? (await service.findWithRule(service.deps.db, ctx, collection, id, null, true))!;
+      });
     } catch (e) {
       await undoUploads?.();
       throw saveError(db, e, UPDATE_FAILED);
     }
-    saved ??= await this.findWithRule(db, ctx, collection, id, null, true);
+    const { saved } = written;
     // Change hook: the UPDATE has committed (an update that changed nothing counts, as in PocketBase).
-    this.deps.changes?.recordChanged({ action: 'update', collection, record: saved! });
+    this.deps.changes?.recordChanged({ action: 'update', collection, record: saved });
     // Files hook: the files the record no longer names go once the update is stored.
-    await this.deps.files?.removeDropped(collection, original, saved!);
+    await this.deps.files?.removeDropped(collection, original, saved);
     if (collection.type === 'auth' && 'password' in changed) await this.forgetSessions(collection, id);
     // A new tokenKey (a new password or email, a verified upgrade, a manual change) ends the
     // record's pending one-time passwords too, as in PocketBase: a code mailed to the old address,
     // or seen by whoever the new password locks out, no longer signs in.
     if (collection.type === 'auth' && 'tokenKey' in changed) await this.deleteRecordRows('_otps', collection, id);
     if (dropExternalAuths) await this.deleteRecordRows('_externalAuths', collection, id);
-    return (await this.export(ctx, collection, [saved!], options.expand, opts.canManage))[0];
+    return written.answer ? written.answer.value : this.answer(ctx, collection, saved, options, opts.canManage);
+  }
+
+  /**
+   * Runs a create's or update's `write` (which gives the stored record) and builds its answer. An
+   * answer that could be refused (an expand, whose cost and size only reading tells, or `values`
+   * whose exported JSON could pass the byte limit) is built in the write's transaction, on a
+   * service bound to it: a refusal rolls the write back. The transaction is `concurrent`, as the
+   * one statement alone was (the database's constraints keep it whole); its expand reads run
+   * inside it, without the client statement budget, as a batch's do (they are bounded by
+   * `maxExpandedRecords`). Any other answer is under the limit whatever the database hands back,
+   * so the write runs alone, one statement in autocommit, and the caller answers once it is done
+   * (`answer` absent): a failed export there must not undo the uploads of a stored record.
+   */
+  private async answeredWrite<R>(
+    ctx: RequestContext,
+    collection: Collection,
+    values: Record<string, unknown>,
+    options: WriteOptions<R>,
+    canManage: boolean,
+    write: (service: RecordService) => Promise<RecordData>,
+  ): Promise<WrittenRecord<R>> {
+    const refusable = options.respond !== undefined && (!!options.expand?.trim() || exportBytesBound(values) > this.limits.maxResponseBytes);
+    if (!refusable) return { saved: await write(this) };
+    return this.deps.db.transaction(async (tx) => {
+      const service = this.within(new TransactionDatabase(tx));
+      const saved = await write(service);
+      return { saved, answer: { value: await service.answer(ctx, collection, saved, options, canManage) } };
+    }, { concurrent: true });
+  }
+
+  /** A written record as its client gets it: exported, with its expansions, then `respond`. */
+  private async answer<R>(ctx: RequestContext, collection: Collection, record: RecordData, options: WriteOptions<R>, canManage: boolean): Promise<R> {
+    const [exported] = await this.export(ctx, collection, [record], options.expand, canManage);
+    return options.respond ? options.respond(exported) : (exported as R);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Services } from '../../domain/services.ts';
 import { tooLarge } from '../../kernel/errors.ts';
 import { setBodyLimit, withRecordInput } from '../body.ts';
 import { sendJson } from '../respond.ts';
+import { recordJson } from '../response-json.ts';
 
 /**
  * `POST /api/batch`: JSON, or the SDK's multipart with `@jsonPayload`. Refused before its body is
@@ -24,7 +25,9 @@ export function batchRoutes(api: FastifyInstance, services: Services): void {
       setBodyLimit(request, limit);
     },
   }, async (request, reply) => {
-    const results = await withRecordInput(request, (input) => services.batch.run(request.ctx, input, clientGone(request, reply)));
+    // Each item's answer is held to the records API's response limit before the batch commits.
+    const weigh = (body: unknown) => void recordJson(body, services.records.limits.maxResponseBytes);
+    const results = await withRecordInput(request, (input) => services.batch.run(request.ctx, input, clientGone(request, reply), weigh));
     return sendJson(request, reply, results);
   });
 }

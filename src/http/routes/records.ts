@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../kernel/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import type { Collection } from '../../db/schema.ts';
@@ -6,7 +6,7 @@ import { editorMaxSize } from '../../domain/collections/fields/editor.ts';
 import { fileMaxSelect, fileMaxSize } from '../../domain/collections/fields/file.ts';
 import { jsonMaxSize } from '../../domain/collections/fields/json.ts';
 import { setBodyLimit, withRecordInput } from '../body.ts';
-import { sendList, sendRecord } from '../respond.ts';
+import { recordBody, sendBody, sendList, sendRecord } from '../respond.ts';
 
 interface Params {
   collection: string;
@@ -68,15 +68,21 @@ function routes(api: FastifyInstance, services: Services): void {
   });
 
   // Of the query, only `expand` reaches the write: a client's `?requestContext=oauth2` must not set
-  // what `@request.context` means in the create and manage rules.
+  // what `@request.context` means in the create and manage rules. The answer is built by the
+  // service (`respond`) so that one the response limit refuses leaves nothing written.
+  const answer = (request: FastifyRequest) => ({
+    expand: request.ctx.query.expand,
+    respond: (record: unknown) => recordBody(request, record, maxResponseBytes),
+  });
+
   api.post<{ Params: Params }>(base, write('create'), async (request, reply) => {
-    const record = await withRecordInput(request, (input) => records.create(request.ctx, request.params.collection, input, { expand: request.ctx.query.expand }));
-    return sendRecord(request, reply, record, maxResponseBytes);
+    const body = await withRecordInput(request, (input) => records.create(request.ctx, request.params.collection, input, answer(request)));
+    return sendBody(reply, body);
   });
 
   api.patch<{ Params: Params }>(`${base}/:id`, write('update'), async (request, reply) => {
-    const record = await withRecordInput(request, (input) => records.update(request.ctx, request.params.collection, request.params.id, input, { expand: request.ctx.query.expand }));
-    return sendRecord(request, reply, record, maxResponseBytes);
+    const body = await withRecordInput(request, (input) => records.update(request.ctx, request.params.collection, request.params.id, input, answer(request)));
+    return sendBody(reply, body);
   });
 
   api.delete<{ Params: Params }>(`${base}/:id`, { config: { rateLimit: { tags: ['delete'], refusesViews: true } } }, async (request, reply) => {
