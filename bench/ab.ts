@@ -3,13 +3,15 @@
 // first). For A/B figures that a single run's noise would hide: two builds (--a-root/--b-root, each
 // a checkout with its dist/ built) or request logs on against off (--a-logs/--b-logs). Reports
 // per round and as medians: req/s, the CPU per request of the whole process and of its main
-// thread (from /proc), and B against A.
+// thread (from /proc), and B against A. --a-args/--b-args add `serve` flags to one side
+// (`--b-args=--request-log-rate=0`).
 // With --helper-threads=free, only each server's main thread is pinned to core 0 and its other
 // threads (the SQLite appender and reader threads, V8's helpers) run where the scheduler puts
 // them, mostly on core 1 beside the load generator: a server with a second core, as a multi-core
 // host gives it, where the pinned mode shares one core among all of a server's threads.
 // Usage: node --import tsx bench/ab.ts [--a-root=DIR] [--b-root=DIR] [--a-logs=on|off] [--b-logs=on|off]
-//          [--scenario=view|list|create] [--rounds=6] [--duration=5] [--helper-threads=pinned|free]
+//          [--a-args=FLAGS] [--b-args=FLAGS] [--scenario=view|list|create] [--rounds=6] [--duration=5]
+//          [--helper-threads=pinned|free]
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
   options: {
     'a-root': { type: 'string' }, 'b-root': { type: 'string' },
     'a-logs': { type: 'string' }, 'b-logs': { type: 'string' },
+    'a-args': { type: 'string' }, 'b-args': { type: 'string' },
     scenario: { type: 'string' }, rounds: { type: 'string' }, duration: { type: 'string' },
     'helper-threads': { type: 'string' },
   },
@@ -37,6 +40,8 @@ interface Side {
   name: 'A' | 'B';
   root: string;
   logs: 'on' | 'off';
+  /** More `serve` flags (`--b-args="--request-log-rate=0"`). */
+  args: string[];
   child?: ChildProcess;
   url?: string;
   runs: Array<{ rps: number; p99: number; cpu: number; main: number }>;
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
     name: k === 'a' ? 'A' : 'B',
     root: path.resolve(values[`${k}-root`] ?? root),
     logs: (values[`${k}-logs`] ?? 'on') as 'on' | 'off',
+    args: (values[`${k}-args`] ?? '').split(' ').filter(Boolean),
     runs: [],
   }));
   const runDir = mkdtempSync(path.join(tmpdir(), 'baton-ab-'));
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
   sides.forEach((side, i) => {
     side.url = `http://127.0.0.1:${ports[i]}`;
-    side.child = spawnNode(HELPERS_FREE ? [] : pin.server, [path.join(side.root, 'bin/baton.js'), 'serve', `--http=127.0.0.1:${ports[i]}`, `--dir=${path.join(runDir, side.name)}`], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    side.child = spawnNode(HELPERS_FREE ? [] : pin.server, [path.join(side.root, 'bin/baton.js'), 'serve', `--http=127.0.0.1:${ports[i]}`, `--dir=${path.join(runDir, side.name)}`, ...side.args], { stdio: ['ignore', 'ignore', 'inherit'], env });
     onCleanup(() => stop(side.child!));
   });
   await Promise.all(sides.map((s) => answering(s.child!, `${s.url}/api/health`, s.name)));
@@ -115,7 +121,7 @@ async function main(): Promise<void> {
     }
   }
   const where = HELPERS_FREE ? 'main threads on core 0, other threads unpinned' : 'servers on core 0';
-  console.log(`A: ${sides[0].root} (logs ${sides[0].logs}); B: ${sides[1].root} (logs ${sides[1].logs}); ${SCENARIO}, ${ROUNDS} rounds of ${DURATION} s; ${where}, load generator on core 1`);
+  console.log(`A: ${sides[0].root} (logs ${sides[0].logs}${sides[0].args.length ? ' ' + sides[0].args.join(' ') : ''}); B: ${sides[1].root} (logs ${sides[1].logs}${sides[1].args.length ? ' ' + sides[1].args.join(' ') : ''}); ${SCENARIO}, ${ROUNDS} rounds of ${DURATION} s; ${where}, load generator on core 1`);
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? sides : [...sides].reverse();
     for (const s of order) s.runs.push(await once(s, DURATION));

@@ -211,4 +211,50 @@ describe('RequestLogWriter', () => {
     expect(kept).not.toContain('/n/0');
     expect(warnings).toEqual([expect.objectContaining({ dropped })]);
   });
+
+  describe('past maxPerSecond', () => {
+    const t0 = Date.UTC(2026, 0, 2, 3, 4, 5, 0);
+    const failure = () => {
+      const error = badRequest();
+      return { error, answered: error.toJSON() };
+    };
+    /** A request finishing at `now`, logged if the writer admits it. */
+    const offer = (writer: RequestLogWriter, url: string, now: number, options: { failed?: boolean; elapsedTime?: number } = {}) => {
+      if (!writer.admits(options.failed ?? false, { elapsedTime: options.elapsedTime ?? 2 }, now)) return;
+      writer.add(input({ url, at: now, ...(options.failed ? { status: 400, failure: failure() } : {}) }));
+    };
+
+    it('counts successful requests in one entry a second, and still logs failed and slow ones', async () => {
+      const writer = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { batchSize: 100, flushIntervalMs: 60_000, maxPerSecond: 3 });
+      for (let i = 0; i < 10; i++) offer(writer, `/ok/${i}`, t0 + i);
+      offer(writer, '/failed', t0 + 20, { failed: true });
+      offer(writer, '/slow', t0 + 30, { elapsedTime: 1500 });
+      for (let i = 0; i < 4; i++) offer(writer, `/next/${i}`, t0 + 1000 + i);
+      await writer.close();
+      const items = (await logs.list({ perPage: '100', sort: 'created' })).items;
+      const requests = items.filter((e) => e.data.type === 'request').map((e) => e.data.url);
+      expect(requests.sort()).toEqual(['/failed', '/next/0', '/next/1', '/next/2', '/ok/0', '/ok/1', '/ok/2', '/slow']);
+      const counted = items.filter((e) => e.data.type === 'requestsNotLogged');
+      expect(counted.map((e) => e.data)).toEqual([
+        { type: 'requestsNotLogged', count: 7, limit: 3, from: '2026-01-02 03:04:05.003Z', to: '2026-01-02 03:04:05.009Z' },
+        { type: 'requestsNotLogged', count: 1, limit: 3, from: '2026-01-02 03:04:06.003Z', to: '2026-01-02 03:04:06.003Z' },
+      ]);
+      expect(counted[0]).toMatchObject({ level: 0, message: '7 successful requests not logged one by one (past 3 a second, --request-log-rate)' });
+      expect(items.find((e) => e.data.url === '/failed')?.level).toBe(8);
+    });
+
+    it('logs every request with 0, and counts nothing that minLevel keeps out', async () => {
+      const all = new RequestLogWriter({ db: databases.aux, settings: () => settings, logger }, { flushIntervalMs: 60_000, maxPerSecond: 0 });
+      for (let i = 0; i < 50; i++) offer(all, `/all/${i}`, t0);
+      await all.close();
+      expect((await logs.list({ perPage: '100' })).totalItems).toBe(50);
+      await databases.aux.run(sql`DELETE FROM _logs`);
+      const errorsOnly = { ...settings, minLevel: 4 };
+      const writer = new RequestLogWriter({ db: databases.aux, settings: () => errorsOnly, logger }, { flushIntervalMs: 60_000, maxPerSecond: 1 });
+      for (let i = 0; i < 5; i++) offer(writer, `/ok/${i}`, t0 + i);
+      offer(writer, '/failed', t0 + 9, { failed: true });
+      await writer.close();
+      expect((await logs.list({})).items.map((e) => e.data.url)).toEqual(['/failed']);
+    });
+  });
 });

@@ -276,3 +276,41 @@ describe('the flush interval', () => {
     }
   });
 });
+
+// `--request-log-rate`: past it successful requests are counted, one entry a second; failures
+// are each logged. Asserted on counts, whatever seconds the requests fall in.
+describe('the request log rate', () => {
+  let limited: TestServer;
+  afterAll(() => limited?.close());
+
+  it('logs at most the rate of successful requests a second, counts the rest, and logs every failure', async () => {
+    const RATE = 2;
+    limited = await startServer({ requestLogs: { maxPerSecond: RATE } });
+    type Entry = { created: string; data: Record<string, any> };
+    const read = async (): Promise<Entry[]> => {
+      await limited.baton.services.requestLogs.flush();
+      return (await api(limited, 'GET', '/api/logs?perPage=1000&sort=created', { token: limited.superuserToken })).body.items;
+    };
+    /** Successful requests, each logged or counted (the logs' reads are not logged). */
+    const successes = (items: Entry[]) =>
+      items.filter((e) => e.data.type === 'request' && e.data.status < 400).length +
+      items.filter((e) => e.data.type === 'requestsNotLogged').reduce((n, e) => n + e.data.count, 0);
+    const before = successes(await read());
+
+    const ok = Array.from({ length: 12 }, () => api(limited, 'GET', '/api/health', { headers: { 'user-agent': 'rate-ok' } }));
+    const missing = Array.from({ length: 6 }, () => api(limited, 'GET', '/api/no-such-route', { headers: { 'user-agent': 'rate-missing' } }));
+    expect((await Promise.all(ok)).map((r) => r.status)).toEqual(Array(12).fill(200));
+    expect((await Promise.all(missing)).map((r) => r.status)).toEqual(Array(6).fill(404));
+    const items = await read();
+
+    const perSecond = new Map<string, number>();
+    for (const e of items.filter((i) => i.data.type === 'request' && i.data.status < 400)) {
+      const second = e.created.slice(0, 19);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(RATE);
+    expect(items.filter((e) => e.data.type === 'requestsNotLogged').length).toBeGreaterThan(0);
+    expect(successes(items)).toBe(before + 12);
+    expect(items.filter((e) => e.data.userAgent === 'rate-missing')).toHaveLength(6);
+  });
+});

@@ -5,6 +5,7 @@ import { DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } fro
 import { DEFAULT_READER_THREADS } from '../db/dialects/sqlite-reader-pool.ts';
 import { DEFAULT_RESPONSE_LIMITS } from '../domain/records/limits.ts';
 import { STATISTICS_REFRESH_MS } from '../domain/records/statistics.ts';
+import { REQUEST_LOG_RATE } from '../domain/logs/writer.ts';
 import { DEFAULT_REPLAY_WINDOW } from '../domain/realtime/replay.ts';
 import { DEFAULT_CONNECTION_LIMITS, MAX_CONNECTIONS_CEILING, MAX_JSON_ITEMS } from '../http/limits.ts';
 import { isApiError } from '../kernel/errors.ts';
@@ -50,6 +51,7 @@ Limits (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may h
   --shutdown-linger       seconds idle connections stay open once a shutdown begins (default ${DEFAULT_CONNECTION_LIMITS.shutdownLingerMs / 1000})
   --sqlite-reader-threads threads for costly SQLite reads, per database file (default ${DEFAULT_READER_THREADS})
   --statistics-interval   seconds between measurements of the data for the filter cost estimate (default ${STATISTICS_REFRESH_MS / 1000}; 0: never)
+  --request-log-rate      successful requests logged one by one a second; more are counted, in one entry a second (default ${REQUEST_LOG_RATE}; 0: every one)
   --realtime-replay-events record changes kept for realtime clients that reconnect with Last-Event-ID (default ${DEFAULT_REPLAY_WINDOW.maxEvents}; 0: none)
   --realtime-replay-age   seconds a change is kept for them (default ${DEFAULT_REPLAY_WINDOW.maxAgeMs / 1000})
   --realtime-replay-bytes estimated bytes of the changes kept for them (default ${DEFAULT_REPLAY_WINDOW.maxBytes})

@@ -58,6 +58,7 @@ export async function openServing(config: Config, logger: pino.Logger): Promise<
     sqliteReaderThreads: config.sqliteReaderThreads,
     passwordHash: config.passwordHash,
     realtimeReplay: { ...DEFAULT_REPLAY_WINDOW, ...config.realtimeReplay },
+    ...(config.requestLogRate !== undefined ? { requestLogs: { maxPerSecond: config.requestLogRate } } : {}),
     logger,
   });
   try {

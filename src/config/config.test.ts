@@ -65,6 +65,7 @@ describe('serve limits', () => {
     ['sqliteReaderThreads', ['0', '65', '2.0']],
     ['statisticsInterval', ['0.5', '-1', '86401']],
     ['realtimeReplayEvents', ['-1', '1.5', '1000001']],
+    ['requestLogRate', ['-1', '2.5', '1000001', 'all']],
     ['realtimeReplayAge', ['0', '0.5', '86401']],
     ['realtimeReplayBytes', ['0', '1023', '1.5']],
   ] as const)('%s refuses %j', (key, values) => {
@@ -77,6 +78,12 @@ describe('serve limits', () => {
     expect(loadConfig({}, {}).realtimeReplay).toEqual({});
     expect(loadConfig({ realtimeReplayEvents: '0' }, { BATON_REALTIME_REPLAY_AGE: '90.5' }).realtimeReplay).toEqual({ maxEvents: 0, maxAgeMs: 90_500 });
     expect(loadConfig({}, { BATON_REALTIME_REPLAY_BYTES: '1048576' }).realtimeReplay).toEqual({ maxBytes: 1_048_576 });
+  });
+
+  it('reads the request log rate: absent, the writer default; 0, every request', () => {
+    expect(loadConfig({}, {}).requestLogRate).toBeUndefined();
+    expect(loadConfig({ requestLogRate: '0' }, { BATON_REQUEST_LOG_RATE: '50' }).requestLogRate).toBe(0);
+    expect(loadConfig({}, { BATON_REQUEST_LOG_RATE: '50' }).requestLogRate).toBe(50);
   });
 
   it('names the flag or the variable the value came from in its message', () => {

@@ -34,6 +34,8 @@ export interface Config {
   readonly maxJsonItems?: number;
   /** Threads running costly SQLite reads, per database file (db/dialects/sqlite-reader-pool.ts: 2). */
   readonly sqliteReaderThreads?: number;
+  /** Successful requests logged one by one per second; 0: every one (domain/logs/writer.ts, REQUEST_LOG_RATE). */
+  readonly requestLogRate?: number;
   /** How often `baton serve` measures the data for the cost estimate; 0: never (domain/records/statistics.ts: 10 min). */
   readonly statisticsIntervalMs?: number;
   /** Record changes kept for realtime clients that reconnect (domain/realtime/replay.ts: 1,000, 5 min, 64 MiB). */
@@ -85,6 +87,7 @@ export interface ConfigInput {
   shutdownLinger?: string | number;
   sqliteReaderThreads?: string | number;
   statisticsInterval?: string | number;
+  requestLogRate?: string | number;
   realtimeReplayEvents?: string | number;
   /** Seconds (decimals allowed). */
   realtimeReplayAge?: string | number;
@@ -123,6 +126,8 @@ const NUMERIC = {
   sqliteReaderThreads: { flag: 'sqlite-reader-threads', env: 'BATON_SQLITE_READER_THREADS', unit: 'count', min: 1, max: 64 },
   // Each refresh reads every collection (bounded): more often than every second is a constant scan.
   statisticsInterval: { flag: 'statistics-interval', env: 'BATON_STATISTICS_INTERVAL', unit: 'seconds', min: 1, max: 86_400, zeroIsOff: true },
+  // 0 logs every request, as PocketBase does.
+  requestLogRate: { flag: 'request-log-rate', env: 'BATON_REQUEST_LOG_RATE', unit: 'count', min: 1, max: 1_000_000, zeroIsOff: true },
   // Whole records are kept in memory: bounded by their count and by their estimated size.
   realtimeReplayEvents: { flag: 'realtime-replay-events', env: 'BATON_REALTIME_REPLAY_EVENTS', unit: 'count', min: 1, max: 1_000_000, zeroIsOff: true },
   realtimeReplayAge: { flag: 'realtime-replay-age', env: 'BATON_REALTIME_REPLAY_AGE', unit: 'seconds', min: 1, max: 86_400 },
@@ -239,6 +244,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     maxJsonItems: numeric('maxJsonItems', input, env),
     sqliteReaderThreads: numeric('sqliteReaderThreads', input, env),
     statisticsIntervalMs: numeric('statisticsInterval', input, env),
+    requestLogRate: numeric('requestLogRate', input, env),
     realtimeReplay: defined({
       maxEvents: numeric('realtimeReplayEvents', input, env),
       maxAgeMs: numeric('realtimeReplayAge', input, env),

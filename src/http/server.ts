@@ -257,7 +257,9 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   const requestLogs = services.requestLogs;
   app.decorateRequest('failure', undefined);
   app.addHook('onResponse', (request, reply, done) => {
-    if (requestLogs.enabled && (request.failure !== undefined || !request.routeOptions.config?.skipSuccessLog)) {
+    const failed = request.failure !== undefined;
+    // Asked first: past the log rate a successful request is only counted, nothing gathered for it.
+    if ((failed || !request.routeOptions.config?.skipSuccessLog) && requestLogs.admits(failed, reply)) {
       requestLogs.add(requestLogInput(request, reply, services.settings.get()));
     }
     done();

@@ -40,6 +40,18 @@ export interface RequestFailure {
   readonly answered: { readonly status: number; readonly message: string; readonly data: unknown };
 }
 
+/**
+ * Successful requests that were counted, not logged one by one: past the writer's `maxPerSecond`
+ * (`--request-log-rate`). Epoch milliseconds of the first and the last.
+ */
+export interface UnloggedRequests {
+  readonly count: number;
+  readonly from: number;
+  readonly to: number;
+  /** The rate in force: requests logged one by one a second. */
+  readonly limit: number;
+}
+
 /** One `_logs` row, ready to insert. */
 export interface LogRow {
   readonly id: string;
@@ -174,3 +186,18 @@ function createdAt(at: number): string {
 }
 let lastAt = Number.NaN;
 let lastCreated = '';
+
+/**
+ * The entry that counts requests not logged one by one: INFO, as their own entries would have
+ * been; `data.type` "requestsNotLogged" tells it from a request's ("request"), for filters.
+ */
+export function unloggedRequestsRow(input: UnloggedRequests, id: string): LogRow {
+  const { count, limit } = input;
+  return {
+    id,
+    level: LOG_LEVEL.info,
+    message: `${count} successful ${count === 1 ? 'request' : 'requests'} not logged one by one (past ${limit} a second, --request-log-rate)`,
+    data: JSON.stringify({ type: 'requestsNotLogged', count, limit, from: formatDate(new Date(input.from)), to: formatDate(new Date(input.to)) }),
+    created: createdAt(input.to),
+  };
+}

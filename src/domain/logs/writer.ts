@@ -5,7 +5,7 @@ import { timeOrderedId } from '../../kernel/ids.ts';
 import type { Logger } from '../../kernel/logger.ts';
 import { formatDate } from '../../kernel/time.ts';
 import type { LogsConfig } from '../settings/model.ts';
-import { type RequestLogInput, requestLevel, requestLogRow } from './entry.ts';
+import { LOG_LEVEL, type RequestLogInput, requestLevel, requestLogRow, type UnloggedRequests, unloggedRequestsRow } from './entry.ts';
 
 export interface RequestLogOptions {
   /** How often the buffer is written (PocketBase: 3 s after the last entry). */
@@ -20,7 +20,21 @@ export interface RequestLogOptions {
   readonly maxBuffered: number;
   /** How often entries older than settings.logs.maxDays are deleted (PocketBase's cron: 6 hours). */
   readonly retentionIntervalMs: number;
+  /**
+   * Successful requests logged one by one in a second (`--request-log-rate`); past it they are
+   * counted, and one entry a second says how many were not logged. Failed and slow requests are
+   * always logged. 0: every request, as PocketBase does.
+   */
+  readonly maxPerSecond: number;
 }
+
+/**
+ * The default of `maxPerSecond`. Far above what most servers see, so each of their requests is
+ * logged, as in PocketBase. Under a load past it, logging stays about 1% of a view's cost instead
+ * of the 15-20% that a row per request costs on a saturated core (docs/performance.md, "Request
+ * logs"), and `_logs` grows by at most about 3.6 million rows an hour, not by every request.
+ */
+export const REQUEST_LOG_RATE = 1000;
 
 export const DEFAULT_REQUEST_LOG_OPTIONS: RequestLogOptions = Object.freeze({
   flushIntervalMs: 2000,
@@ -28,7 +42,14 @@ export const DEFAULT_REQUEST_LOG_OPTIONS: RequestLogOptions = Object.freeze({
   // 10,000 small objects (about 2 MB): ten batches, under a second of a saturated server's requests.
   maxBuffered: 10_000,
   retentionIntervalMs: 6 * 60 * 60_000,
+  maxPerSecond: REQUEST_LOG_RATE,
 });
+
+/**
+ * A request that took this long is logged even past `maxPerSecond`: those are the ones an
+ * operator looks for under load, and they cannot flood (each holds a connection that long).
+ */
+export const SLOW_REQUEST_MS = 1000;
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -42,7 +63,12 @@ const LOG_COLUMNS = ['id', 'level', 'message', 'data', 'created', 'updated'];
  * the count is logged once the writes catch up. `close` writes what is left.
  */
 export class RequestLogWriter {
-  private buffer: RequestLogInput[] = [];
+  private buffer: Array<RequestLogInput | UnloggedRequests> = [];
+  /** The second (epoch seconds) whose successful requests `logged` counts. */
+  private second = 0;
+  private logged = 0;
+  /** Successful requests not logged since the last `UnloggedRequests` entry. */
+  private unlogged: { count: number; from: number; to: number } | undefined;
   private flushing: Promise<void> | undefined;
   private deleting: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -92,6 +118,45 @@ export class RequestLogWriter {
     return this.dropped;
   }
 
+  /**
+   * Whether a finished request gets an entry, asked before anything is gathered for it: failed
+   * ones and those that took `SLOW_REQUEST_MS` always (at level ERROR and INFO, as minLevel lets
+   * them), successful ones up to `maxPerSecond` a second. Past that a request is only counted, and
+   * the count becomes one entry when the second ends (or at the next flush).
+   */
+  admits(failed: boolean, timing: { readonly elapsedTime: number }, now = Date.now()): boolean {
+    if (!this.enabled) return false;
+    if (failed) return true;
+    if (LOG_LEVEL.info < this.deps.settings().minLevel) return false;
+    const max = this.options.maxPerSecond;
+    if (max === 0) return true;
+    const second = Math.floor(now / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.logged = 0;
+      this.queueUnlogged();
+    }
+    if (this.logged < max) {
+      this.logged++;
+      return true;
+    }
+    if (timing.elapsedTime >= SLOW_REQUEST_MS) return true;
+    if (this.unlogged) {
+      this.unlogged.count++;
+      this.unlogged.to = now;
+    } else {
+      this.unlogged = { count: 1, from: now, to: now };
+    }
+    return false;
+  }
+
+  /** Buffers the entry that counts the requests not logged since the last one, if any were. */
+  private queueUnlogged(): void {
+    if (!this.unlogged) return;
+    this.buffer.push({ ...this.unlogged, limit: this.options.maxPerSecond });
+    this.unlogged = undefined;
+  }
+
   /** Queues one request's entry; cheap and synchronous (no formatting, no I/O). */
   add(input: RequestLogInput): void {
     if (!this.enabled) return;
@@ -112,6 +177,7 @@ export class RequestLogWriter {
    * Entries added meanwhile wait for a full batch or the next flush.
    */
   flush(): Promise<void> {
+    this.queueUnlogged();
     return this.write(true);
   }
 
@@ -163,10 +229,10 @@ export class RequestLogWriter {
    * the database refuses. When both halves of a part fail, the database is failing, not an entry,
    * and the part is given up. Returns how many entries were not written.
    */
-  private async salvage(batch: readonly RequestLogInput[]): Promise<number> {
+  private async salvage(batch: ReadonlyArray<RequestLogInput | UnloggedRequests>): Promise<number> {
     if (batch.length <= 1) return batch.length;
     const half = Math.ceil(batch.length / 2);
-    const failed: Array<readonly RequestLogInput[]> = [];
+    const failed: Array<ReadonlyArray<RequestLogInput | UnloggedRequests>> = [];
     for (const part of [batch.slice(0, half), batch.slice(half)]) {
       try {
         await this.insert(part);
@@ -178,10 +244,10 @@ export class RequestLogWriter {
     return failed.length ? this.salvage(failed[0]!) : 0;
   }
 
-  private async insert(batch: readonly RequestLogInput[]): Promise<void> {
+  private async insert(batch: ReadonlyArray<RequestLogInput | UnloggedRequests>): Promise<void> {
     const values: unknown[] = [];
     for (const input of batch) {
-      const r = requestLogRow(input, timeOrderedId());
+      const r = 'limit' in input ? unloggedRequestsRow(input, timeOrderedId()) : requestLogRow(input, timeOrderedId());
       // `data` is JSON text: SQLite keeps it so; PostgreSQL and MySQL read it into their JSON column.
       values.push(r.id, r.level, r.message, r.data, r.created, r.created);
     }
