@@ -34,13 +34,15 @@ export interface RunResult {
 
 /**
  * Runs the CLI to completion, with `env` on top of this process's environment; under
- * `ulimit -n <descriptors>` when given; as the user and group `uid` when given (setpriv, as root).
+ * `ulimit -n <descriptors>` when given; with `filePermissions`, without the capabilities that let
+ * root pass over file permissions (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from
+ * the bounding set), so that a file's mode holds for the CLI as for any other user.
  */
-export function run(args: string[], env: Record<string, string> = {}, descriptors?: number, uid?: number): Promise<RunResult> {
+export function run(args: string[], env: Record<string, string> = {}, descriptors?: number, filePermissions = false): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const [command, argv] =
-      uid !== undefined
-        ? ['setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, BIN, ...args]]
+      filePermissions
+        ? ['setpriv', ['--bounding-set=-dac_override,-dac_read_search', process.execPath, BIN, ...args]]
         : descriptors === undefined
           ? [process.execPath, [BIN, ...args]]
           : ['sh', ['-c', `ulimit -n ${descriptors} && exec "$0" "$@"`, process.execPath, BIN, ...args]];
