@@ -258,9 +258,11 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
   app.decorateRequest('failure', undefined);
   app.addHook('onResponse', (request, reply, done) => {
     const failed = request.failure !== undefined;
-    // Asked first: past the log rate a successful request is only counted, nothing gathered for it.
-    if ((failed || !request.routeOptions.config?.skipSuccessLog) && requestLogs.admits(failed, reply)) {
-      requestLogs.add(requestLogInput(request, reply, services.settings.get()));
+    if (failed || !request.routeOptions.config?.skipSuccessLog) {
+      // Asked first: past the log rate a successful request is only counted, nothing gathered for
+      // it. One clock reading for both, so an entry falls in the second that admitted it.
+      const now = Date.now();
+      if (requestLogs.admits(failed, reply, now)) requestLogs.add(requestLogInput(request, reply, services.settings.get(), now));
     }
     done();
   });

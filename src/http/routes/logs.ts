@@ -27,15 +27,15 @@ export function logRoutes(api: FastifyInstance, services: Services): void {
 /**
  * One finished request as the request log keeps it (PocketBase's logRequest attributes): plain
  * values only; the writer builds the message and JSON later. The auth id and the IPs are read
- * only when the settings ask for them.
+ * only when the settings ask for them. `at`: when it finished (the clock the log rate read).
  */
-export function requestLogInput(request: FastifyRequest, reply: FastifyReply, settings: Settings): RequestLogInput {
+export function requestLogInput(request: FastifyRequest, reply: FastifyReply, settings: Settings, at = Date.now()): RequestLogInput {
   const { logIP, logAuthId } = settings.logs;
   const principal = request.ctx?.principal;
   const record = principal && principal.kind !== 'guest' ? principal : undefined;
   const failure = request.failure;
   return {
-    at: Date.now(),
+    at,
     method: request.method,
     url: request.url,
     status: reply.statusCode,
