@@ -39,7 +39,7 @@ Flags:
 ${DATA_FLAGS}  --client-query-timeout  seconds a guest's or user's query may run (default ${DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_CLIENT_QUERY_TIMEOUT)
   --query-timeout         seconds a superuser's or Baton's own query may run (default ${DEFAULT_STATEMENT_TIMEOUT_MS / 1000}; env BATON_QUERY_TIMEOUT)
   --log-level  fatal|error|warn|info|debug|trace|silent (default info; debug adds a line per request; env BATON_LOG_LEVEL)
-  --dev        readable, verbose logs (pino-pretty): a line per request (log level debug unless --log-level is given)
+  --dev        readable, verbose logs (pino-pretty): a line per request (log level debug unless --log-level is given; env BATON_DEV=1)
 
 Limits (each also an env BATON_<NAME>, e.g. BATON_MAX_CONNECTIONS; seconds may have decimals):
   --max-expanded-records  related records one record response may carry (default ${DEFAULT_RESPONSE_LIMITS.maxExpandedRecords})

@@ -48,7 +48,7 @@ export interface Serving {
  * a refused value opens nothing.
  */
 export async function openServing(config: Config, logger: pino.Logger): Promise<Serving> {
-  const limits = resolveConnectionLimits(config.connections, descriptorLimit());
+  const limits = resolveConnectionLimits(config.connections, descriptorLimit(), config.givenAs);
   const baton = await openBaton({
     dataDir: config.dataDir,
     db: config.db,

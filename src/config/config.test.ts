@@ -23,6 +23,16 @@ describe('log level', () => {
     expect(loadConfig({ dev: true, logLevel: 'warn' }, {}).logLevel).toBe('warn');
     expect(loadConfig({}, { BATON_DEV: '1' }).logLevel).toBe('debug');
   });
+
+  it('reads BATON_DEV as 1/true or 0/false, and refuses anything else rather than ignore it', () => {
+    expect(loadConfig({}, { BATON_DEV: 'true' }).dev).toBe(true);
+    expect(loadConfig({}, { BATON_DEV: 'FALSE' }).dev).toBe(false);
+    expect(loadConfig({}, { BATON_DEV: '0' }).dev).toBe(false);
+    expect(loadConfig({}, { BATON_DEV: '' }).dev).toBe(false);
+    expect(() => loadConfig({}, { BATON_DEV: 'yes please' })).toThrow('invalid BATON_DEV "yes please", expected 1 or 0 (true or false)');
+    // The flag wins over the variable, as everywhere.
+    expect(loadConfig({ dev: false }, { BATON_DEV: 'junk' }).dev).toBe(false);
+  });
 });
 
 describe('serve limits', () => {

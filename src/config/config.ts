@@ -46,6 +46,11 @@ export interface Config {
    */
   readonly passwordHash: PasswordHash;
   readonly dev: boolean;
+  /**
+   * The name each numeric setting that was given came by (`--max-connections` or
+   * `BATON_MAX_CONNECTIONS`), for checks made later that refuse it (`resolveConnectionLimits`).
+   */
+  readonly givenAs?: Readonly<Partial<Record<NumericSetting, string>>>;
 }
 
 export class ConfigError extends Error {}
@@ -134,7 +139,7 @@ const NUMERIC = {
   realtimeReplayBytes: { flag: 'realtime-replay-bytes', env: 'BATON_REALTIME_REPLAY_BYTES', unit: 'count', min: 1024, max: 2 ** 34 },
 } as const satisfies Record<string, NumericSpec>;
 
-type NumericSetting = keyof typeof NUMERIC;
+export type NumericSetting = keyof typeof NUMERIC;
 
 /** The command-line options of the numeric settings, for the CLI's parser: `{ 'max-connections': 'maxConnections', … }`. */
 export const NUMERIC_FLAGS: Readonly<Record<string, NumericSetting>> = Object.freeze(
@@ -155,11 +160,12 @@ function given<T>(flagValue: T | undefined, flag: string, variable: string, env:
 }
 
 /** A numeric setting, or undefined: the default of the layer that uses it. */
-function numeric(key: NumericSetting, input: ConfigInput, env: NodeJS.ProcessEnv): number | undefined {
+function numeric(key: NumericSetting, input: ConfigInput, env: NodeJS.ProcessEnv, givenAs?: Partial<Record<NumericSetting, string>>): number | undefined {
   const spec: NumericSpec = NUMERIC[key];
   const setting = given(input[key], `--${spec.flag}`, spec.env, env);
   if (setting === undefined) return undefined;
   const { raw, from } = setting;
+  if (givenAs) givenAs[key] = from;
   const text = String(raw).trim();
   const n = text === '' ? NaN : Number(text);
   const valid = (spec.zeroIsOff === true && n === 0) || (n >= spec.min && n <= spec.max);
@@ -186,9 +192,17 @@ export function parseHostPort(value: string, from = '--http'): { host: string; p
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+/** BATON_DEV: 1 or true turns dev mode on, 0 or false (or unset, or empty) leaves it off; anything else is refused. */
+function devFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.BATON_DEV?.trim().toLowerCase();
+  if (!raw || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`invalid BATON_DEV "${env.BATON_DEV}", expected 1 or 0 (true or false)`);
+}
+
 /** Validates once at start and freezes the result; nothing reads process.env after this. */
 export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
-  const dev = input.dev ?? env.BATON_DEV === '1';
+  const dev = input.dev ?? devFromEnv(env);
   const level = given(input.logLevel, '--log-level', 'BATON_LOG_LEVEL', env);
   // `--dev` is verbose: one line per request (debug) unless a level is given.
   const logLevel = level?.raw ?? (dev ? 'debug' : DEFAULTS.logLevel);
@@ -224,6 +238,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     throw new ConfigError(`invalid ${db.from} "${db.raw.replace(/\/\/[^@/]*@/, '//…@')}", expected postgres://… or mysql://…`);
   }
   const http = given(input.http, '--http', 'BATON_HTTP', env);
+  const givenAs: Partial<Record<NumericSetting, string>> = {};
   const config: Config = {
     http: Object.freeze(http ? parseHostPort(http.raw, http.from) : parseHostPort(DEFAULTS.http)),
     dataDir: path.resolve(given(input.dir, '--dir', 'BATON_DIR', env)?.raw ?? DEFAULTS.dir),
@@ -236,10 +251,10 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
       maxResponseBytes: numeric('maxResponseSize', input, env),
     }),
     connections: defined({
-      maxConnections: numeric('maxConnections', input, env),
+      maxConnections: numeric('maxConnections', input, env, givenAs),
       bodyStallTimeoutMs: numeric('bodyStallTimeout', input, env),
-      shutdownGraceMs: numeric('shutdownTimeout', input, env),
-      shutdownLingerMs: numeric('shutdownLinger', input, env),
+      shutdownGraceMs: numeric('shutdownTimeout', input, env, givenAs),
+      shutdownLingerMs: numeric('shutdownLinger', input, env, givenAs),
     }),
     maxJsonItems: numeric('maxJsonItems', input, env),
     sqliteReaderThreads: numeric('sqliteReaderThreads', input, env),
@@ -252,6 +267,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     }),
     passwordHash: passwordHash as PasswordHash,
     dev,
+    givenAs: Object.freeze(givenAs),
   };
   return Object.freeze(config);
 }

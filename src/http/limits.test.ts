@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config/config.ts';
+import { ConfigError, loadConfig } from '../config/config.ts';
 import { DEFAULT_CONNECTION_LIMITS, MAX_CONNECTIONS_CEILING, resolveConnectionLimits } from './limits.ts';
 
 describe('connection limits for serve', () => {
@@ -24,5 +24,13 @@ describe('connection limits for serve', () => {
     // A short grace period given alone shortens the default linger with it.
     expect(resolveConnectionLimits({ shutdownGraceMs: 300 }, 1024)).toMatchObject({ shutdownGraceMs: 300, shutdownLingerMs: 150 });
     expect(Object.isFrozen(resolveConnectionLimits({}, 1024))).toBe(true);
+  });
+
+  it('name a refused value by the flag or the variable it came by', () => {
+    const fromEnv = loadConfig({}, { BATON_MAX_CONNECTIONS: '129', BATON_SHUTDOWN_LINGER: '20' });
+    expect(() => resolveConnectionLimits(fromEnv.connections, 256, fromEnv.givenAs)).toThrow(/^invalid BATON_MAX_CONNECTIONS 129: .*lower BATON_MAX_CONNECTIONS$/);
+    expect(() => resolveConnectionLimits(fromEnv.connections, 1024, fromEnv.givenAs)).toThrow('invalid BATON_SHUTDOWN_LINGER 20: it must be shorter than --shutdown-timeout (10 s)');
+    const fromFlags = loadConfig({ maxConnections: '129' }, { BATON_MAX_CONNECTIONS: '5' });
+    expect(() => resolveConnectionLimits(fromFlags.connections, 256, fromFlags.givenAs)).toThrow(/^invalid --max-connections 129: /);
   });
 });

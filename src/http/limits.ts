@@ -133,21 +133,22 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<Omit<ConnectionLimits, 'maxConn
  * cannot be read, the default assumes 1,024 and a configured cap is held to the configuration's
  * own bounds only). Throws a ConfigError, before anything is opened.
  */
-export function resolveConnectionLimits(settings: Config['connections'], descriptors: number | undefined): ConnectionLimits {
+export function resolveConnectionLimits(settings: Config['connections'], descriptors: number | undefined, givenAs: Config['givenAs'] = {}): ConnectionLimits {
+  const name = (key: 'maxConnections' | 'shutdownTimeout' | 'shutdownLinger', flag: string) => givenAs?.[key] ?? flag;
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, maxConnections: defaultMaxConnections(descriptors ?? 1024), ...settings };
   // A grace period shorter than the default linger, with no linger given, takes half of it as its linger.
   if (settings.shutdownLingerMs === undefined) limits.shutdownLingerMs = Math.min(limits.shutdownLingerMs, Math.floor(limits.shutdownGraceMs / 2));
   if (settings.maxConnections !== undefined && descriptors !== undefined && settings.maxConnections > connectionsBound(descriptors)) {
     throw new ConfigError(
-      `invalid --max-connections ${settings.maxConnections}: this process may open ${descriptors} files (ulimit -n), ` +
+      `invalid ${name('maxConnections', '--max-connections')} ${settings.maxConnections}: this process may open ${descriptors} files (ulimit -n), ` +
         `which leaves room for ${connectionsBound(descriptors)} connections once the databases' and files' descriptors are kept; ` +
-        'raise the limit or lower --max-connections',
+        `raise the limit or lower ${name('maxConnections', '--max-connections')}`,
     );
   }
   // Past the grace period every connection is cut, so a linger as long would answer nothing more.
   if (limits.shutdownLingerMs >= limits.shutdownGraceMs) {
     throw new ConfigError(
-      `invalid --shutdown-linger ${limits.shutdownLingerMs / 1000}: it must be shorter than --shutdown-timeout (${limits.shutdownGraceMs / 1000} s)`,
+      `invalid ${name('shutdownLinger', '--shutdown-linger')} ${limits.shutdownLingerMs / 1000}: it must be shorter than ${name('shutdownTimeout', '--shutdown-timeout')} (${limits.shutdownGraceMs / 1000} s)`,
     );
   }
   return Object.freeze(limits);
