@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { run as runCli, serve as serveCli, type Served, tempDirs } from './support/cli.ts';
 import { openDatabases } from '../src/db/open.ts';
 import { createTestDatabase, TEST_DIALECT, TEST_SERVER_URLS } from './support/databases.ts';
-import { schemaSnapshot } from './support/introspect.ts';
+import { routineNames, schemaSnapshot } from './support/introspect.ts';
 
 const tempDir = tempDirs('baton-clidb-');
 const run = (args: string[]) => runCli(args, { BATON_DB: '' });
@@ -74,6 +74,8 @@ describe('cli: choosing the database', () => {
         const dbs = await openDatabases({ url: db.url, dataDir: unused });
         try {
           expect(await schemaSnapshot(dbs.data)).toEqual([]);
+          // PostgreSQL's functions and type go too.
+          expect(await routineNames(dbs.data)).toEqual([]);
         } finally {
           await dbs.close();
         }
@@ -84,6 +86,14 @@ describe('cli: choosing the database', () => {
         const copy = await run(['migrate', 'copy', `--from=${source}`, `--to=${db.url}`]);
         expect(copy.stderr).toBe('');
         expect(copy.code).toBe(0);
+        // The routines the undo dropped are made again where Baton is set up (PostgreSQL).
+        const after = await openDatabases({ url: db.url, dataDir: unused });
+        try {
+          const routines = await routineNames(after.data);
+          if (TEST_DIALECT === 'postgres') expect(routines).toEqual(expect.arrayContaining(['baton_datetime', 'baton_json_text', 'baton_text_number']));
+        } finally {
+          await after.close();
+        }
       } finally {
         await db.drop();
       }
@@ -114,6 +124,8 @@ describe('cli: choosing the database', () => {
         const dbs = await openDatabases({ url: db.url, dataDir: dir });
         try {
           expect(await schemaSnapshot(dbs.data)).toEqual([]);
+          // PostgreSQL's functions and type go too.
+          expect(await routineNames(dbs.data)).toEqual([]);
         } finally {
           await dbs.close();
         }

@@ -7,7 +7,7 @@ import { viewOrder } from './migrate-copy-plan.ts';
  * database and then fails before it listens (address in use): call it before opening; when the
  * database holds no Baton yet (neither `_collections` nor `_params`), the function it returns
  * drops what setting Baton up made there (the tables and views `_collections` lists, then the
- * system tables), so that the database is left empty as it was found, and `migrate copy --to`
+ * system tables and PostgreSQL's functions), so that the database is left empty as it was found, and `migrate copy --to`
  * still takes it. A database that already held a Baton is never touched; without a URL (SQLite,
  * whose files `undoNewDirectory` removes with the directory) it does nothing.
  */
@@ -36,6 +36,7 @@ export async function undoNewDatabase(url: string | undefined, dataDir: string):
       for (const v of viewOrder(collections.filter((c) => c.type === 'view')).reverse()) await db.run(d.dropView(v.name));
       for (const c of collections) if (c.type !== 'view') await db.run(d.dropTable(c.name));
       for (const spec of [LOGS, MIGRATIONS, PARAMS, COLLECTIONS]) await db.run(d.dropTable(spec.name));
+      for (const statement of d.dropSystemRoutines()) await db.run(statement);
     } finally {
       await dbs.close();
     }

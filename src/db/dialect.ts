@@ -218,6 +218,12 @@ export interface Dialect extends SqlRenderer {
   /** CREATE statements of the system tables: data.db's and auxiliary.db's (idempotent). */
   systemTables(): { readonly data: readonly Sql[]; readonly aux: readonly Sql[] };
   /**
+   * Statements that drop what `systemTables` makes besides tables (PostgreSQL's `baton_*`
+   * functions and `baton_datetime` type; nothing on SQLite and MySQL), for leaving a database as
+   * it was before Baton was set up in it (cli/new-database.ts). Idempotent.
+   */
+  dropSystemRoutines(): readonly Sql[];
+  /**
    * A query yielding `{name, type}` for each column of a table or view, in order: `type` as the
    * database names it (SQLite's declared type, '' for an expression; information_schema's
    * data_type elsewhere).

@@ -236,3 +236,24 @@ export async function schemaSnapshot(db: Database): Promise<SchemaObject[]> {
   for (const o of out) if (o.type === 'table' && db.dialect.name !== 'sqlite') o.sql = columnsText(await tableColumns(db, o.name));
   return out.sort((a, b) => byCodeUnits(a.type, b.type) || byCodeUnits(a.name, b.name) || byCodeUnits(a.table, b.table));
 }
+
+/**
+ * The names of the routines and types defined in the database's own schema, beside its tables:
+ * PostgreSQL's functions and composite types (not a table's row type), MySQL's routines. SQLite
+ * keeps none.
+ */
+export async function routineNames(db: Database): Promise<string[]> {
+  const name = ident('name');
+  switch (db.dialect.name) {
+    case 'postgres':
+      return (
+        await db.all<{ name: string }>(sql`SELECT proname AS ${name} FROM pg_proc WHERE pronamespace = current_schema()::regnamespace
+          UNION ALL SELECT t.typname FROM pg_type t JOIN pg_class c ON c.oid = t.typrelid
+          WHERE t.typnamespace = current_schema()::regnamespace AND t.typtype = 'c' AND c.relkind = 'c'`)
+      ).map((r) => r.name).sort();
+    case 'mysql':
+      return (await db.all<{ name: string }>(sql`SELECT ROUTINE_NAME AS ${name} FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()`)).map((r) => r.name).sort();
+    default:
+      return [];
+  }
+}

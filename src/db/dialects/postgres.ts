@@ -33,6 +33,25 @@ const CASTS: Record<ValueType, string> = { text: '::text', number: '::float8', b
 
 const SYSTEM_TABLES = { data: [...POSTGRES_DATA_TABLES, ...POSTGRES_COMPARE_FUNCTIONS].map(raw), aux: POSTGRES_AUX_TABLES.map(raw) };
 
+/**
+ * Drops the functions and the type the system tables' statements create, by the names those
+ * statements give them (every overload of each name, in the current schema), then the type.
+ */
+const DROP_SYSTEM_ROUTINES = ((): readonly Sql[] => {
+  const text = [...POSTGRES_DATA_TABLES, ...POSTGRES_COMPARE_FUNCTIONS, ...POSTGRES_AUX_TABLES].join('\n');
+  const functions = [...new Set([...text.matchAll(/CREATE OR REPLACE FUNCTION (baton_[a-z0-9_]+)\(/g)].map((m) => m[1]))];
+  const types = [...new Set([...text.matchAll(/CREATE TYPE (baton_[a-z0-9_]+) AS/g)].map((m) => m[1]))];
+  const names = functions.map((f) => `'${f}'`).join(', ');
+  return [
+    raw(`DO $do$ DECLARE f regprocedure; BEGIN
+      FOR f IN SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace AND p.proname IN (${names}) LOOP
+        EXECUTE 'DROP FUNCTION IF EXISTS ' || f::text || ' CASCADE';
+      END LOOP;
+    END $do$`),
+    ...types.map((t) => raw(`DROP TYPE IF EXISTS ${t} CASCADE`)),
+  ];
+})();
+
 /** `b - a` would pass the largest double (halves never do). */
 const overflows = (a: Sql, b: Sql): Sql => sql`abs(${b} / 2 - ${a} / 2) > 8.988465674311579e307`;
 
@@ -54,6 +73,10 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
   protected readonly columnTypes = COLUMN_TYPES;
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
+
+  override dropSystemRoutines(): readonly Sql[] {
+    return DROP_SYSTEM_ROUTINES;
+  }
   readonly name = 'postgres' as const;
   readonly caps: DialectCaps = { transactionalDdl: true, rowid: false, nulInText: false, returning: true, anyTypeInColumns: false };
   /** JSONB is not the text SQLite holds: `=`/`!=` compare JSON values (affinity.ts). */

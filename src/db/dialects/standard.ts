@@ -48,6 +48,11 @@ export abstract class StandardSqlDialect {
     return this.systemTableStatements;
   }
 
+  /** SQLite and MySQL: the system tables are all there is (PostgreSQL overrides it). */
+  dropSystemRoutines(): readonly Sql[] {
+    return [];
+  }
+
   /** SQLite and MySQL sort NULLs first ascending and last descending: the plain order is SQLite's. */
   orderBy(expr: Sql, descending: boolean, _nullable?: boolean): Sql {
     return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
