@@ -151,3 +151,42 @@ describe("the bound that lets a write's answer skip the transaction", () => {
     }
   });
 });
+
+// An update answers the row as stored, with whatever other writes put in the columns it did not
+// change after it read the record: its answer is weighed inside its transaction too. Here B, slow
+// (a bcrypt hash of cost 12), changes `note` and the password; A stores a long `bio` meanwhile.
+describe('an update whose answer another write pushes past the limit', () => {
+  const LIMIT = 20_000;
+  let server: TestServer;
+  afterAll(() => server?.close());
+
+  it('is refused and changes nothing: not the note, not the password', async () => {
+    server = await startServer({ responseLimits: { maxResponseBytes: LIMIT } });
+    const su = (method: string, url: string, body?: unknown) => api(server, method, url, { token: server.superuserToken, body });
+    const users = (await su('GET', '/api/collections/users')).body;
+    const fields = users.fields.map((f: { type: string }) => (f.type === 'password' ? { ...f, cost: 12 } : f));
+    const patched = await su('PATCH', '/api/collections/users', { fields: [...fields, text('bio', { max: 1_000_000 }), text('note', { max: 1_000_000 })] });
+    expect(patched.status).toBe(200);
+    const created = await su('POST', '/api/collections/users/records', { email: 'race@example.com', password: 'first-password', passwordConfirm: 'first-password' });
+    expect(created.status).toBe(200);
+    const url = `/api/collections/users/records/${created.body.id}`;
+
+    const order: string[] = [];
+    const slow = su('PATCH', url, { note: 'b'.repeat(2000), password: 'second-password', passwordConfirm: 'second-password' }).then((res) => {
+      order.push('B');
+      return res;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const fast = await su('PATCH', url, { bio: 'a'.repeat(18_500) });
+    order.push('A');
+    expect(fast.status).toBe(200);
+    const b = await slow;
+    // A landed while B hashed: B's answer holds A's bio and passes the limit.
+    expect(order).toEqual(['A', 'B']);
+    expect(b).toMatchObject({ status: 400, body: { message: responseTooLarge(LIMIT).message } });
+    expect((await su('GET', `${url}?fields=note`)).body).toEqual({ note: '' });
+    const signIn = (password: string) => api(server, 'POST', '/api/collections/users/auth-with-password?fields=token', { body: { identity: 'race@example.com', password } });
+    expect((await signIn('first-password')).status).toBe(200);
+    expect((await signIn('second-password')).status).toBe(400);
+  });
+});

@@ -299,8 +299,11 @@ describe('the request log rate', () => {
 
     const ok = Array.from({ length: 12 }, () => api(limited, 'GET', '/api/health', { headers: { 'user-agent': 'rate-ok' } }));
     const missing = Array.from({ length: 6 }, () => api(limited, 'GET', '/api/no-such-route', { headers: { 'user-agent': 'rate-missing' } }));
+    // A 426 is answered without an error thrown: a failure all the same, logged past the rate.
+    const upgrade = Array.from({ length: 6 }, () => api(limited, 'GET', '/api/realtime/ws', { headers: { 'user-agent': 'rate-426' } }));
     expect((await Promise.all(ok)).map((r) => r.status)).toEqual(Array(12).fill(200));
     expect((await Promise.all(missing)).map((r) => r.status)).toEqual(Array(6).fill(404));
+    expect((await Promise.all(upgrade)).map((r) => r.status)).toEqual(Array(6).fill(426));
     const items = await read();
 
     const perSecond = new Map<string, number>();
@@ -312,5 +315,6 @@ describe('the request log rate', () => {
     expect(items.filter((e) => e.data.type === 'requestsNotLogged').length).toBeGreaterThan(0);
     expect(successes(items)).toBe(before + 12);
     expect(items.filter((e) => e.data.userAgent === 'rate-missing')).toHaveLength(6);
+    expect(items.filter((e) => e.data.userAgent === 'rate-426')).toHaveLength(6);
   });
 });

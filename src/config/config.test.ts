@@ -94,6 +94,7 @@ describe('serve limits', () => {
     expect(loadConfig({}, {}).requestLogRate).toBeUndefined();
     expect(loadConfig({ requestLogRate: '0' }, { BATON_REQUEST_LOG_RATE: '50' }).requestLogRate).toBe(0);
     expect(loadConfig({}, { BATON_REQUEST_LOG_RATE: '50' }).requestLogRate).toBe(50);
+    expect(() => loadConfig({ requestLogRate: '-1' }, {})).toThrow('invalid --request-log-rate "-1", expected 0 (every request) or a whole number from 1 to 1000000');
   });
 
   it('names the flag or the variable the value came from in its message', () => {

@@ -112,6 +112,8 @@ interface NumericSpec {
   readonly max: number;
   /** 0 is accepted besides [min, max], meaning "off". */
   readonly zeroIsOff?: boolean;
+  /** What 0 means, for messages (default "off"). */
+  readonly zeroMeans?: string;
 }
 
 /**
@@ -132,7 +134,7 @@ const NUMERIC = {
   // Each refresh reads every collection (bounded): more often than every second is a constant scan.
   statisticsInterval: { flag: 'statistics-interval', env: 'BATON_STATISTICS_INTERVAL', unit: 'seconds', min: 1, max: 86_400, zeroIsOff: true },
   // 0 logs every request, as PocketBase does.
-  requestLogRate: { flag: 'request-log-rate', env: 'BATON_REQUEST_LOG_RATE', unit: 'count', min: 1, max: 1_000_000, zeroIsOff: true },
+  requestLogRate: { flag: 'request-log-rate', env: 'BATON_REQUEST_LOG_RATE', unit: 'count', min: 1, max: 1_000_000, zeroIsOff: true, zeroMeans: 'every request' },
   // Whole records are kept in memory: bounded by their count and by their estimated size.
   realtimeReplayEvents: { flag: 'realtime-replay-events', env: 'BATON_REALTIME_REPLAY_EVENTS', unit: 'count', min: 1, max: 1_000_000, zeroIsOff: true },
   realtimeReplayAge: { flag: 'realtime-replay-age', env: 'BATON_REALTIME_REPLAY_AGE', unit: 'seconds', min: 1, max: 86_400 },
@@ -169,7 +171,7 @@ function numeric(key: NumericSetting, input: ConfigInput, env: NodeJS.ProcessEnv
   const text = String(raw).trim();
   const n = text === '' ? NaN : Number(text);
   const valid = (spec.zeroIsOff === true && n === 0) || (n >= spec.min && n <= spec.max);
-  const off = spec.zeroIsOff ? '0 (off) or ' : '';
+  const off = spec.zeroIsOff ? `0 (${spec.zeroMeans ?? 'off'}) or ` : '';
   if (spec.unit === 'count') {
     if (!/^\d+$/.test(text) || !valid) throw new ConfigError(`invalid ${from} "${raw}", expected ${off}a whole number from ${spec.min} to ${spec.max}`);
     return n;

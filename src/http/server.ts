@@ -262,7 +262,8 @@ export async function buildServer(services: Services, options: HttpOptions): Pro
       // Asked first: past the log rate a successful request is only counted, nothing gathered for
       // it. One clock reading for both, so an entry falls in the second that admitted it.
       const now = Date.now();
-      if (requestLogs.admits(failed, reply, now)) requestLogs.add(requestLogInput(request, reply, services.settings.get(), now));
+      // A 4xx or 5xx some routes send without a thrown error (a 426, a 416) is no success either.
+      if (requestLogs.admits(failed || reply.statusCode >= 400, reply, now)) requestLogs.add(requestLogInput(request, reply, services.settings.get(), now));
     }
     done();
   });
