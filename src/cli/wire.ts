@@ -43,6 +43,8 @@ export interface OpenOptions {
   responseLimits?: Partial<ResponseLimits>;
   /** Threads for costly SQLite reads (see Config.sqliteReaderThreads). */
   sqliteReaderThreads?: number;
+  /** How long a write waits for another process's lock (OpenDatabaseOptions.lockWaitMs; default 10 s). */
+  lockWaitMs?: number;
   /** How new passwords are hashed (see Config.passwordHash; default bcrypt at the field's cost). */
   passwordHash?: PasswordAlgorithm;
   /** Record changes kept for reconnecting realtime clients (default DEFAULT_REPLAY_WINDOW). */
@@ -85,6 +87,7 @@ export async function openBaton(options: OpenOptions): Promise<Baton> {
     statementTimeoutMs: options.queryTimeouts?.system,
     clientStatementTimeoutMs: options.queryTimeouts?.client,
     readerThreads: options.sqliteReaderThreads,
+    lockWaitMs: options.lockWaitMs,
   });
   const { data: db, aux } = databases;
   try {

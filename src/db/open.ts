@@ -25,6 +25,11 @@ export interface OpenDatabaseOptions {
   /** SQLite only: threads for costly reads, per database file (see SqliteOptions). */
   readerThreads?: number;
   /**
+   * How long a write waits for a lock another process holds: SQLite's write lock on the file,
+   * MySQL's write lock (GET_LOCK). Default 10 s.
+   */
+  lockWaitMs?: number;
+  /**
    * Open only existing data, never create any (commands that act on existing data): a SQLite data
    * directory must hold data.db, a server database Baton's `_collections` and `_params`.
    */
@@ -79,7 +84,7 @@ function refuseUnwritable(dataDir: string): void {
 /** Opens the databases; drivers are loaded only for the kind asked for. */
 export async function openDatabases(options: OpenDatabaseOptions): Promise<Databases> {
   const budgets = { statementTimeoutMs: options.statementTimeoutMs, clientStatementTimeoutMs: options.clientStatementTimeoutMs };
-  const sqlite = { ...budgets, readerThreads: options.readerThreads };
+  const sqlite = { ...budgets, readerThreads: options.readerThreads, busyTimeoutMs: options.lockWaitMs };
   if (options.url) {
     const kind = databaseKind(options.url);
     let db: Database;
@@ -88,7 +93,7 @@ export async function openDatabases(options: OpenDatabaseOptions): Promise<Datab
       db = new PostgresDatabase(options.url, budgets);
     } else if (kind === 'mysql') {
       const { MysqlDatabase } = await import('./dialects/mysql-database.ts');
-      db = new MysqlDatabase(options.url.replace(/^mariadb:/i, 'mysql:'), budgets);
+      db = new MysqlDatabase(options.url.replace(/^mariadb:/i, 'mysql:'), { ...budgets, lockTimeoutMs: options.lockWaitMs });
     } else {
       throw new EnvironmentError('unsupported database URL (expected postgres://… or mysql://…)');
     }

@@ -33,6 +33,8 @@ export interface StartOptions {
   /** SSE timeouts and buffer bound (default: PocketBase's values). */
   realtime?: HttpOptions['realtime'];
   realtimeReplay?: OpenOptions['realtimeReplay'];
+  /** How long a write waits for another process's lock (default 10 s). */
+  lockWaitMs?: number;
   /** Request log buffering and rate (`--request-log-rate` is `maxPerSecond`). */
   requestLogs?: OpenOptions['requestLogs'];
   /** Bounds on one record response (`--max-expanded-records`, `--max-response-size`). */
@@ -55,7 +57,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
       const { copyBaton } = await import('../../src/cli/migrate-copy.ts');
       await copyBaton({ from: { dir: dataDir }, to: { url: database.url, dir: dataDir }, force: true, log: () => undefined });
     }
-    baton = await openBaton({ dataDir, db: database.url, queryTimeouts: options.queryTimeouts, realtimeReplay: options.realtimeReplay, responseLimits: options.responseLimits, requestLogs: options.requestLogs, logger: options.logger ?? silentLogger });
+    baton = await openBaton({ dataDir, db: database.url, queryTimeouts: options.queryTimeouts, realtimeReplay: options.realtimeReplay, responseLimits: options.responseLimits, requestLogs: options.requestLogs, lockWaitMs: options.lockWaitMs, logger: options.logger ?? silentLogger });
   } catch (e) {
     // A server that never started leaves no database behind on the test server.
     await database.drop();

@@ -436,6 +436,8 @@ export class SqliteDatabase implements Database {
   private readonly reads: ReadExecutor;
   private readonly clientReads: ReadExecutor;
   private readonly writes = new WriteQueue();
+  /** How long a write waits for the lock another process holds on the file (`whenUnlocked`). */
+  private readonly lockWaitMs: number;
   /** Texts of guarded reads that ran past their slice on the main thread (see ReadExecutor). */
   private readonly slow = new Set<string>();
   private readonly appender: SqliteAppender | undefined;
@@ -446,7 +448,10 @@ export class SqliteDatabase implements Database {
     const timeout = options.busyTimeoutMs ?? 10_000;
     const budget = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     const clientBudget = options.clientStatementTimeoutMs ?? DEFAULT_CLIENT_STATEMENT_TIMEOUT_MS;
-    const writerConn = open(file, timeout);
+    // No busy timeout on the writer: SQLite's busy handler sleeps on this thread, holding the event
+    // loop for as long as another process holds the write lock. Writes wait in `whenUnlocked`.
+    this.lockWaitMs = timeout;
+    const writerConn = open(file, 0);
     this.writer = new ConnectionExecutor(writerConn, clientBudget);
     if (file === ':memory:') this.reader = this.writer;
     else {
@@ -476,11 +481,11 @@ export class SqliteDatabase implements Database {
   }
 
   run(query: Sql): Promise<RunResult> {
-    return this.writes.run(() => this.written(() => this.writer.run(query)));
+    return this.writes.run(() => this.written(() => whenUnlocked(() => this.writer.run(query), this.lockWaitMs)));
   }
 
   write<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    return this.writes.run(() => this.written(() => this.writer.all<T>(query, shape)));
+    return this.writes.run(() => this.written(() => whenUnlocked(() => this.writer.all<T>(query, shape), this.lockWaitMs)));
   }
 
   /**
@@ -505,7 +510,12 @@ export class SqliteDatabase implements Database {
     return this.writes.run(() => this.written(async () => {
       signal?.throwIfAborted();
       const conn = this.writer.conn;
-      conn.exec('BEGIN IMMEDIATE');
+      await whenUnlocked(() => conn.exec('BEGIN IMMEDIATE'), this.lockWaitMs);
+      // Given up on while it waited for the lock: it never begins.
+      if (signal?.aborted) {
+        conn.exec('ROLLBACK');
+        signal.throwIfAborted();
+      }
       try {
         this.writer.syncSchema();
         const result = signal ? await runAbortable(this.writer, signal, fn) : await fn(this.writer);
@@ -572,6 +582,26 @@ export class SqliteDatabase implements Database {
     // Fold the WAL back into the main file so the directory is self-contained after a clean stop.
     this.writer.conn.pragma('wal_checkpoint(TRUNCATE)');
     this.writer.conn.close();
+  }
+}
+
+/**
+ * Runs `attempt`, a write's first statement (one in autocommit, or BEGIN IMMEDIATE), until it gets
+ * the file's write lock. The writer connection has no busy timeout: a lock another process holds
+ * (`baton superuser …`, a shell on the file) is waited for here, between turns of the event loop,
+ * where SQLite's busy handler would sleep on the main thread and freeze the server for the whole
+ * wait. SQLITE_BUSY on a first statement means it did nothing, so it can run again. Past
+ * `timeoutMs` the last SQLITE_BUSY is thrown (the lock-wait error, as before).
+ */
+async function whenUnlocked<T>(attempt: () => T | Promise<T>, timeoutMs: number): Promise<T> {
+  const started = Date.now();
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - started >= timeoutMs) throw e;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
 

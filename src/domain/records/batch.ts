@@ -10,6 +10,7 @@
  * removed only after the commit.
  */
 import type { Database } from '../../db/dialect.ts';
+import { translateDbError } from '../../db/errors.ts';
 import { TransactionDatabase } from '../../db/transaction-database.ts';
 import { ApiError, badRequest, fieldError, forbidden, isApiError, type ErrorData } from '../../kernel/errors.ts';
 import type { RequestContext } from '../context.ts';
@@ -138,7 +139,9 @@ export class BatchService {
     const results = await transaction
       .catch(async (e: unknown) => {
         await files?.rolledBack();
-        throw e;
+        // Outside the items (the write lock not had in time, a failed commit): the database's
+        // error as the API gives it everywhere (a lock wait: 503, "busy"), never a bare 500.
+        throw isApiError(e) ? e : (translateDbError(this.deps.db.dialect, e) ?? e);
       })
       .finally(() => {
         clearTimeout(timer);

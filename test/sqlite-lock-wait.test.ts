@@ -1,0 +1,95 @@
+// SQLite: while another process holds data.db's write lock (a `baton superuser` command, a shell
+// on the file), writes wait for it without holding the event loop: other requests are answered
+// meanwhile, and the writes go through once the lock is released. The other process is stood in
+// for by a connection of the test's own, which the test releases from its event loop: a server
+// that waited inside SQLite's busy handler would hold that loop, the lock would never be released
+// within the wait, and the write would fail with the lock-wait error.
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startServer, type TestServer } from './support/baton.ts';
+import { createCollection, PUBLIC_RULES, text } from './support/builders.ts';
+import { TEST_DIALECT } from './support/databases.ts';
+import { onlyIf } from './support/only-if.ts';
+
+onlyIf(TEST_DIALECT === 'sqlite', describe)('a write while another process holds the SQLite write lock', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+    await createCollection(server, { name: 'notes', ...PUBLIC_RULES, fields: [text('title')] });
+    const batch = await api(server, 'PATCH', '/api/settings', { token: server.superuserToken, body: { batch: { enabled: true, maxRequests: 10, timeout: 3, maxBodySize: 0 } } });
+    expect(batch.status).toBe(200);
+  });
+  afterAll(() => server?.close());
+
+  /** Holds the write lock from another connection until the returned function is called. */
+  const holdLock = () => {
+    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
+    other.exec('BEGIN IMMEDIATE');
+    return () => {
+      other.exec('COMMIT');
+      other.close();
+    };
+  };
+
+  it.each([
+    ['a create (one statement)', () => api(server, 'POST', '/api/collections/notes/records', { body: { title: 'waited' } })],
+    ['a batch (a transaction)', () => api(server, 'POST', '/api/batch', { body: { requests: [{ method: 'POST', url: '/api/collections/notes/records', body: { title: 'waited' } }] } })],
+  ])('%s waits for the lock while the server answers other requests, then is stored', async (_name, send) => {
+    const release = holdLock();
+    const events: string[] = [];
+    const write = send().then((res) => {
+      events.push('write answered');
+      return res;
+    });
+    let released = false;
+    try {
+      // Answered while the write waits: the event loop is free.
+      for (let i = 0; i < 3; i++) {
+        const health = await api(server, 'GET', '/api/health');
+        expect(health.status).toBe(200);
+        const list = await api(server, 'GET', '/api/collections/notes/records?perPage=1');
+        expect(list.status).toBe(200);
+      }
+      events.push('others answered');
+    } finally {
+      release();
+      released = true;
+    }
+    const res = await write;
+    expect(released).toBe(true);
+    expect(res.status).toBe(200);
+    expect(events).toEqual(['others answered', 'write answered']);
+  });
+});
+
+onlyIf(TEST_DIALECT === 'sqlite', describe)('a write whose lock another process holds past the lock wait', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ lockWaitMs: 300 });
+    await createCollection(server, { name: 'notes', ...PUBLIC_RULES, fields: [text('title')] });
+    await api(server, 'PATCH', '/api/settings', { token: server.superuserToken, body: { batch: { enabled: true, maxRequests: 10, timeout: 3, maxBodySize: 0 } } });
+  });
+  afterAll(() => server?.close());
+
+  it.each([
+    ['a create', '/api/collections/notes/records', { title: 'never' }],
+    ['a batch', '/api/batch', { requests: [{ method: 'POST', url: '/api/collections/notes/records', body: { title: 'never' } }] }],
+  ])('%s is answered 503 (busy), writes nothing, and the server kept answering', async (_name, url, body) => {
+    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
+    other.exec('BEGIN IMMEDIATE');
+    let ticks = 0;
+    const clock = setInterval(() => ticks++, 10);
+    try {
+      const res = await api(server, 'POST', url, { body });
+      expect(res).toMatchObject({ status: 503, body: { status: 503, message: 'The database is busy, please try again.', data: {} } });
+      // The 300 ms wait passed between turns of the event loop, not inside one.
+      expect(ticks).toBeGreaterThanOrEqual(10);
+    } finally {
+      clearInterval(clock);
+      other.exec('COMMIT');
+      other.close();
+    }
+    expect((await api(server, 'GET', '/api/collections/notes/records?filter=' + encodeURIComponent('title = "never"'))).body.totalItems).toBe(0);
+  });
+});
