@@ -24,6 +24,8 @@ const EVERY_DATABASE = ['test/**/*.test.ts', 'src/filter/**/*.test.ts'];
  */
 const SQLITE_ONLY = [
   'test/cli.test.ts', 'test/layering.test.ts', 'src/filter/parser.test.ts', 'src/filter/helpers.test.ts',
+  // SQLite's file lock, held by another connection.
+  'test/sqlite-lock-wait.test.ts',
   // The dashboard: its files and the browser tests, which exercise the UI rather than the database.
   'test/dashboard/**',
 ];

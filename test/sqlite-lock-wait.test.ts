@@ -3,16 +3,14 @@
 // meanwhile, and the writes go through once the lock is released. The other process is stood in
 // for by a connection of the test's own, which the test releases from its event loop: a server
 // that waited inside SQLite's busy handler would hold that loop, the lock would never be released
-// within the wait, and the write would fail with the lock-wait error.
+// within the wait, and the write would fail with the lock-wait error. SQLite only (vitest.config.ts).
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServer, type TestServer } from './support/baton.ts';
 import { createCollection, PUBLIC_RULES, text } from './support/builders.ts';
-import { TEST_DIALECT } from './support/databases.ts';
-import { onlyIf } from './support/only-if.ts';
 
-onlyIf(TEST_DIALECT === 'sqlite', describe)('a write while another process holds the SQLite write lock', () => {
+describe('a write while another process holds the SQLite write lock', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer();
@@ -63,7 +61,7 @@ onlyIf(TEST_DIALECT === 'sqlite', describe)('a write while another process holds
   });
 });
 
-onlyIf(TEST_DIALECT === 'sqlite', describe)('a write whose lock another process holds past the lock wait', () => {
+describe('a write whose lock another process holds past the lock wait', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({ lockWaitMs: 300 });
