@@ -320,7 +320,8 @@ export class RecordService {
     let written: WrittenRecord<R>;
     try {
       // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
-      written = await this.answeredWrite(ctx, collection, values, options, opts.canManage, false, async (service) => {
+      const idChosen = !db.dialect.caps.returning && parsed.values.some((v) => v.field.name === 'id');
+      written = await this.answeredWrite(ctx, collection, values, options, opts.canManage, idChosen, async (service) => {
         const row = await service.writeReturning(insertStatement(collection, values), collection);
         return row ?? (await service.findWithRule(service.deps.db, ctx, collection, String(change.data.id), null, true))!;
       });
@@ -396,16 +397,17 @@ export class RecordService {
   /**
    * Runs a create's or update's `write` (which gives the stored record) and builds its answer. An
    * answer that could be refused is built in the write's transaction, on a service bound to it: a
-   * refusal rolls the write back. That is every update (the row it answers holds whatever other
-   * writes stored in the columns it did not change, after `values` was read), every create that
-   * reads its row back in a statement of its own (MySQL: no RETURNING; a concurrent update of a
-   * client-chosen id could land in between), an expand (its cost and size only reading tells),
-   * and `values` whose exported JSON could pass the byte limit. The transaction is `concurrent`,
+   * refusal rolls the write back. That is a write whose row others may have written to besides
+   * `values` (`othersMayWrite`): every update (the row it answers holds what other writes stored
+   * in the columns it did not change, after `values` was read), and a create of an id the client
+   * chose that reads its row back in a statement of its own (MySQL: no RETURNING; an update of
+   * that id could land in between; an id Baton made is known to no one else yet). Also an expand
+   * (its cost and size only reading tells), and `values` whose exported JSON could pass the byte
+   * limit. The transaction is `concurrent`,
    * as the one statement alone was (the database's constraints keep it whole); its expand reads
    * run inside it, without the client statement budget, as a batch's do (bounded by
-   * `maxExpandedRecords`). Any other create (one INSERT … RETURNING, whose row is `values` as the
-   * database stored them) is under the limit whatever it hands back, so it runs alone in
-   * autocommit, and the caller answers once it is done (`answer` absent): a failed export there
+   * `maxExpandedRecords`). Any other create (its row is `values` as the database stored them) is
+   * under the limit whatever it hands back, so it runs alone in autocommit, and the caller answers once it is done (`answer` absent): a failed export there
    * must not undo the uploads of a stored record.
    */
   private async answeredWrite<R>(
@@ -414,12 +416,12 @@ export class RecordService {
     values: Record<string, unknown>,
     options: WriteOptions<R>,
     canManage: boolean,
-    update: boolean,
+    othersMayWrite: boolean,
     write: (service: RecordService) => Promise<RecordData>,
   ): Promise<WrittenRecord<R>> {
     const refusable =
       options.respond !== undefined &&
-      (update || !this.deps.db.dialect.caps.returning || !!options.expand?.trim() || exportBytesBound(values) > this.limits.maxResponseBytes);
+      (othersMayWrite || !!options.expand?.trim() || exportBytesBound(values) > this.limits.maxResponseBytes);
     if (!refusable) return { saved: await write(this) };
     return this.deps.db.transaction(async (tx) => {
       const service = this.within(new TransactionDatabase(tx));
