@@ -7,6 +7,7 @@ import { run as runCli, serve as serveCli, type Served, tempDirs } from './suppo
 import { openDatabases } from '../src/db/open.ts';
 import { createTestDatabase, TEST_DIALECT, TEST_SERVER_URLS } from './support/databases.ts';
 import { routineNames, schemaSnapshot } from './support/introspect.ts';
+import { sql } from '../src/db/sql.ts';
 
 const tempDir = tempDirs('baton-clidb-');
 const run = (args: string[]) => runCli(args, { BATON_DB: '' });
@@ -95,6 +96,25 @@ describe('cli: choosing the database', () => {
           await after.close();
         }
       } finally {
+        await db.drop();
+      }
+    });
+
+    it('a serve that cannot listen leaves the tables it set up when another session is on the database (another node may serve it)', async () => {
+      const db = await createTestDatabase();
+      const other = await openDatabases({ url: db.url, dataDir: tempDir() });
+      try {
+        // A session of its own on the database, as another node's would be.
+        await other.data.get(sql`SELECT 1 AS one`);
+        const first = await serve([`--dir=${tempDir()}`]);
+        const taken = await run(['serve', `--http=127.0.0.1:${new URL(first.url).port}`, `--dir=${tempDir()}`, `--db=${db.url}`]);
+        first.child.kill('SIGTERM');
+        expect(await first.exited).toBe(0);
+        expect(taken.code).toBe(1);
+        expect(taken.stdout).toContain('left the tables this serve set up in the database: another session is connected to it');
+        expect((await schemaSnapshot(other.data)).map((o) => o.name)).toEqual(expect.arrayContaining(['_collections', '_params', 'users']));
+      } finally {
+        await other.close();
         await db.drop();
       }
     });

@@ -121,7 +121,7 @@ export async function serve(config: Config): Promise<number> {
   const undoDatabase = await undoNewDatabase(config.db, config.dataDir);
   const undo = async () => {
     try {
-      await undoDatabase();
+      if (!(await undoDatabase())) logger.warn('left the tables this serve set up in the database: another session is connected to it');
     } catch (e) {
       logger.warn({ err: e }, 'could not remove the tables this serve set up in the database');
     }

@@ -224,6 +224,12 @@ export interface Dialect extends SqlRenderer {
    */
   dropSystemRoutines(): readonly Sql[];
   /**
+   * A query yielding `{ n }`, how many other sessions are connected to this database (PostgreSQL:
+   * pg_stat_activity; MySQL: the process list, which shows other users' sessions only to a user
+   * with the PROCESS privilege); undefined on SQLite, whose files are held by a lock instead.
+   */
+  otherSessions(): Sql | undefined;
+  /**
    * A query yielding `{name, type}` for each column of a table or view, in order: `type` as the
    * database names it (SQLite's declared type, '' for an expression; information_schema's
    * data_type elsewhere).

@@ -157,6 +157,10 @@ export class MysqlDialect extends StandardSqlDialect implements StrictDialect {
   protected readonly columnTypes = COLUMN_TYPES;
   protected readonly indexDdl = indexDdl;
   protected readonly systemTableStatements = SYSTEM_TABLES;
+
+  override otherSessions(): Sql {
+    return sql`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()`;
+  }
   readonly name = 'mysql' as const;
   readonly caps: DialectCaps = { transactionalDdl: false, rowid: false, nulInText: true, returning: false, anyTypeInColumns: false };
   /** JSON columns hold the text Baton wrote, as SQLite's do. */

@@ -77,6 +77,10 @@ export class PostgresDialect extends StandardSqlDialect implements StrictDialect
   override dropSystemRoutines(): readonly Sql[] {
     return DROP_SYSTEM_ROUTINES;
   }
+
+  override otherSessions(): Sql {
+    return sql`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`;
+  }
   readonly name = 'postgres' as const;
   readonly caps: DialectCaps = { transactionalDdl: true, rowid: false, nulInText: false, returning: true, anyTypeInColumns: false };
   /** JSONB is not the text SQLite holds: `=`/`!=` compare JSON values (affinity.ts). */

@@ -53,6 +53,11 @@ export abstract class StandardSqlDialect {
     return [];
   }
 
+  /** SQLite: none (the server databases override it). */
+  otherSessions(): Sql | undefined {
+    return undefined;
+  }
+
   /** SQLite and MySQL sort NULLs first ascending and last descending: the plain order is SQLite's. */
   orderBy(expr: Sql, descending: boolean, _nullable?: boolean): Sql {
     return descending ? sql`${expr} DESC` : sql`${expr} ASC`;
