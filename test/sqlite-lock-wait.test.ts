@@ -90,4 +90,47 @@ describe('a write whose lock another process holds past the lock wait', () => {
     }
     expect((await api(server, 'GET', '/api/collections/notes/records?filter=' + encodeURIComponent('title = "never"'))).body.totalItems).toBe(0);
   });
+
+  it('writes queued behind a waiting one each give up within the lock wait from their arrival, not one after another', async () => {
+    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
+    other.exec('BEGIN IMMEDIATE');
+    // Four writes of 300 ms waits one after another would reach the release at 1 s, and the last would be stored.
+    let released = false;
+    const release = setTimeout(() => {
+      other.exec('COMMIT');
+      other.close();
+      released = true;
+    }, 1000);
+    try {
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map((n) =>
+          api(server, 'POST', '/api/collections/notes/records', { body: { title: `queued ${n}` } }).then((res) => ({ status: res.status, released })),
+        ),
+      );
+      expect(answers).toEqual(Array(4).fill({ status: 503, released: false }));
+    } finally {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (!released) {
+        clearTimeout(release);
+        other.exec('COMMIT');
+        other.close();
+      }
+    }
+    expect((await api(server, 'GET', '/api/collections/notes/records?filter=' + encodeURIComponent('title ~ "queued"'))).body.totalItems).toBe(0);
+  });
+
+  it('a schema change is the busy 503 too, and changes nothing', async () => {
+    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const notes = (await api(server, 'GET', '/api/collections/notes', { token: server.superuserToken })).body;
+      const res = await api(server, 'PATCH', '/api/collections/notes', { token: server.superuserToken, body: { fields: [...notes.fields, text('extra')] } });
+      expect(res).toMatchObject({ status: 503, body: { message: 'The database is busy, please try again.' } });
+    } finally {
+      other.exec('COMMIT');
+      other.close();
+    }
+    const after = (await api(server, 'GET', '/api/collections/notes', { token: server.superuserToken })).body;
+    expect(after.fields.map((f: { name: string }) => f.name)).not.toContain('extra');
+  });
 });

@@ -481,11 +481,13 @@ export class SqliteDatabase implements Database {
   }
 
   run(query: Sql): Promise<RunResult> {
-    return this.writes.run(() => this.written(() => whenUnlocked(() => this.writer.run(query), this.lockWaitMs)));
+    const deadline = Date.now() + this.lockWaitMs;
+    return this.writes.run(() => this.written(() => whenUnlocked(() => this.writer.run(query), deadline)));
   }
 
   write<T>(query: Sql, shape?: RowShape): Promise<T[]> {
-    return this.writes.run(() => this.written(() => whenUnlocked(() => this.writer.all<T>(query, shape), this.lockWaitMs)));
+    const deadline = Date.now() + this.lockWaitMs;
+    return this.writes.run(() => this.written(() => whenUnlocked(() => this.writer.all<T>(query, shape), deadline)));
   }
 
   /**
@@ -507,10 +509,11 @@ export class SqliteDatabase implements Database {
    */
   transaction<T>(fn: (tx: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const { signal } = options;
+    const deadline = Date.now() + this.lockWaitMs;
     return this.writes.run(() => this.written(async () => {
       signal?.throwIfAborted();
       const conn = this.writer.conn;
-      await whenUnlocked(() => conn.exec('BEGIN IMMEDIATE'), this.lockWaitMs);
+      await whenUnlocked(() => conn.exec('BEGIN IMMEDIATE'), deadline);
       // Given up on while it waited for the lock: it never begins.
       if (signal?.aborted) {
         conn.exec('ROLLBACK');
@@ -591,16 +594,17 @@ export class SqliteDatabase implements Database {
  * (`baton superuser …`, a shell on the file) is waited for here, between turns of the event loop,
  * where SQLite's busy handler would sleep on the main thread and freeze the server for the whole
  * wait. SQLITE_BUSY on a first statement means it did nothing, so it can run again. Past
- * `timeoutMs` the last SQLITE_BUSY is thrown (the lock-wait error, as before).
+ * `deadline` (the lock wait from when the write was queued, so the writes queued behind one
+ * waiting do not each wait the whole lock wait again) the last SQLITE_BUSY is thrown (the busy
+ * 503); a write whose deadline passed in the queue is tried once.
  */
-async function whenUnlocked<T>(attempt: () => T | Promise<T>, timeoutMs: number): Promise<T> {
-  const started = Date.now();
+async function whenUnlocked<T>(attempt: () => T | Promise<T>, deadline: number): Promise<T> {
   for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
     try {
       return await attempt();
     } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - started >= timeoutMs) throw e;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(1, deadline - Date.now()))));
     }
   }
 }

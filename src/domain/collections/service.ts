@@ -334,6 +334,8 @@ export class CollectionService {
       // Errors found while applying (view fields, index statements) are validation errors of this save.
       if (isApiError(e)) throw e.status === 400 ? badRequest(message, e.data) : e;
       const translated = translateDbError(db.dialect, e);
+      // The database busy (a lock another process held past the lock wait): the 503, to retry.
+      if (translated?.status === 503) throw translated;
       if (translated) throw badRequest(message, translated.data);
       const detail = e instanceof Error ? e.message : String(e);
       // Superuser-authored SQL (view queries, index expressions) can still fail in the database;
