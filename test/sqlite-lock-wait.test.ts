@@ -10,6 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServer, type TestServer } from './support/baton.ts';
 import { createCollection, PUBLIC_RULES, text } from './support/builders.ts';
 
+/** Holds data.db's write lock from another connection until the returned function is called (once). */
+function holdLock(dataDir: string): () => void {
+  const other = new BetterSqlite3(path.join(dataDir, 'data.db'));
+  other.exec('BEGIN IMMEDIATE');
+  return () => {
+    if (!other.open) return;
+    other.exec('COMMIT');
+    other.close();
+  };
+}
+
 describe('a write while another process holds the SQLite write lock', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -20,21 +31,11 @@ describe('a write while another process holds the SQLite write lock', () => {
   });
   afterAll(() => server?.close());
 
-  /** Holds the write lock from another connection until the returned function is called. */
-  const holdLock = () => {
-    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
-    other.exec('BEGIN IMMEDIATE');
-    return () => {
-      other.exec('COMMIT');
-      other.close();
-    };
-  };
-
   it.each([
     ['a create (one statement)', () => api(server, 'POST', '/api/collections/notes/records', { body: { title: 'waited' } })],
     ['a batch (a transaction)', () => api(server, 'POST', '/api/batch', { body: { requests: [{ method: 'POST', url: '/api/collections/notes/records', body: { title: 'waited' } }] } })],
   ])('%s waits for the lock while the server answers other requests, then is stored', async (_name, send) => {
-    const release = holdLock();
+    const release = holdLock(server.dataDir);
     const events: string[] = [];
     const write = send().then((res) => {
       events.push('write answered');
@@ -74,8 +75,7 @@ describe('a write whose lock another process holds past the lock wait', () => {
     ['a create', '/api/collections/notes/records', { title: 'never' }],
     ['a batch', '/api/batch', { requests: [{ method: 'POST', url: '/api/collections/notes/records', body: { title: 'never' } }] }],
   ])('%s is answered 503 (busy), writes nothing, and the server kept answering', async (_name, url, body) => {
-    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
-    other.exec('BEGIN IMMEDIATE');
+    const release = holdLock(server.dataDir);
     let ticks = 0;
     const clock = setInterval(() => ticks++, 10);
     try {
@@ -85,20 +85,17 @@ describe('a write whose lock another process holds past the lock wait', () => {
       expect(ticks).toBeGreaterThanOrEqual(10);
     } finally {
       clearInterval(clock);
-      other.exec('COMMIT');
-      other.close();
+      release();
     }
     expect((await api(server, 'GET', '/api/collections/notes/records?filter=' + encodeURIComponent('title = "never"'))).body.totalItems).toBe(0);
   });
 
   it('writes queued behind a waiting one each give up within the lock wait from their arrival, not one after another', async () => {
-    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
-    other.exec('BEGIN IMMEDIATE');
+    const release = holdLock(server.dataDir);
     // Four writes of 300 ms waits one after another would reach the release at 1 s, and the last would be stored.
     let released = false;
-    const release = setTimeout(() => {
-      other.exec('COMMIT');
-      other.close();
+    const timer = setTimeout(() => {
+      release();
       released = true;
     }, 1000);
     try {
@@ -109,26 +106,20 @@ describe('a write whose lock another process holds past the lock wait', () => {
       );
       expect(answers).toEqual(Array(4).fill({ status: 503, released: false }));
     } finally {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      if (!released) {
-        clearTimeout(release);
-        other.exec('COMMIT');
-        other.close();
-      }
+      clearTimeout(timer);
+      release();
     }
     expect((await api(server, 'GET', '/api/collections/notes/records?filter=' + encodeURIComponent('title ~ "queued"'))).body.totalItems).toBe(0);
   });
 
   it('a schema change is the busy 503 too, and changes nothing', async () => {
-    const other = new BetterSqlite3(path.join(server.dataDir, 'data.db'));
-    other.exec('BEGIN IMMEDIATE');
+    const release = holdLock(server.dataDir);
     try {
       const notes = (await api(server, 'GET', '/api/collections/notes', { token: server.superuserToken })).body;
       const res = await api(server, 'PATCH', '/api/collections/notes', { token: server.superuserToken, body: { fields: [...notes.fields, text('extra')] } });
       expect(res).toMatchObject({ status: 503, body: { message: 'The database is busy, please try again.' } });
     } finally {
-      other.exec('COMMIT');
-      other.close();
+      release();
     }
     const after = (await api(server, 'GET', '/api/collections/notes', { token: server.superuserToken })).body;
     expect(after.fields.map((f: { name: string }) => f.name)).not.toContain('extra');
