@@ -9,6 +9,16 @@ import { createTestDatabase, TEST_DIALECT, TEST_SERVER_URLS } from './support/da
 import { routineNames, schemaSnapshot } from './support/introspect.ts';
 import { sql } from '../src/db/sql.ts';
 
+/** What the database at `url` holds: its tables, views and indexes, and its routines and types. */
+async function databaseObjects(url: string): Promise<{ schema: unknown[]; routines: string[] }> {
+  const dbs = await openDatabases({ url, dataDir: tempDir() });
+  try {
+    return { schema: await schemaSnapshot(dbs.data), routines: await routineNames(dbs.data) };
+  } finally {
+    await dbs.close();
+  }
+}
+
 const tempDir = tempDirs('baton-clidb-');
 const run = (args: string[]) => runCli(args, { BATON_DB: '' });
 /** `baton serve` until it prints its banner. */
@@ -72,14 +82,8 @@ describe('cli: choosing the database', () => {
         expect(taken.code).toBe(1);
         expect(taken.stderr).toMatch(/^error: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
         expect(existsSync(unused)).toBe(false);
-        const dbs = await openDatabases({ url: db.url, dataDir: unused });
-        try {
-          expect(await schemaSnapshot(dbs.data)).toEqual([]);
-          // PostgreSQL's functions and type go too.
-          expect(await routineNames(dbs.data)).toEqual([]);
-        } finally {
-          await dbs.close();
-        }
+        // No table, view or index left, nor PostgreSQL's functions and type.
+        expect(await databaseObjects(db.url!)).toEqual({ schema: [], routines: [] });
         first.child.kill('SIGTERM');
         expect(await first.exited).toBe(0);
         const source = tempDir();
@@ -88,13 +92,8 @@ describe('cli: choosing the database', () => {
         expect(copy.stderr).toBe('');
         expect(copy.code).toBe(0);
         // The routines the undo dropped are made again where Baton is set up (PostgreSQL).
-        const after = await openDatabases({ url: db.url, dataDir: unused });
-        try {
-          const routines = await routineNames(after.data);
-          if (TEST_DIALECT === 'postgres') expect(routines).toEqual(expect.arrayContaining(['baton_datetime', 'baton_json_text', 'baton_text_number']));
-        } finally {
-          await after.close();
-        }
+        const { routines } = await databaseObjects(db.url!);
+        if (TEST_DIALECT === 'postgres') expect(routines).toEqual(expect.arrayContaining(['baton_datetime', 'baton_json_text', 'baton_text_number']));
       } finally {
         await db.drop();
       }
@@ -141,14 +140,7 @@ describe('cli: choosing the database', () => {
         const u = new URL(db.url!);
         const refusal = `error: not a Baton database at ${u.host}${u.pathname} (no _collections or _params table); check --db\n`;
         for (const r of results) expect(r).toMatchObject({ code: 1, stdout: '', stderr: refusal });
-        const dbs = await openDatabases({ url: db.url, dataDir: dir });
-        try {
-          expect(await schemaSnapshot(dbs.data)).toEqual([]);
-          // PostgreSQL's functions and type go too.
-          expect(await routineNames(dbs.data)).toEqual([]);
-        } finally {
-          await dbs.close();
-        }
+        expect(await databaseObjects(db.url!)).toEqual({ schema: [], routines: [] });
       } finally {
         await db.drop();
       }

@@ -21,6 +21,13 @@ function holdLock(dataDir: string): () => void {
   };
 }
 
+const BUSY = { status: 503, message: 'The database is busy, please try again.', data: {} };
+
+/** How many notes match `filter`. */
+async function countNotes(server: TestServer, filter: string): Promise<number> {
+  return (await api(server, 'GET', `/api/collections/notes/records?filter=${encodeURIComponent(filter)}`)).body.totalItems;
+}
+
 describe('a write while another process holds the SQLite write lock', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -80,14 +87,14 @@ describe('a write whose lock another process holds past the lock wait', () => {
     const clock = setInterval(() => ticks++, 10);
     try {
       const res = await api(server, 'POST', url, { body });
-      expect(res).toMatchObject({ status: 503, body: { status: 503, message: 'The database is busy, please try again.', data: {} } });
+      expect(res).toMatchObject({ status: 503, body: BUSY });
       // The 300 ms wait passed between turns of the event loop, not inside one.
       expect(ticks).toBeGreaterThanOrEqual(10);
     } finally {
       clearInterval(clock);
       release();
     }
-    expect((await api(server, 'GET', '/api/collections/notes/records?filter=' + encodeURIComponent('title = "never"'))).body.totalItems).toBe(0);
+    expect(await countNotes(server, 'title = "never"')).toBe(0);
   });
 
   it('writes queued behind a waiting one each give up within the lock wait from their arrival, not one after another', async () => {
@@ -109,7 +116,7 @@ describe('a write whose lock another process holds past the lock wait', () => {
       clearTimeout(timer);
       release();
     }
-    expect((await api(server, 'GET', '/api/collections/notes/records?filter=' + encodeURIComponent('title ~ "queued"'))).body.totalItems).toBe(0);
+    expect(await countNotes(server, 'title ~ "queued"')).toBe(0);
   });
 
   it('a schema change is the busy 503 too, and changes nothing', async () => {
@@ -117,7 +124,7 @@ describe('a write whose lock another process holds past the lock wait', () => {
     try {
       const notes = (await api(server, 'GET', '/api/collections/notes', { token: server.superuserToken })).body;
       const res = await api(server, 'PATCH', '/api/collections/notes', { token: server.superuserToken, body: { fields: [...notes.fields, text('extra')] } });
-      expect(res).toMatchObject({ status: 503, body: { message: 'The database is busy, please try again.' } });
+      expect(res).toMatchObject({ status: 503, body: BUSY });
     } finally {
       release();
     }

@@ -7,8 +7,8 @@ import { viewOrder } from './migrate-copy-plan.ts';
  * database and then fails before it listens (address in use): call it before opening; when the
  * database holds no Baton yet (neither `_collections` nor `_params`), the function it returns
  * drops what setting Baton up made there (the tables and views `_collections` lists, then the
- * system tables and PostgreSQL's functions), so that the database is left empty as it was found, and `migrate copy --to`
- * still takes it. A database that already held a Baton is never touched, nor one that another
+ * system tables and PostgreSQL's functions), so that the database is left empty as it was found,
+ * and `migrate copy --to` still takes it. A database that already held a Baton is never touched, nor one that another
  * session is connected to when the undo runs (another node may have set it up and serve it): the
  * function then resolves false. Without a URL (SQLite, whose files `undoNewDirectory` removes
  * with the directory) it does nothing.

@@ -121,8 +121,9 @@ export class RequestLogWriter {
   /**
    * Whether a finished request gets an entry, asked before anything is gathered for it: failed
    * ones (`failed`: an error, or a status of 400 or more) and those that took `SLOW_REQUEST_MS`
-   * always (as minLevel lets them), successful ones up to `maxPerSecond` a second. Past that a request is only counted, and
-   * the count becomes one entry when the second ends (or at the next flush).
+   * always (as minLevel lets them), successful ones up to `maxPerSecond` a second. Past that a
+   * request is only counted, and the count becomes one entry when the second ends (or at the next
+   * flush).
    */
   admits(failed: boolean, timing: { readonly elapsedTime: number }, now = Date.now()): boolean {
     if (!this.enabled) return false;

@@ -60,9 +60,9 @@ export interface ReadOptions {
 export interface WriteOptions<R = Record<string, unknown>> extends ReadOptions {
   /**
    * Builds the client's answer from the record as exported, and refuses it by throwing (the
-   * response limit). A refused answer leaves nothing written: where the answer could pass
-   * `limits.maxResponseBytes` (an expand, or values that could be that large once exported), the
-   * write and its answer run in one transaction (`answeredWrite`). Absent: the exported record.
+   * response limit). A refused answer leaves nothing written: wherever the answer could pass
+   * `limits.maxResponseBytes`, the write and its answer run in one transaction (`answeredWrite`
+   * says when). Absent: the exported record.
    */
   respond?: (record: Record<string, unknown>) => R;
 }
@@ -319,7 +319,7 @@ export class RecordService {
     const undoUploads = await this.storeUploads(collection, change.data, parsed, true);
     let written: WrittenRecord<R>;
     try {
-      // One INSERT: the database's constraints keep it whole, so it need not wait for other writes.
+      // One INSERT, alongside other writes: the database's constraints keep it whole.
       const idChosen = !db.dialect.caps.returning && parsed.values.some((v) => v.field.name === 'id');
       written = await this.answeredWrite(ctx, collection, values, options, opts.canManage, idChosen, async (service) => {
         const row = await service.writeReturning(insertStatement(collection, values), collection);
@@ -403,12 +403,12 @@ export class RecordService {
    * chose that reads its row back in a statement of its own (MySQL: no RETURNING; an update of
    * that id could land in between; an id Baton made is known to no one else yet). Also an expand
    * (its cost and size only reading tells), and `values` whose exported JSON could pass the byte
-   * limit. The transaction is `concurrent`,
-   * as the one statement alone was (the database's constraints keep it whole); its expand reads
-   * run inside it, without the client statement budget, as a batch's do (bounded by
-   * `maxExpandedRecords`). Any other create (its row is `values` as the database stored them) is
-   * under the limit whatever it hands back, so it runs alone in autocommit, and the caller answers once it is done (`answer` absent): a failed export there
-   * must not undo the uploads of a stored record.
+   * limit. The transaction is `concurrent`, as the one statement alone was (the database's
+   * constraints keep it whole); its expand reads run inside it, without the client statement
+   * budget, as a batch's do (bounded by `maxExpandedRecords`). Any other create (its row is
+   * `values` as the database stored them) is under the limit whatever it hands back, so it runs
+   * alone in autocommit, and the caller answers once it is done (`answer` absent): a failed export
+   * there must not undo the uploads of a stored record.
    */
   private async answeredWrite<R>(
     ctx: RequestContext,
